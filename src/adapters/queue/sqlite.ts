@@ -1,0 +1,324 @@
+/**
+ * The embedded queue: SQS semantics on a SQLite table (DESIGN.md "Queues"). Messages live only in
+ * the database, so they survive a killed process; several processes may use the same file.
+ *
+ * Receiving claims messages inside one `BEGIN IMMEDIATE` transaction: the write lock is taken
+ * before the candidates are read, so two receivers (in this or another process) can never claim
+ * the same message. Each claim writes a fresh receipt token; a handle carrying an older token no
+ * longer matches any row, which is what makes a stale delete or visibility change a no-op.
+ */
+import { randomBytes } from 'node:crypto';
+import { BbwsError } from '../../domain/errors.js';
+import type { QueueDefinition } from '../../domain/queues.js';
+import type { OutgoingMessage, PeekedMessage, Queue, QueueStats, ReceivedMessage, ReceiveOptions } from '../../ports/queue.js';
+import type { SqliteDatabase } from '../sqlite/database.js';
+import { createGroupCommitter } from '../sqlite/group-commit.js';
+import {
+  QUEUE_LIMITS,
+  ensureQueueSchema,
+  indexQueueDefinitions,
+  insertMessagesSync,
+  notifyQueues,
+  onQueueActivity,
+  requireIntegerInRange,
+  requireQueue,
+  validateOutgoingMessage,
+} from './sqlite-messages.js';
+
+export { insertMessagesSync, ensureQueueSchema, indexQueueDefinitions } from './sqlite-messages.js';
+
+export interface SqliteQueueOptions {
+  /** The shared database (see `openSqliteDatabase`). The queue does not close it. */
+  db: SqliteDatabase;
+  definitions: readonly QueueDefinition[];
+  /** Clock for message times, in epoch ms; tests move it to expire visibility without sleeping. */
+  now?: () => number;
+  /**
+   * How often a long poll re-checks the table, in ms (default 100). Sends from this process wake
+   * a poll at once; this interval bounds the delay for messages written by other processes and
+   * for delays or visibility timeouts that end during the poll.
+   */
+  pollIntervalMs?: number;
+}
+
+interface ClaimedRow {
+  seq: number;
+  message_id: string;
+  body: string;
+  receive_count: number;
+  sent_at: number;
+  first_received_at: number | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A receipt handle is `<row seq>.<token of that receive>`: the seq finds the row by primary key. */
+function parseReceiptHandle(handle: string): { seq: number; token: string } {
+  const match = typeof handle === 'string' ? /^(\d{1,15})\.([A-Za-z0-9_-]{8,64})$/.exec(handle) : null;
+  if (!match) throw new BbwsError('VALIDATION_FAILED', 'The receipt handle is not valid.', { field: 'receiptHandle' });
+  return { seq: Number(match[1]), token: match[2] };
+}
+
+/**
+ * Creates the SQLite queue adapter. Applies the queue migrations to `db` if needed.
+ *
+ * Differences from SQS worth knowing: `waitTimeSeconds` may be fractional; an aborted long poll
+ * resolves with no messages instead of throwing; `peek` (not an SQS call) lists messages in any
+ * state without touching them; a message keeps its receive count when dead-lettered and gets a
+ * fresh count and send time when redriven (like a message move task re-sending it).
+ */
+export function createSqliteQueue(options: SqliteQueueOptions): Queue {
+  const { db } = options;
+  const now = options.now ?? Date.now;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  if (!(pollIntervalMs > 0)) throw new Error('createSqliteQueue: pollIntervalMs must be positive');
+  const definitionsByName = indexQueueDefinitions(options.definitions);
+  ensureQueueSchema(db);
+
+  const stmt = {
+    hasCandidate: db.prepare('SELECT 1 FROM queue_messages WHERE queue = ? AND visible_at <= ? LIMIT 1').pluck(),
+    candidates: db.prepare<[string, number, number], { seq: number; receive_count: number }>(
+      'SELECT seq, receive_count FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
+    ),
+    claim: db.prepare<{ now: number; visibleAt: number; receipt: string; seq: number }, ClaimedRow>(
+      `UPDATE queue_messages
+         SET receive_count = receive_count + 1, first_received_at = COALESCE(first_received_at, @now),
+             visible_at = @visibleAt, receipt = @receipt
+       WHERE seq = @seq
+       RETURNING seq, message_id, body, receive_count, sent_at, first_received_at`,
+    ),
+    deadLetter: db.prepare(
+      'UPDATE queue_messages SET queue = ?, source_queue = queue, visible_at = ?, receipt = NULL WHERE seq = ?',
+    ),
+    delete: db.prepare('DELETE FROM queue_messages WHERE seq = ? AND queue = ? AND receipt = ?'),
+    changeVisibility: db.prepare('UPDATE queue_messages SET visible_at = ? WHERE seq = ? AND queue = ? AND receipt = ?'),
+    stats: db.prepare<{ queue: string; now: number }, { visible: number | null; notVisible: number | null; delayed: number | null; oldest: number | null }>(
+      `SELECT SUM(visible_at <= @now) AS visible,
+              SUM(visible_at > @now AND receive_count > 0) AS notVisible,
+              SUM(visible_at > @now AND receive_count = 0) AS delayed,
+              MIN(sent_at) AS oldest
+         FROM queue_messages WHERE queue = @queue`,
+    ),
+    peek: db.prepare<[string, number], { message_id: string; body: string; receive_count: number; sent_at: number; source_queue: string | null }>(
+      'SELECT message_id, body, receive_count, sent_at, source_queue FROM queue_messages WHERE queue = ? ORDER BY seq LIMIT ?',
+    ),
+    redrive: db.prepare<{ now: number; queue: string; known: string }>(
+      `UPDATE queue_messages
+         SET queue = source_queue, source_queue = NULL, receive_count = 0, first_received_at = NULL,
+             sent_at = @now, visible_at = @now, receipt = NULL
+       WHERE queue = @queue AND source_queue IN (SELECT value FROM json_each(@known))
+       RETURNING queue`,
+    ).pluck(),
+    purge: db.prepare('DELETE FROM queue_messages WHERE queue = ?'),
+    expire: db.prepare('DELETE FROM queue_messages WHERE queue = ? AND sent_at <= ?'),
+  };
+
+  const writes = createGroupCommitter(db);
+  /** Wakes every long poll of this adapter on close, so shutdown does not wait 20 s. */
+  const closeWaiters = new Set<() => void>();
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new Error('the SQLite queue is closed');
+  }
+
+  /** Claims up to `max` messages, dead-lettering those past maxReceiveCount instead of delivering them. */
+  const claimMessages = db.transaction((def: QueueDefinition, max: number, visibilitySeconds: number): ReceivedMessage[] => {
+    const at = now();
+    const delivered: ReceivedMessage[] = [];
+    const dlq = def.deadLetterQueue;
+    const maxReceiveCount = def.maxReceiveCount ?? Infinity;
+    let deadLettered = false;
+    // Loop because dead-lettered candidates do not count: fill up to `max` if more are available.
+    while (delivered.length < max) {
+      const rows = stmt.candidates.all(def.name, at, max - delivered.length);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (dlq !== undefined && row.receive_count >= maxReceiveCount) {
+          stmt.deadLetter.run(dlq, at, row.seq);
+          deadLettered = true;
+          continue;
+        }
+        const token = randomBytes(12).toString('base64url');
+        const claimed = stmt.claim.get({ now: at, visibleAt: at + visibilitySeconds * 1000, receipt: token, seq: row.seq })!;
+        delivered.push({
+          messageId: claimed.message_id,
+          receiptHandle: `${claimed.seq}.${token}`,
+          body: claimed.body,
+          receiveCount: claimed.receive_count,
+          sentAt: iso(claimed.sent_at),
+          firstReceivedAt: claimed.first_received_at === null ? null : iso(claimed.first_received_at),
+        });
+      }
+    }
+    if (deadLettered && dlq !== undefined) notifyQueues(db, [dlq]);
+    return delivered;
+  });
+
+  const redriveAll = db.transaction((queue: string, known: string) => stmt.redrive.all({ now: now(), queue, known }) as string[]);
+  const purgeAll = db.transaction((queue: string) => stmt.purge.run(queue).changes);
+  const expireAll = db.transaction((at: number) => {
+    let removed = 0;
+    for (const def of definitionsByName.values()) removed += stmt.expire.run(def.name, at - def.retentionSeconds * 1000).changes;
+    return removed;
+  });
+
+  function tryReceive(def: QueueDefinition, max: number, visibilitySeconds: number): ReceivedMessage[] {
+    // A plain read first: an idle poller never takes the write lock other processes need.
+    if (!stmt.hasCandidate.get(def.name, now())) return [];
+    return claimMessages.immediate(def, max, visibilitySeconds);
+  }
+
+  /** Resolves when a message may have arrived, after `ms`, on abort, or on close, whichever is first. */
+  function waitForActivity(queue: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        closeWaiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const unsubscribe = onQueueActivity(db, queue, done);
+      closeWaiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  return {
+    definitions: () => [...definitionsByName.values()].map((d) => ({ ...d })),
+
+    async send(message: OutgoingMessage): Promise<string> {
+      assertOpen();
+      validateOutgoingMessage(definitionsByName, message);
+      const [id] = await writes.submit(() => insertMessagesSync(db, definitionsByName, [message], now()));
+      return id;
+    },
+
+    async sendBatch(messages: OutgoingMessage[]): Promise<string[]> {
+      assertOpen();
+      if (!Array.isArray(messages) || messages.length === 0 || messages.length > QUEUE_LIMITS.maxBatchEntries) {
+        throw new BbwsError('VALIDATION_FAILED', `A batch holds 1 to ${QUEUE_LIMITS.maxBatchEntries} messages.`, {
+          field: 'messages',
+          count: Array.isArray(messages) ? messages.length : null,
+        });
+      }
+      let total = 0;
+      for (const m of messages) total += validateOutgoingMessage(definitionsByName, m);
+      if (total > QUEUE_LIMITS.maxBodyBytes) {
+        throw new BbwsError('VALIDATION_FAILED', `A batch may hold at most ${QUEUE_LIMITS.maxBodyBytes} bytes in all.`, {
+          field: 'messages',
+          bytes: total,
+          maxBytes: QUEUE_LIMITS.maxBodyBytes,
+        });
+      }
+      return writes.submit(() => insertMessagesSync(db, definitionsByName, messages, now()));
+    },
+
+    async receive(queue: string, receiveOptions: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
+      assertOpen();
+      const def = requireQueue(definitionsByName, queue);
+      const max = requireIntegerInRange('maxMessages', receiveOptions.maxMessages ?? 1, 1, QUEUE_LIMITS.maxReceiveMessages);
+      const wait = receiveOptions.waitTimeSeconds ?? 0;
+      if (typeof wait !== 'number' || !(wait >= 0 && wait <= QUEUE_LIMITS.maxWaitTimeSeconds)) {
+        throw new BbwsError('VALIDATION_FAILED', `waitTimeSeconds must be from 0 to ${QUEUE_LIMITS.maxWaitTimeSeconds}.`, {
+          field: 'waitTimeSeconds',
+          value: wait,
+        });
+      }
+      const visibility = requireIntegerInRange(
+        'visibilityTimeoutSeconds',
+        receiveOptions.visibilityTimeoutSeconds ?? def.visibilityTimeoutSeconds,
+        0,
+        QUEUE_LIMITS.maxVisibilityTimeoutSeconds,
+      );
+      const { signal } = receiveOptions;
+      // The poll deadline is wall-clock time, not `now()`: a test clock that stands still must not
+      // make a long poll last forever.
+      const deadline = performance.now() + wait * 1000;
+      for (;;) {
+        if (signal?.aborted || closed) return [];
+        const messages = tryReceive(def, max, visibility);
+        if (messages.length > 0) return messages;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return [];
+        await waitForActivity(queue, Math.min(remaining, pollIntervalMs), signal);
+      }
+    },
+
+    async delete(queue: string, receiptHandle: string): Promise<void> {
+      assertOpen();
+      requireQueue(definitionsByName, queue);
+      const { seq, token } = parseReceiptHandle(receiptHandle);
+      await writes.submit(() => stmt.delete.run(seq, queue, token));
+    },
+
+    async changeVisibility(queue: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void> {
+      assertOpen();
+      requireQueue(definitionsByName, queue);
+      const { seq, token } = parseReceiptHandle(receiptHandle);
+      requireIntegerInRange('visibilityTimeoutSeconds', visibilityTimeoutSeconds, 0, QUEUE_LIMITS.maxVisibilityTimeoutSeconds);
+      await writes.submit(() => stmt.changeVisibility.run(now() + visibilityTimeoutSeconds * 1000, seq, queue, token));
+      if (visibilityTimeoutSeconds === 0) notifyQueues(db, [queue]);
+    },
+
+    async stats(queue: string): Promise<QueueStats> {
+      assertOpen();
+      const def = requireQueue(definitionsByName, queue);
+      const at = now();
+      const row = stmt.stats.get({ queue, now: at })!;
+      return {
+        queue,
+        visible: row.visible ?? 0,
+        notVisible: row.notVisible ?? 0,
+        delayed: row.delayed ?? 0,
+        oldestAgeSeconds: row.oldest === null ? 0 : Math.max(0, Math.floor((at - row.oldest) / 1000)),
+        deadLetterQueue: def.deadLetterQueue ?? null,
+        maxReceiveCount: def.maxReceiveCount ?? null,
+      };
+    },
+
+    async peek(queue: string, limit: number): Promise<PeekedMessage[]> {
+      assertOpen();
+      requireQueue(definitionsByName, queue);
+      requireIntegerInRange('limit', limit, 1, 1000);
+      return stmt.peek.all(queue, limit).map((r) => ({
+        messageId: r.message_id,
+        body: r.body,
+        receiveCount: r.receive_count,
+        sentAt: iso(r.sent_at),
+        sourceQueue: r.source_queue,
+      }));
+    },
+
+    async redrive(deadLetterQueue: string): Promise<number> {
+      assertOpen();
+      requireQueue(definitionsByName, deadLetterQueue);
+      // Only back to queues still defined: a message whose source was removed stays for inspection.
+      const known = JSON.stringify([...definitionsByName.keys()]);
+      const targets = redriveAll.immediate(deadLetterQueue, known);
+      notifyQueues(db, targets);
+      return targets.length;
+    },
+
+    async purge(queue: string): Promise<number> {
+      assertOpen();
+      requireQueue(definitionsByName, queue);
+      return purgeAll.immediate(queue);
+    },
+
+    async expire(): Promise<number> {
+      assertOpen();
+      return expireAll.immediate(now());
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      // Commit writes already requested so their callers' promises settle, then stop the polls.
+      writes.flush();
+      closed = true;
+      for (const wake of [...closeWaiters]) wake();
+    },
+  };
+}

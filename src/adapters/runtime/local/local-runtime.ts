@@ -1,0 +1,244 @@
+/**
+ * The local runtime: real WordPress tenants on this host. It runs and supervises its own
+ * MariaDB (or uses an external MySQL URL), sharded php-fpm masters with one pool per tenant,
+ * and one nginx edge on `edgePort`, all as children of bbws with everything under
+ * `<dataDir>/runtime` (layout.ts). docs/local-runtime.md explains the design and the traps.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { userInfo } from 'node:os';
+import type { PlatformConfig } from '../../../domain/config.js';
+import type { Logger } from '../../../ports/logger.js';
+import type { ComponentHealth, Runtime, RuntimeEventSink } from '../../../ports/runtime.js';
+import type { Secrets } from '../../../ports/secrets.js';
+import { buildLocalEcsEvent } from './events.js';
+import { createHealthMonitor, type HealthMonitor } from './health-monitor.js';
+import { createLayout, tenantPaths, tenantUnixUser, webGroupName, type Layout, type TenantPaths } from './layout.js';
+import { connectExternalMySql, startEmbeddedMariaDb, type DatabaseServer } from './mariadb.js';
+import { startEdge, type Edge } from './nginx.js';
+import { startPhpFpm, type PhpFpmManager } from './php-fpm.js';
+import { findPhpFpmBinary } from './prerequisites.js';
+import { probeTenant, type ProbeResult } from './probe.js';
+import { deprovisionSteps, provisionSteps, updateSteps, type StepContext } from './tenant-steps.js';
+import { ensureSystemUser } from './unix-users.js';
+import type { Supervised } from './supervisor.js';
+
+export interface LocalRuntimeOptions {
+  config: PlatformConfig;
+  secrets: Secrets;
+  emit: RuntimeEventSink;
+  logger: Logger;
+  /** Address the edge listens on (default 0.0.0.0: it is the public entry point). */
+  edgeListenAddress?: string;
+  /** Fixed MariaDB port (default: chosen once, kept in the data dir). */
+  mariadbPort?: number;
+  /** Tenants per php-fpm master (default 32). */
+  shardSize?: number;
+  /** php-fpm children per "task" of desiredCount (default 4). */
+  childrenPerTask?: number;
+  /** Health check period (default 30 s). */
+  healthIntervalMs?: number;
+  /** How long provisioning waits for the first good answer (default 60 s). */
+  readinessTimeoutMs?: number;
+}
+
+export interface LocalRuntime extends Runtime {
+  readonly kind: 'local';
+  /** `http://127.0.0.1:<edgePort>` — send the tenant's host name in the Host header. */
+  readonly edgeUrl: string;
+  readonly layout: Layout;
+  /** Basic auth the edge asks for (SIT, PROD), or null. */
+  readonly basicAuth: { user: string; password: string } | null;
+  /** The tenant's Unix user (null when not root) and paths, for operators and tests. */
+  tenantUser(tenantId: string): string | null;
+  tenantPaths(tenantId: string): TenantPaths;
+  probe(tenantId: string, hostname?: string): Promise<ProbeResult>;
+  /** Runs one round of health checks now instead of waiting for the timer. */
+  checkTenantsNow(): Promise<void>;
+  /** Supervised children (mariadb, php-fpm shards, nginx) with their PIDs. */
+  children(): Supervised[];
+  readonly database: DatabaseServer;
+  /** Fault injection for the undo tests; never set in production. */
+  readonly faults: { rejectNextPhpFpmConfig: boolean };
+}
+
+const BASIC_AUTH_ENVS = new Set(['sit', 'prod']);
+
+/** Secret holding the edge's basic-auth password (user `bbws-<env>`). */
+export function basicAuthSecretName(env: string): string {
+  return `${env}-edge-basic-auth`;
+}
+
+async function readOrCreateInstanceId(layout: Layout): Promise<string> {
+  const existing = (await readFile(layout.instanceIdFile, 'utf8').catch(() => '')).trim();
+  if (/^[0-9a-f]{4}$/.test(existing)) return existing;
+  const id = randomBytes(2).toString('hex');
+  await writeFile(layout.instanceIdFile, `${id}\n`);
+  return id;
+}
+
+/**
+ * The tenants' PHP and nginx's workers must traverse the data dir. mkdtemp and many setups make
+ * it 0700; when it is ours we add search (x) permission only — listing stays forbidden.
+ */
+async function ensureTraversable(dataDir: string, logger: Logger): Promise<void> {
+  const st = await stat(dataDir);
+  if ((st.mode & 0o001) === 0) await chmod(dataDir, (st.mode & 0o7777) | 0o011);
+  for (let d = dirname(dataDir); d !== '/'; d = dirname(d)) {
+    const s = await stat(d);
+    if ((s.mode & 0o001) === 0) logger.warn({ dir: d }, 'a parent of the data dir is not searchable by others: tenants will get 404/502');
+  }
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { config, secrets, logger: rootLogger } = options;
+  const logger = rootLogger.child({ component: 'local-runtime' });
+  const layout = createLayout(config.dataDir);
+  const isRoot = process.getuid?.() === 0;
+  await mkdir(layout.tenantsDir, { recursive: true });
+  await chmod(layout.root, 0o755);
+  await chmod(layout.tenantsDir, 0o755);
+  if (isRoot) await ensureTraversable(config.dataDir, logger);
+  else logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
+  const instanceId = await readOrCreateInstanceId(layout);
+  const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
+  const phpFpmBinary = await findPhpFpmBinary();
+  if (!phpFpmBinary) throw new Error('php-fpm is not installed: run `bbws setup`');
+
+  let basicAuth: { user: string; password: string } | null = null;
+  if (BASIC_AUTH_ENVS.has(config.env)) {
+    const name = basicAuthSecretName(config.env);
+    let password = await secrets.get(name);
+    if (!password) {
+      password = randomBytes(24).toString('base64url');
+      await secrets.put(name, password);
+    }
+    basicAuth = { user: `bbws-${config.env}`, password };
+  }
+
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const faults = { rejectNextPhpFpmConfig: false };
+  try {
+    const db = config.mysqlUrl
+      ? await connectExternalMySql(config.mysqlUrl, layout)
+      : await startEmbeddedMariaDb({ layout, logger, port: options.mariadbPort, maxConnections: 200, osUser: isRoot ? 'mysql' : userInfo().username, runAsRoot: isRoot });
+    started.push(db);
+    const edge = await startEdge({
+      layout,
+      logger,
+      port: config.edgePort,
+      listenAddress: options.edgeListenAddress ?? '0.0.0.0',
+      workerUser: web ? { user: webGroupName(instanceId), group: webGroupName(instanceId) } : null,
+      basicAuth,
+    });
+    started.push(edge);
+    const faultProxy = {
+      get rejectNextConfig() {
+        return faults.rejectNextPhpFpmConfig;
+      },
+      set rejectNextConfig(v: boolean) {
+        faults.rejectNextPhpFpmConfig = v;
+      },
+    };
+    const phpFpm: PhpFpmManager = await startPhpFpm({ layout, logger, binary: phpFpmBinary, shardSize: options.shardSize ?? 32, faults: faultProxy });
+    started.push(phpFpm);
+
+    const emit = async (tenantId: string, eventName: Parameters<StepContext['emit']>[1], counts: { desired: number; running: number }, reason?: string) => {
+      const event = buildLocalEcsEvent({ env: config.env, tenantId, eventName, desiredCount: counts.desired, runningCount: counts.running, reason });
+      logger.info({ tenantId, action: 'runtime-event', status: eventName, reason }, `runtime event ${eventName}`);
+      await options.emit(event);
+    };
+    const probe = (tenantId: string, hostname?: string) =>
+      probeTenant({ edgePort: config.edgePort, hostname: hostname ?? `${tenantId}.wp${config.env}.${config.baseDomain}`, basicAuth });
+    const monitor: HealthMonitor = createHealthMonitor(
+      {
+        probe: (id) => probe(id),
+        onUnhealthy: async (id, reason) => {
+          const pool = await phpFpm.getPool(`${config.env}-${id}-service`);
+          await emit(id, 'SERVICE_TASK_START_IMPAIRED', { desired: pool ? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4)) : 0, running: 0 }, reason);
+        },
+        onHealthy: async (id) => {
+          const pool = await phpFpm.getPool(`${config.env}-${id}-service`);
+          const n = pool ? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4)) : 0;
+          await emit(id, 'SERVICE_STEADY_STATE', { desired: n, running: n });
+        },
+      },
+      options.healthIntervalMs ?? 30_000,
+    );
+    // After a bbws restart, keep watching the tenants that are running.
+    for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId);
+
+    const ctx: StepContext = {
+      config,
+      layout,
+      instanceId,
+      isRoot,
+      webGid: web?.gid ?? null,
+      secrets,
+      db,
+      phpFpm,
+      edge,
+      monitor,
+      logger,
+      childrenPerTask: options.childrenPerTask ?? 4,
+      readinessTimeoutMs: options.readinessTimeoutMs ?? 60_000,
+      emit,
+      probe: (id, host) => probe(id, host),
+    };
+
+    const statusOf = (s: Supervised, name = s.name): ComponentHealth => {
+      const st = s.status();
+      return {
+        name,
+        status: st.state === 'running' ? 'ok' : st.state === 'stopped' ? 'down' : 'degraded',
+        restarts: st.restarts,
+        detail: `pid ${st.pid ?? '-'}, ${st.state}${st.lastExit ? `, last exit: ${st.lastExit}` : ''}`,
+      };
+    };
+
+    let stopped = false;
+    const runtime: LocalRuntime = {
+      kind: 'local',
+      edgeUrl: `http://127.0.0.1:${config.edgePort}`,
+      layout,
+      basicAuth,
+      database: db,
+      faults,
+      tenantUser: (id) => (isRoot ? tenantUnixUser(instanceId, id) : null),
+      tenantPaths: (id) => tenantPaths(layout, id),
+      probe: (id, host) => probe(id, host),
+      checkTenantsNow: () => monitor.tick(),
+      children: () => [...(db.supervised ? [db.supervised] : []), ...phpFpm.masters(), edge.supervised],
+      provisionSteps: (spec) => provisionSteps(ctx, spec),
+      updateSteps: (previous, next) => updateSteps(ctx, previous, next),
+      deprovisionSteps: (spec, mode) => deprovisionSteps(ctx, spec, mode),
+      async health() {
+        const out: ComponentHealth[] = [];
+        if (db.supervised) out.push(statusOf(db.supervised));
+        else {
+          const ok = await db.sql('SELECT 1;').then(() => true, () => false);
+          out.push({ name: 'mysql-external', status: ok ? 'ok' : 'down', detail: `${db.tenantHost.host}:${db.tenantHost.port}` });
+        }
+        for (const m of phpFpm.masters()) out.push(statusOf(m));
+        out.push(statusOf(edge.supervised));
+        const unhealthy = [...monitor.states()].filter(([, s]) => s === 'unhealthy').map(([id]) => id);
+        out.push({ name: 'tenants', status: unhealthy.length ? 'degraded' : 'ok', detail: unhealthy.length ? `unhealthy: ${unhealthy.join(', ')}` : `${monitor.states().size} watched` });
+        return out;
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        monitor.stop();
+        // Edge first (no new requests), then PHP, then the database.
+        await edge.stop();
+        await phpFpm.stop();
+        await db.stop();
+      },
+    };
+    return runtime;
+  } catch (e) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The database server of the local runtime: either bbws's own MariaDB (a supervised child with
+ * datadir, socket and a 127.0.0.1 port under the data dir, administered as the OS user through
+ * the unix_socket plugin — no admin password exists anywhere), or an external MySQL/MariaDB given
+ * by `mysqlUrl` (like RDS), administered with the URL's credentials from a 0600 option file.
+ * SQL goes to the `mariadb` client on stdin; every identifier and literal is built by escape.ts.
+ */
+import { mkdir, readFile, rm, writeFile, chown, chmod, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { Logger } from '../../../ports/logger.js';
+import { ExecError, run } from './exec.js';
+import { mysqlOptionValue, safeDbHost, safeInt, safePort, sqlIdentifier, sqlString } from './escape.js';
+import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
+import type { Layout } from './layout.js';
+
+export interface DatabaseServer {
+  /** How tenants reach the server (`DB_HOST` is `host:port`). */
+  readonly tenantHost: { host: string; port: number };
+  /** Runs SQL as the administrator and returns the tab-separated output. */
+  sql(statements: string): Promise<string>;
+  /** Database + user with grants on that database only. Idempotent; re-sets the password. */
+  ensureTenantDatabase(db: string, user: string, password: string): Promise<void>;
+  /** Drops both. Idempotent. */
+  dropTenantDatabase(db: string, user: string): Promise<void>;
+  /** Raised as pools are added; `max_connections` is dynamic, no restart. */
+  setMaxConnections(n: number): Promise<void>;
+  supervised: Supervised | null;
+  stop(): Promise<void>;
+}
+
+/** Picks a free TCP port on 127.0.0.1 (the OS chooses; the port is released before use). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `'user'@'%'`: the user may connect from anywhere the server listens (RDS-like); its grants confine it. */
+function account(user: string): string {
+  sqlIdentifier(user);
+  return `${sqlString(user)}@'%'`;
+}
+
+/** In GRANT, `_` and `%` in a database name are wildcards: escape them so the grant is exact. */
+function grantDatabase(db: string): string {
+  sqlIdentifier(db);
+  return '`' + db.replace(/_/g, '\\_') + '`';
+}
+
+function tenantSql(db: string, user: string, password: string): string {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
+    `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${sqlString(password)};`,
+    `ALTER USER ${account(user)} IDENTIFIED BY ${sqlString(password)};`,
+    `GRANT ALL PRIVILEGES ON ${grantDatabase(db)}.* TO ${account(user)};`,
+  ].join('\n');
+}
+
+function dropSql(db: string, user: string): string {
+  return [`DROP DATABASE IF EXISTS ${sqlIdentifier(db)};`, `DROP USER IF EXISTS ${account(user)};`].join('\n');
+}
+
+function makeServer(tenantHost: { host: string; port: number }, clientArgs: string[], supervised: Supervised | null, canSetGlobals: boolean): DatabaseServer {
+  const sql = async (statements: string) => (await run('mariadb', [...clientArgs, '--batch', '--skip-column-names'], { input: statements, timeoutMs: 30_000 })).stdout;
+  return {
+    tenantHost,
+    sql,
+    supervised,
+    ensureTenantDatabase: async (db, user, password) => void (await sql(tenantSql(db, user, password))),
+    // An undo must converge: when the server is restarting (supervisor backoff), wait for it.
+    dropTenantDatabase: async (db, user) =>
+      waitFor(
+        'database server for DROP',
+        async () => {
+          try {
+            await sql(dropSql(db, user));
+          } catch (e) {
+            if (e instanceof ExecError && /ERROR 20(02|03|06|13)|Can't connect|Lost connection/.test(e.stderr)) throw e;
+            throw Object.assign(e as Error, { fatal: true });
+          }
+        },
+        60_000,
+        250,
+        (e) => (e as { fatal?: boolean }).fatal === true,
+      ),
+    async setMaxConnections(n) {
+      if (canSetGlobals) await sql(`SET GLOBAL max_connections = ${safeInt(n, 10, 100000)};`);
+    },
+    stop: async () => supervised?.stop(30_000),
+  };
+}
+
+export interface EmbeddedMariaDbOptions {
+  layout: Layout;
+  logger: Logger;
+  /** Fixed port; default: the one chosen on first start, kept in `mariadb/port`. */
+  port?: number;
+  maxConnections: number;
+  /** OS user mariadbd runs as and that administers it (unix_socket auth). */
+  osUser: string;
+  runAsRoot: boolean;
+}
+
+/** Initialises (first time) and starts bbws's own MariaDB. */
+export async function startEmbeddedMariaDb(o: EmbeddedMariaDbOptions): Promise<DatabaseServer> {
+  const { layout } = o;
+  const runDir = join(layout.mariadbDir, 'run');
+  await mkdir(layout.mariadbData, { recursive: true });
+  await mkdir(runDir, { recursive: true });
+  if (o.runAsRoot) {
+    // mariadbd refuses to run as root; it runs as `mysql` and owns only its own directory.
+    const { stdout } = await run('id', ['-u', 'mysql']);
+    const { stdout: gid } = await run('id', ['-g', 'mysql']);
+    for (const d of [layout.mariadbDir, layout.mariadbData, runDir]) await chown(d, Number(stdout.trim()), Number(gid.trim()));
+  }
+  await chmod(layout.mariadbDir, 0o750);
+
+  const initialised = (await readdir(layout.mariadbData)).includes('mysql');
+  if (!initialised) {
+    o.logger.info({ datadir: layout.mariadbData }, 'initialising MariaDB data directory');
+    // --no-defaults: never read /etc/mysql; socket auth: no admin password to store or leak.
+    await run('mariadb-install-db', ['--no-defaults', `--datadir=${layout.mariadbData}`, `--user=${o.osUser}`, '--auth-root-authentication-method=socket', '--skip-test-db'], { timeoutMs: 120_000 });
+  }
+
+  let port = o.port;
+  if (port === undefined) {
+    const saved = await readFile(layout.mariadbPortFile, 'utf8').catch(() => '');
+    port = saved.trim() ? Number(saved.trim()) : await freePort();
+  }
+  safePort(port);
+  await writeFile(layout.mariadbPortFile, `${port}\n`);
+
+  const admin = o.runAsRoot ? 'root' : o.osUser;
+  const clientArgs = ['--no-defaults', `--socket=${layout.mariadbSocket}`, `--user=${admin}`];
+  const supervised = await superviseProcess(
+    {
+      name: 'mariadb',
+      command: 'mariadbd',
+      args: [
+        '--no-defaults',
+        `--datadir=${layout.mariadbData}`,
+        `--socket=${layout.mariadbSocket}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--pid-file=${join(runDir, 'mariadbd.pid')}`,
+        `--log-error=${layout.mariadbErrorLog}`,
+        `--user=${o.osUser}`,
+        '--skip-name-resolve',
+        `--max-connections=${safeInt(o.maxConnections, 10, 100000)}`,
+        // Sized for many small, mostly idle WordPress databases, not for one big one.
+        '--innodb-buffer-pool-size=128M',
+        '--table-open-cache=2000',
+        '--performance-schema=OFF',
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_unicode_ci',
+      ],
+      logFile: join(layout.mariadbDir, 'mariadbd.out'),
+      ready: () => waitFor('MariaDB', () => run('mariadb', [...clientArgs, '-e', 'SELECT 1'], { timeoutMs: 5_000 }), 60_000, 100),
+    },
+    o.logger,
+  );
+  const server = makeServer({ host: '127.0.0.1', port }, clientArgs, supervised, true);
+  // Anonymous accounts would shadow 'x_user'@'%' for local connections ("access denied").
+  await server.sql("DROP USER IF EXISTS ''@'localhost';");
+  return server;
+}
+
+/** Parses `mysql://user:pass@host:port` and connects to that server as its administrator. */
+export async function connectExternalMySql(url: string, layout: Layout): Promise<DatabaseServer> {
+  const u = new URL(url);
+  if (u.protocol !== 'mysql:') throw new Error('mysqlUrl must start with mysql://');
+  const host = safeDbHost(u.hostname);
+  const port = safePort(u.port ? Number(u.port) : 3306);
+  const optionFile = join(layout.mariadbDir, 'external-admin.cnf');
+  await mkdir(layout.mariadbDir, { recursive: true, mode: 0o700 });
+  // Credentials go to a 0600 option file, never to argv (visible in ps) or the environment.
+  await writeFile(
+    optionFile,
+    `[client]\nhost=${host}\nport=${port}\nuser=${mysqlOptionValue(decodeURIComponent(u.username))}\npassword=${mysqlOptionValue(decodeURIComponent(u.password))}\n`,
+    { mode: 0o600 },
+  );
+  await chmod(optionFile, 0o600);
+  const server = makeServer({ host, port }, [`--defaults-extra-file=${optionFile}`, '--protocol=TCP'], null, false);
+  await server.sql('SELECT 1;');
+  return server;
+}
+
+/** Removes the option file written for an external server (used on stop in tests). */
+export async function forgetExternalMySql(layout: Layout): Promise<void> {
+  await rm(join(layout.mariadbDir, 'external-admin.cnf'), { force: true });
+}

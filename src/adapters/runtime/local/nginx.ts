@@ -1,0 +1,139 @@
+/**
+ * The edge: one supervised nginx on `edgePort` and its route table (see render-nginx.ts).
+ * Routes are symlinks, created atomically (symlink to a temp name, then rename), so a request
+ * sees either the old route or the new one, and no nginx reload is ever needed for a tenant.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { BbwsError } from '../../../domain/errors.js';
+import type { Logger } from '../../../ports/logger.js';
+import { run } from './exec.js';
+import { safeHostname, safePath } from './escape.js';
+import type { Layout } from './layout.js';
+import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
+import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
+
+/** `{SSHA}` password hash for nginx's auth_basic_user_file (no external htpasswd needed). */
+export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
+  const digest = createHash('sha1').update(password).update(salt).digest();
+  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+}
+
+export interface EdgeOptions {
+  layout: Layout;
+  logger: Logger;
+  port: number;
+  listenAddress: string;
+  workerUser: { user: string; group: string } | null;
+  basicAuth: { user: string; password: string } | null;
+}
+
+export interface Edge {
+  readonly supervised: Supervised;
+  /** Points `hostname` at a tenant. Throws HOSTNAME_TAKEN when it routes to another tenant. */
+  addRoute(hostname: string, docroot: string, socket: string): Promise<void>;
+  /** Removes `hostname` if (and only if) it routes to `docroot`. Idempotent. */
+  removeRoute(hostname: string, docroot: string): Promise<void>;
+  /** Host names currently routed to `docroot`. */
+  routesTo(docroot: string): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+function tcpAccepts(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, host === '0.0.0.0' ? '127.0.0.1' : host);
+    s.once('connect', () => {
+      s.destroy();
+      resolve();
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Atomically (re)points `link` at `target`. */
+async function replaceSymlink(target: string, link: string): Promise<void> {
+  const tmp = `${link}.tmp-${randomBytes(4).toString('hex')}`;
+  await symlink(target, tmp);
+  await rename(tmp, link);
+}
+
+export async function startEdge(o: EdgeOptions): Promise<Edge> {
+  const { layout } = o;
+  for (const d of [layout.edgeDir, layout.edgeRoutes, layout.edgeSockets, layout.edgeLogs, join(layout.edgeDir, 'tmp')]) {
+    await mkdir(d, { recursive: true });
+    await chmod(d, 0o755);
+  }
+  const conf = join(layout.edgeDir, 'nginx.conf');
+  const userFile = join(layout.edgeDir, 'htpasswd');
+  if (o.basicAuth) {
+    await writeFile(userFile, renderHtpasswdLine(o.basicAuth.user, sshaHash(o.basicAuth.password)), { mode: 0o640 });
+    if (o.workerUser) await run('chown', [`root:${o.workerUser.group}`, userFile]);
+  }
+  const text = renderEdgeConfig({
+    edgeDir: layout.edgeDir,
+    routesDir: layout.edgeRoutes,
+    socketsDir: layout.edgeSockets,
+    listenAddress: o.listenAddress,
+    port: o.port,
+    workerUser: o.workerUser,
+    basicAuth: o.basicAuth ? { realm: 'BBWS', userFile } : null,
+    workerProcesses: 2,
+    mimeTypesFile: '/etc/nginx/mime.types',
+  });
+  await writeFile(`${conf}.candidate`, text);
+  await run('nginx', ['-t', '-q', '-p', layout.edgeDir, '-c', `${conf}.candidate`]);
+  await rename(`${conf}.candidate`, conf);
+
+  const supervised = await superviseProcess(
+    {
+      name: 'nginx',
+      command: 'nginx',
+      args: ['-p', layout.edgeDir, '-c', conf, '-g', 'daemon off;'],
+      logFile: join(layout.edgeLogs, 'nginx.out'),
+      ready: () => waitFor('nginx', () => tcpAccepts(o.port, o.listenAddress), 30_000, 20),
+      stopSignal: 'SIGQUIT',
+    },
+    o.logger,
+  );
+
+  const routeLink = (h: string) => join(layout.edgeRoutes, safeHostname(h));
+  const socketLink = (h: string) => join(layout.edgeSockets, `${safeHostname(h)}.sock`);
+  const currentTarget = async (h: string) => {
+    try {
+      return (await lstat(routeLink(h))).isSymbolicLink() ? await readlink(routeLink(h)) : '(not a symlink)';
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    supervised,
+    async addRoute(hostname, docroot, socket) {
+      safePath(docroot);
+      safePath(socket);
+      const target = await currentTarget(hostname);
+      if (target !== undefined && target !== docroot) throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname });
+      // Socket first: once the route exists, requests for it must find their php-fpm pool.
+      await replaceSymlink(socket, socketLink(hostname));
+      await replaceSymlink(docroot, routeLink(hostname));
+    },
+    async removeRoute(hostname, docroot) {
+      const target = await currentTarget(hostname);
+      if (target === undefined) return rm(socketLink(hostname), { force: true });
+      if (target !== docroot) return;
+      await rm(routeLink(hostname), { force: true });
+      await rm(socketLink(hostname), { force: true });
+    },
+    async routesTo(docroot) {
+      const out: string[] = [];
+      for (const name of await readdir(layout.edgeRoutes)) {
+        if (name.includes('.tmp-')) continue;
+        if ((await currentTarget(name).catch(() => undefined)) === docroot) out.push(name);
+      }
+      return out;
+    },
+    stop: () => supervised.stop(15_000),
+  };
+}

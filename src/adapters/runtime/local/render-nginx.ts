@@ -1,0 +1,142 @@
+/**
+ * Pure renderer of the edge (nginx) configuration. There is ONE server block for every tenant,
+ * and it never changes when tenants come and go: the tenant is found at request time through
+ * the route table, a directory of symlinks named after host names
+ * (`routes/<host>` → the tenant docroot, `sockets/<host>.sock` → its php-fpm socket). Adding or
+ * removing a route is two `symlink`/`unlink` calls and no reload, so neighbours never see a
+ * reload (a server block per tenant, or a `map` include, would need one per change).
+ */
+import { safeName, safePath, safePort } from './escape.js';
+
+export interface EdgeConfigInput {
+  /** The edge directory (pid, logs, temp dirs). */
+  edgeDir: string;
+  routesDir: string;
+  socketsDir: string;
+  listenAddress: string;
+  port: number;
+  /** Worker user and group (root only); null: workers run as the current user. */
+  workerUser: { user: string; group: string } | null;
+  /** Basic auth for the whole edge (SIT and PROD); null: none. */
+  basicAuth: { realm: string; userFile: string } | null;
+  workerProcesses: number;
+  mimeTypesFile: string;
+}
+
+function safeListenAddress(value: string): string {
+  if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])$/.test(value)) throw new Error(`unsafe listen address ${value}`);
+  return value;
+}
+
+function safeRealm(value: string): string {
+  if (!/^[A-Za-z0-9 ._-]{1,64}$/.test(value)) throw new Error(`unsafe realm ${value}`);
+  return value;
+}
+
+export function renderEdgeConfig(input: EdgeConfigInput): string {
+  const edge = safePath(input.edgeDir);
+  const routes = safePath(input.routesDir);
+  const sockets = safePath(input.socketsDir);
+  const port = safePort(input.port);
+  const listen = safeListenAddress(input.listenAddress);
+  const user = input.workerUser ? `user ${safeName(input.workerUser.user)} ${safeName(input.workerUser.group)};\n` : '';
+  const auth = input.basicAuth
+    ? `    auth_basic "${safeRealm(input.basicAuth.realm)}";\n    auth_basic_user_file ${safePath(input.basicAuth.userFile)};\n`
+    : '';
+  return `# Rendered by bbws (render-nginx.ts). Do not edit: re-rendered on start.
+${user}worker_processes ${Math.max(1, Math.min(64, Math.trunc(input.workerProcesses)))};
+pid ${edge}/nginx.pid;
+error_log ${edge}/logs/error.log warn;
+
+events {
+  worker_connections 4096;
+}
+
+http {
+  include ${safePath(input.mimeTypesFile)};
+  default_type application/octet-stream;
+  server_tokens off;
+  sendfile on;
+  keepalive_timeout 65;
+  client_max_body_size 64m;
+
+  log_format bbws '$remote_addr $host "$request" $status $body_bytes_sent $request_time $upstream_response_time';
+  access_log ${edge}/logs/access.log bbws;
+
+  client_body_temp_path ${edge}/tmp/body;
+  fastcgi_temp_path ${edge}/tmp/fastcgi;
+  proxy_temp_path ${edge}/tmp/proxy;
+  uwsgi_temp_path ${edge}/tmp/uwsgi;
+  scgi_temp_path ${edge}/tmp/scgi;
+
+  # Debian's fastcgi_params sends HTTP_HOST as $host, which drops the port: WordPress then
+  # redirects http://host:8088/ to http://host/ and loops. Keep the port, but take it only as
+  # digits from the Host header so nothing else of that header reaches PHP.
+  map $http_host $bbws_request_port {
+    "~^[^:]+(?<bbws_port>:[0-9]{1,5})$" $bbws_port;
+    default "";
+  }
+
+  # A TLS-terminating proxy in front says https; otherwise the scheme we were reached with.
+  map $http_x_forwarded_proto $bbws_forwarded_proto {
+    https https;
+    default $scheme;
+  }
+
+  server {
+    listen ${listen}:${port} default_server;
+    server_name _;
+
+    # The route table: only host names made of DNS characters are looked up at all.
+    if ($host !~ "^[a-z0-9][a-z0-9.-]*$") { return 404; }
+    set $bbws_route ${routes}/$host;
+    if (!-d $bbws_route) { return 404; }
+    root $bbws_route;
+    index index.php index.html;
+
+${auth}
+    location ~ /\\. { deny all; }
+    location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }
+    location = /favicon.ico { log_not_found off; try_files $uri =204; }
+
+    location / {
+      try_files $uri $uri/ /index.php$is_args$args;
+    }
+
+    location ~ \\.php$ {
+      try_files $fastcgi_script_name =404;
+      fastcgi_param QUERY_STRING $query_string;
+      fastcgi_param REQUEST_METHOD $request_method;
+      fastcgi_param CONTENT_TYPE $content_type;
+      fastcgi_param CONTENT_LENGTH $content_length;
+      fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+      fastcgi_param REQUEST_URI $request_uri;
+      fastcgi_param DOCUMENT_URI $document_uri;
+      fastcgi_param DOCUMENT_ROOT $document_root;
+      fastcgi_param SERVER_PROTOCOL $server_protocol;
+      fastcgi_param REQUEST_SCHEME $scheme;
+      fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+      fastcgi_param SERVER_SOFTWARE nginx;
+      fastcgi_param REMOTE_ADDR $remote_addr;
+      fastcgi_param REMOTE_PORT $remote_port;
+      fastcgi_param SERVER_ADDR $server_addr;
+      fastcgi_param SERVER_PORT $server_port;
+      fastcgi_param SERVER_NAME $host;
+      fastcgi_param REDIRECT_STATUS 200;
+      fastcgi_param HTTP_HOST $host$bbws_request_port;
+      fastcgi_param HTTP_X_FORWARDED_PROTO $bbws_forwarded_proto;
+      fastcgi_param HTTP_PROXY "";
+      fastcgi_read_timeout 120s;
+      fastcgi_pass unix:${sockets}/$host.sock;
+    }
+  }
+}
+`;
+}
+
+/** One line of an nginx htpasswd file in `{SSHA}` form (salted SHA-1, understood by nginx). */
+export function renderHtpasswdLine(user: string, sshaHash: string): string {
+  if (!/^[a-z0-9-]{1,64}$/.test(user) || !/^\{SSHA\}[A-Za-z0-9+/=]+$/.test(sshaHash)) throw new Error('unsafe htpasswd entry');
+  return `${user}:${sshaHash}\n`;
+}

@@ -1,0 +1,186 @@
+/**
+ * Supervises the servers bbws runs as its own children (mariadbd, php-fpm masters, nginx):
+ * restarts a crashed child with exponential backoff and reports restarts in health().
+ *
+ * Each child is started in its own process group (`detached`), so that when a master dies its
+ * workers die with it: an orphaned nginx worker keeps the edge port bound and an orphaned
+ * php-fpm worker keeps serving from an unlinked socket, and either would make the restart fail
+ * or misbehave. Stopping is by PID/PGID: SIGTERM, then SIGKILL after a timeout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Logger } from '../../../ports/logger.js';
+
+export interface SupervisedSpec {
+  name: string;
+  command: string;
+  args: string[];
+  /** stdout and stderr of the child are appended here. */
+  logFile: string;
+  env?: Record<string, string>;
+  /** Resolves when the child is ready to serve (e.g. its socket accepts connections). */
+  ready(): Promise<void>;
+  /** Signal asking for a graceful stop (default SIGTERM; nginx uses SIGQUIT). */
+  stopSignal?: NodeJS.Signals;
+}
+
+export interface SupervisedStatus {
+  name: string;
+  pid: number | undefined;
+  state: 'starting' | 'running' | 'backoff' | 'stopped';
+  restarts: number;
+  lastExit?: string;
+}
+
+export interface Supervised {
+  readonly name: string;
+  status(): SupervisedStatus;
+  /** Sends a signal to the master only (e.g. SIGUSR2 for a php-fpm reload). */
+  signal(sig: NodeJS.Signals): void;
+  stop(timeoutMs?: number): Promise<void>;
+  /** Resolves after the next successful (re)start; used by tests waiting for a restart. */
+  whenRunning(): Promise<void>;
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+/** A child that stayed up this long is considered healthy again: the backoff resets. */
+const STABLE_AFTER_MS = 60_000;
+
+/** Kills the child's whole process group, ignoring "no such process". */
+function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `spec` and keeps it running; resolves once the first start is ready. */
+export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Promise<Supervised> {
+  let child: ChildProcess | undefined;
+  let state: SupervisedStatus['state'] = 'starting';
+  let restarts = 0;
+  let lastExit: string | undefined;
+  let backoff = BACKOFF_MIN_MS;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let waiters: Array<() => void> = [];
+  let log: WriteStream | undefined = createWriteStream(spec.logFile, { flags: 'a' });
+  const log_ = logger.child({ component: spec.name });
+
+  const startOnce = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      state = 'starting';
+      const startedAt = Date.now();
+      const c = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } });
+      child = c;
+      c.stdout?.pipe(log!, { end: false });
+      c.stderr?.pipe(log!, { end: false });
+      let exited = false;
+      c.on('error', (e) => {
+        exited = true;
+        reject(e);
+      });
+      c.on('exit', (code, sig) => {
+        exited = true;
+        lastExit = sig ? `signal ${sig}` : `exit code ${code}`;
+        // Take the workers down with the master (see the module comment).
+        if (c.pid) killGroup(c.pid, 'SIGKILL');
+        if (stopping) return;
+        state = 'backoff';
+        if (Date.now() - startedAt > STABLE_AFTER_MS) backoff = BACKOFF_MIN_MS;
+        log_.warn({ lastExit, restarts, backoffMs: backoff }, `${spec.name} exited; restarting`);
+        restartTimer = setTimeout(() => {
+          restarts += 1;
+          startOnce().catch((e) => log_.error({ err: String(e) }, `${spec.name} restart failed`));
+        }, backoff);
+        backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+      });
+      spec
+        .ready()
+        .then(() => {
+          if (exited) return reject(new Error(`${spec.name} exited during start (${lastExit})`));
+          state = 'running';
+          const w = waiters;
+          waiters = [];
+          w.forEach((f) => f());
+          resolve();
+        })
+        .catch((e) => {
+          if (c.pid && !exited) killGroup(c.pid, 'SIGKILL');
+          reject(e);
+        });
+    });
+
+  const handle: Supervised = {
+    name: spec.name,
+    status: () => ({ name: spec.name, pid: child?.pid, state, restarts, lastExit }),
+    signal(sig) {
+      if (child?.pid) process.kill(child.pid, sig);
+    },
+    whenRunning: () => (state === 'running' ? Promise.resolve() : new Promise((r) => waiters.push(r))),
+    async stop(timeoutMs = 10_000) {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      const pid = child?.pid;
+      if (pid && isAlive(pid)) {
+        const exited = new Promise<void>((r) => child!.once('exit', () => r()));
+        try {
+          process.kill(pid, spec.stopSignal ?? 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+        const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs));
+        if ((await Promise.race([exited, timer])) === 'timeout') {
+          log_.warn({ pid }, `${spec.name} did not stop in ${timeoutMs} ms; SIGKILL`);
+          killGroup(pid, 'SIGKILL');
+          await exited;
+        }
+        killGroup(pid, 'SIGKILL');
+      }
+      state = 'stopped';
+      log?.end();
+      log = undefined;
+    },
+  };
+
+  try {
+    await startOnce();
+  } catch (e) {
+    stopping = true;
+    log?.end();
+    throw e;
+  }
+  return handle;
+}
+
+/** Polls `check` until it resolves, or rejects after `timeoutMs` with the last error. */
+export async function waitFor(what: string, check: () => Promise<unknown>, timeoutMs: number, intervalMs = 50, giveUp: (e: unknown) => boolean = () => false): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (e) {
+      if (giveUp(e)) throw e;
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

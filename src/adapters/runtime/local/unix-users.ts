@@ -1,0 +1,87 @@
+/**
+ * Unix users and groups for tenants and for the edge's workers (root only). Isolation between
+ * tenants rests on them: each tenant's PHP runs as its own user, and its files are readable by
+ * that user and by the web group of nginx's workers, not by other tenants.
+ * useradd/userdel lock /etc/passwd, so calls are serialised within the process and retried.
+ */
+import { ExecError, run } from './exec.js';
+import { safeName } from './escape.js';
+
+let queue: Promise<unknown> = Promise.resolve();
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(fn, fn);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      // Another process (e.g. a parallel test's runtime) holds the passwd lock.
+      if (attempt < 20 && e instanceof ExecError && /lock/i.test(e.stderr)) {
+        await new Promise((r) => setTimeout(r, 50 + attempt * 50));
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+export interface UnixIds {
+  uid: number;
+  gid: number;
+}
+
+/** uid/gid of `name`, or undefined when there is no such user. */
+export async function lookupUser(name: string): Promise<UnixIds | undefined> {
+  try {
+    const { stdout } = await run('getent', ['passwd', safeName(name)]);
+    const f = stdout.trim().split(':');
+    return { uid: Number(f[2]), gid: Number(f[3]) };
+  } catch (e) {
+    if (e instanceof ExecError && e.exitCode === 2) return undefined;
+    throw e;
+  }
+}
+
+export async function lookupGroup(name: string): Promise<number | undefined> {
+  try {
+    const { stdout } = await run('getent', ['group', safeName(name)]);
+    return Number(stdout.trim().split(':')[2]);
+  } catch (e) {
+    if (e instanceof ExecError && e.exitCode === 2) return undefined;
+    throw e;
+  }
+}
+
+/** A system user with its own group, no home and no login shell. Idempotent. */
+export function ensureSystemUser(name: string): Promise<UnixIds> {
+  return serialised(async () => {
+    const existing = await lookupUser(name);
+    if (existing) return existing;
+    await withRetry(() => run('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', safeName(name)]));
+    const created = await lookupUser(name);
+    if (!created) throw new Error(`useradd ${name} succeeded but the user is not visible`);
+    return created;
+  });
+}
+
+/** Removes the user and its group. Idempotent. */
+export function removeSystemUser(name: string): Promise<void> {
+  return serialised(async () => {
+    if (await lookupUser(name)) await withRetry(() => run('userdel', [safeName(name)]));
+    // userdel removes the user's private group; remove it explicitly when it survived.
+    if ((await lookupGroup(name)) !== undefined) await withRetry(() => run('groupdel', [safeName(name)])).catch(() => undefined);
+  });
+}
+
+/** Names of all users starting with `prefix` (test cleanup, hard teardown of a data dir). */
+export async function listUsers(prefix: string): Promise<string[]> {
+  const { stdout } = await run('getent', ['passwd']);
+  return stdout
+    .split('\n')
+    .map((l) => l.split(':')[0])
+    .filter((n): n is string => !!n && n.startsWith(prefix));
+}

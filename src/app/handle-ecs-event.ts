@@ -1,0 +1,72 @@
+/**
+ * The ECS event handler (seed 004): one EventBridge event in, the tenant's instance state out.
+ * Ignored events (other environment or cluster, no tenant, unmapped name, duplicate, late) change
+ * nothing and say why. Safe under at-least-once delivery and any arrival order.
+ */
+import { applyEventToInstance, decideEvent, type EcsEvent, isNewerThanApplied, validateEcsEventShape } from '../domain/ecs-event.js';
+import { BbwsError } from '../domain/errors.js';
+import { StoreConflictError } from '../ports/store.js';
+import { type AppDeps, isoNow } from './deps.js';
+import { settleAwaitingOperations } from './settle-operation.js';
+
+export interface EventResult {
+  status: 'success' | 'ignored';
+  reason?: string;
+  tenantId?: string;
+  provisioningState?: string;
+}
+
+/** Throws INVALID_EVENT when `value` is not shaped like an EventBridge ECS event. */
+export function parseEcsEvent(value: unknown): EcsEvent {
+  const problems = validateEcsEventShape(value);
+  if (problems.length > 0) throw new BbwsError('INVALID_EVENT', undefined, { problems });
+  return value as EcsEvent;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export async function handleEcsEvent(deps: AppDeps, event: EcsEvent): Promise<EventResult> {
+  const result = await decideAndApply(deps, event);
+  deps.metrics.increment('bbws_ecs_events_total', { outcome: result.status, event: event.detail.eventName });
+  deps.logger.info(
+    { tenantId: result.tenantId, action: 'ECS_EVENT', eventId: event.id, eventName: event.detail.eventName, status: result.status, reason: result.reason },
+    result.status === 'success' ? `applied ${event.detail.eventName}` : `ignored ${event.detail.eventName}: ${result.reason}`,
+  );
+  return result;
+}
+
+async function decideAndApply(deps: AppDeps, event: EcsEvent): Promise<EventResult> {
+  const decision = decideEvent(event, { environment: deps.env, clusterName: deps.clusterName });
+  if (decision.kind === 'ignore') return { status: 'ignored', reason: decision.reason, tenantId: decision.tenantId };
+  const { tenantId } = decision;
+  for (let attempt = 1; ; attempt++) {
+    if (await deps.store.hasEvent(event.id)) return { status: 'ignored', reason: 'Duplicate event', tenantId };
+    const instance = await deps.store.getInstance(tenantId);
+    if (!instance) return { status: 'ignored', reason: `Unknown tenant: ${tenantId}`, tenantId };
+    if (!isNewerThanApplied(event, instance)) {
+      await recordOnly(deps, event.id, tenantId, 'stale');
+      return { status: 'ignored', reason: 'Stale event: a newer event was already applied', tenantId };
+    }
+    const next = applyEventToInstance(instance, event, decision.eventName, decision.state, isoNow(deps));
+    try {
+      await deps.store.commit([
+        { kind: 'putInstance', instance: next, expectedVersion: instance.version },
+        { kind: 'recordEvent', eventId: event.id, tenantId, outcome: 'applied' },
+      ]);
+    } catch (err) {
+      if (err instanceof StoreConflictError && err.which === 'event') return { status: 'ignored', reason: 'Duplicate event', tenantId };
+      if (err instanceof StoreConflictError && attempt < MAX_ATTEMPTS) continue;
+      throw err;
+    }
+    await settleAwaitingOperations(deps, next);
+    return { status: 'success', tenantId, provisioningState: next.provisioningState };
+  }
+}
+
+async function recordOnly(deps: AppDeps, eventId: string, tenantId: string, outcome: string): Promise<void> {
+  try {
+    await deps.store.commit([{ kind: 'recordEvent', eventId, tenantId, outcome }]);
+  } catch (err) {
+    if (!(err instanceof StoreConflictError)) throw err;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Reads of tenants, instances and operations, scoped to what the caller may see. A tenant-admin
+ * asking for another tenant gets "not found", exactly as if it did not exist.
+ */
+import { assertTenantAccess, type Principal } from '../domain/auth.js';
+import { BbwsError } from '../domain/errors.js';
+import { describeOperation } from '../domain/operation.js';
+import { describeInstance, type Tenant } from '../domain/tenant.js';
+import type { AppDeps } from './deps.js';
+
+export async function describeTenant(deps: AppDeps, tenant: Tenant) {
+  const instance = await deps.store.getInstance(tenant.tenantId);
+  return {
+    tenantId: tenant.tenantId,
+    domainName: tenant.domainName,
+    environment: tenant.environment,
+    createdAt: tenant.createdAt,
+    updatedAt: tenant.updatedAt,
+    version: instance?.version ?? tenant.version,
+    instance: instance ? describeInstance(instance) : null,
+  };
+}
+
+export async function getTenant(deps: AppDeps, principal: Principal, tenantId: string) {
+  assertTenantAccess(principal, tenantId);
+  const tenant = await deps.store.getTenant(tenantId);
+  if (!tenant) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
+  return describeTenant(deps, tenant);
+}
+
+export async function getInstanceView(deps: AppDeps, principal: Principal, tenantId: string) {
+  assertTenantAccess(principal, tenantId);
+  const instance = await deps.store.getInstance(tenantId);
+  if (!instance) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
+  return describeInstance(instance);
+}
+
+export async function listTenants(deps: AppDeps, principal: Principal, limit: number, nextToken: string | null) {
+  if (principal.role === 'tenant-admin') {
+    const own = principal.tenantId ? await deps.store.getTenant(principal.tenantId) : undefined;
+    return { items: own ? [await describeTenant(deps, own)] : [], nextToken: null };
+  }
+  const page = await deps.store.listTenants({ limit, nextToken });
+  return { items: await Promise.all(page.items.map((t) => describeTenant(deps, t))), nextToken: page.nextToken };
+}
+
+export async function getOperation(deps: AppDeps, principal: Principal, operationId: string) {
+  const op = await deps.store.getOperation(operationId);
+  if (!op || (principal.role !== 'platform-admin' && principal.tenantId !== op.tenantId)) {
+    throw new BbwsError('OPERATION_NOT_FOUND', undefined, { operationId });
+  }
+  return describeOperation(op);
+}
+
+export async function listTenantOperations(deps: AppDeps, principal: Principal, tenantId: string, limit: number) {
+  assertTenantAccess(principal, tenantId);
+  if (!(await deps.store.getTenant(tenantId))) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
+  const ops = await deps.store.listOperations(tenantId, limit);
+  return { items: ops.map(describeOperation) };
+}

@@ -1,0 +1,85 @@
+/**
+ * Operator procedures of seeds 000 and 004: `operations get`, `queues stats`,
+ * `dlq list|redrive|purge`, `events send`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError } from '../api-client.js';
+import { printJson, printRecord, printTable } from '../output.js';
+import { clientFor, type CommonOptions, withCommonOptions } from './common.js';
+import { waitForOperation } from './wait-operation.js';
+
+interface OperationView {
+  operationId: string;
+  type: string;
+  status: string;
+  tenantId: string;
+  error: string | null;
+  steps: { name: string; status: string; startedAt: string; durationMs: number | null; error: string | null }[];
+}
+
+export function registerAdminCommands(program: Command): void {
+  const operations = program.command('operations').description('asynchronous operations');
+  withCommonOptions(operations.command('get <operationId>').description('show an operation and its steps'))
+    .option('--wait', 'follow it until it finishes')
+    .action(async (id: string, opts: CommonOptions & { wait?: boolean }) => {
+      const client = await clientFor(opts);
+      if (opts.wait) await waitForOperation(client, id).catch((err) => (opts.json ? undefined : Promise.reject(err)));
+      const op = await client.request<OperationView>('GET', `/v1.0/operations/${encodeURIComponent(id)}`);
+      if (opts.json) return printJson(op);
+      printRecord({ operationId: op.operationId, type: op.type, status: op.status, tenant: op.tenantId, error: op.error });
+      process.stdout.write('\n');
+      printTable(op.steps, ['name', 'status', 'startedAt', 'durationMs', 'error']);
+    });
+
+  const queues = program.command('queues').description('queue depth and age (seed 000 §5)');
+  withCommonOptions(queues.command('stats').description('visible, in-flight, delayed messages and age of the oldest, per queue')).action(async (opts: CommonOptions) => {
+    const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>('GET', '/v1.0/admin/queues');
+    if (opts.json) return printJson({ items });
+    printTable(items, ['queue', 'visible', 'notVisible', 'delayed', 'oldestAgeSeconds', 'deadLetterQueue']);
+  });
+
+  const dlq = program.command('dlq').description('dead-letter queues: inspect, redrive, purge (seeds 000 §5.2-5.4, 004 §10)');
+  withCommonOptions(dlq.command('list <queue>').description('show messages without consuming them'))
+    .option('--limit <n>', 'how many (1-100)', '10')
+    .action(async (queue: string, opts: CommonOptions & { limit: string }) => {
+      const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>(
+        'GET',
+        `/v1.0/admin/queues/${encodeURIComponent(queue)}/messages?limit=${encodeURIComponent(opts.limit)}`,
+      );
+      if (opts.json) return printJson({ items });
+      printTable(
+        items.map((m) => ({ ...m, body: String(m.body).length > 80 ? `${String(m.body).slice(0, 77)}...` : m.body })),
+        ['messageId', 'receiveCount', 'sentAt', 'sourceQueue', 'body'],
+      );
+    });
+  withCommonOptions(dlq.command('redrive <queue>').description('move every message back to its source queue (after fixing the cause)')).action(async (queue: string, opts: CommonOptions) => {
+    const result = await (await clientFor(opts)).request<{ moved: number }>('POST', `/v1.0/admin/queues/${encodeURIComponent(queue)}/redrive`);
+    if (opts.json) return printJson(result);
+    process.stdout.write(`moved ${result.moved} messages from ${queue} back to their source queue\n`);
+  });
+  withCommonOptions(dlq.command('purge <queue>').description('delete every message (emergency only)'))
+    .option('--yes', 'confirm: this deletes messages for good')
+    .action(async (queue: string, opts: CommonOptions & { yes?: boolean }) => {
+      if (!opts.yes) throw new CliError(`This deletes every message in ${queue} for good. Inspect first with \`bbws dlq list ${queue}\`, then repeat with --yes.`);
+      const result = await (await clientFor(opts)).request<{ purged: number }>('POST', `/v1.0/admin/queues/${encodeURIComponent(queue)}/purge`);
+      if (opts.json) return printJson(result);
+      process.stdout.write(`purged ${result.purged} messages from ${queue}\n`);
+    });
+
+  const events = program.command('events').description('ECS events (seed 004)');
+  withCommonOptions(events.command('send <file>').description('post an EventBridge ECS event (JSON file, or - for stdin) to the event handler')).action(async (file: string, opts: CommonOptions) => {
+    let event: unknown;
+    try {
+      event = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
+    } catch (err) {
+      throw new CliError(`Cannot read an event from ${file}: ${(err as Error).message}`);
+    }
+    const list = Array.isArray(event) ? event : [event];
+    const client = await clientFor(opts);
+    const results = [];
+    for (const e of list) results.push(await client.request<Record<string, unknown>>('POST', '/v1.0/events/ecs', e));
+    if (opts.json) return printJson(Array.isArray(event) ? results : results[0]);
+    printTable(results, ['status', 'reason', 'tenantId', 'provisioningState']);
+  });
+}

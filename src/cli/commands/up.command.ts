@@ -1,0 +1,47 @@
+/**
+ * `bbws up` runs every role in one process in the foreground; `bbws api|worker|event-handler|
+ * reconciler` run one role each against the same data dir. SIGINT/SIGTERM stop cleanly.
+ */
+import type { Command } from 'commander';
+import { parseConfig, type ConfigFlags } from '../../main/config.js';
+import { createLocalRuntime } from '../../main/local-runtime-factory.js';
+import { type PlatformRole, startPlatform } from '../../main/platform.js';
+
+function platformOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'state, logs and tenant files (BBWS_DATA_DIR, default ./.bbws)')
+    .option('--api-port <port>', 'API port (BBWS_API_PORT, default 8080)')
+    .option('--edge-port <port>', 'edge (nginx) port (BBWS_EDGE_PORT, default 8088)')
+    .option('--env <env>', 'dev, sit or prod (BBWS_ENV, default dev)')
+    .option('--base-domain <domain>', 'tenants are <tenant>.wp<env>.<domain> (BBWS_BASE_DOMAIN, default localhost)')
+    .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)');
+}
+
+async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
+  const config = parseConfig(flags);
+  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined });
+  const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
+  process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://127.0.0.1:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`\n${signal}: stopping…\n`);
+      platform.stop().then(resolve, (err) => {
+        process.stderr.write(`bbws: error while stopping: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+export function registerUpCommands(program: Command): void {
+  platformOptions(program.command('up').description('run the whole platform in the foreground (API, worker, event handler, reconciler)')).action((flags: ConfigFlags) =>
+    runRoles(flags, ['api', 'worker', 'events', 'reconciler']),
+  );
+  platformOptions(program.command('api').description('run only the HTTP API')).action((flags: ConfigFlags) => runRoles(flags, ['api']));
+  platformOptions(program.command('worker').description('run only the provisioning worker (drives the runtime)')).action((flags: ConfigFlags) => runRoles(flags, ['worker']));
+  platformOptions(program.command('event-handler').description('run only the ECS event handler (events queue)')).action((flags: ConfigFlags) => runRoles(flags, ['events']));
+  platformOptions(program.command('reconciler').description('run only the reconciler (deadlines, queue metrics, retention)')).action((flags: ConfigFlags) => runRoles(flags, ['reconciler']));
+}

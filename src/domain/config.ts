@@ -1,0 +1,21 @@
+/**
+ * The platform's settings, parsed once (main/config.ts) and frozen. Pure types and defaults here.
+ */
+import type { Environment } from './naming.js';
+
+export interface PlatformConfig {
+  dataDir: string;
+  apiPort: number;
+  edgePort: number;
+  env: Environment;
+  baseDomain: string;
+  /** ECS cluster whose events we accept (seed 004: `bbws-cluster-<env>`). */
+  clusterName: string;
+  /** External MySQL (`mysql://user:pass@host:port`) instead of the embedded MariaDB. */
+  mysqlUrl: string | null;
+  /** Minutes before an operation is failed by the reconciler (seed 000: 15). */
+  operationDeadlineMinutes: number;
+  /** Requests per second allowed per token (429 beyond). */
+  rateLimitPerSecond: number;
+  logLevel: string;
+}

@@ -1,0 +1,79 @@
+/**
+ * The one error registry. Every error the platform returns has a stable code, an HTTP status
+ * and a default message. Domain and app code throw {@link BbwsError}; only the HTTP layer turns
+ * it into a response. `docs/errors.md` documents every code (a unit test checks this).
+ */
+export type ErrorKind = 'user' | 'operational' | 'unexpected';
+
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly kind: ErrorKind;
+  readonly message: string;
+}
+
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, kind: 'user', message: 'The request is not valid.' },
+  INVALID_JSON: { status: 400, kind: 'user', message: 'The request body is not valid JSON.' },
+  INVALID_TENANT_ID: {
+    status: 400,
+    kind: 'user',
+    message: 'Tenant names are 3-32 characters of lowercase letters and digits.',
+  },
+  INVALID_EVENT: { status: 400, kind: 'user', message: 'The event is not an ECS EventBridge event.' },
+  UNAUTHORIZED: { status: 401, kind: 'user', message: 'A valid bearer token is required.' },
+  TOKEN_EXPIRED: { status: 401, kind: 'user', message: 'The bearer token has expired.' },
+  FORBIDDEN: { status: 403, kind: 'user', message: 'This role may not perform this action.' },
+  NOT_FOUND: { status: 404, kind: 'user', message: 'No such resource.' },
+  TENANT_NOT_FOUND: { status: 404, kind: 'user', message: 'No such tenant.' },
+  OPERATION_NOT_FOUND: { status: 404, kind: 'user', message: 'No such operation.' },
+  QUEUE_NOT_FOUND: { status: 404, kind: 'user', message: 'No such queue.' },
+  METHOD_NOT_ALLOWED: { status: 405, kind: 'user', message: 'Method not allowed on this resource.' },
+  TENANT_EXISTS: { status: 409, kind: 'user', message: 'A tenant with this name already exists.' },
+  HOSTNAME_TAKEN: { status: 409, kind: 'user', message: 'The host name is already routed to another tenant.' },
+  VERSION_CONFLICT: {
+    status: 409,
+    kind: 'user',
+    message: 'The resource changed since you read it; read it again and retry with the new version.',
+  },
+  OPERATION_IN_PROGRESS: {
+    status: 409,
+    kind: 'user',
+    message: 'Another operation is running for this tenant; wait for it to finish.',
+  },
+  INVALID_STATE: { status: 409, kind: 'user', message: 'The resource is not in a state that allows this.' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    kind: 'user',
+    message: 'This Idempotency-Key was used with a different request.',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, kind: 'user', message: 'The request body is larger than 1 MiB.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'user', message: 'Send JSON with Content-Type: application/json.' },
+  RATE_LIMITED: { status: 429, kind: 'user', message: 'Too many requests for this token; slow down.' },
+  INTERNAL_ERROR: { status: 500, kind: 'unexpected', message: 'An internal error occurred.' },
+  STORE_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The state store is unavailable.' },
+  RUNTIME_FAILURE: { status: 502, kind: 'operational', message: 'The runtime failed to carry out a step.' },
+  DEADLINE_EXCEEDED: { status: 504, kind: 'operational', message: 'The operation did not finish before its deadline.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a registered code. `details` is safe to show to the caller. */
+export class BbwsError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, details: Record<string, unknown> = {}) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'BbwsError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export function isBbwsError(err: unknown): err is BbwsError {
+  return err instanceof BbwsError;
+}

@@ -1,0 +1,129 @@
+/**
+ * Builds the HTTP API (no listen: tests use inject or a real ephemeral port). Cross-cutting
+ * behaviour lives here: correlation ids, auth, rate limit, body limits, idempotency, the error
+ * shape, request logs with a REPORT line, request metrics.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Principal } from '../domain/auth.js';
+import { BbwsError } from '../domain/errors.js';
+import { reportFields, reportMessage } from '../app/report-line.js';
+import { mapError } from './error-mapper.js';
+import type { HttpDeps } from './http-deps.js';
+import { registerIdempotency } from './idempotency.js';
+import { createRateLimiter } from './rate-limit.js';
+import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerEventRoutes } from './routes/events.routes.js';
+import { registerOperationRoutes } from './routes/operations.routes.js';
+import { registerSystemRoutes } from './routes/system.routes.js';
+import { registerTenantRoutes } from './routes/tenants.routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    startedAt: bigint;
+  }
+  interface FastifyContextConfig {
+    /** Routes that need no token (health, metrics, openapi). */
+    public?: boolean;
+  }
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new BbwsError('UNAUTHORIZED');
+  return request.principal;
+}
+
+export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    genReqId: (req) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : globalThis.crypto.randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+  const limiter = createRateLimiter(deps.rateLimitPerSecond, deps.now);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'BBWS Platform API', version: '1.0.0', description: 'Multi-tenant WordPress hosting control plane.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('startedAt', 0n);
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = process.hrtime.bigint();
+    reply.header('x-correlation-id', request.id);
+    if (request.routeOptions.config?.public) return;
+    const header = request.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+    if (!m) throw new BbwsError('UNAUTHORIZED');
+    request.principal = await deps.tokens.verify(m[1]);
+    const wait = limiter.take(request.principal.subject);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new BbwsError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
+    }
+  });
+
+  registerIdempotency(app, deps);
+
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = mapError(err);
+    if (mapped.unexpected) {
+      deps.logger.error({ correlationId: request.id, err: err instanceof Error ? err.stack : String(err), path: request.url }, 'unexpected error');
+    }
+    reply.code(mapped.status).send({ error: { code: mapped.code, message: mapped.message, details: mapped.details, correlationId: request.id } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}.`, details: {}, correlationId: request.id } });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const durationMs = Number(process.hrtime.bigint() - request.startedAt) / 1e6;
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.increment('bbws_http_requests_total', { method: request.method, route, status: reply.statusCode });
+    deps.metrics.observe('bbws_http_request_duration_seconds', durationMs / 1000, { method: request.method, route });
+    const params = (request.params ?? {}) as Record<string, string>;
+    const errorCode = reply.statusCode >= 400 ? (reply.getHeader('x-error-code') as string | undefined) : undefined;
+    const fields = {
+      correlationId: request.id,
+      tenantId: params.tenantId ?? request.principal?.tenantId ?? undefined,
+      action: `${request.method} ${route}`,
+      status: reply.statusCode < 400 ? 'OK' : 'ERROR',
+      statusCode: reply.statusCode,
+      errorCode,
+    };
+    if (route === '/health' || route === '/metrics') return; // scraped every few seconds: no noise
+    deps.logger.info(fields, `${request.method} ${request.url.split('?')[0]} ${reply.statusCode}`);
+    deps.logger.info({ ...reportFields(request.id, durationMs), correlationId: request.id }, reportMessage(request.id, durationMs));
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"error"')) {
+      const m = /"code":"([A-Z_]+)"/.exec(payload);
+      if (m) reply.header('x-error-code', m[1]);
+    }
+    return payload;
+  });
+
+  registerSystemRoutes(app, deps);
+  registerTenantRoutes(app, deps);
+  registerOperationRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  registerAdminRoutes(app, deps);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * Configuration, parsed once: flag → environment variable → default, validated with a message
+ * that names the setting, then frozen.
+ */
+import { resolve } from 'node:path';
+import type { PlatformConfig } from '../domain/config.js';
+import { isEnvironment, isValidHostname, names } from '../domain/naming.js';
+
+export interface ConfigFlags {
+  dataDir?: string;
+  apiPort?: string | number;
+  edgePort?: string | number;
+  env?: string;
+  baseDomain?: string;
+  mysqlUrl?: string;
+  clusterName?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(setting: string, problem: string) {
+    super(`Invalid setting ${setting}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function port(setting: string, value: string | number | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(setting, `expected a TCP port 0-65535, got "${value}"`);
+  return n;
+}
+
+function positive(setting: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(setting, `expected a non-negative number, got "${value}"`);
+  return n;
+}
+
+export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Readonly<PlatformConfig> {
+  const environment = flags.env ?? env.BBWS_ENV ?? 'dev';
+  if (!isEnvironment(environment)) throw new ConfigError('--env / BBWS_ENV', `expected dev, sit or prod, got "${environment}"`);
+  const baseDomain = flags.baseDomain ?? env.BBWS_BASE_DOMAIN ?? 'localhost';
+  if (!isValidHostname(baseDomain)) throw new ConfigError('--base-domain / BBWS_BASE_DOMAIN', `"${baseDomain}" is not a DNS name`);
+  const mysqlUrl = flags.mysqlUrl ?? env.BBWS_MYSQL_URL ?? null;
+  if (mysqlUrl !== null && !/^mysql:\/\/[^@\s]+@[^:\s/]+(:\d+)?\/?$/.test(mysqlUrl)) {
+    throw new ConfigError('--mysql-url / BBWS_MYSQL_URL', 'expected mysql://user:password@host[:port]');
+  }
+  const clusterName = flags.clusterName ?? env.BBWS_CLUSTER_NAME ?? names.clusterName(environment);
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(clusterName)) throw new ConfigError('BBWS_CLUSTER_NAME', 'letters, digits, - and _ only');
+  const logLevel = env.BBWS_LOG_LEVEL ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) throw new ConfigError('BBWS_LOG_LEVEL', `unknown level "${logLevel}"`);
+  return Object.freeze({
+    dataDir: resolve(flags.dataDir ?? env.BBWS_DATA_DIR ?? './.bbws'),
+    apiPort: port('--api-port / BBWS_API_PORT', flags.apiPort ?? env.BBWS_API_PORT, 8080),
+    edgePort: port('--edge-port / BBWS_EDGE_PORT', flags.edgePort ?? env.BBWS_EDGE_PORT, 8088),
+    env: environment,
+    baseDomain,
+    clusterName,
+    mysqlUrl,
+    operationDeadlineMinutes: positive('BBWS_OPERATION_DEADLINE_MINUTES', env.BBWS_OPERATION_DEADLINE_MINUTES, 15),
+    rateLimitPerSecond: positive('BBWS_RATE_LIMIT', env.BBWS_RATE_LIMIT, 100),
+    logLevel,
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * The composition root: opens the state file, wires adapters into use cases, and runs the roles
+ * asked for (api, worker, events, reconciler) until stopped. `bbws up` runs them all in one
+ * process; each can also run alone against the same data dir.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
+import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
+import { createSqliteQueue } from '../adapters/queue/sqlite.js';
+import { openSqliteDatabase } from '../adapters/sqlite/database.js';
+import { createSqliteStore } from '../adapters/store/sqlite.js';
+import type { AppDeps, WorkerDeps } from '../app/deps.js';
+import { runEventWorker, runProvisioningWorker, runReconciler } from '../app/workers.js';
+import type { PlatformConfig } from '../domain/config.js';
+import { queueDefinitions, queueNames } from '../domain/queues.js';
+import { buildApp } from '../http/build-app.js';
+import type { Logger } from '../ports/logger.js';
+import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
+import { createLogger } from './logger.js';
+
+export const ROLES = ['api', 'worker', 'events', 'reconciler'] as const;
+export type PlatformRole = (typeof ROLES)[number];
+
+/** Makes the runtime the worker drives; `emit` feeds the runtime's events to the event handler. */
+export type RuntimeFactory = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger }) => Promise<Runtime>;
+
+export interface PlatformOptions {
+  config: PlatformConfig;
+  roles: readonly PlatformRole[];
+  /** Needed when the worker role runs. */
+  createRuntime?: RuntimeFactory;
+  logger?: Logger;
+  /** Reconciler pass interval (tests shorten it). */
+  reconcileIntervalMs?: number;
+  /** Lease on a provisioning message; a crashed worker's operation resumes within it (default 30 s). */
+  workerLeaseSeconds?: number;
+  /** API listen host (default 127.0.0.1). */
+  host?: string;
+}
+
+export interface RunningPlatform {
+  apiUrl: string | null;
+  deps: AppDeps;
+  app: FastifyInstance | null;
+  runtime: Runtime | null;
+  stop(): Promise<void>;
+}
+
+/** Where `bbws` commands find a running platform: written at start, removed at stop. */
+export function platformFile(dataDir: string): string {
+  return join(dataDir, 'platform.json');
+}
+
+export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+  const { config, roles } = options;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
+  const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
+  const definitions = queueDefinitions(config.env);
+  const queue = createSqliteQueue({ db, definitions });
+  const store = createSqliteStore({ db, queueDefinitions: definitions });
+  const metrics = createPrometheusMetrics();
+  const names = queueNames(config.env);
+  const deps: AppDeps = {
+    store,
+    queue,
+    logger,
+    metrics,
+    env: config.env,
+    baseDomain: config.baseDomain,
+    clusterName: config.clusterName,
+    queues: names,
+    operationDeadlineMs: config.operationDeadlineMinutes * 60_000,
+    now: Date.now,
+  };
+
+  const abort = new AbortController();
+  const loops: Promise<void>[] = [];
+  let runtime: Runtime | null = null;
+  let app: FastifyInstance | null = null;
+  let apiUrl: string | null = null;
+  const stopAll = async () => {
+    abort.abort();
+    await app?.close();
+    await Promise.allSettled(loops);
+    await runtime?.stop();
+    await queue.close();
+    await store.close();
+    db.close();
+    rmSync(platformFile(config.dataDir), { force: true });
+  };
+
+  try {
+    if (roles.includes('worker')) {
+      if (!options.createRuntime) throw new Error('The worker role needs a runtime.');
+      const emit: RuntimeEventSink = async (event) => {
+        await queue.send({ queue: names.ecsEvents, body: JSON.stringify(event) });
+      };
+      runtime = await options.createRuntime({ config, emit, logger });
+      const workerDeps: WorkerDeps = { ...deps, runtime };
+      loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
+    }
+    if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
+    if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));
+    if (roles.includes('api')) {
+      const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')));
+      app = await buildApp({
+        ...deps,
+        tokens,
+        rateLimitPerSecond: config.rateLimitPerSecond,
+        renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+        health: () => componentHealth(deps, roles, runtime),
+      });
+      const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
+      apiUrl = address.replace('[::1]', '127.0.0.1');
+      writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2));
+    }
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+  logger.info({ action: 'START', status: 'OK', roles, apiUrl, dataDir: config.dataDir, env: config.env }, `bbws started (${roles.join(', ')})`);
+  let stopping: Promise<void> | null = null;
+  return {
+    apiUrl,
+    deps,
+    app,
+    runtime,
+    stop: () => (stopping ??= stopAll().then(() => logger.info({ action: 'STOP', status: 'OK' }, 'bbws stopped'))),
+  };
+}
+
+async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], runtime: Runtime | null): Promise<ComponentHealth[]> {
+  const out: ComponentHealth[] = [];
+  try {
+    await deps.store.ping();
+    out.push({ name: 'store', status: 'ok' });
+  } catch (err) {
+    out.push({ name: 'store', status: 'down', detail: err instanceof Error ? err.message : String(err) });
+  }
+  let dlqMessages = 0;
+  for (const def of deps.queue.definitions()) {
+    if (!deps.queue.definitions().some((d) => d.deadLetterQueue === def.name)) continue;
+    dlqMessages += (await deps.queue.stats(def.name)).visible;
+  }
+  // Seed 004 §9: more than 10 messages in a DLQ means investigate.
+  out.push({ name: 'queues', status: dlqMessages > 10 ? 'degraded' : 'ok', detail: `${dlqMessages} messages in dead-letter queues` });
+  for (const role of roles) out.push({ name: `role:${role}`, status: 'ok' });
+  if (runtime) out.push(...(await runtime.health()));
+  return out;
+}

@@ -1,0 +1,12 @@
+/**
+ * Structured logging. The pino logger made by `main/logger.ts` satisfies this; use cases and
+ * adapters depend on this interface only. Field names follow seed 000's log queries:
+ * `correlationId`, `tenantId`, `siteId`, `action`, `status`, `statusCode`, `errorCode`.
+ */
+export interface Logger {
+  debug(obj: Record<string, unknown>, msg?: string): void;
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}

@@ -1,0 +1,46 @@
+/**
+ * Where tenant WordPress instances actually run. Adapters: `adapters/runtime/local/` (MariaDB,
+ * php-fpm and nginx on this host) and, later, an ECS runtime. The saga (app/run-operation.ts)
+ * drives a runtime through steps and journals them; the runtime reports what happens to running
+ * services as ECS-shaped events through the {@link RuntimeEventSink} it was created with, so one
+ * event handler serves every runtime.
+ */
+import type { EcsEvent } from '../domain/ecs-event.js';
+import type { InstanceSpec } from '../domain/tenant.js';
+
+/**
+ * One undoable unit of work. `run` and `undo` must be idempotent: a redelivered message may run
+ * a step again, or undo a step that only half ran.
+ */
+export interface RuntimeStep {
+  /** Stable name, shown in the operation journal (e.g. `create-database`). */
+  name: string;
+  run(): Promise<void>;
+  undo(): Promise<void>;
+}
+
+export type DeprovisionMode = 'soft' | 'hard';
+
+export interface ComponentHealth {
+  name: string;
+  status: 'ok' | 'degraded' | 'down';
+  detail?: string;
+  restarts?: number;
+}
+
+export interface Runtime {
+  /** e.g. `local`, `ecs`. */
+  readonly kind: string;
+  /** Steps that create everything an instance needs, ending with the service started. */
+  provisionSteps(spec: InstanceSpec): RuntimeStep[];
+  /** Steps that apply a new spec (scale, rollback) to a running instance. */
+  updateSteps(previous: InstanceSpec, next: InstanceSpec): RuntimeStep[];
+  /** soft: capacity 0 and route removed, data kept; hard: everything removed. */
+  deprovisionSteps(spec: InstanceSpec, mode: DeprovisionMode): RuntimeStep[];
+  /** State of the runtime's own components (servers it supervises). */
+  health(): Promise<ComponentHealth[]>;
+  stop(): Promise<void>;
+}
+
+/** Receives the events a runtime emits; the composition root points it at the ECS events queue. */
+export type RuntimeEventSink = (event: EcsEvent) => Promise<void>;

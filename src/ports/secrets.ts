@@ -1,0 +1,14 @@
+/**
+ * Secrets (database credentials, basic-auth passwords, site admin passwords), encrypted at rest.
+ * Adapters: `adapters/secrets/local.ts` (AES-256-GCM, master key file mode 0600 in the data dir);
+ * AWS Secrets Manager later. The HTTP API never returns a secret value.
+ */
+export interface Secrets {
+  /** Creates or replaces the secret `name` (e.g. `dev-acme-db-credentials`). */
+  put(name: string, value: string): Promise<void>;
+  get(name: string): Promise<string | undefined>;
+  /** Deleting a missing secret is a no-op. */
+  delete(name: string): Promise<void>;
+  /** Names only, never values. */
+  list(prefix?: string): Promise<string[]>;
+}

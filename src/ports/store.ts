@@ -1,0 +1,75 @@
+/**
+ * The state store: tenants, instances, operations and the ECS event ledger. Adapters:
+ * `adapters/store/sqlite.ts` (embedded default); a DynamoDB adapter uses the keys of DESIGN.md
+ * and must pass `test/contract/store.contract.ts`.
+ *
+ * Writes go through {@link Store.commit}: a list of conditional writes and outgoing messages that
+ * succeed or fail together. This is how a record and the message carrying its work are committed
+ * atomically (one SQLite transaction here; TransactWriteItems plus an outbox on AWS).
+ */
+import type { Operation } from '../domain/operation.js';
+import type { OutgoingMessage } from './queue.js';
+import type { Instance, Tenant } from '../domain/tenant.js';
+
+export type Write =
+  /** `expectedVersion: null` means "must not exist yet"; otherwise the stored version must equal it. */
+  | { kind: 'putTenant'; tenant: Tenant; expectedVersion: number | null }
+  | { kind: 'putInstance'; instance: Instance; expectedVersion: number | null }
+  | { kind: 'putOperation'; operation: Operation; expectedVersion: number | null }
+  | { kind: 'deleteTenant'; tenantId: string }
+  | { kind: 'enqueue'; message: OutgoingMessage }
+  /** Records an ECS event id; the commit fails with a conflict if it was recorded before. */
+  | { kind: 'recordEvent'; eventId: string; tenantId: string | null; outcome: string };
+
+/** Thrown by {@link Store.commit} when a condition fails. `which` names the record. */
+export class StoreConflictError extends Error {
+  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'event', readonly id: string) {
+    super(`conditional write failed for ${which} ${id}`);
+    this.name = 'StoreConflictError';
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  nextToken: string | null;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  /** Who used the key (token subject) and what for (method + path): the key is scoped by both. */
+  scope: string;
+  requestHash: string;
+  statusCode: number;
+  body: string;
+  createdAt: string;
+}
+
+export interface Store {
+  commit(writes: Write[]): Promise<void>;
+
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  getInstance(tenantId: string): Promise<Instance | undefined>;
+  /** Ordered by tenant id. `nextToken` is opaque. */
+  listTenants(options: { limit: number; nextToken?: string | null }): Promise<Page<Tenant>>;
+  /** Host name → tenant id, for every host name an instance's spec routes (uniqueness checks). */
+  findTenantByHostname(hostname: string): Promise<string | undefined>;
+  listInstancesByState(states: readonly string[]): Promise<Instance[]>;
+
+  getOperation(operationId: string): Promise<Operation | undefined>;
+  /** Newest first. */
+  listOperations(tenantId: string, limit: number): Promise<Operation[]>;
+  /** PENDING or IN_PROGRESS operations, oldest first. */
+  listOpenOperations(tenantId?: string): Promise<Operation[]>;
+
+  hasEvent(eventId: string): Promise<boolean>;
+
+  getIdempotency(key: string, scope: string): Promise<IdempotencyRecord | undefined>;
+  /** First writer wins: returns false if a record for (key, scope) already exists. */
+  putIdempotency(record: IdempotencyRecord): Promise<boolean>;
+  /** Deletes idempotency records and event ids older than `olderThan` (ISO). */
+  prune(olderThan: string): Promise<number>;
+
+  /** Cheap liveness check for /health. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+/**
+ * Child process for the kill -9 saga test: runs the real platform on a data dir with the
+ * scripted runtime double (slow steps), prints its API URL, and waits to be killed.
+ */
+import { parseConfig } from '../../src/main/config.js';
+import { createLogger } from '../../src/main/logger.js';
+import { startPlatform } from '../../src/main/platform.js';
+import { createScriptedRuntime } from './scripted-runtime.js';
+
+const dataDir = process.argv[2];
+const config = parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIMIT: '0' });
+const platform = await startPlatform({
+  config,
+  roles: ['api', 'worker', 'events', 'reconciler'],
+  logger: createLogger({ level: 'info', dataDir, stdout: false }),
+  workerLeaseSeconds: 2,
+  createRuntime: async ({ emit }) => {
+    const rt = createScriptedRuntime(emit);
+    rt.stepDelayMs = 400;
+    return rt;
+  },
+});
+process.stdout.write(`${platform.apiUrl}\n`);
+setInterval(() => undefined, 1 << 30);

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { applyEventToInstance, decideEvent, EVENT_STATE_MAPPING, isNewerThanApplied, tenantIdOf, validateEcsEventShape } from '../../src/domain/ecs-event.js';
+import type { Instance } from '../../src/domain/tenant.js';
+import { ecsEvent } from '../support/scripted-runtime.js';
+
+const ctx = { environment: 'dev' as const, clusterName: 'bbws-cluster-dev' };
+
+describe('seed 004 event mapping', () => {
+  it('has exactly the 9 rows of the table', () => {
+    expect(EVENT_STATE_MAPPING).toEqual({
+      SERVICE_STEADY_STATE: 'ACTIVE',
+      SERVICE_TASK_START_IMPAIRED: 'FAILED',
+      SERVICE_DESIRED_COUNT_UPDATED: 'SCALING',
+      SERVICE_DELETED: 'DEPROVISIONED',
+      DEPLOYMENT_COMPLETED: 'ACTIVE',
+      DEPLOYMENT_FAILED: 'FAILED',
+      DEPLOYMENT_IN_PROGRESS: 'PROVISIONING',
+      DEPLOYMENT_ROLLBACK_STARTED: 'ROLLING_BACK',
+      DEPLOYMENT_ROLLBACK_COMPLETED: 'ACTIVE',
+    });
+  });
+
+  it('decides apply / ignore with the reasons operators grep for', () => {
+    expect(decideEvent(ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE'), ctx)).toEqual({ kind: 'apply', tenantId: 'acme', eventName: 'SERVICE_STEADY_STATE', state: 'ACTIVE' });
+    expect(decideEvent(ecsEvent('dev', 'acme', 'SERVICE_DEPLOYMENT_COMPLETED'), ctx)).toMatchObject({ eventName: 'DEPLOYMENT_COMPLETED', state: 'ACTIVE' });
+    expect(decideEvent(ecsEvent('sit', 'acme', 'SERVICE_STEADY_STATE'), ctx)).toMatchObject({ kind: 'ignore', reason: expect.stringMatching(/^Environment mismatch/) });
+    const noTag = ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE');
+    noTag.detail.tags = [];
+    noTag.resources = ['arn:aws:ecs:r:1:service/bbws-cluster-dev/not-a-tenant-service-name'];
+    expect(decideEvent(noTag, ctx)).toEqual({ kind: 'ignore', reason: 'No bbws:tenant-id tag found' });
+    expect(decideEvent({ ...ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE'), source: 'aws.ec2' }, ctx)).toMatchObject({ kind: 'ignore' });
+    // Region and account are not checked locally; the cluster name is.
+    const otherRegion = ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE', { clusterArn: 'arn:aws:ecs:eu-west-1:999:cluster/bbws-cluster-dev' });
+    expect(decideEvent(otherRegion, ctx).kind).toBe('apply');
+  });
+
+  it('finds the tenant in the tag, else in either service-name pattern, and never accepts an invalid id', () => {
+    const e = ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE');
+    e.detail.tags = [{ key: 'bbws:tenant-id', value: '../etc' }];
+    expect(tenantIdOf(e)).toBeUndefined();
+    e.detail.tags = undefined;
+    e.resources = ['arn:aws:ecs:r:1:service/c/prod-shop1-service'];
+    expect(tenantIdOf(e)).toBe('shop1');
+    e.resources = [];
+    e.detail.serviceName = 'tenant-shop2-wordpress';
+    expect(tenantIdOf(e)).toBe('shop2');
+  });
+
+  it('orders by (time, id) so late events never move state backwards', () => {
+    const inst = { lastEventTime: '2030-01-01T00:00:10.000Z', lastEventId: 'b' };
+    expect(isNewerThanApplied({ time: '2030-01-01T00:00:09.000Z', id: 'z' }, inst)).toBe(false);
+    expect(isNewerThanApplied({ time: '2030-01-01T00:00:10.000Z', id: 'a' }, inst)).toBe(false);
+    expect(isNewerThanApplied({ time: '2030-01-01T00:00:10.000Z', id: 'c' }, inst)).toBe(true);
+    expect(isNewerThanApplied({ time: '2030-01-01T00:00:11.000Z', id: 'a' }, inst)).toBe(true);
+    expect(isNewerThanApplied({ time: '2000-01-01T00:00:00.000Z', id: 'a' }, { lastEventTime: null, lastEventId: null })).toBe(true);
+  });
+
+  it('does not let DEPLOYMENT_IN_PROGRESS pull a saga in WORKFLOW_RUNNING back to PROVISIONING', () => {
+    const instance = { provisioningState: 'WORKFLOW_RUNNING', version: 3, desiredCount: 1, runningCount: 0, lastError: null } as unknown as Instance;
+    const e = ecsEvent('dev', 'acme', 'DEPLOYMENT_IN_PROGRESS');
+    const next = applyEventToInstance(instance, e, 'DEPLOYMENT_IN_PROGRESS', 'PROVISIONING', e.time);
+    expect(next).toMatchObject({ provisioningState: 'WORKFLOW_RUNNING', workflowStatus: 'DEPLOYMENT_IN_PROGRESS', version: 4 });
+    const failed = applyEventToInstance(instance, { ...e, detail: { ...e.detail, reason: 'image pull failed' } }, 'SERVICE_TASK_START_IMPAIRED', 'FAILED', e.time);
+    expect(failed).toMatchObject({ provisioningState: 'FAILED', lastError: 'image pull failed' });
+  });
+
+  it('validates the event shape', () => {
+    expect(validateEcsEventShape(ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE'))).toEqual([]);
+    expect(validateEcsEventShape(null)).toEqual(['event must be a JSON object']);
+    expect(validateEcsEventShape({ id: 1, source: 'aws.ecs', 'detail-type': 'x', time: 'nope', detail: { eventName: 3, tags: 'x', desiredCount: -1 } })).toEqual([
+      'id must be a non-empty string',
+      'time must be an ISO date',
+      'detail.eventName must be a string',
+      'detail.tags must be an array of {key, value} strings',
+      'detail.desiredCount must be a non-negative integer',
+    ]);
+  });
+});

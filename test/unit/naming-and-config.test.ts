@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { assertTenantId, isValidHostname, names, tenantIdFromServiceName } from '../../src/domain/naming.js';
+import { queueDefinitions } from '../../src/domain/queues.js';
+import { ConfigError, parseConfig } from '../../src/main/config.js';
+import { createRateLimiter } from '../../src/http/rate-limit.js';
+import { parseTtl } from '../../src/adapters/auth/jwt.js';
+
+describe('naming (seeds 003, 004)', () => {
+  it('accepts 3-32 lowercase letters and digits only', () => {
+    for (const ok of ['abc', 'acme', 'a1b2c3', 'x'.repeat(32)]) expect(assertTenantId(ok)).toBe(ok);
+    for (const bad of ['ab', 'x'.repeat(33), 'Acme', 'ac-me', 'ac_me', 'ac.me', '../x', "a'b", 'a b', '', 'admin', 'mysql', 42, null]) {
+      expect(() => assertTenantId(bad)).toThrow(expect.objectContaining({ code: 'INVALID_TENANT_ID' }));
+    }
+  });
+  it('names resources like the seeds', () => {
+    expect(names.serviceName('dev', 'acme')).toBe('dev-acme-service');
+    expect(names.dbCredentialsSecret('sit', 'acme')).toBe('sit-acme-db-credentials');
+    expect(names.databaseName('acme')).toBe('acme_db');
+    expect(names.databaseUser('acme')).toBe('acme_user');
+    expect(names.clusterName('prod')).toBe('bbws-cluster-prod');
+    expect(names.defaultHostname('sit', 'acme', 'kimmyai.io')).toBe('acme.wpsit.kimmyai.io');
+    expect(tenantIdFromServiceName('dev-acme-service')).toBe('acme');
+    expect(tenantIdFromServiceName('tenant-acme-wordpress')).toBe('acme');
+    expect(tenantIdFromServiceName('dev-ac-me-service')).toBeUndefined();
+  });
+  it('validates host names', () => {
+    expect(isValidHostname('acme.wpdev.localhost')).toBe(true);
+    for (const bad of ['', 'a..b', '-a.com', 'a b.com', 'evil.com;rm', 'A.COM', 'x'.repeat(64) + '.com']) expect(isValidHostname(bad)).toBe(false);
+  });
+  it('defines every seed queue with its DLQ', () => {
+    const defs = queueDefinitions('dev');
+    const byName = Object.fromEntries(defs.map((d) => [d.name, d]));
+    expect(byName['bbws-wp-site-creation-dev'].deadLetterQueue).toBe('bbws-wp-site-operations-dlq-dev');
+    expect(byName['bbws-wp-site-update-dev'].deadLetterQueue).toBe('bbws-wp-site-operations-dlq-dev');
+    expect(byName['bbws-wp-site-deletion-dev'].deadLetterQueue).toBe('bbws-wp-site-operations-dlq-dev');
+    expect(byName['bbws-ecs-events-dev'].deadLetterQueue).toBe('bbws-ecs-events-dlq-dev');
+    expect(byName['bbws-ecs-events-dlq-dev']).toBeDefined();
+  });
+});
+
+describe('configuration', () => {
+  it('defaults, then env, then flags', () => {
+    const d = parseConfig({}, {});
+    expect(d).toMatchObject({ apiPort: 8080, edgePort: 8088, env: 'dev', baseDomain: 'localhost', clusterName: 'bbws-cluster-dev', operationDeadlineMinutes: 15 });
+    expect(d.dataDir.endsWith('.bbws')).toBe(true);
+    expect(Object.isFrozen(d)).toBe(true);
+    expect(parseConfig({}, { BBWS_ENV: 'sit', BBWS_API_PORT: '9000' })).toMatchObject({ env: 'sit', apiPort: 9000, clusterName: 'bbws-cluster-sit' });
+    expect(parseConfig({ env: 'prod', apiPort: '9100' }, { BBWS_ENV: 'sit', BBWS_API_PORT: '9000' })).toMatchObject({ env: 'prod', apiPort: 9100 });
+  });
+  it('fails fast naming the setting', () => {
+    expect(() => parseConfig({ env: 'staging' }, {})).toThrow(ConfigError);
+    expect(() => parseConfig({ env: 'staging' }, {})).toThrow(/--env \/ BBWS_ENV/);
+    expect(() => parseConfig({ apiPort: '99999' }, {})).toThrow(/--api-port/);
+    expect(() => parseConfig({ baseDomain: 'bad domain' }, {})).toThrow(/--base-domain/);
+    expect(() => parseConfig({ mysqlUrl: 'postgres://x' }, {})).toThrow(/--mysql-url/);
+  });
+});
+
+describe('rate limiter and ttl', () => {
+  it('allows a burst of twice the rate, then refills', () => {
+    let t = 0;
+    const rl = createRateLimiter(10, () => t);
+    const results = Array.from({ length: 25 }, () => rl.take('k'));
+    expect(results.filter((r) => r === 0)).toHaveLength(20);
+    expect(rl.take('other')).toBe(0);
+    t += 1000;
+    expect(rl.take('k')).toBe(0);
+  });
+  it('parses ttls', () => {
+    expect(parseTtl('1h')).toBe(3600);
+    expect(parseTtl('15m')).toBe(900);
+    expect(() => parseTtl('forever')).toThrow(/ttl/);
+  });
+});
