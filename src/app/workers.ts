@@ -55,8 +55,13 @@ export async function runReconciler(deps: AppDeps, signal: AbortSignal, interval
       deps.logger.error({ action: 'RECONCILE', err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
     }
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, intervalMs);
-      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      const wake = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, intervalMs);
+      signal.addEventListener('abort', wake, { once: true });
     });
   }
 }

@@ -57,6 +57,8 @@ describe('provisioning saga', () => {
     h.runtime.reportSteadyState = false; // the runtime never reports steady state
     const res = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'stuck' } });
     await h.waitFor('the saga to wait for the runtime', async () => (await h.request('GET', '/v1.0/tenants/stuck/instance')).body.provisioningState === 'WORKFLOW_RUNNING');
+    const open = await h.request('GET', '/v1.0/admin/operations/open');
+    expect(open.body.items).toEqual([expect.objectContaining({ operationId: res.body.operationId, currentStep: 'await-runtime', pastDeadline: false })]);
     const deps = h.platform.deps;
     const report = await reconcile({ ...deps, now: () => Date.now() + 16 * 60_000 });
     expect(report.timedOut).toEqual([res.body.operationId]);
@@ -65,6 +67,7 @@ describe('provisioning saga', () => {
     expect(op.error).toMatch(/^Deadline exceeded at .* during await-runtime/);
     const instance = (await h.request('GET', '/v1.0/tenants/stuck/instance')).body;
     expect(instance).toMatchObject({ provisioningState: 'FAILED', workflowStatus: 'DEADLINE_EXCEEDED' });
+    expect((await h.request('GET', '/v1.0/admin/operations/open')).body.items).toEqual([]);
   });
 
   it('a redelivered message does no harm: running a finished operation again changes nothing', async () => {

@@ -32,6 +32,12 @@ export function registerAdminCommands(program: Command): void {
       printTable(op.steps, ['name', 'status', 'startedAt', 'durationMs', 'error']);
     });
 
+  withCommonOptions(operations.command('open').description('operations not finished yet, oldest first (seed 000 §4.5 "stuck operations")')).action(async (opts: CommonOptions) => {
+    const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>('GET', '/v1.0/admin/operations/open');
+    if (opts.json) return printJson({ items });
+    printTable(items, ['operationId', 'tenantId', 'type', 'status', 'currentStep', 'ageSeconds', 'pastDeadline']);
+  });
+
   const queues = program.command('queues').description('queue depth and age (seed 000 §5)');
   withCommonOptions(queues.command('stats').description('visible, in-flight, delayed messages and age of the oldest, per queue')).action(async (opts: CommonOptions) => {
     const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>('GET', '/v1.0/admin/queues');

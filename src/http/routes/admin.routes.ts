@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { assertPlatformAdmin } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
+import { describeOperation } from '../../domain/operation.js';
 import { principalOf } from '../build-app.js';
 import type { HttpDeps } from '../http-deps.js';
 import { ErrorBody, PeekQuery, QueueNameParams } from '../schemas.js';
@@ -21,6 +22,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
   app.get('/v1.0/admin/queues', { schema: { tags: ['admin'], summary: 'Depth and age of every queue' } }, async (request) => {
     assertPlatformAdmin(principalOf(request));
     return { items: await Promise.all(deps.queue.definitions().map((d) => deps.queue.stats(d.name))) };
+  });
+
+  app.get('/v1.0/admin/operations/open', { schema: { tags: ['admin'], summary: 'Operations not finished yet, oldest first (seed 000 §4.5 stuck operations)' } }, async (request) => {
+    assertPlatformAdmin(principalOf(request));
+    const now = deps.now();
+    const ops = await deps.store.listOpenOperations();
+    return {
+      items: ops.map((op) => ({
+        ...describeOperation(op),
+        ageSeconds: Math.round((now - Date.parse(op.createdAt)) / 1000),
+        pastDeadline: Date.parse(op.deadlineAt) <= now,
+        currentStep: op.steps.filter((s) => s.status === 'IN_PROGRESS').map((s) => s.name).join(', ') || null,
+      })),
+    };
   });
 
   app.get<{ Params: { queue: string }; Querystring: { limit?: string } }>(
