@@ -81,7 +81,7 @@ export async function createTenant(deps: AppDeps, input: CreateTenantInput, corr
     await deps.store.commit(writes);
   } catch (err) {
     if (err instanceof StoreConflictError) {
-      if (err.id.startsWith('hostname:')) throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname: err.id.slice('hostname:'.length) });
+      if (err.which === 'hostname') throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname: err.id });
       throw new BbwsError('TENANT_EXISTS', undefined, { tenantId });
     }
     throw err;

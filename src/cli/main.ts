@@ -8,6 +8,7 @@ import { registerAdminCommands } from './commands/admin.command.js';
 import { registerTenantCommands } from './commands/tenants.command.js';
 import { registerTokenCommand } from './commands/token.command.js';
 import { registerUpCommands } from './commands/up.command.js';
+import { registerSetupCommand } from './commands/setup.command.js';
 import { BbwsError } from '../domain/errors.js';
 import { ConfigError } from '../main/config.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerUpCommands(program);
+  registerSetupCommand(program);
   registerTokenCommand(program);
   registerTenantCommands(program);
   registerAdminCommands(program);

@@ -21,9 +21,12 @@ export type Write =
   /** Records an ECS event id; the commit fails with a conflict if it was recorded before. */
   | { kind: 'recordEvent'; eventId: string; tenantId: string | null; outcome: string };
 
-/** Thrown by {@link Store.commit} when a condition fails. `which` names the record. */
+/**
+ * Thrown by {@link Store.commit} when a condition fails. `which` names the record; `hostname`
+ * means an instance's spec routes a host name that another tenant already owns (`id` is the name).
+ */
 export class StoreConflictError extends Error {
-  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'event', readonly id: string) {
+  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'event' | 'hostname', readonly id: string) {
     super(`conditional write failed for ${which} ${id}`);
     this.name = 'StoreConflictError';
   }
@@ -71,5 +74,6 @@ export interface Store {
 
   /** Cheap liveness check for /health. */
   ping(): Promise<void>;
+  /** Releases the adapter's resources; a connection shared with other adapters stays open. */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { expectBbwsError } from '../support/expect-error.js';
 
 const KIB = 1024;
 
+/** Registers the validation tests; `q` returns the current test's queue. */
 export function describeQueueValidationContract(q: () => Queue): void {
   describe('validation', () => {
     const nothingSent = async () => {

@@ -8,6 +8,7 @@ import { expectBbwsError, expectConflict } from '../support/expect-error.js';
 import { makeInstance, makeOperation, makeTenant } from '../support/store-records.js';
 import type { StoreContractHarness } from './store.contract.js';
 
+/** Registers the transactional tests; the harness accessors return the current test's adapters. */
 export function describeStoreCommitContract({ store: s, queue: q, clock }: StoreContractHarness): void {
   const queueIsEmpty = async () => {
     expect(await q().stats('provisioning')).toMatchObject({ visible: 0, notVisible: 0, delayed: 0 });

@@ -180,8 +180,8 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
             { kind: 'putTenant', tenant: makeTenant('beta'), expectedVersion: null },
             { kind: 'putInstance', instance: thief, expectedVersion: null },
           ]),
-          'instance',
-          'hostname:shop.test',
+          'hostname',
+          'shop.test',
         );
         expect(await s().findTenantByHostname('shop.test')).toBe('acme');
         expect(await s().findTenantByHostname('beta.test')).toBeUndefined();

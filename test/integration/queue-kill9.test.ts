@@ -6,19 +6,22 @@
  * message or the reverse, and that messages received but not deleted come back after their
  * visibility timeout. A second test runs two consumer processes on one file at the same time.
  *
- * The child runs the real adapters compiled by `compileForNode` (see there for why).
+ * The child (`test/support/queue-writer.ts`) runs the real adapters from source under
+ * `node --import tsx`, the same way the other child-process tests run theirs: the PID the test
+ * kills is the node process doing the writes, with nothing in between.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteQueue } from '../../src/adapters/queue/sqlite.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/adapters/sqlite/database.js';
 import { createSqliteStore } from '../../src/adapters/store/sqlite.js';
 import type { Queue } from '../../src/ports/queue.js';
-import { compileForNode, type CompiledEntry } from '../support/compile-typescript.js';
 import { WRITER_QUEUES, WRITER_VISIBILITY_SECONDS } from '../support/queue-writer-queues.js';
 
 interface ChildRun {
@@ -29,14 +32,19 @@ interface ChildRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-let writer: CompiledEntry;
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const writerScript = join(repoRoot, 'test', 'support', 'queue-writer.ts');
 const children: ChildProcess[] = [];
 const cleanups: Array<() => void> = [];
 
 beforeAll(() => {
-  writer = compileForNode('test/support/queue-writer.ts');
+  // Fail with a clear message rather than with every child dying on start-up.
+  try {
+    createRequire(join(repoRoot, 'package.json')).resolve('tsx');
+  } catch {
+    throw new Error('the kill -9 test runs its child with `node --import tsx`: install devDependencies (npm ci)');
+  }
 });
-afterAll(() => writer?.cleanup());
 afterEach(() => {
   // Never leave a child running, even when an assertion failed before the planned kill.
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -50,7 +58,7 @@ function tempDbFile(): string {
 }
 
 function startChild(args: string[]): ChildRun {
-  const child = spawn(process.execPath, [writer.file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', writerScript, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
   const lines: string[] = [];
   let stderr = '';
@@ -148,7 +156,6 @@ describe('SQLite store and queue under kill -9', () => {
 
     // In-flight messages stay hidden until their visibility timeout ends, then come back once.
     const inFlight = [...received].filter((id) => stored.includes(id));
-    console.log(JSON.stringify({ committed: committed.length, openOps: openOps.length, sent: sent.size, deleted: deleted.size, stored: stored.length, inFlight: inFlight.length, deletedUnacknowledged: deletedUnacknowledged.length, unackSends: stored.filter((id) => !sent.has(id)).length }));
     expect(inFlight.length).toBeGreaterThan(100);
     const stats = await queue.stats('work');
     expect(stats.notVisible).toBeGreaterThanOrEqual(inFlight.length);

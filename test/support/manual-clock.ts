@@ -9,6 +9,7 @@ export interface ManualClock {
   advanceSeconds(seconds: number): void;
 }
 
+/** A clock standing at `startMs` (a fixed date, so failures are reproducible) until advanced. */
 export function createManualClock(startMs = Date.parse('2030-01-01T00:00:00.000Z')): ManualClock {
   let current = startMs;
   return {

@@ -3,9 +3,10 @@
  * file it is given and prints a line for every effect only after the call that made it durable
  * has returned, so the parent knows exactly what was acknowledged when it kills this process.
  *
- *   node queue-writer.js write <db-file> <prefix>   commit / send / receive / delete until killed
- *   node queue-writer.js consume <db-file>          on a line from stdin, receive and delete from
- *                                                   `work` until it is empty
+ *   node --import tsx queue-writer.ts write <db-file> <prefix>   commit / send / receive / delete
+ *                                                                until killed
+ *   node --import tsx queue-writer.ts consume <db-file>          on a line from stdin, receive and
+ *                                                                delete from `work` until empty
  *
  * Output lines: COMMIT <tenantId> <operationId> | SENT <messageId> | RECEIVED <messageId> |
  * DELETED <messageId> | READY | DONE.
@@ -59,7 +60,7 @@ async function consume(queue: Queue): Promise<void> {
 
 async function main(): Promise<void> {
   const [mode, file, prefix = 'p'] = process.argv.slice(2);
-  if ((mode !== 'write' && mode !== 'consume') || !file) throw new Error('usage: queue-writer.js write|consume <db-file> [prefix]');
+  if ((mode !== 'write' && mode !== 'consume') || !file) throw new Error('usage: queue-writer.ts write|consume <db-file> [prefix]');
   const db = openSqliteDatabase(file);
   const store = createSqliteStore({ db, queueDefinitions: WRITER_QUEUES });
   const queue = createSqliteQueue({ db, definitions: WRITER_QUEUES });

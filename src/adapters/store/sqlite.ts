@@ -36,8 +36,6 @@ export interface SqliteStoreOptions {
 }
 
 /** Prefix of the `id` of the StoreConflictError thrown when a host name belongs to another tenant. */
-export const HOSTNAME_CONFLICT_PREFIX = 'hostname:';
-
 const encodeToken = (tenantId: string) => Buffer.from(tenantId, 'utf8').toString('base64url');
 
 function decodeToken(token: string): string {
@@ -60,7 +58,7 @@ const normalizeHostname = (hostname: string) => hostname.trim().toLowerCase();
  * stored `version` equals `expectedVersion`, and stores the record as given (the caller sets
  * `version` to expected + 1). A failed condition throws {@link StoreConflictError} and nothing of
  * the commit is kept. A `putInstance` routing a host name that another tenant's instance routes
- * throws `StoreConflictError('instance', 'hostname:<name>')` (see {@link HOSTNAME_CONFLICT_PREFIX});
+ * throws `StoreConflictError('hostname', '<name>')`;
  * map it to HOSTNAME_TAKEN rather than VERSION_CONFLICT. `deleteTenant` removes the tenant, its
  * instance and its host names, and keeps its operations (their history outlives the tenant).
  * Database failures such as a lock held past the busy timeout surface as
@@ -160,7 +158,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const hostnames = [...new Set(instance.spec.hostnames.map(normalizeHostname))];
     for (const hostname of hostnames) {
       const owner = stmt.hostnameOwner.get(hostname);
-      if (owner !== undefined && owner !== instance.tenantId) throw new StoreConflictError('instance', `${HOSTNAME_CONFLICT_PREFIX}${hostname}`);
+      if (owner !== undefined && owner !== instance.tenantId) throw new StoreConflictError('hostname', hostname);
     }
     stmt.deleteHostnames.run(instance.tenantId);
     for (const hostname of hostnames) stmt.insertHostname.run(hostname, instance.tenantId);

@@ -144,8 +144,11 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
         } catch {
           /* gone */
         }
-        const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs));
-        if ((await Promise.race([exited, timer])) === 'timeout') {
+        let timeout: NodeJS.Timeout | undefined;
+        const timer = new Promise<'timeout'>((r) => (timeout = setTimeout(() => r('timeout'), timeoutMs)));
+        const outcome = await Promise.race([exited, timer]);
+        clearTimeout(timeout); // a pending timer would keep bbws alive after a clean stop
+        if (outcome === 'timeout') {
           log_.warn({ pid }, `${spec.name} did not stop in ${timeoutMs} ms; SIGKILL`);
           killGroup(pid, 'SIGKILL');
           await exited;

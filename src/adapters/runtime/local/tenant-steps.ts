@@ -130,7 +130,7 @@ async function awaitReadiness(ctx: StepContext, spec: InstanceSpec): Promise<voi
       ctx.monitor.watch(t);
       return ctx.emit(t, 'SERVICE_STEADY_STATE', { desired, running: desired });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
   const reason = `readiness check of http://${host}/ failed: ${last.error ?? `HTTP ${last.status}${last.location ? ` → ${last.location}` : ''}`}`;
   await ctx.emit(t, 'SERVICE_TASK_START_IMPAIRED', { desired, running: 0 }, reason);

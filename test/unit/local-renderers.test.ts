@@ -1,0 +1,85 @@
+/**
+ * The local runtime's config renderers are pure: same input, same text. The golden files in
+ * test/fixtures/local-runtime/ are the reviewed output; a change to a renderer shows up as a
+ * diff of them (update with `npx vitest run -u test/unit/local-renderers.test.ts`, then review).
+ */
+import { describe, expect, it } from 'vitest';
+import { renderEdgeConfig, renderHtpasswdLine } from '../../src/adapters/runtime/local/render-nginx.js';
+import { renderPool, renderShardConfig, type PoolInput } from '../../src/adapters/runtime/local/render-php-fpm.js';
+import { renderPrepend, renderWpConfig, SALT_KEYS, type Salts } from '../../src/adapters/runtime/local/render-wp-config.js';
+import { sshaHash } from '../../src/adapters/runtime/local/nginx.js';
+import { createHash } from 'node:crypto';
+
+const FIX = '../fixtures/local-runtime';
+const R = '/var/lib/bbws/runtime';
+
+const edge = {
+  edgeDir: `${R}/edge`,
+  routesDir: `${R}/edge/routes`,
+  socketsDir: `${R}/edge/sockets`,
+  listenAddress: '0.0.0.0',
+  port: 8088,
+  workerUser: { user: 'bw1a2b-web', group: 'bw1a2b-web' },
+  basicAuth: { realm: 'BBWS', userFile: `${R}/edge/htpasswd` },
+  workerProcesses: 2,
+  mimeTypesFile: '/etc/nginx/mime.types',
+};
+
+const pool: PoolInput = {
+  name: 'sit-acme-service',
+  unixUser: { user: 'bw1a2b-acme', group: 'bw1a2b-acme', listenGroup: 'bw1a2b-web' },
+  socket: `${R}/php-fpm/run/sit-acme-service.sock`,
+  maxChildren: 4,
+  prependFile: `${R}/tenants/acme/prepend.php`,
+  errorLog: `${R}/tenants/acme/logs/php-error.log`,
+  tmpDir: `${R}/tenants/acme/tmp`,
+  memoryLimitMb: 256,
+};
+
+const salts = Object.fromEntries(SALT_KEYS.map((k, i) => [k, `salt-${i}-${'x'.repeat(40)}`])) as Salts;
+
+describe('local runtime renderers (golden files)', () => {
+  it('edge config with basic auth (sit/prod)', async () => {
+    await expect(renderEdgeConfig(edge)).toMatchFileSnapshot(`${FIX}/nginx-sit.conf`);
+  });
+  it('edge config without basic auth, not root (dev)', async () => {
+    await expect(renderEdgeConfig({ ...edge, basicAuth: null, workerUser: null, listenAddress: '127.0.0.1' })).toMatchFileSnapshot(`${FIX}/nginx-dev.conf`);
+  });
+  it('php-fpm pool', async () => {
+    await expect(renderPool(pool)).toMatchFileSnapshot(`${FIX}/pool-sit-acme.conf`);
+  });
+  it('php-fpm shard with two pools, sorted by name', async () => {
+    const text = renderShardConfig({ shard: 3, pidFile: `${R}/php-fpm/run/shard-3.pid`, errorLog: `${R}/php-fpm/shard-3.log`, pools: [{ ...pool, name: 'sit-zulu-service' }, pool] });
+    await expect(text).toMatchFileSnapshot(`${FIX}/shard-3.conf`);
+    expect(text.indexOf('[sit-acme-service]')).toBeLessThan(text.indexOf('[sit-zulu-service]'));
+  });
+  it('wp-config.php', async () => {
+    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts });
+    await expect(text).toMatchFileSnapshot(`${FIX}/wp-config.php`);
+    expect(text).toContain("define('DB_PASSWORD', 'p\\'w\\\\d');");
+  });
+  it('prepend.php', async () => {
+    await expect(renderPrepend(`${R}/tenants/acme/www`)).toMatchFileSnapshot(`${FIX}/prepend.php`);
+  });
+
+  it('renderers refuse values that would change the config structure', () => {
+    expect(() => renderEdgeConfig({ ...edge, routesDir: '/x; include /etc/passwd' })).toThrow(/unsafe path/);
+    expect(() => renderEdgeConfig({ ...edge, basicAuth: { realm: 'a"; deny all; "', userFile: '/x' } })).toThrow(/unsafe realm/);
+    expect(() => renderPool({ ...pool, name: 'acme]\n[www' })).toThrow(/unsafe name/);
+    expect(() => renderPool({ ...pool, errorLog: '/tmp/x\nphp_admin_value[open_basedir]=/' })).toThrow(/unsafe path/);
+    expect(() => renderPool({ ...pool, maxChildren: 0 })).toThrow(/unsafe integer/);
+    expect(() => renderWpConfig({ dbName: 'a', dbUser: 'b', dbPassword: 'c', dbHost: 'd', contentDir: '/x', salts: { ...salts, AUTH_KEY: "'); system('id" } })).toThrow(
+      /generated secret/,
+    );
+  });
+
+  it('htpasswd lines use {SSHA} that nginx verifies as salted SHA-1', () => {
+    const salt = Buffer.from('0123456789abcdef', 'hex');
+    const h = sshaHash('s3cret', salt);
+    const raw = Buffer.from(h.slice('{SSHA}'.length), 'base64');
+    expect(raw.subarray(20)).toEqual(salt);
+    expect(raw.subarray(0, 20)).toEqual(createHash('sha1').update('s3cret').update(salt).digest());
+    expect(renderHtpasswdLine('bbws-sit', h)).toBe(`bbws-sit:${h}\n`);
+    expect(() => renderHtpasswdLine('bbws-sit\nroot', h)).toThrow();
+  });
+});
