@@ -1,0 +1,48 @@
+/**
+ * The notifications topic (`bbws-wp-notifications-<env>`, seed 001). Adapter:
+ * `adapters/notifier/webhooks.ts` — signed webhooks (HMAC-SHA256) with retries, backoff and a
+ * delivery log; SNS on AWS.
+ */
+export const NOTIFICATION_TYPES = ['site.created', 'site.failed', 'site.deleted', 'site.promoted'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+export interface Notification {
+  type: NotificationType;
+  tenantId: string;
+  siteId: string;
+  /** Safe to send to customers' endpoints: never secrets. */
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export interface WebhookSubscription {
+  webhookId: string;
+  url: string;
+  /** Types delivered; empty means all. */
+  types: NotificationType[];
+  /** Only for this tenant's sites; null means all tenants (operator webhook). */
+  tenantId: string | null;
+  createdAt: string;
+}
+
+export interface WebhookDelivery {
+  deliveryId: string;
+  webhookId: string;
+  type: NotificationType;
+  attempt: number;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  statusCode: number | null;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Notifier {
+  /** Publishes to the topic; delivery happens asynchronously with retries. Never throws for a slow endpoint. */
+  publish(notification: Notification): Promise<void>;
+  addWebhook(input: { url: string; types?: NotificationType[]; tenantId?: string | null }): Promise<WebhookSubscription & { secret: string }>;
+  listWebhooks(tenantId?: string | null): Promise<WebhookSubscription[]>;
+  removeWebhook(webhookId: string): Promise<void>;
+  listDeliveries(options: { webhookId?: string; limit: number }): Promise<WebhookDelivery[]>;
+  close(): Promise<void>;
+}
