@@ -1,23 +1,41 @@
 /**
  * Provisioning benchmark of the local runtime (prints figures; not a timed test).
  *
- *   npx tsc -p tsconfig.json && node dist/bench/provisioning.bench.js [--sizes 1,100] [--samples 10] [--neighbour 50]
+ *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--json]
+ *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8]
  *
- * For each size N: N tenants present, then `samples` more provisioned one by one; reports p50/p95
- * of start-of-steps → first good answer through the edge, beside each raw step; whole-stack RSS
- * per idle tenant; and a neighbour's p99 homepage latency while `neighbour` tenants are added vs idle.
- * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir, removed at the end.
+ * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
+ * php-fpm, nginx). For each size N:
+ * - N tenants present (prefilled directly through the runtime's provisioning steps, `prefill`
+ *   at a time: the data plane is what grows; the control plane only holds the measured tenants);
+ * - `samples` tenants created with `POST /v1.0/tenants`, each timed from the POST to the first
+ *   302 → /wp-admin/install.php through the edge (polled every 10 ms), beside the raw runtime
+ *   steps of the same tenant timed inside the worker (DB+user, files, pool, route, first request);
+ * - whole-stack memory with every tenant idle (php-fpm `ondemand` workers gone after
+ *   pm.process_idle_timeout): VmRSS and PSS (smaps_rollup) summed over bbws (this process) and
+ *   the process groups of mariadbd, every php-fpm master and nginx.
+ * Then the neighbour test: an existing tenant's homepage requested back to back by a separate
+ * process (so the bench's own event loop does not add latency) for `idle-ms` with nothing
+ * happening, then while `neighbour` tenants are created through the API one after another,
+ * then idle again; p50/p99 and the ratio busy/idle.
+ * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir; everything it starts
+ * (processes, Unix users `bw<id>-*`, the data dir) is removed at the end.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTokenAuthority, loadOrCreateSigningKey } from '../src/adapters/auth/jwt.js';
 import { startLocalRuntime, type LocalRuntime } from '../src/adapters/runtime/local/local-runtime.js';
 import { freePort } from '../src/adapters/runtime/local/mariadb.js';
 import { listUsers, removeSystemUser } from '../src/adapters/runtime/local/unix-users.js';
-import { createLocalSecrets } from '../src/adapters/secrets/local.js';
 import type { InstanceSpec } from '../src/domain/tenant.js';
 import type { Logger } from '../src/ports/logger.js';
+import type { RuntimeStep } from '../src/ports/runtime.js';
+import { parseConfig } from '../src/main/config.js';
+import { startPlatform, type RunningPlatform } from '../src/main/platform.js';
+import { median, percentile } from './lib/stats.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,122 +44,284 @@ const arg = (name: string, dflt: string) => {
 const sizes = arg('sizes', '1,100').split(',').map(Number);
 const samples = Number(arg('samples', '10'));
 const neighbourAdds = Number(arg('neighbour', '50'));
+const prefillConcurrency = Number(arg('prefill-concurrency', '3'));
+const idleMs = Number(arg('idle-ms', '10000'));
+const shardSize = process.argv.includes('--shard-size') ? Number(arg('shard-size', '32')) : undefined;
+const nurseryLimit = process.argv.includes('--nursery-limit') ? Number(arg('nursery-limit', '8')) : undefined;
+const asJson = process.argv.includes('--json');
+const say = (s: string) => (asJson ? process.stderr.write(`${s}\n`) : console.log(s));
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const spec = (t: string): InstanceSpec => ({ tenantId: t, environment: 'dev', hostnames: [], resources: { cpu: 256, memory: 512, desiredCount: 1 }, revision: 1 });
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
-const ms = (x: number) => `${x.toFixed(0)} ms`;
+const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 
-function get(port: number, host: string): Promise<number> {
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const w = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(cells[0]!), w.map((n) => '-'.repeat(n)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** GET / with a Host header: status, Location, elapsed ms. */
+function get(port: number, host: string): Promise<{ status: number; location?: string; ms: number }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { Host: host } }, (res) => {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { Host: host }, agent: false }, (res) => {
       res.resume();
-      res.on('end', () => resolve(performance.now() - t0));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, ms: performance.now() - t0 }));
     });
-    req.on('error', reject);
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
     req.end();
   });
 }
 
-/** Sum of VmRSS (KiB) of every process in the process groups of the runtime's children. */
-async function stackRssKb(rt: LocalRuntime): Promise<number> {
-  const groups = new Set(rt.children().map((c) => c.status().pid).filter((p): p is number => !!p));
-  let total = 0;
+/** Raw step names → the groups the issue asks for. */
+const GROUPS: Record<string, string> = {
+  'store-db-credentials': 'secrets',
+  'create-database': 'db+user',
+  'create-unix-user': 'files',
+  'create-content-directory': 'files',
+  'write-wp-config': 'files',
+  'start-service': 'pool',
+  'create-route': 'route',
+  'await-readiness': 'first request',
+};
+const GROUP_ORDER = ['secrets', 'db+user', 'files', 'pool', 'route', 'first request'];
+
+interface MemSample {
+  vmRssKb: number;
+  pssKb: number;
+  byComponent: Record<string, { vmRssKb: number; pssKb: number; processes: number }>;
+}
+
+/** VmRSS and PSS of bbws (this process) and of every process in the process groups of the runtime's children. */
+async function stackMemory(rt: LocalRuntime): Promise<MemSample> {
+  const groups = new Map<number, string>();
+  for (const c of rt.children()) {
+    const pid = c.status().pid;
+    if (pid) groups.set(pid, c.name.startsWith('php-fpm') ? 'php-fpm' : c.name);
+  }
+  const byComponent: MemSample['byComponent'] = {};
+  const add = async (pid: number | string, comp: string) => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const pss = Number(/^Pss:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => ''))?.[1] ?? 0);
+    const c = (byComponent[comp] ??= { vmRssKb: 0, pssKb: 0, processes: 0 });
+    c.vmRssKb += rss;
+    c.pssKb += pss;
+    c.processes += 1;
+  };
+  await add(process.pid, 'bbws');
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
       const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (!groups.has(pgid)) continue;
-      const m = /VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-      total += m ? Number(m[1]) : 0;
+      const comp = groups.get(pgid);
+      if (comp) await add(pid, comp);
     } catch {
       /* exited */
     }
   }
-  return total;
+  const sum = (k: 'vmRssKb' | 'pssKb') => Object.values(byComponent).reduce((n, c) => n + c[k], 0);
+  return { vmRssKb: sum('vmRssKb'), pssKb: sum('pssKb'), byComponent };
 }
 
-async function provisionTimed(rt: LocalRuntime, tenant: string): Promise<{ total: number; steps: Record<string, number> }> {
-  const steps: Record<string, number> = {};
-  const t0 = performance.now();
-  for (const s of rt.provisionSteps(spec(tenant))) {
-    const s0 = performance.now();
-    await s.run();
-    steps[s.name] = performance.now() - s0;
+/** Sequential GETs of `host` from a separate Node process until stopped; returns the latencies (ms). */
+function loadGenerator(port: number, host: string) {
+  const code = `
+const http = require('node:http');
+const xs = []; let stop = false;
+process.on('message', () => { stop = true; });
+(async () => {
+  while (!stop) {
+    const t0 = performance.now();
+    await new Promise((r) => { const q = http.request({ host: '127.0.0.1', port: ${port}, path: '/', headers: { Host: '${host}' }, agent: false }, (res) => { res.resume(); res.on('end', r); }); q.on('error', r); q.end(); });
+    xs.push(performance.now() - t0);
   }
-  return { total: performance.now() - t0, steps };
+  process.send(xs, () => process.exit(0));
+})();`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = new Promise<number[]>((resolve) => child.once('message', (m) => resolve(m as number[])));
+  return { stop: () => (child.send('stop'), result) };
 }
 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'bbws-bench-'));
   const edgePort = await freePort();
-  const rt = await startLocalRuntime({
-    config: { dataDir, apiPort: 0, edgePort, env: 'dev', baseDomain: 'localhost', clusterName: 'bbws-cluster-dev', mysqlUrl: null, operationDeadlineMinutes: 15, rateLimitPerSecond: 100, logLevel: 'info' },
-    secrets: createLocalSecrets({ dir: join(dataDir, 'secrets') }),
-    emit: async () => undefined,
-    logger: quiet,
-    edgeListenAddress: '127.0.0.1',
-    healthIntervalMs: 3_600_000,
-  });
-  let count = 0;
+  const config = parseConfig({ dataDir, apiPort: 0, edgePort }, {});
+  const stepTimes = new Map<string, Record<string, number>>();
+  let runtime: LocalRuntime | undefined;
+  let platform: RunningPlatform | undefined;
+  const out: Record<string, unknown> = { sizes: [], samples, neighbourAdds, startedAt: new Date().toISOString() };
   try {
-    const baseRss = await stackRssKb(rt);
-    console.log(`stack RSS with 0 tenants: ${(baseRss / 1024).toFixed(1)} MiB`);
-    await provisionTimed(rt, 'neighbour');
-    count = 1;
+    platform = await startPlatform({
+      config,
+      roles: ['api', 'worker', 'events', 'reconciler'],
+      logger: quiet,
+      createRuntime: async (ctx) => {
+        const rt = await startLocalRuntime({ ...ctx, edgeListenAddress: '127.0.0.1', healthIntervalMs: 3_600_000, ...(shardSize ? { shardSize } : {}), ...(nurseryLimit ? { nurseryLimit } : {}) });
+        runtime = rt;
+        // The raw steps, timed where the worker runs them.
+        const timed = (tenantId: string, steps: RuntimeStep[]) =>
+          steps.map((s) => ({
+            ...s,
+            run: async () => {
+              const t0 = performance.now();
+              await s.run();
+              (stepTimes.get(tenantId) ?? stepTimes.set(tenantId, {}).get(tenantId)!)[s.name] = performance.now() - t0;
+            },
+          }));
+        return { ...rt, provisionSteps: (sp: InstanceSpec) => timed(sp.tenantId, rt.provisionSteps(sp)) };
+      },
+    });
+    const rt = runtime!;
+    // (optional: the bench also runs against the previous runtime, which had no phpFpm handle)
+    const settled = () => (rt as { phpFpm?: { settled(): Promise<void> } }).phpFpm?.settled() ?? Promise.resolve();
+    const token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 24 * 3600);
+    const post = async (tenantName: string) => {
+      const res = await fetch(`${platform!.apiUrl}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantName }) });
+      if (res.status !== 202) throw new Error(`POST /v1.0/tenants ${tenantName}: HTTP ${res.status} ${await res.text()}`);
+    };
+    /** POST → first 302 to the installer through the edge. */
+    const createTimed = async (tenant: string) => {
+      const t0 = performance.now();
+      await post(tenant);
+      const host = `${tenant}.wpdev.localhost`;
+      for (;;) {
+        const r = await get(edgePort, host);
+        if (r.status === 302 && r.location?.endsWith('/wp-admin/install.php')) return performance.now() - t0;
+        if (performance.now() - t0 > 120_000) throw new Error(`${tenant}: no 302 after 120 s (last ${r.status})`);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    };
+    const prefillOne = async (tenant: string) => {
+      for (const s of rt.provisionSteps(spec(tenant))) await s.run();
+    };
+
+    const base = await stackMemory(rt);
+    say(`stack with 0 tenants: VmRSS ${f1(base.vmRssKb / 1024)} MiB, PSS ${f1(base.pssKb / 1024)} MiB`);
+    await createTimed('neighbour');
+    let present = 1;
+    let prefilled = 0;
     for (const size of sizes) {
-      while (count < size) await provisionTimed(rt, `t${String(count++).padStart(5, '0')}`);
+      const tPrefill = performance.now();
+      const todo = Math.max(0, size - present);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: prefillConcurrency }, async () => {
+          while (next < todo) {
+            next++;
+            await prefillOne(`p${String(prefilled++).padStart(5, '0')}`);
+          }
+        }),
+      );
+      present += todo;
+      if (todo) say(`prefilled ${todo} tenants in ${f1((performance.now() - tPrefill) / 1000)} s (${f0((performance.now() - tPrefill) / todo)} ms each, ${prefillConcurrency} at a time)`);
+      await settled();
+      // Let the prefill's workers go idle so that they do not compete with the samples.
+      await new Promise((r) => setTimeout(r, 2_000));
+
       const totals: number[] = [];
+      const raws: number[] = [];
+      const ratios: number[] = [];
+      const perGroup: Record<string, number[]> = {};
       const perStep: Record<string, number[]> = {};
       for (let i = 0; i < samples; i++) {
-        const r = await provisionTimed(rt, `s${size}x${i}`);
-        totals.push(r.total);
-        for (const [k, v] of Object.entries(r.steps)) (perStep[k] ??= []).push(v);
-        for (const s of rt.deprovisionSteps(spec(`s${size}x${i}`), 'hard')) await s.run();
+        const tenant = `s${size}x${i}`;
+        const total = await createTimed(tenant);
+        const steps = stepTimes.get(tenant) ?? {};
+        const groups: Record<string, number> = {};
+        for (const [k, v] of Object.entries(steps)) groups[GROUPS[k] ?? k] = (groups[GROUPS[k] ?? k] ?? 0) + v;
+        for (const [k, v] of Object.entries(groups)) (perGroup[k] ??= []).push(v);
+        for (const [k, v] of Object.entries(steps)) (perStep[k] ??= []).push(v);
+        const raw = Object.values(groups).reduce((a, b) => a + b, 0);
+        totals.push(total);
+        raws.push(raw);
+        ratios.push(total / raw);
+        present++;
       }
-      const rawP50 = Object.values(perStep).reduce((n, xs) => n + pct(xs, 50), 0);
-      console.log(`\n== ${size} tenants present ==`);
-      console.log(`provision → first good answer: p50 ${ms(pct(totals, 50))}, p95 ${ms(pct(totals, 95))} (n=${samples}); sum of step p50s ${ms(rawP50)}`);
-      for (const [k, xs] of Object.entries(perStep)) console.log(`  ${k.padEnd(26)} p50 ${ms(pct(xs, 50)).padStart(8)}  p95 ${ms(pct(xs, 95)).padStart(8)}`);
+      await settled();
       // Idle: ondemand workers exit after pm.process_idle_timeout (10 s).
       await new Promise((r) => setTimeout(r, 12_000));
-      const rss = await stackRssKb(rt);
-      console.log(`stack RSS idle: ${(rss / 1024).toFixed(1)} MiB; per tenant ${(rss / 1024 / count).toFixed(2)} MiB total, ${((rss - baseRss) / 1024 / count).toFixed(2)} MiB marginal`);
+      const mem = await stackMemory(rt);
+      const result = {
+        size,
+        present,
+        e2e: { p50: median(totals), p95: percentile(totals, 95), max: Math.max(...totals), all: totals.map((x) => Math.round(x)) },
+        raw: { p50: median(raws), p95: percentile(raws, 95) },
+        ratio: { p50OfRatios: median(ratios), p95OfRatios: percentile(ratios, 95), p50OverRawP50: median(totals) / median(raws) },
+        rawSteps: Object.fromEntries(Object.entries(perStep).map(([k, xs]) => [k, { p50: median(xs), p95: percentile(xs, 95) }])),
+        steps: Object.fromEntries(GROUP_ORDER.filter((g) => perGroup[g]).map((g) => [g, { p50: median(perGroup[g]!), p95: percentile(perGroup[g]!, 95) }])),
+        memory: { ...mem, perTenantVmRssMiB: mem.vmRssKb / 1024 / present, perTenantPssMiB: mem.pssKb / 1024 / present, phpFpmMasters: rt.children().filter((c) => c.name.startsWith('php-fpm')).length },
+      };
+      (out.sizes as unknown[]).push(result);
+      say(`\n== ${size} tenants present before the samples (${present} after) ==`);
+      say(
+        table(
+          ['', 'p50 ms', 'p95 ms'],
+          [
+            ['POST → first 302 via edge', f0(result.e2e.p50), f0(result.e2e.p95)],
+            ['raw steps (sum, same tenant)', f0(result.raw.p50), f0(result.raw.p95)],
+            ...GROUP_ORDER.filter((g) => perGroup[g]).flatMap((g) => [
+              [`  ${g}`, f0(median(perGroup[g]!)), f0(percentile(perGroup[g]!, 95))],
+              ...Object.entries(perStep)
+                .filter(([k]) => GROUPS[k] === g && Object.values(GROUPS).filter((x) => x === g).length > 1)
+                .map(([k, xs]) => [`    ${k}`, f0(median(xs)), f0(percentile(xs, 95))]),
+            ]),
+            ['ratio end-to-end / raw', f2(result.ratio.p50OfRatios), f2(result.ratio.p95OfRatios)],
+          ],
+        ),
+      );
+      say(
+        table(
+          ['idle memory', 'VmRSS MiB', 'PSS MiB', 'processes'],
+          [
+            ...Object.entries(mem.byComponent).map(([k, v]) => [k, f1(v.vmRssKb / 1024), f1(v.pssKb / 1024), v.processes]),
+            ['total', f1(mem.vmRssKb / 1024), f1(mem.pssKb / 1024), Object.values(mem.byComponent).reduce((n, c) => n + c.processes, 0)],
+            [`per tenant (${present})`, f2(result.memory.perTenantVmRssMiB), f2(result.memory.perTenantPssMiB), ''],
+          ],
+        ),
+      );
     }
 
-    // Neighbour: p99 of the first tenant's homepage, idle vs while `neighbourAdds` tenants are added.
-    const host = 'neighbour.wpdev.localhost';
-    for (let i = 0; i < 20; i++) await get(edgePort, host);
-    const measure = async (until: () => boolean) => {
-      const xs: number[] = [];
-      while (!until()) xs.push(await get(edgePort, host));
-      return xs;
-    };
-    let idleDone = false;
-    setTimeout(() => (idleDone = true), 10_000);
-    const idle = await measure(() => idleDone);
-    let busyDone = false;
-    const adding = (async () => {
-      try {
-        for (let i = 0; i < neighbourAdds; i++) await provisionTimed(rt, `nb${String(i).padStart(4, '0')}`);
-      } finally {
-        busyDone = true;
-      }
-    })();
-    const busy = await measure(() => busyDone);
-    await adding;
-    console.log(`\nneighbour homepage: idle p50 ${pct(idle, 50).toFixed(1)} ms p99 ${pct(idle, 99).toFixed(1)} ms (n=${idle.length}); while adding ${neighbourAdds}: p50 ${pct(busy, 50).toFixed(1)} ms p99 ${pct(busy, 99).toFixed(1)} ms (n=${busy.length}); ratio ${(pct(busy, 99) / pct(idle, 99)).toFixed(2)}`);
+    // Neighbour: the first tenant's homepage, idle vs while `neighbourAdds` tenants are created.
+    if (neighbourAdds > 0) {
+      const host = 'neighbour.wpdev.localhost';
+      for (let i = 0; i < 50; i++) await get(edgePort, host);
+      const phase = async (work: () => Promise<void>) => {
+        const lg = loadGenerator(edgePort, host);
+        await work();
+        return lg.stop();
+      };
+      const idleBefore = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
+      const adds: number[] = [];
+      const busy = await phase(async () => {
+        for (let i = 0; i < neighbourAdds; i++) adds.push(await createTimed(`nb${String(i).padStart(4, '0')}`));
+        await settled();
+      });
+      const idleAfter = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
+      const s = (xs: number[]) => ({ n: xs.length, p50: median(xs), p99: percentile(xs, 99), max: Math.max(...xs) });
+      const nb = { idleBefore: s(idleBefore), busy: s(busy), idleAfter: s(idleAfter), ratioP99: percentile(busy, 99) / percentile(idleBefore, 99), adds: { p50: median(adds), p95: percentile(adds, 95) } };
+      out.neighbour = nb;
+      say(`\n== neighbour homepage while ${neighbourAdds} tenants are created (${present} present before) ==`);
+      say(
+        table(
+          ['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'],
+          (['idleBefore', 'busy', 'idleAfter'] as const).map((k) => [k, nb[k].n, f1(nb[k].p50), f1(nb[k].p99), f1(nb[k].max)]),
+        ),
+      );
+      say(`p99 busy / idle before: ${f2(nb.ratioP99)}; the ${neighbourAdds} creations: p50 ${f0(nb.adds.p50)} ms, p95 ${f0(nb.adds.p95)} ms`);
+    }
   } finally {
-    await rt.stop();
+    await platform?.stop().catch((e) => say(`stop: ${String(e)}`));
     const iid = (await readFile(join(dataDir, 'runtime', 'instance-id'), 'utf8').catch(() => '')).trim();
-    if (iid) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
+    if (/^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }
+  if (asJson) console.log(JSON.stringify(out, null, 2));
 }
 
 main().catch((e) => {

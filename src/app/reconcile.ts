@@ -3,7 +3,8 @@
  * > 15 minutes") with their instance, so nothing stays stuck silently; publishes queue depths;
  * drops expired messages, idempotency records and event ids.
  */
-import { isTerminal } from '../domain/operation.js';
+import { isSiteOperation, isTerminal } from '../domain/operation.js';
+import { updateSite } from './sites/site-records.js';
 import { StoreConflictError } from '../ports/store.js';
 import type { AppDeps } from './deps.js';
 import { withChanges } from './operation-records.js';
@@ -32,21 +33,29 @@ export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
       if (err instanceof StoreConflictError) continue; // it moved meanwhile; look again next pass
       throw err;
     }
-    await updateInstance(deps, op.tenantId, (cur) =>
-      cur.provisioningState === 'ACTIVE' || cur.provisioningState === 'DEPROVISIONED'
-        ? undefined
-        : { patch: { provisioningState: 'FAILED', workflowStatus: 'DEADLINE_EXCEEDED', lastError: error } },
-    );
+    if (isSiteOperation(op)) {
+      await updateSite(deps, op.tenantId, op.input.siteId as string, () => ({ patch: { status: 'FAILED', lastError: error } }));
+    } else {
+      await updateInstance(deps, op.tenantId, (cur) =>
+        cur.provisioningState === 'ACTIVE' || cur.provisioningState === 'DEPROVISIONED'
+          ? undefined
+          : { patch: { provisioningState: 'FAILED', workflowStatus: 'DEADLINE_EXCEEDED', lastError: error } },
+      );
+    }
     recordOutcome(deps, failed);
     timedOut.push(op.operationId);
   }
+  let dlqMessages = 0;
   for (const def of deps.queue.definitions()) {
     const s = await deps.queue.stats(def.name);
+    if (def.name === deps.queues.siteOperationsDlq) dlqMessages = s.visible + s.notVisible;
     deps.metrics.setGauge('bbws_queue_messages', s.visible, { queue: def.name, state: 'visible' });
     deps.metrics.setGauge('bbws_queue_messages', s.notVisible, { queue: def.name, state: 'not_visible' });
     deps.metrics.setGauge('bbws_queue_messages', s.delayed, { queue: def.name, state: 'delayed' });
     deps.metrics.setGauge('bbws_queue_oldest_message_age_seconds', s.oldestAgeSeconds, { queue: def.name });
   }
+  // Seed 001: DLQMessages on the site operations DLQ must stay at 0.
+  deps.metrics.setGauge('DLQMessages', dlqMessages, { queue: deps.queues.siteOperationsDlq });
   const expiredMessages = await deps.queue.expire();
   const pruned = await deps.store.prune(new Date(now - RETENTION_MS).toISOString());
   return { timedOut, expiredMessages, pruned };

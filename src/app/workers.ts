@@ -8,6 +8,9 @@ import type { AppDeps, WorkerDeps } from './deps.js';
 import { parseProvisioningMessage } from './provisioning-message.js';
 import { runOperation } from './run-operation.js';
 import { reconcile } from './reconcile.js';
+import type { SiteDeps } from './sites/site-deps.js';
+import { removeExpiredPreviews, runSiteCron, syncPluginBlocklist } from './sites/site-housekeeping.js';
+import { runSiteOperation } from './sites/run-site-operation.js';
 
 /** Carries out operations from the provisioning queue, many tenants in parallel. */
 export function runProvisioningWorker(deps: WorkerDeps, signal: AbortSignal, options: { concurrency?: number; leaseSeconds?: number } = {}): Promise<void> {
@@ -54,14 +57,60 @@ export async function runReconciler(deps: AppDeps, signal: AbortSignal, interval
     } catch (err) {
       deps.logger.error({ action: 'RECONCILE', err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
     }
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, intervalMs);
-      signal.addEventListener('abort', wake, { once: true });
-    });
+    await sleep(intervalMs, signal);
   }
+}
+
+/** The site processor: one consumer per site queue (creation, update, deletion); failures retry, then dead-letter. */
+export function runSiteWorkers(deps: SiteDeps, signal: AbortSignal, options: { concurrency?: number; leaseSeconds?: number } = {}): Promise<void[]> {
+  const queues = [deps.queues.siteCreation, deps.queues.siteUpdate, deps.queues.siteDeletion];
+  return Promise.all(
+    queues.map((queueName) =>
+      consumeQueue({
+        queue: deps.queue,
+        queueName,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        concurrency: options.concurrency ?? 4,
+        leaseSeconds: options.leaseSeconds,
+        signal,
+        async handle(message) {
+          const body = parseProvisioningMessage(message.body);
+          if (!body) throw new Error(`unreadable site message ${message.messageId}`);
+          await runSiteOperation(deps, body.operationId);
+        },
+      }),
+    ),
+  );
+}
+
+/** Expired previews every pass, WP-Cron every `cronIntervalMs`, until aborted. */
+export async function runSiteHousekeeping(deps: SiteDeps, signal: AbortSignal, intervalMs = 10_000, cronIntervalMs = 60_000): Promise<void> {
+  let lastCron = 0;
+  while (!signal.aborted) {
+    try {
+      await removeExpiredPreviews(deps);
+      if (deps.now() - lastCron >= cronIntervalMs) {
+        lastCron = deps.now();
+        // Also catches tenants created since the last pass, and changed policy files.
+        await syncPluginBlocklist(deps);
+        await runSiteCron(deps);
+      }
+    } catch (err) {
+      deps.logger.error({ action: 'SITE_HOUSEKEEPING', err: err instanceof Error ? err.message : String(err) }, 'site housekeeping pass failed');
+    }
+    await sleep(intervalMs, signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
+  });
 }

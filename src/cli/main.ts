@@ -9,6 +9,9 @@ import { registerTenantCommands } from './commands/tenants.command.js';
 import { registerTokenCommand } from './commands/token.command.js';
 import { registerUpCommands } from './commands/up.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
+import { registerSiteCommands } from './commands/sites.command.js';
+import { registerPluginCommands } from './commands/plugins.command.js';
+import { registerWebhookCommands } from './commands/webhooks.command.js';
 import { BbwsError } from '../domain/errors.js';
 import { ConfigError } from '../main/config.js';
 
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerTenantCommands(program);
   registerAdminCommands(program);
+  registerSiteCommands(program);
+  registerPluginCommands(program);
+  registerWebhookCommands(program);
   return program;
 }
 

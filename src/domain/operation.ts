@@ -5,8 +5,16 @@
 export const OPERATION_STATUSES = ['PENDING', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-export const OPERATION_TYPES = ['CREATE_TENANT', 'SCALE_INSTANCE', 'DELETE_TENANT', 'ROLLBACK_INSTANCE'] as const;
+export const INSTANCE_OPERATION_TYPES = ['CREATE_TENANT', 'SCALE_INSTANCE', 'DELETE_TENANT', 'ROLLBACK_INSTANCE'] as const;
+export const SITE_OPERATION_TYPES = ['CREATE_SITE', 'UPDATE_SITE', 'DELETE_SITE', 'CLONE_SITE', 'APPLY_TEMPLATE'] as const;
+export const OPERATION_TYPES = [...INSTANCE_OPERATION_TYPES, ...SITE_OPERATION_TYPES] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
+export type SiteOperationType = (typeof SITE_OPERATION_TYPES)[number];
+
+/** Site operations carry `input.siteId` and run on the site queues; the rest change the instance. */
+export function isSiteOperation(op: Pick<Operation, 'type'>): boolean {
+  return (SITE_OPERATION_TYPES as readonly string[]).includes(op.type);
+}
 
 export type StepStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'UNDONE' | 'UNDO_FAILED';
 

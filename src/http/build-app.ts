@@ -13,6 +13,9 @@ import type { HttpDeps } from './http-deps.js';
 import { registerIdempotency } from './idempotency.js';
 import { createRateLimiter } from './rate-limit.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerCatalogRoutes } from './routes/catalog.routes.js';
+import { registerSiteRoutes } from './routes/sites.routes.js';
+import { registerWebhookRoutes } from './routes/webhooks.routes.js';
 import { registerEventRoutes } from './routes/events.routes.js';
 import { registerOperationRoutes } from './routes/operations.routes.js';
 import { registerSystemRoutes } from './routes/system.routes.js';
@@ -124,6 +127,9 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerOperationRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);
+  registerSiteRoutes(app, deps);
+  registerCatalogRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -1,11 +1,11 @@
 /**
  * What the HTTP layer needs besides the use cases' ports.
  */
-import type { AppDeps } from '../app/deps.js';
+import type { SiteDeps } from '../app/sites/site-deps.js';
 import type { TokenAuthority } from '../adapters/auth/jwt.js';
 import type { ComponentHealth } from '../ports/runtime.js';
 
-export interface HttpDeps extends AppDeps {
+export interface HttpDeps extends SiteDeps {
   tokens: TokenAuthority;
   /** Requests per second per token (0 disables the limit). */
   rateLimitPerSecond: number;

@@ -1,13 +1,18 @@
 /**
- * The embedded default runtime: real MariaDB, php-fpm and nginx on this host, with secrets in
- * the data dir's encrypted store.
+ * The embedded default runtime: real MariaDB, php-fpm and nginx on this host, and WordPress sites
+ * on top of it.
  */
-import { join } from 'node:path';
-import { startLocalRuntime } from '../adapters/runtime/local/local-runtime.js';
-import { createLocalSecrets } from '../adapters/secrets/local.js';
-import type { RuntimeFactory } from './platform.js';
+import { startLocalRuntime, type LocalRuntime } from '../adapters/runtime/local/local-runtime.js';
+import { createLocalWordPress } from '../adapters/wordpress/local/local-wordpress.js';
+import type { RuntimeFactory, WordPressFactory } from './platform.js';
 
-export const createLocalRuntime: RuntimeFactory = async ({ config, emit, logger }) => {
-  const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
-  return startLocalRuntime({ config, secrets, emit, logger });
-};
+export const createLocalRuntime: RuntimeFactory = async ({ config, emit, logger, secrets }) => startLocalRuntime({ config, secrets, emit, logger });
+
+export const createLocalSites: WordPressFactory = ({ config, runtime, logger, secrets, metrics }) =>
+  createLocalWordPress({
+    runtime: runtime as LocalRuntime,
+    secrets,
+    config,
+    logger,
+    onLatency: (ms, method) => metrics.observe('WordPressAPILatency', ms, { method }),
+  });

@@ -12,7 +12,15 @@ import { createSqliteQueue } from '../adapters/queue/sqlite.js';
 import { openSqliteDatabase } from '../adapters/sqlite/database.js';
 import { createSqliteStore } from '../adapters/store/sqlite.js';
 import type { AppDeps, WorkerDeps } from '../app/deps.js';
-import { runEventWorker, runProvisioningWorker, runReconciler } from '../app/workers.js';
+import type { SiteDeps } from '../app/sites/site-deps.js';
+import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js';
+import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
+import { createLocalSecrets } from '../adapters/secrets/local.js';
+import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
+import type { Metrics } from '../ports/metrics.js';
+import type { Secrets } from '../ports/secrets.js';
+import type { WordPress } from '../ports/wordpress.js';
+import { runEventWorker, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import { buildApp } from '../http/build-app.js';
@@ -24,13 +32,18 @@ export const ROLES = ['api', 'worker', 'events', 'reconciler'] as const;
 export type PlatformRole = (typeof ROLES)[number];
 
 /** Makes the runtime the worker drives; `emit` feeds the runtime's events to the event handler. */
-export type RuntimeFactory = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger }) => Promise<Runtime>;
+export type RuntimeFactory = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger; secrets: Secrets }) => Promise<Runtime>;
+
+/** Makes the WordPress adapter for sites on top of a runtime (absent: site work is unavailable). */
+export type WordPressFactory = (ctx: { config: PlatformConfig; runtime: Runtime; logger: Logger; secrets: Secrets; metrics: Metrics }) => WordPress & { close?(): Promise<void> };
 
 export interface PlatformOptions {
   config: PlatformConfig;
   roles: readonly PlatformRole[];
   /** Needed when the worker role runs. */
   createRuntime?: RuntimeFactory;
+  /** Sites need it; created on the runtime when the worker role runs. */
+  createWordPress?: WordPressFactory;
   logger?: Logger;
   /** Reconciler pass interval (tests shorten it). */
   reconcileIntervalMs?: number;
@@ -42,7 +55,7 @@ export interface PlatformOptions {
 
 export interface RunningPlatform {
   apiUrl: string | null;
-  deps: AppDeps;
+  deps: SiteDeps;
   app: FastifyInstance | null;
   runtime: Runtime | null;
   stop(): Promise<void>;
@@ -63,7 +76,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const store = createSqliteStore({ db, queueDefinitions: definitions });
   const metrics = createPrometheusMetrics();
   const names = queueNames(config.env);
-  const deps: AppDeps = {
+  const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
+  const notifier = createWebhookNotifier({ db, logger, metrics, topic: `bbws-wp-notifications-${config.env}`, secrets });
+  const deps: SiteDeps = {
     store,
     queue,
     logger,
@@ -74,18 +89,27 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     queues: names,
     operationDeadlineMs: config.operationDeadlineMinutes * 60_000,
     now: Date.now,
+    secrets,
+    notifier,
+    templates: createLocalTemplateCatalog({ dir: join(config.dataDir, 'templates') }),
+    marketplace: createLocalMarketplace({ dir: join(config.dataDir, 'plugins') }),
+    wordpress: null,
+    edgePort: config.edgePort,
   };
 
   const abort = new AbortController();
   const loops: Promise<void>[] = [];
   let runtime: Runtime | null = null;
+  let wordpress: (WordPress & { close?(): Promise<void> }) | null = null;
   let app: FastifyInstance | null = null;
   let apiUrl: string | null = null;
   const stopAll = async () => {
     abort.abort();
     await app?.close();
     await Promise.allSettled(loops);
+    await wordpress?.close?.();
     await runtime?.stop();
+    await notifier.close();
     await queue.close();
     await store.close();
     db.close();
@@ -98,9 +122,15 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       const emit: RuntimeEventSink = async (event) => {
         await queue.send({ queue: names.ecsEvents, body: JSON.stringify(event) });
       };
-      runtime = await options.createRuntime({ config, emit, logger });
+      runtime = await options.createRuntime({ config, emit, logger, secrets });
       const workerDeps: WorkerDeps = { ...deps, runtime };
       loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
+      if (options.createWordPress) {
+        wordpress = options.createWordPress({ config, runtime, logger, secrets, metrics });
+        deps.wordpress = wordpress;
+        loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }).then(() => undefined));
+        if (roles.includes('reconciler')) loops.push(runSiteHousekeeping(deps, abort.signal, options.reconcileIntervalMs));
+      }
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
     if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));

@@ -10,12 +10,15 @@
 import type { Operation } from '../domain/operation.js';
 import type { OutgoingMessage } from './queue.js';
 import type { Instance, Tenant } from '../domain/tenant.js';
+import type { Site } from '../domain/site.js';
 
 export type Write =
   /** `expectedVersion: null` means "must not exist yet"; otherwise the stored version must equal it. */
   | { kind: 'putTenant'; tenant: Tenant; expectedVersion: number | null }
   | { kind: 'putInstance'; instance: Instance; expectedVersion: number | null }
   | { kind: 'putOperation'; operation: Operation; expectedVersion: number | null }
+  /** Also claims the site's host names for (tenant, site); a name routed elsewhere fails the commit ('hostname'). */
+  | { kind: 'putSite'; site: Site; expectedVersion: number | null }
   | { kind: 'deleteTenant'; tenantId: string }
   | { kind: 'enqueue'; message: OutgoingMessage }
   /** Records an ECS event id; the commit fails with a conflict if it was recorded before. */
@@ -26,7 +29,7 @@ export type Write =
  * means an instance's spec routes a host name that another tenant already owns (`id` is the name).
  */
 export class StoreConflictError extends Error {
-  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'event' | 'hostname', readonly id: string) {
+  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'site' | 'event' | 'hostname', readonly id: string) {
     super(`conditional write failed for ${which} ${id}`);
     this.name = 'StoreConflictError';
   }
@@ -57,6 +60,12 @@ export interface Store {
   /** Host name → tenant id, for every host name an instance's spec routes (uniqueness checks). */
   findTenantByHostname(hostname: string): Promise<string | undefined>;
   listInstancesByState(states: readonly string[]): Promise<Instance[]>;
+
+  getSite(tenantId: string, siteId: string): Promise<Site | undefined>;
+  /** A tenant's sites (DELETED ones included), oldest first. */
+  listSites(tenantId: string): Promise<Site[]>;
+  /** Sites (any tenant) with an `expiresAt` before `iso` that are not DELETING/DELETED: expired previews. */
+  listExpiredSites(iso: string): Promise<Site[]>;
 
   getOperation(operationId: string): Promise<Operation | undefined>;
   /** Newest first. */

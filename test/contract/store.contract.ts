@@ -12,6 +12,7 @@ import { expectBbwsError, expectConflict } from '../support/expect-error.js';
 import { createManualClock, type ManualClock } from '../support/manual-clock.js';
 import { isoAt, makeInstance, makeOperation, makeSpec, makeTenant } from '../support/store-records.js';
 import { describeStoreCommitContract } from './store-commit.contract.js';
+import { describeStoreSitesContract } from './store-sites.contract.js';
 
 export interface StoreContractContext {
   store: Store;
@@ -259,5 +260,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     });
 
     describeStoreCommitContract(harness);
+    describeStoreSitesContract(harness);
   });
 }

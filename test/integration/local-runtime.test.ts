@@ -3,7 +3,7 @@
  * block starts its own runtime (temp data dir, ephemeral ports); afterAll kills every child by PID.
  */
 import { execFile } from 'node:child_process';
-import { access, readFile, rename, stat, writeFile, chown } from 'node:fs/promises';
+import { access, readdir, readFile, rename, stat, writeFile, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,12 @@ async function databaseExists(t: TestRuntime, tenant: string): Promise<{ db: boo
   return { db: db === 1, user: user === 1 };
 }
 
+/** The config of every running php-fpm master (`shard-<n>.conf` points at the live generation). */
+async function liveShardConfigs(t: TestRuntime): Promise<string[]> {
+  const files = (await readdir(t.runtime.layout.phpFpmDir)).filter((f) => /^shard-\d+\.conf$/.test(f));
+  return Promise.all(files.map((f) => readFile(join(t.runtime.layout.phpFpmDir, f), 'utf8').catch(() => '')));
+}
+
 /** Everything a tenant can leave behind, so "nothing left" is one assertion. */
 async function leftovers(t: TestRuntime, tenant: string) {
   const paths = t.runtime.tenantPaths(tenant);
@@ -43,7 +49,7 @@ async function leftovers(t: TestRuntime, tenant: string) {
     unixUser: isRoot ? (await lookupUser(t.runtime.tenantUser(tenant)!)) !== undefined : false,
     files: await exists(paths.dir),
     pool: await exists(join(t.runtime.layout.phpFpmPools, `dev-${tenant}-service.json`)),
-    poolInConfig: (await readFile(join(t.runtime.layout.phpFpmDir, 'shard-0.conf'), 'utf8').catch(() => '')).includes(`[dev-${tenant}-service]`),
+    poolInConfig: (await liveShardConfigs(t)).some((c) => c.includes(`[dev-${tenant}-service]`)),
     route: await exists(join(t.runtime.layout.edgeRoutes, `${tenant}.wpdev.localhost`)),
     secrets,
   };
@@ -119,7 +125,8 @@ describe('local runtime (dev)', () => {
     const names = t.events.slice(before).map((e) => e.detail.eventName);
     expect(names).toEqual(['SERVICE_DESIRED_COUNT_UPDATED', 'SERVICE_STEADY_STATE']);
     expect(t.events.at(-1)!.detail.desiredCount).toBe(3);
-    const conf = await readFile(join(t.runtime.layout.phpFpmDir, 'shard-0.conf'), 'utf8');
+    const shard = (await t.runtime.phpFpm.getPool('dev-acme-service'))!.shard;
+    const conf = await readFile(join(t.runtime.layout.phpFpmDir, `shard-${shard}.conf`), 'utf8');
     expect(conf).toMatch(/\[dev-acme-service\][^[]*pm\.max_children = 12/);
   });
 
@@ -198,7 +205,9 @@ echo json_encode($r);
   });
 
   it('a SIGKILLed php-fpm master and nginx come back and show in health()', async () => {
-    for (const name of ['php-fpm-shard-0', 'nginx']) {
+    // Each new tenant starts in its own php-fpm master (php-fpm.ts): kill the one serving beta.
+    const shard = (await t.runtime.phpFpm.getPool('dev-beta-service'))!.shard;
+    for (const name of [`php-fpm-shard-${shard}`, 'nginx']) {
       const child = t.runtime.children().find((c) => c.name === name)!;
       const pid = child.status().pid!;
       process.kill(pid, 'SIGKILL');

@@ -1,4 +1,5 @@
 /** Builders for complete, valid store records; tests override only the fields they are about. */
+import type { Site } from '../../src/domain/site.js';
 import type { Operation } from '../../src/domain/operation.js';
 import type { Instance, InstanceSpec, Tenant } from '../../src/domain/tenant.js';
 
@@ -66,4 +67,26 @@ export function makeOperation(operationId: string, tenantId: string, overrides: 
 /** An ISO time `seconds` after the fixtures' base time (ordering tests). */
 export function isoAt(seconds: number): string {
   return new Date(Date.parse(T0) + seconds * 1000).toISOString();
+}
+
+export function makeSite(tenantId: string, siteId: string, overrides: Partial<Site> = {}): Site {
+  return {
+    tenantId,
+    siteId,
+    siteName: `site-${siteId.slice(0, 4)}`,
+    title: 'A site',
+    adminEmail: 'owner@example.com',
+    environment: 'production',
+    hostnames: [`${siteId}.${tenantId}.wpdev.localhost`],
+    templateId: null,
+    status: 'PROVISIONING',
+    lastError: null,
+    promoteBackupId: null,
+    plugins: [],
+    expiresAt: null,
+    createdAt: '2030-01-01T00:00:00.000Z',
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    version: 1,
+    ...overrides,
+  };
 }

@@ -8,7 +8,28 @@ import { renderEdgeConfig, renderHtpasswdLine } from '../../src/adapters/runtime
 import { renderPool, renderShardConfig, type PoolInput } from '../../src/adapters/runtime/local/render-php-fpm.js';
 import { renderPrepend, renderWpConfig, SALT_KEYS, type Salts } from '../../src/adapters/runtime/local/render-wp-config.js';
 import { sshaHash } from '../../src/adapters/runtime/local/nginx.js';
+import { renderSitesMap, siteHomeUrl } from '../../src/adapters/wordpress/local/sites-map.js';
+import { renderGuardPlugin } from '../../src/adapters/wordpress/local/render-guard-plugin.js';
+import { renderBlocklist } from '../../src/adapters/wordpress/local/blocklist.js';
+import { parseSerializedStrings } from '../../src/adapters/wordpress/local/local-wordpress.js';
+import { parsePhpResult, RESULT_MARKER } from '../../src/adapters/wordpress/local/php-scripts.js';
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/** `php -l` on rendered PHP: a golden file that is not valid PHP is no use. */
+async function lint(text: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bbws-lint-'));
+  try {
+    await writeFile(join(dir, 'f.php'), text);
+    await promisify(execFile)('php', ['-n', '-l', join(dir, 'f.php')]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 const FIX = '../fixtures/local-runtime';
 const R = '/var/lib/bbws/runtime';
@@ -54,9 +75,44 @@ describe('local runtime renderers (golden files)', () => {
     expect(text.indexOf('[sit-acme-service]')).toBeLessThan(text.indexOf('[sit-zulu-service]'));
   });
   it('wp-config.php', async () => {
-    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts });
+    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts, sitesFile: `${R}/tenants/acme/sites.php` });
     await expect(text).toMatchFileSnapshot(`${FIX}/wp-config.php`);
     expect(text).toContain("define('DB_PASSWORD', 'p\\'w\\\\d');");
+    expect(text).toContain("define('DISABLE_WP_CRON', true);");
+    await lint(text);
+  });
+  it('sites map: host → site id and home (edge port unless 80)', async () => {
+    const text = renderSitesMap(
+      [
+        { siteId: 'zzzz000002', hostnames: ['two.acme.wpdev.localhost'] },
+        { siteId: 'aaaa000001', hostnames: ['shop.acme.wpdev.localhost', 'www.shop.example'] },
+      ],
+      8088,
+    );
+    await expect(text).toMatchFileSnapshot(`${FIX}/sites-map.php`);
+    await lint(text);
+    expect(renderSitesMap([], 8088)).toContain('return array(\n);');
+    expect(siteHomeUrl('a.example', 80)).toBe('http://a.example');
+    expect(siteHomeUrl('a.example', 8088)).toBe('http://a.example:8088');
+  });
+  it('guard mu-plugin', async () => {
+    const text = renderGuardPlugin({ blocklistFile: `${R}/tenants/acme/plugin-blocklist.json` });
+    await expect(text).toMatchFileSnapshot(`${FIX}/bbws-guard.php`);
+    await lint(text);
+  });
+  it('plugin blocklist: canonical JSON', async () => {
+    const text = renderBlocklist([
+      { slug: 'wp-file-manager', versions: ['6.8', '6.0'], reason: 'CVE-2020-25213' },
+      { slug: 'evil-plugin', versions: '*', reason: 'backdoor' },
+    ]);
+    await expect(text).toMatchFileSnapshot(`${FIX}/plugin-blocklist.json`);
+    expect(() => renderBlocklist([{ slug: '../etc', versions: '*', reason: 'x' }])).toThrow(/bad plugin slug/);
+  });
+  it('WordPress adapter helpers: serialized active_plugins, PHP results', () => {
+    expect(parseSerializedStrings('a:2:{i:0;s:21:"bbws-hello/hello.php";i:1;s:9:"hello.php";}')).toEqual(['bbws-hello/hello.php', 'hello.php']);
+    expect(parseSerializedStrings('a:0:{}')).toEqual([]);
+    expect(parsePhpResult<{ ok: number }>(`Notice: noise\n${RESULT_MARKER}{"ok":1}`, 'x')).toEqual({ ok: 1 });
+    expect(() => parsePhpResult('<html><head><style>body{}</style></head><body><p>Plugin is blocked</p></body></html>', 'activate')).toThrow(/activate: PHP ended without a result: Plugin is blocked$/);
   });
   it('prepend.php', async () => {
     await expect(renderPrepend(`${R}/tenants/acme/www`)).toMatchFileSnapshot(`${FIX}/prepend.php`);
@@ -71,6 +127,11 @@ describe('local runtime renderers (golden files)', () => {
     expect(() => renderWpConfig({ dbName: 'a', dbUser: 'b', dbPassword: 'c', dbHost: 'd', contentDir: '/x', salts: { ...salts, AUTH_KEY: "'); system('id" } })).toThrow(
       /generated secret/,
     );
+    expect(() => renderWpConfig({ dbName: 'a', dbUser: 'b', dbPassword: 'c', dbHost: 'd', contentDir: '/x', salts, sitesFile: "/x'; system('id" })).toThrow(/unsafe path/);
+    expect(() => renderSitesMap([{ siteId: 'aaaa000001', hostnames: ["x.example' => 1); system('id'); //"] }], 8088)).toThrow(/unsafe hostname/);
+    expect(() => renderSitesMap([{ siteId: "a'); system('id", hostnames: ['x.example'] }], 8088)).toThrow(/invalid site id/);
+    expect(() => renderSitesMap([{ siteId: 'aaaa000001', hostnames: ['x.example'] }, { siteId: 'bbbb000001', hostnames: ['x.example'] }], 8088)).toThrow(/two sites/);
+    expect(() => renderGuardPlugin({ blocklistFile: "/x');system('id" })).toThrow(/unsafe path/);
   });
 
   it('htpasswd lines use {SSHA} that nginx verifies as salted SHA-1', () => {

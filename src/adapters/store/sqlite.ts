@@ -9,6 +9,7 @@ import type { QueueDefinition } from '../../domain/queues.js';
 import type { Instance, Tenant } from '../../domain/tenant.js';
 import { StoreConflictError, type IdempotencyRecord, type Page, type Store, type Write } from '../../ports/store.js';
 import { ensureQueueSchema, indexQueueDefinitions, insertMessagesSync } from '../queue/sqlite-messages.js';
+import { createSiteStatements, SITE_MIGRATIONS } from './sqlite-sites.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
 import {
   STORE_MIGRATIONS,
@@ -68,7 +69,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const { db } = options;
   const now = options.now ?? Date.now;
   const queueDefinitionsByName = indexQueueDefinitions(options.queueDefinitions);
-  applyMigrations(db, 'store', STORE_MIGRATIONS);
+  applyMigrations(db, 'store', [...STORE_MIGRATIONS, ...SITE_MIGRATIONS]);
+  const sites = createSiteStatements(db, normalizeHostname);
   ensureQueueSchema(db);
 
   const tenantColumns = 'tenant_id, domain_name, environment, created_at, updated_at, version';
@@ -105,7 +107,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     deleteInstance: db.prepare('DELETE FROM instances WHERE tenant_id = ?'),
 
     hostnameOwner: db.prepare<[string], string>('SELECT tenant_id FROM hostnames WHERE hostname = ?').pluck(),
-    insertHostname: db.prepare('INSERT INTO hostnames (hostname, tenant_id) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    hostnameClaim: db.prepare<[string], { tenant_id: string; site_id: string }>('SELECT tenant_id, site_id FROM hostnames WHERE hostname = ?'),
+    insertHostname: db.prepare("INSERT INTO hostnames (hostname, tenant_id, site_id) VALUES (?, ?, '') ON CONFLICT DO NOTHING"),
+    deleteInstanceHostnames: db.prepare("DELETE FROM hostnames WHERE tenant_id = ? AND site_id = ''"),
     deleteHostnames: db.prepare('DELETE FROM hostnames WHERE tenant_id = ?'),
 
     insertOperation: db.prepare<OperationRow>(
@@ -157,10 +161,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     // Rewrite this tenant's host names from the spec; a name owned by another tenant aborts the commit.
     const hostnames = [...new Set(instance.spec.hostnames.map(normalizeHostname))];
     for (const hostname of hostnames) {
-      const owner = stmt.hostnameOwner.get(hostname);
-      if (owner !== undefined && owner !== instance.tenantId) throw new StoreConflictError('hostname', hostname);
+      const claim = stmt.hostnameClaim.get(hostname);
+      // Another tenant's name, or one of this tenant's sites' names: both are taken.
+      if (claim !== undefined && (claim.tenant_id !== instance.tenantId || claim.site_id !== '')) throw new StoreConflictError('hostname', hostname);
     }
-    stmt.deleteHostnames.run(instance.tenantId);
+    stmt.deleteInstanceHostnames.run(instance.tenantId);
     for (const hostname of hostnames) stmt.insertHostname.run(hostname, instance.tenantId);
   }
 
@@ -188,6 +193,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           stmt.deleteTenant.run(write.tenantId);
           stmt.deleteInstance.run(write.tenantId);
           stmt.deleteHostnames.run(write.tenantId);
+          sites.deleteTenantSites(write.tenantId);
+          break;
+        case 'putSite':
+          sites.putSite(write.site, write.expectedVersion);
           break;
         case 'enqueue':
           insertMessagesSync(db, queueDefinitionsByName, [write.message], at);
@@ -277,6 +286,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listOpenOperations: (tenantId) =>
       run(() => (tenantId === undefined ? stmt.openOperations.all() : stmt.openOperationsOfTenant.all(tenantId)).map(rowToOperation)),
 
+    getSite: (tenantId, siteId) => run(() => sites.getSite(tenantId, siteId)),
+    listSites: (tenantId) => run(() => sites.listSites(tenantId)),
+    listExpiredSites: (iso) => run(() => sites.listExpiredSites(iso)),
     hasEvent: (eventId) => run(() => stmt.hasEvent.get(eventId) !== undefined),
 
     getIdempotency: (key, scope) =>

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parseConfig, type ConfigFlags } from '../../main/config.js';
-import { createLocalRuntime } from '../../main/local-runtime-factory.js';
+import { createLocalRuntime, createLocalSites } from '../../main/local-runtime-factory.js';
 import { type PlatformRole, startPlatform } from '../../main/platform.js';
 import { assertPrerequisites } from './setup.command.js';
 
@@ -21,7 +21,7 @@ function platformOptions(cmd: Command): Command {
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
   const config = parseConfig(flags);
   if (roles.includes('worker')) await assertPrerequisites();
-  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined });
+  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
   process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://127.0.0.1:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {

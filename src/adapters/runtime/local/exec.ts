@@ -4,6 +4,17 @@
  * are {@link ExecError}s that carry what an operator needs to see (command, output, exit code).
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+
+/**
+ * Niceness of the helper programs (useradd, chown, php -l, the mariadb client…): provisioning
+ * work yields the CPU to the servers that answer visitors. Set by the local runtime (10); the
+ * servers themselves (mariadbd, php-fpm, nginx) are started by supervisor.ts, not niced.
+ */
+let helperNiceness = 0;
+export function setHelperNiceness(n: number): void {
+  helperNiceness = Math.max(0, Math.min(19, Math.trunc(n)));
+}
 
 /** A program that ran and failed (non-zero exit, signal, timeout or could not start). */
 export class ExecError extends Error {
@@ -55,6 +66,13 @@ export function run(command: string, args: readonly string[], options: RunOption
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
     });
+    if (helperNiceness && child.pid) {
+      try {
+        setPriority(child.pid, helperNiceness);
+      } catch {
+        /* exited already */
+      }
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let settled = false;

@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { PlatformConfig } from '../../../domain/config.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../../../ports/runtime.js';
 import type { Secrets } from '../../../ports/secrets.js';
 import { buildLocalEcsEvent } from './events.js';
+import { setHelperNiceness } from './exec.js';
 import { createHealthMonitor, type HealthMonitor } from './health-monitor.js';
 import { createLayout, tenantPaths, tenantUnixUser, webGroupName, type Layout, type TenantPaths } from './layout.js';
 import { connectExternalMySql, startEmbeddedMariaDb, type DatabaseServer } from './mariadb.js';
@@ -21,7 +22,9 @@ import { startPhpFpm, type PhpFpmManager } from './php-fpm.js';
 import { findPhpFpmBinary } from './prerequisites.js';
 import { probeTenant, type ProbeResult } from './probe.js';
 import { deprovisionSteps, provisionSteps, updateSteps, type StepContext } from './tenant-steps.js';
-import { ensureSystemUser } from './unix-users.js';
+import { ensureSystemUser, lookupUser } from './unix-users.js';
+import { names } from '../../../domain/naming.js';
+import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
 
 export interface LocalRuntimeOptions {
@@ -35,12 +38,16 @@ export interface LocalRuntimeOptions {
   mariadbPort?: number;
   /** Tenants per php-fpm master (default 32). */
   shardSize?: number;
+  /** New tenants' own php-fpm masters allowed before they are merged into a shard (default 8; php-fpm.ts). */
+  nurseryLimit?: number;
   /** php-fpm children per "task" of desiredCount (default 4). */
   childrenPerTask?: number;
   /** Health check period (default 30 s). */
   healthIntervalMs?: number;
   /** How long provisioning waits for the first good answer (default 60 s). */
   readinessTimeoutMs?: number;
+  /** Niceness of helper programs run while provisioning (default 10; exec.ts). */
+  helperNiceness?: number;
 }
 
 export interface LocalRuntime extends Runtime {
@@ -58,9 +65,19 @@ export interface LocalRuntime extends Runtime {
   checkTenantsNow(): Promise<void>;
   /** Supervised children (mariadb, php-fpm shards, nginx) with their PIDs. */
   children(): Supervised[];
+  /** The php-fpm shards (consolidate / settled for the bench and operators). */
+  readonly phpFpm: PhpFpmManager;
   readonly database: DatabaseServer;
   /** Fault injection for the undo tests; never set in production. */
   readonly faults: { rejectNextPhpFpmConfig: boolean };
+  /** The platform settings the runtime was started with (env, edgePort, baseDomain) — for the WordPress adapter. */
+  readonly config: PlatformConfig;
+  /** The edge's route table (site host names are routed by the WordPress adapter). */
+  readonly edge: Edge;
+  /** The tenant's php-fpm socket (route target for the tenant's site host names). */
+  tenantSocket(tenantId: string): string;
+  /** The tenant's Unix uid/gid and the web group's gid; null when not root (no isolation). */
+  tenantOwner(tenantId: string): Promise<{ uid: number; gid: number; webGid: number } | null>;
 }
 
 const BASIC_AUTH_ENVS = new Set(['sit', 'prod']);
@@ -103,6 +120,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   else logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
   const instanceId = await readOrCreateInstanceId(layout);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
+  setHelperNiceness(options.helperNiceness ?? 10);
   const phpFpmBinary = await findPhpFpmBinary();
   if (!phpFpmBinary) throw new Error('php-fpm is not installed: run `bbws setup`');
 
@@ -141,7 +159,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         faults.rejectNextPhpFpmConfig = v;
       },
     };
-    const phpFpm: PhpFpmManager = await startPhpFpm({ layout, logger, binary: phpFpmBinary, shardSize: options.shardSize ?? 32, faults: faultProxy });
+    // A replacement php-fpm master is warmed before it takes over (php-fpm.ts): one request
+    // through a temporary, unguessable route to the new socket, removed right after.
+    const warm = async (tenantId: string, socket: string) => {
+      const host = `warm-${randomBytes(8).toString('hex')}.bbws.invalid`;
+      await edge.addRoute(host, tenantPaths(layout, tenantId).www, socket);
+      try {
+        await probeTenant({ edgePort: config.edgePort, hostname: host, basicAuth }, 30_000);
+      } finally {
+        await edge.removeRoute(host, tenantPaths(layout, tenantId).www);
+      }
+    };
+    const phpFpm: PhpFpmManager = await startPhpFpm({ layout, logger, binary: phpFpmBinary, shardSize: options.shardSize ?? 32, nurseryLimit: options.nurseryLimit, warm, faults: faultProxy });
     started.push(phpFpm);
 
     const emit = async (tenantId: string, eventName: Parameters<StepContext['emit']>[1], counts: { desired: number; running: number }, reason?: string) => {
@@ -205,11 +234,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       basicAuth,
       database: db,
       faults,
+      config,
+      edge,
+      tenantSocket: (id) => join(layout.phpFpmRun, `${names.serviceName(config.env, safeTenantId(id))}.sock`),
+      async tenantOwner(id) {
+        if (!isRoot) return null;
+        const ids = await lookupUser(tenantUnixUser(instanceId, id));
+        if (!ids) throw new Error(`Unix user of ${id} is missing`);
+        return { ...ids, webGid: web!.gid };
+      },
       tenantUser: (id) => (isRoot ? tenantUnixUser(instanceId, id) : null),
       tenantPaths: (id) => tenantPaths(layout, id),
       probe: (id, host) => probe(id, host),
       checkTenantsNow: () => monitor.tick(),
-      children: () => [...(db.supervised ? [db.supervised] : []), ...phpFpm.masters(), edge.supervised],
+      children: () => [...(db.supervised ? [db.supervised] : []), ...phpFpm.allMasters(), edge.supervised],
+      phpFpm,
       provisionSteps: (spec) => provisionSteps(ctx, spec),
       updateSteps: (previous, next) => updateSteps(ctx, previous, next),
       deprovisionSteps: (spec, mode) => deprovisionSteps(ctx, spec, mode),

@@ -1,21 +1,36 @@
 /**
  * php-fpm masters ("shards"), each holding the pools of up to `shardSize` tenants.
  *
- * Why this layout (measured here, see docs/local-runtime.md):
- * - one master per tenant: ~37 MB RSS each (Debian's extensions), 25× the per-tenant budget;
- * - one master for everybody: each pool change is a reload (USR2 re-executes the master) that
- *   empties the shared opcode cache of every tenant;
- * - shards, filled in order: only the newest ("open") shard takes new tenants, so adding a
- *   tenant reloads at most `shardSize - 1` recent neighbours and never the older shards.
- *   `process_control_timeout` lets in-flight requests finish across a reload.
- * The desired pools are files (`pools/<service>.json`), the shard configs are rendered from them.
- * Every candidate config is checked with `php-fpm -t` before it replaces the live one.
+ * Why this layout (measured here, see docs/local-runtime.md "Why shards of php-fpm masters"):
+ * - a master with Debian's extensions is ~10 MB private memory (smaps Private_Dirty; 37 MB RSS of
+ *   which ~26 MB are shared library pages) and each idle `ondemand` pool adds only ~5 KB: tenants
+ *   must share masters to stay under 1.5 MB per idle tenant;
+ * - but a pool change in a running master needs a reload, and `SIGUSR2` re-executes the master:
+ *   its opcode cache is emptied for every tenant in it (first request 0.11–0.42 s instead of
+ *   8–45 ms) and it burns ~0.3 s of CPU on a 2-core host. The previous design reloaded the open
+ *   shard on every new tenant (neighbour p99 9.5× idle).
+ *
+ * So no running master is ever reloaded:
+ * - **A new tenant starts in its own small "nursery" master.** Nobody else is touched, and no
+ *   `php-fpm -t` is needed: a config that does not start harms no one (the start is the check).
+ *   This replaced `php-fpm -t` + USR2 of the open shard (two php-fpm start-ups) by one.
+ * - **Blue-green replacement** of a shard whose pools change (scale, remove, merge): a new master
+ *   ("generation") is started beside the old one with the new pool set on new socket paths,
+ *   warmed with one request (core files are shared in its opcode cache thanks to
+ *   `opcache.revalidate_path`), then each tenant's stable socket `run/<service>.sock` (a symlink,
+ *   which nginx resolves at every connect) is atomically re-pointed, and the old master gets a
+ *   graceful SIGQUIT after a grace period (in-flight requests finish, `process_control_timeout`).
+ * - **Consolidation** in the background: when `nurseryLimit` nursery masters exist they are merged
+ *   into the open shard (or a new one) by a blue-green replacement. The start-up and warm-up run
+ *   outside the lock; the switch is committed only if none of the shards involved changed meanwhile.
+ * The desired pools are files (`pools/<service>.json`), loaded once at start and kept in memory
+ * (listing them from disk on every change was O(tenants) per provisioning).
  */
-import { readdir, readFile, rename, rm, writeFile, mkdir, stat, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, rm, writeFile, mkdir, stat, open, symlink, chmod } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from '../../../ports/logger.js';
-import { run } from './exec.js';
 import { safeName } from './escape.js';
 import type { Layout } from './layout.js';
 import { MASTER_INI, renderShardConfig, type PoolInput } from './render-php-fpm.js';
@@ -27,13 +42,20 @@ export interface PoolRecord extends PoolInput {
 }
 
 export interface PhpFpmManager {
-  /** Adds or replaces the pool (validated, then the shard is reloaded or started). */
+  /** Adds or replaces the pool. A new pool gets its own master; a changed one a blue-green replacement of its shard. */
   applyPool(pool: Omit<PoolRecord, 'shard'>): Promise<PoolRecord>;
   /** Removes the pool; an emptied shard's master is stopped. Idempotent. */
   removePool(name: string): Promise<void>;
   getPool(name: string): Promise<PoolRecord | undefined>;
   listPools(): Promise<PoolRecord[]>;
+  /** The current master of every shard. */
   masters(): Supervised[];
+  /** Current masters plus replaced ones still finishing their requests (for PID bookkeeping and RSS). */
+  allMasters(): Supervised[];
+  /** Merges nursery masters now, even fewer than `nurseryLimit` (bench, operators). */
+  consolidate(): Promise<void>;
+  /** Resolves when background work (consolidation, retiring replaced masters) is done. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +64,16 @@ export interface PhpFpmOptions {
   logger: Logger;
   binary: string;
   shardSize: number;
-  /** Test hook: makes the next `php-fpm -t` fail (undo test). */
+  /** Nursery masters (one new tenant each) allowed before they are merged into a shard (default 8). */
+  nurseryLimit?: number;
+  /** How long a replaced master keeps running after its sockets were switched away (default 2 s). */
+  retireGraceMs?: number;
+  /**
+   * Sends one request to `tenantId`'s site through `socket` (a new master's socket, before the
+   * switch), so the new opcode cache is warm when visitors arrive. Failures are logged, not fatal.
+   */
+  warm?: (tenantId: string, socket: string) => Promise<void>;
+  /** Test hook: makes the next master start fail on a broken config (undo test). */
   faults?: { rejectNextConfig?: boolean };
 }
 
@@ -62,37 +93,72 @@ function masterArgs(confFile: string): string[] {
   return ['-F', '-y', confFile, ...Object.entries(MASTER_INI).flatMap(([k, v]) => ['-d', `${k}=${v}`])];
 }
 
+interface Shard {
+  id: number;
+  gen: number;
+  pools: Map<string, PoolRecord>;
+  master: Supervised;
+  /** Started for one new tenant; merged into a shard by consolidation. */
+  nursery: boolean;
+  /** Bumped on every change: consolidation commits only if what it merged is unchanged. */
+  version: number;
+}
+
+/** Atomically (re)points `link` at `target`. */
+async function replaceSymlink(target: string, link: string): Promise<void> {
+  const tmp = `${link}.tmp-${randomBytes(4).toString('hex')}`;
+  await symlink(target, tmp);
+  await rename(tmp, link);
+}
+
+const samePool = (a: Omit<PoolRecord, 'shard'>, b: Omit<PoolRecord, 'shard'>) => {
+  const strip = ({ shard: _s, ...rest }: Partial<PoolRecord>) => JSON.stringify(rest, Object.keys(rest).sort());
+  return strip(a) === strip(b);
+};
+
 export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   const { layout, logger } = o;
+  const nurseryLimit = Math.max(1, o.nurseryLimit ?? 8);
+  const retireGraceMs = o.retireGraceMs ?? 2_000;
   await mkdir(layout.phpFpmPools, { recursive: true });
   await mkdir(layout.phpFpmRun, { recursive: true, mode: 0o755 });
-  const masters = new Map<number, Supervised>();
-  const locks = new Map<number, Promise<unknown>>();
-  let placement: Promise<unknown> = Promise.resolve();
+  const shards = new Map<number, Shard>();
+  const byPool = new Map<string, Shard>();
+  const retiring = new Set<Supervised>();
+  const background = new Set<Promise<unknown>>();
+  let nextId = 0;
+  // Generations are numbered globally: two replacements of one shard never share a directory.
+  let nextGen = 1;
+  let stopped = false;
 
-  const confFile = (shard: number) => join(layout.phpFpmDir, `shard-${shard}.conf`);
+  const liveConf = (shard: number) => join(layout.phpFpmDir, `shard-${shard}.conf`);
+  const genConf = (shard: number, gen: number) => join(layout.phpFpmDir, `shard-${shard}.g${gen}.conf`);
+  const genDir = (shard: number, gen: number) => join(layout.phpFpmRun, `${shard}.${gen}`);
+  const realSocket = (shard: number, gen: number, name: string) => join(genDir(shard, gen), `${safeName(name)}.sock`);
   const logFile = (shard: number) => join(layout.phpFpmDir, `shard-${shard}.log`);
   const poolFile = (name: string) => join(layout.phpFpmPools, `${safeName(name)}.json`);
 
-  async function listPools(): Promise<PoolRecord[]> {
-    const files = (await readdir(layout.phpFpmPools)).filter((f) => f.endsWith('.json'));
-    return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(layout.phpFpmPools, f), 'utf8')) as PoolRecord));
-  }
-
-  function withShardLock<T>(shard: number, fn: () => Promise<T>): Promise<T> {
-    const prev = locks.get(shard) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    locks.set(shard, next.catch(() => undefined));
+  // One lock for every change of the shard map; master start-ups of consolidation run outside it.
+  let lock: Promise<unknown> = Promise.resolve();
+  function locked<T>(fn: () => Promise<T>): Promise<T> {
+    const next = lock.then(fn, fn);
+    lock = next.catch(() => undefined);
     return next;
   }
+  const track = (p: Promise<unknown>) => {
+    const q = p.catch((e) => logger.error({ err: String(e) }, 'php-fpm background work failed'));
+    background.add(q);
+    void q.finally(() => background.delete(q));
+  };
 
   const logSize = async (shard: number) => (await stat(logFile(shard)).catch(() => undefined))?.size ?? 0;
 
   /** Waits for "ready to handle connections" written after `offset` in the shard's log. */
-  async function waitReadyAfter(shard: number, offset: number): Promise<void> {
+  async function waitReadyAfter(shard: number, offset: number, exited: () => boolean): Promise<void> {
     await waitFor(
       `php-fpm shard ${shard}`,
       async () => {
+        if (exited()) throw Object.assign(new Error('exited'), { fatal: true });
         const fh = await open(logFile(shard), 'r');
         try {
           const size = (await fh.stat()).size;
@@ -104,138 +170,262 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
         }
       },
       30_000,
-      20,
+      10,
+      (e) => (e as { fatal?: boolean }).fatal === true,
     );
   }
 
-  /** `pools` are the ones of the first start; a restart after a crash waits for the current ones. */
-  async function startMaster(shard: number, pools: PoolRecord[]): Promise<void> {
+  /**
+   * Starts a master for `pools` as generation `gen` of `shard` (its own config file and socket
+   * directory, so it runs beside the previous generation). Throws with php-fpm's own message when
+   * the config does not start; nothing else is touched then.
+   */
+  async function startGeneration(shard: number, gen: number, pools: PoolRecord[]): Promise<Supervised> {
+    const dir = genDir(shard, gen);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o755);
+    const conf = genConf(shard, gen);
+    const live = pools.map((p) => ({ ...p, socket: realSocket(shard, gen, p.name) }));
+    let text = renderShardConfig({ shard, pidFile: join(layout.phpFpmRun, `shard-${shard}.g${gen}.pid`), errorLog: logFile(shard), pools: live });
+    if (o.faults?.rejectNextConfig) {
+      o.faults.rejectNextConfig = false;
+      text += '\n[broken\n';
+    }
+    await writeFile(conf, text, { mode: 0o644 });
+    const out = join(layout.phpFpmDir, `shard-${shard}.out`);
+    const outOffset = (await stat(out).catch(() => undefined))?.size ?? 0;
+    const offset = await logSize(shard);
     let first = true;
-    const offset = await logSize(shard);
-    const m = await superviseProcess(
-      {
-        name: `php-fpm-shard-${shard}`,
-        command: o.binary,
-        args: masterArgs(confFile(shard)),
-        logFile: join(layout.phpFpmDir, `shard-${shard}.out`),
-        // On a restart after a crash the offset is stale; sockets answering is then enough.
-        ready: async () => {
-          await waitReadyAfter(shard, offset).catch(async () => undefined);
-          const current = first ? pools : (await listPools()).filter((p) => p.shard === shard);
-          first = false;
-          await waitFor('php-fpm sockets', () => Promise.all(current.map((p) => socketAccepts(p.socket))), 30_000, 20);
-        },
-        stopSignal: 'SIGQUIT',
-      },
-      logger,
-    );
-    masters.set(shard, m);
-  }
-
-  /** Renders, validates and activates the shard's config for `pools`. Caller holds the lock. */
-  async function activate(shard: number, pools: PoolRecord[], previous: PoolRecord[]): Promise<void> {
-    const live = confFile(shard);
-    const candidate = `${live}.candidate`;
-    if (pools.length === 0) {
-      await masters.get(shard)?.stop(35_000);
-      masters.delete(shard);
-      await rm(live, { force: true });
-      for (const p of previous) await rm(p.socket, { force: true });
-      return;
-    }
-    const text = renderShardConfig({ shard, pidFile: join(layout.phpFpmRun, `shard-${shard}.pid`), errorLog: logFile(shard), pools });
-    await writeFile(candidate, text, { mode: 0o644 });
+    let exited = false;
     try {
-      if (o.faults?.rejectNextConfig) {
-        o.faults.rejectNextConfig = false;
-        await writeFile(candidate, text + '\n[broken\n');
-      }
-      // A bad render never reaches a running master.
-      await run(o.binary, ['-t', '-y', candidate]);
+      return await superviseProcess(
+        {
+          name: `php-fpm-shard-${shard}`,
+          command: o.binary,
+          args: masterArgs(conf),
+          logFile: out,
+          failFast: true,
+          onExit: () => void (exited = true),
+          // After a crash the offset is stale; the sockets answering is then enough.
+          ready: async () => {
+            if (first) await waitReadyAfter(shard, offset, () => exited);
+            first = false;
+            exited = false;
+            await waitFor('php-fpm sockets', () => Promise.all(live.map((p) => socketAccepts(p.socket))), 30_000, 10);
+          },
+          stopSignal: 'SIGQUIT',
+        },
+        logger,
+      );
     } catch (e) {
-      await rm(candidate, { force: true });
-      throw e;
+      const tail = async (f: string, from: number) => {
+        const b = await readFile(f).catch(() => Buffer.alloc(0));
+        return b.subarray(Math.min(from, b.length)).toString().trim().split('\n').slice(-3).join(' | ');
+      };
+      const why = [await tail(out, outOffset), await tail(logFile(shard), offset)].filter(Boolean).join(' | ');
+      await rm(dir, { recursive: true, force: true });
+      await rm(conf, { force: true });
+      throw new Error(`php-fpm master of shard ${shard} did not start: ${why || (e instanceof Error ? e.message : String(e))}`);
     }
-    await rename(candidate, live);
-    const master = masters.get(shard);
-    if (!master || master.status().state === 'stopped') {
-      await startMaster(shard, pools);
-      return;
-    }
-    const offset = await logSize(shard);
-    master.signal('SIGUSR2');
-    await waitReadyAfter(shard, offset);
-    await waitFor('php-fpm pool sockets', () => Promise.all(pools.map((p) => socketAccepts(p.socket))), 30_000, 20);
-    const kept = new Set(pools.map((p) => p.socket));
-    for (const p of previous) if (!kept.has(p.socket)) await rm(p.socket, { force: true });
   }
 
-  /** Shards reserved by pools being added right now (not yet written to `pools/`). */
-  const pending = new Map<string, number>();
+  /** Points the stable paths (tenant sockets, `shard-<n>.conf`) at generation `gen`. */
+  async function switchTo(shard: number, gen: number, pools: Iterable<PoolRecord>): Promise<void> {
+    for (const p of pools) await replaceSymlink(`${shard}.${gen}/${safeName(p.name)}.sock`, p.socket);
+    await replaceSymlink(basename(genConf(shard, gen)), liveConf(shard));
+  }
 
-  /** Open shard: the newest one while it has room, else a new one (older shards stay untouched). */
-  async function placeNew(): Promise<number> {
-    const shards = [...(await listPools()).map((p) => p.shard), ...pending.values()];
-    if (shards.length === 0) return 0;
-    const newest = Math.max(...shards);
-    return shards.filter((s) => s === newest).length < o.shardSize ? newest : newest + 1;
+  /**
+   * A replaced master finishes what it serves: graceful SIGQUIT after the grace period, which
+   * covers connects that resolved the old socket just before the switch.
+   */
+  function retire(master: Supervised, shard: number, gen: number, graceMs = retireGraceMs): Promise<void> {
+    retiring.add(master);
+    const done = (async () => {
+      if (graceMs > 0 && !stopped) await new Promise((r) => setTimeout(r, graceMs));
+      await master.stop(35_000);
+      retiring.delete(master);
+      await rm(genDir(shard, gen), { recursive: true, force: true });
+      await rm(genConf(shard, gen), { force: true });
+    })();
+    track(done);
+    return done;
+  }
+
+  async function warm(shard: number, gen: number, pools: PoolRecord[]): Promise<void> {
+    const p = pools[0];
+    if (!o.warm || !p) return;
+    await o.warm(p.tenantId, realSocket(shard, gen, p.name)).catch((e) => logger.warn({ err: String(e), shard }, 'php-fpm warm-up request failed'));
+  }
+
+  const persist = async (p: PoolRecord) => {
+    const f = poolFile(p.name);
+    await writeFile(`${f}.tmp`, JSON.stringify(p, null, 2));
+    await rename(`${f}.tmp`, f);
+  };
+
+  /**
+   * Blue-green replacement of `s` by a master for `pools` (caller holds the lock). When a pool is
+   * removed, this waits until the old master is gone: its workers run as the tenant's Unix user,
+   * which the next deprovisioning step deletes (userdel refuses a user with processes).
+   */
+  async function replace(s: Shard, pools: PoolRecord[]): Promise<void> {
+    const removed = [...s.pools.values()].filter((p) => !pools.some((q) => q.name === p.name));
+    if (pools.length === 0) {
+      shards.delete(s.id);
+      for (const p of removed) byPool.delete(p.name), await rm(p.socket, { force: true });
+      await rm(liveConf(s.id), { force: true });
+      await retire(s.master, s.id, s.gen, 0);
+      return;
+    }
+    const gen = nextGen++;
+    const master = await startGeneration(s.id, gen, pools);
+    await warm(s.id, gen, pools);
+    await switchTo(s.id, gen, pools);
+    for (const p of removed) byPool.delete(p.name), await rm(p.socket, { force: true });
+    // The removed tenant's route is already gone: a short grace is enough.
+    const old = retire(s.master, s.id, s.gen, removed.length ? 250 : retireGraceMs);
+    if (removed.length) await old;
+    s.master = master;
+    s.gen = gen;
+    s.pools = new Map(pools.map((p) => [p.name, p]));
+    s.version++;
+    for (const p of pools) byPool.set(p.name, s);
+  }
+
+  /** Merges nursery masters into the open shard (or a new one). Returns false when there was nothing to do. */
+  async function consolidateOnce(force: boolean): Promise<boolean> {
+    const nurseries = [...shards.values()].filter((s) => s.nursery).sort((a, b) => a.id - b.id);
+    if (nurseries.length < (force ? 1 : nurseryLimit)) return false;
+    const target = openShard();
+    const room = o.shardSize - (target?.pools.size ?? 0);
+    const moving = nurseries.slice(0, room);
+    if (moving.length === 0) return false;
+    const involved = [...(target ? [target] : []), ...moving];
+    const versions = new Map(involved.map((s) => [s.id, s.version]));
+    const id = target?.id ?? nextId++;
+    const gen = nextGen++;
+    const pools = involved.flatMap((s) => [...s.pools.values()]).map((p) => ({ ...p, shard: id }));
+    const master = await startGeneration(id, gen, pools);
+    await warm(id, gen, pools);
+    const committed = await locked(async () => {
+      if (stopped || involved.some((s) => shards.get(s.id) !== s || s.version !== versions.get(s.id))) return false;
+      await switchTo(id, gen, pools);
+      for (const p of pools) await persist(p);
+      for (const s of moving) {
+        shards.delete(s.id);
+        retire(s.master, s.id, s.gen);
+        await rm(liveConf(s.id), { force: true });
+      }
+      let merged: Shard;
+      if (target) {
+        retire(target.master, target.id, target.gen);
+        merged = Object.assign(target, { master, gen, pools: new Map(pools.map((p) => [p.name, p])), version: target.version + 1 });
+      } else {
+        merged = { id, gen, master, nursery: false, version: 0, pools: new Map(pools.map((p) => [p.name, p])) };
+        shards.set(id, merged);
+      }
+      for (const p of pools) byPool.set(p.name, merged);
+      logger.info({ shard: id, tenants: pools.length, merged: moving.map((s) => s.id) }, 'php-fpm nurseries merged');
+      return true;
+    });
+    if (!committed) retire(master, id, gen, 0);
+    return committed;
+  }
+
+  function openShard(): Shard | undefined {
+    return [...shards.values()].filter((s) => !s.nursery && s.pools.size < o.shardSize).sort((a, b) => b.id - a.id)[0];
+  }
+
+  let consolidating: Promise<void> | null = null;
+  function consolidate(force = false): Promise<void> {
+    if (consolidating) return force ? consolidating.then(() => consolidate(true)) : consolidating;
+    const p = (async () => {
+      try {
+        while (!stopped && (await consolidateOnce(force)));
+      } finally {
+        consolidating = null;
+      }
+    })();
+    consolidating = p;
+    track(p);
+    return p;
   }
 
   const manager: PhpFpmManager = {
-    async applyPool(pool) {
-      // Placement is serialised so that two tenants never both take the last free slot.
-      const p = placement.then(async () => {
-        const shard = (await manager.getPool(pool.name))?.shard ?? pending.get(pool.name) ?? (await placeNew());
-        pending.set(pool.name, shard);
-        return shard;
-      });
-      placement = p.catch(() => undefined);
-      const shard = await p;
-      const record: PoolRecord = { ...pool, shard };
-      try {
-        await withShardLock(shard, async () => {
-          const live = (await listPools()).filter((x) => x.shard === shard);
-          const next = [...live.filter((x) => x.name !== pool.name), record];
-          try {
-            await activate(shard, next, live);
-          } catch (e) {
-            // If the new config went live but did not come up, put the old one back.
-            if (!(await readFile(confFile(shard), 'utf8').catch(() => '')).includes(`[${pool.name}]`) || live.some((x) => x.name === pool.name)) throw e;
-            await activate(shard, live, next).catch((e2) => logger.error({ err: String(e2), shard }, 'php-fpm shard restore failed'));
-            throw e;
+    applyPool(pool) {
+      return locked(async () => {
+        const s = byPool.get(pool.name);
+        if (s) {
+          const current = s.pools.get(pool.name)!;
+          // Redelivered step with the same settings: nothing to reload.
+          if (samePool(current, pool)) {
+            await switchTo(s.id, s.gen, [current]);
+            return current;
           }
-          // The file is written only once the pool runs: it is what "this pool exists" means.
-          await writeFile(poolFile(pool.name), JSON.stringify(record, null, 2));
-        });
-      } finally {
-        pending.delete(pool.name);
-      }
-      return record;
+          const record: PoolRecord = { ...pool, shard: s.id };
+          await replace(s, [...[...s.pools.values()].filter((p) => p.name !== pool.name), record]);
+          await persist(record);
+          return record;
+        }
+        const id = nextId++;
+        const gen = nextGen++;
+        const record: PoolRecord = { ...pool, shard: id };
+        const master = await startGeneration(id, gen, [record]);
+        await switchTo(id, gen, [record]);
+        const shard: Shard = { id, gen, master, nursery: true, version: 0, pools: new Map([[record.name, record]]) };
+        shards.set(id, shard);
+        byPool.set(record.name, shard);
+        // The file is written only once the pool runs: it is what "this pool exists" means.
+        await persist(record);
+        if ([...shards.values()].filter((x) => x.nursery).length >= nurseryLimit) void consolidate();
+        return record;
+      });
     },
-    async removePool(name) {
-      const existing = await manager.getPool(name);
-      if (!existing) return;
-      await withShardLock(existing.shard, async () => {
-        const live = (await listPools()).filter((x) => x.shard === existing.shard);
-        await activate(existing.shard, live.filter((x) => x.name !== name), live);
+    removePool(name) {
+      return locked(async () => {
+        const s = byPool.get(name);
+        if (s) await replace(s, [...s.pools.values()].filter((p) => p.name !== name));
         await rm(poolFile(name), { force: true });
       });
     },
     async getPool(name) {
-      const text = await readFile(poolFile(name), 'utf8').catch(() => undefined);
-      return text ? (JSON.parse(text) as PoolRecord) : undefined;
+      return byPool.get(name)?.pools.get(name);
     },
-    listPools,
-    masters: () => [...masters.values()],
+    async listPools() {
+      return [...shards.values()].flatMap((s) => [...s.pools.values()]);
+    },
+    masters: () => [...shards.values()].sort((a, b) => a.id - b.id).map((s) => s.master),
+    allMasters: () => [...manager.masters(), ...retiring],
+    consolidate: () => consolidate(true),
+    async settled() {
+      while (background.size) await Promise.all([...background]);
+    },
     async stop() {
-      await Promise.all([...masters.values()].map((m) => m.stop(35_000)));
-      masters.clear();
+      stopped = true;
+      await manager.settled().catch(() => undefined);
+      await Promise.all([...shards.values()].map((s) => s.master.stop(35_000)));
+      shards.clear();
+      byPool.clear();
     },
   };
 
-  // Restart the shards that have pools (after a bbws restart).
-  const byShard = new Map<number, PoolRecord[]>();
-  for (const p of await listPools()) byShard.set(p.shard, [...(byShard.get(p.shard) ?? []), p]);
-  for (const [shard, pools] of byShard) await withShardLock(shard, () => activate(shard, pools, pools));
+  // Start the shards that have pools (after a bbws restart). Generation directories of the
+  // previous run hold dead sockets: start afresh.
+  const records: PoolRecord[] = [];
+  for (const f of (await readdir(layout.phpFpmPools)).filter((f) => f.endsWith('.json'))) records.push(JSON.parse(await readFile(join(layout.phpFpmPools, f), 'utf8')) as PoolRecord);
+  for (const e of await readdir(layout.phpFpmRun)) if (/^\d+\.\d+$/.test(e)) await rm(join(layout.phpFpmRun, e), { recursive: true, force: true });
+  const groups = new Map<number, PoolRecord[]>();
+  for (const p of records) groups.set(p.shard, [...(groups.get(p.shard) ?? []), p]);
+  nextId = Math.max(-1, ...groups.keys()) + 1;
+  for (const [id, pools] of groups) {
+    const gen = nextGen++;
+    const master = await startGeneration(id, gen, pools);
+    await switchTo(id, gen, pools);
+    const s: Shard = { id, gen, master, nursery: pools.length === 1 && o.shardSize > 1, version: 0, pools: new Map(pools.map((p) => [p.name, p])) };
+    shards.set(id, s);
+    for (const p of pools) byPool.set(p.name, s);
+  }
   return manager;
 }

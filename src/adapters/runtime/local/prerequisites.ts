@@ -58,8 +58,10 @@ export async function checkPrerequisites(): Promise<MissingPrerequisite[]> {
     for (const ext of PHP_EXTENSIONS) if (!modules.includes(ext.module)) missing.push({ what: `PHP extension ${ext.module}`, package: ext.package });
   if (!(await exists('/usr/share/wordpress/wp-settings.php'))) missing.push({ what: '/usr/share/wordpress', package: 'wordpress' });
   // The wordpress package ships no theme; WordPress 6.1 needs its default theme to render.
-  if (!(await exists('/usr/share/wordpress/wp-content/themes/twentytwentythree/style.css')))
-    missing.push({ what: 'theme twentytwentythree', package: 'wordpress-theme-twentytwentythree' });
+  // The built-in site templates use Debian's three block themes (docs/templates.md).
+  for (const theme of ['twentytwentythree', 'twentytwentytwo', 'twentytwentyone'])
+    if (!(await exists(`/usr/share/wordpress/wp-content/themes/${theme}/style.css`)))
+      missing.push({ what: `theme ${theme}`, package: `wordpress-theme-${theme}` });
   return missing;
 }
 

@@ -22,6 +22,13 @@ export interface SupervisedSpec {
   ready(): Promise<void>;
   /** Signal asking for a graceful stop (default SIGTERM; nginx uses SIGQUIT). */
   stopSignal?: NodeJS.Signals;
+  /**
+   * When the child exits before its FIRST start is ready, fail at once instead of restarting it
+   * (a php-fpm config that does not start is an error to report, not a crash to retry).
+   */
+  failFast?: boolean;
+  /** Called whenever the child exits (before any restart). */
+  onExit?: () => void;
 }
 
 export interface SupervisedStatus {
@@ -60,6 +67,15 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -82,6 +98,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
   let log: WriteStream | undefined = createWriteStream(spec.logFile, { flags: 'a' });
   const log_ = logger.child({ component: spec.name });
 
+  let everReady = false;
   const startOnce = (): Promise<void> =>
     new Promise((resolve, reject) => {
       state = 'starting';
@@ -100,7 +117,14 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
         lastExit = sig ? `signal ${sig}` : `exit code ${code}`;
         // Take the workers down with the master (see the module comment).
         if (c.pid) killGroup(c.pid, 'SIGKILL');
+        spec.onExit?.();
         if (stopping) return;
+        if (spec.failFast && !everReady) {
+          stopping = true;
+          state = 'stopped';
+          reject(new Error(`${spec.name} exited during start (${lastExit})`));
+          return;
+        }
         state = 'backoff';
         if (Date.now() - startedAt > STABLE_AFTER_MS) backoff = BACKOFF_MIN_MS;
         log_.warn({ lastExit, restarts, backoffMs: backoff }, `${spec.name} exited; restarting`);
@@ -114,6 +138,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
         .ready()
         .then(() => {
           if (exited) return reject(new Error(`${spec.name} exited during start (${lastExit})`));
+          everReady = true;
           state = 'running';
           const w = waiters;
           waiters = [];
@@ -154,6 +179,9 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
           await exited;
         }
         killGroup(pid, 'SIGKILL');
+        // Until every process of the group is gone (workers run as tenant users, which a
+        // following userdel would refuse to delete while they exist).
+        for (let i = 0; i < 200 && groupExists(pid); i++) await new Promise((r) => setTimeout(r, 10));
       }
       state = 'stopped';
       log?.end();

@@ -1,0 +1,81 @@
+/**
+ * Runs php-cli as a tenant's Unix user: `spawn('php', [...])` with `uid`/`gid` (libuv also
+ * drops root's supplementary groups), never a shell. Code goes in `-r` (it is ours, not the
+ * caller's data); data goes to stdin as JSON, so nothing a user typed is ever parsed as PHP.
+ * Warnings go to stderr (`display_errors=stderr`), keeping stdout for the script's answer.
+ */
+import { spawn } from 'node:child_process';
+import { ExecError } from '../../runtime/local/exec.js';
+
+export interface PhpRunOptions {
+  /** PHP code without the `<?php` tag. */
+  code: string;
+  stdin: string;
+  /** null: the current user (not root: no isolation exists anyway). */
+  owner: { uid: number; gid: number } | null;
+  cwd: string;
+  tmpDir: string;
+  timeoutMs: number;
+  memoryLimitMb?: number;
+  phpBinary?: string;
+}
+
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function runPhp(o: PhpRunOptions): Promise<string> {
+  const command = o.phpBinary ?? 'php';
+  const args = ['-d', 'display_errors=stderr', '-d', 'log_errors=0', '-d', `memory_limit=${o.memoryLimitMb ?? 512}M`, '-d', 'error_reporting=E_ALL & ~E_DEPRECATED & ~E_STRICT', '-r', o.code];
+  return runAs(command, args, { owner: o.owner, cwd: o.cwd, tmpDir: o.tmpDir, stdin: o.stdin, timeoutMs: o.timeoutMs, shownArgs: ['-r', '<code>'] });
+}
+
+export interface RunAsOptions {
+  owner: { uid: number; gid: number } | null;
+  cwd: string;
+  tmpDir: string;
+  stdin?: string;
+  timeoutMs?: number;
+  /** What an ExecError shows instead of the real arguments (code is long). */
+  shownArgs?: string[];
+}
+
+/**
+ * Runs a program as the tenant. File operations inside the tenant's own directories (which the
+ * tenant can rearrange, e.g. swap a directory for a symlink to /etc) are done this way, so they
+ * can never reach further than the tenant itself could: root never follows a tenant's symlink.
+ */
+export function runAs(command: string, args: string[], o: RunAsOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: o.cwd,
+      // A minimal environment: the platform's own (secrets, tokens) is not inherited.
+      env: { PATH, LANG: 'C.UTF-8', TMPDIR: o.tmpDir, HOME: o.tmpDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      shell: false,
+      ...(o.owner ? { uid: o.owner.uid, gid: o.owner.gid } : {}),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let settled = false;
+    const shown = o.shownArgs ?? args;
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    const fail = (exitCode: number | null, signal: NodeJS.Signals | null, cause?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new ExecError({ command, args: shown, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, signal, cause }));
+    };
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => fail(null, null, e));
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      if (code === 0) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(Buffer.concat(out).toString());
+      } else fail(code, signal);
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(o.stdin ?? '');
+  });
+}

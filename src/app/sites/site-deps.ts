@@ -1,0 +1,35 @@
+/**
+ * Dependencies of the site use cases: the app's ports plus the marketplaces, secrets, notifier and,
+ * where sites are changed synchronously or by the processor, WordPress.
+ */
+import type { PluginMarketplace } from '../../ports/plugin-marketplace.js';
+import type { Notifier } from '../../ports/notifier.js';
+import type { Secrets } from '../../ports/secrets.js';
+import type { TemplateCatalog } from '../../ports/template-catalog.js';
+import type { WordPress } from '../../ports/wordpress.js';
+import { BbwsError } from '../../domain/errors.js';
+import type { AppDeps } from '../deps.js';
+
+export interface SiteDeps extends AppDeps {
+  secrets: Secrets;
+  templates: TemplateCatalog;
+  marketplace: PluginMarketplace;
+  notifier: Notifier;
+  /** Absent in a process that does not run the runtime (e.g. `bbws api` alone). */
+  wordpress: WordPress | null;
+  /** Port of the edge, for the URLs shown to users. */
+  edgePort: number;
+}
+
+export function wordpressOf(deps: SiteDeps): WordPress {
+  if (!deps.wordpress) throw new BbwsError('RUNTIME_UNAVAILABLE');
+  return deps.wordpress;
+}
+
+export function siteUrl(deps: Pick<SiteDeps, 'edgePort'>, hostname: string): string {
+  return deps.edgePort === 80 ? `http://${hostname}/` : `http://${hostname}:${deps.edgePort}/`;
+}
+
+export function adminSecretName(deps: Pick<SiteDeps, 'env'>, tenantId: string, siteId: string): string {
+  return `${deps.env}-${tenantId}-site-${siteId}-admin`;
+}

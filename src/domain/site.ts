@@ -1,0 +1,93 @@
+/**
+ * Sites (seed 001): WordPress installations inside a tenant's instance, each with its own host
+ * names, database tables (own table prefix) and uploads, labelled production or staging.
+ */
+import { BbwsError } from './errors.js';
+import { isValidHostname } from './naming.js';
+
+export const SITE_STATUSES = ['PROVISIONING', 'ACTIVE', 'UPDATING', 'FAILED', 'DELETING', 'DELETED'] as const;
+export type SiteStatus = (typeof SITE_STATUSES)[number];
+
+export const SITE_ENVIRONMENTS = ['production', 'staging'] as const;
+export type SiteEnvironment = (typeof SITE_ENVIRONMENTS)[number];
+
+export interface Site {
+  tenantId: string;
+  siteId: string;
+  siteName: string;
+  title: string;
+  adminEmail: string;
+  environment: SiteEnvironment;
+  /** The first is the primary host (WordPress's home and siteurl). */
+  hostnames: string[];
+  templateId: string | null;
+  status: SiteStatus;
+  lastError: string | null;
+  /** Set while a promote of another site over this one can be undone. */
+  promoteBackupId: string | null;
+  /** Marketplace plugins installed on this site. */
+  plugins: Array<{ slug: string; version: string; active: boolean }>;
+  /** Template previews are temporary: removed by the reconciler after this time. */
+  expiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** Site ids are also table-prefix material (`s<siteId>_`): 10 lowercase letters and digits. */
+const SITE_ID = /^[a-z0-9]{10}$/;
+const SITE_NAME = /^[a-z0-9]([a-z0-9-]{1,38}[a-z0-9])?$/;
+
+export function isValidSiteId(value: unknown): value is string {
+  return typeof value === 'string' && SITE_ID.test(value);
+}
+
+export function assertSiteName(value: unknown): string {
+  if (typeof value !== 'string' || !SITE_NAME.test(value) || value.length < 3) {
+    throw new BbwsError('VALIDATION_FAILED', 'siteName must be 3-40 lowercase letters, digits and inner hyphens.', { field: 'siteName' });
+  }
+  return value;
+}
+
+export function assertEmail(value: unknown, field = 'adminEmail'): string {
+  if (typeof value !== 'string' || value.length > 254 || !/^[^\s@<>"'\\]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(value)) {
+    throw new BbwsError('VALIDATION_FAILED', `${field} must be an e-mail address.`, { field });
+  }
+  return value;
+}
+
+export function assertTitle(value: unknown): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
+    throw new BbwsError('VALIDATION_FAILED', 'title must be 1-200 printable characters.', { field: 'title' });
+  }
+  return value;
+}
+
+export function assertHostnames(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 10 || !value.every(isValidHostname)) {
+    throw new BbwsError('VALIDATION_FAILED', 'hostnames must be up to 10 DNS host names.', { field: 'hostnames' });
+  }
+  return [...new Set(value as string[])];
+}
+
+/** `<siteName>.<tenant>.wp<env>.<baseDomain>`: under the tenant's own host, so it cannot clash with another tenant's. */
+export function defaultSiteHostname(siteName: string, tenantHostname: string): string {
+  return `${siteName}.${tenantHostname}`;
+}
+
+export function tablePrefix(siteId: string): string {
+  if (!isValidSiteId(siteId)) throw new BbwsError('VALIDATION_FAILED', 'invalid site id', { siteId });
+  return `s${siteId}_`;
+}
+
+export function newSiteId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(10));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+export function describeSite(site: Site) {
+  const { promoteBackupId, ...rest } = site;
+  return { ...rest, url: `http://${site.hostnames[0]}`, canUndoPromote: promoteBackupId !== null };
+}

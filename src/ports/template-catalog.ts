@@ -1,0 +1,13 @@
+/**
+ * Site templates (seed 001 "Template marketplace"): JSON blueprints. Adapter:
+ * `adapters/templates/local-catalog.ts` (built-in blueprints plus the ones operators add, stored
+ * in the data dir).
+ */
+import type { TemplateBlueprint } from './wordpress.js';
+
+export interface TemplateCatalog {
+  list(): Promise<TemplateBlueprint[]>;
+  get(templateId: string): Promise<TemplateBlueprint | undefined>;
+  /** Validates and stores an operator's blueprint; replacing a built-in one is refused. */
+  add(blueprint: unknown): Promise<TemplateBlueprint>;
+}

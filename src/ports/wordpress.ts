@@ -1,0 +1,63 @@
+/**
+ * WordPress inside a tenant's instance: install and remove sites, change their options, themes
+ * and plugins, copy them. Adapter: `adapters/wordpress/local/` (PHP against Debian's core, run as
+ * the tenant's Unix user; SQL through the tenant's own database user). Every method is idempotent
+ * where the name says so, because site jobs are delivered at least once.
+ */
+import type { TemplateBlueprint } from '../domain/template.js';
+
+export type { TemplateBlueprint };
+export interface SiteRef {
+  tenantId: string;
+  siteId: string;
+  /** First is primary. */
+  hostnames: string[];
+}
+
+export interface InstallSiteInput {
+  title: string;
+  adminUser: string;
+  adminEmail: string;
+  adminPassword: string;
+}
+
+export type PromoteScope = 'database' | 'uploads' | 'themes' | 'plugins';
+
+export interface WordPressTimings {
+  /** Milliseconds spent in PHP / SQL for the last call (WordPressAPILatency). */
+  lastCallMs: number;
+}
+
+export interface WordPress {
+  /** Routes the host names to the tenant and writes the site's config. Idempotent. */
+  routeSite(site: SiteRef): Promise<void>;
+  unrouteSite(site: SiteRef): Promise<void>;
+  /** Creates the site's tables as a fresh WordPress install. Idempotent: an installed site is left as it is. */
+  installSite(site: SiteRef, input: InstallSiteInput): Promise<void>;
+  /** Drops the site's tables and removes its uploads and config. Idempotent. */
+  removeSite(site: SiteRef): Promise<void>;
+  isInstalled(site: SiteRef): Promise<boolean>;
+  getOptions(site: SiteRef, names: string[]): Promise<Record<string, unknown>>;
+  setOptions(site: SiteRef, options: Record<string, string | number | boolean>): Promise<void>;
+  applyTemplate(site: SiteRef, template: TemplateBlueprint): Promise<void>;
+  /** Copies a vetted plugin's directory into the tenant's plugins and activates it on the site. */
+  installPlugin(site: SiteRef, slug: string, sourceDir: string): Promise<void>;
+  setPluginActive(site: SiteRef, slug: string, active: boolean): Promise<void>;
+  uninstallPlugin(site: SiteRef, slug: string): Promise<void>;
+  listActivePlugins(site: SiteRef): Promise<string[]>;
+  /** Copies tables and uploads of `from` into `to` (which must not be installed), rewriting URLs. */
+  cloneSite(from: SiteRef, to: SiteRef): Promise<void>;
+  /** Saves `site`'s tables and files; returns a backup id. */
+  backupSite(site: SiteRef): Promise<string>;
+  restoreSite(site: SiteRef, backupId: string): Promise<void>;
+  deleteBackup(site: SiteRef, backupId: string): Promise<void>;
+  /** Copies the scoped parts of `from` over `to`, rewriting URLs (also inside serialized values). */
+  promoteSite(from: SiteRef, to: SiteRef, scope: PromoteScope[]): Promise<void>;
+  /** Runs due WP-Cron events of the site (sites have DISABLE_WP_CRON). */
+  runCron(site: SiteRef): Promise<void>;
+  /**
+   * Gives every tenant the platform's plugin blocklist, which the must-use plugin enforces inside
+   * WordPress (a blocked plugin copied in by hand cannot be activated).
+   */
+  enforceBlocklist(entries: Array<{ slug: string; versions: string[] | '*'; reason: string }>): Promise<void>;
+}

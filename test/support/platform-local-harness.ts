@@ -1,0 +1,110 @@
+/**
+ * The whole platform as `bbws up` runs it — API, workers, event handler, reconciler, real MariaDB,
+ * php-fpm, nginx and WordPress — in a temp data dir with ephemeral ports. Cleans up processes,
+ * Unix users and files even when a test fails.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
+import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
+import { listUsers, removeSystemUser } from '../../src/adapters/runtime/local/unix-users.js';
+import type { Role } from '../../src/domain/auth.js';
+import { parseConfig } from '../../src/main/config.js';
+import { createLocalRuntime, createLocalSites } from '../../src/main/local-runtime-factory.js';
+import { createLogger } from '../../src/main/logger.js';
+import { type RunningPlatform, startPlatform } from '../../src/main/platform.js';
+
+export interface LocalPlatform {
+  dataDir: string;
+  edgePort: number;
+  platform: RunningPlatform;
+  token(role?: Role, tenantId?: string): Promise<string>;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  /** GET through the edge with a Host header (fetch cannot set Host). */
+  edge(host: string, path?: string): Promise<{ status: number; location?: string; body: string }>;
+  waitForOperation(id: string, timeoutMs?: number): Promise<any>;
+  waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalPlatform(env: Record<string, string> = {}): Promise<LocalPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
+  const edgePort = await freePort();
+  let platform: RunningPlatform;
+  try {
+    platform = await startPlatform({
+      config: parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_RATE_LIMIT: '0', ...env }),
+      roles: ['api', 'worker', 'events', 'reconciler'],
+      logger: createLogger({ level: 'info', dataDir, stdout: false }),
+      createRuntime: createLocalRuntime,
+      createWordPress: createLocalSites,
+      reconcileIntervalMs: 500,
+    });
+  } catch (err) {
+    await removeUsers(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const authority = createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key')));
+  const admin = await authority.sign({ role: 'platform-admin' }, 3600);
+  const h: LocalPlatform = {
+    dataDir,
+    edgePort,
+    platform,
+    token: (role = 'platform-admin', tenantId) => authority.sign({ role, tenantId }, 3600),
+    async api(method, path, body, token = admin) {
+      const res = await fetch(platform.apiUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    edge: (host, path = '/') =>
+      new Promise((resolve, reject) => {
+        // A browser sends the port in Host; WordPress redirects to its canonical URL (with the port) otherwise.
+        request({ host: '127.0.0.1', port: edgePort, path, headers: { host: `${host}:${edgePort}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, body }));
+        })
+          .on('error', reject)
+          .end();
+      }),
+    async waitFor(what, fn, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const v = await fn();
+        if (v) return v as never;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    waitForOperation: (id, timeoutMs = 90_000) =>
+      h.waitFor(`operation ${id}`, async () => {
+        const op = (await h.api('GET', `/v1.0/operations/${id}`)).body;
+        return op.status === 'SUCCEEDED' || op.status === 'FAILED' ? op : undefined;
+      }, timeoutMs),
+    async stop() {
+      try {
+        await platform.stop();
+      } finally {
+        await removeUsers(dataDir);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+  return h;
+}
+
+async function removeUsers(dataDir: string): Promise<void> {
+  let iid = '';
+  try {
+    iid = readFileSync(join(dataDir, 'runtime', 'instance-id'), 'utf8').trim();
+  } catch {
+    return;
+  }
+  if (process.getuid?.() === 0 && /^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
+}
