@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
 import { createTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
 import type { TenantAccess } from '../../src/adapters/wordpress/local/tenant-access.js';
+import { removeExpiredPreviews } from '../../src/app/sites/site-housekeeping.js';
 import { startLocalPlatform, type LocalPlatform } from '../support/platform-local-harness.js';
 import { zipFixturePlugin, zipPluginDir, PLUGIN_FIXTURES } from '../support/plugin-zips.js';
 
@@ -161,6 +162,23 @@ describe('sites on real WordPress (end to end)', () => {
     expect((await p.api('GET', `${sites}/${res.siteId}`)).body).toMatchObject({ status: 'ACTIVE', plugins: [expect.objectContaining({ slug: 'later-plugin', active: true })] });
     expect(await option(res.siteId, 'active_plugins')).toContain('later-plugin');
   }, 180_000);
+
+  it('previews a template as a temporary site that is removed after its expiry', async () => {
+    const res = await p.api('POST', '/v1.0/templates/portfolio/preview', { tenantId: T });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(Date.parse(res.body.expiresAt) - Date.now()).toBeGreaterThan(50 * 60_000);
+    expect((await p.waitForOperation(res.body.operationId)).status).toBe('SUCCEEDED');
+    const preview = (await p.api('GET', `${sites}/${res.body.siteId}`)).body;
+    expect(preview).toMatchObject({ status: 'ACTIVE', environment: 'staging', templateId: 'portfolio' });
+    expect(await option(res.body.siteId, 'stylesheet')).toBe('twentytwentyone');
+    const host = new URL(res.body.url).hostname;
+    expect((await p.edge(host)).status).toBe(200);
+    // An hour later the reconciler removes it.
+    const removed = await removeExpiredPreviews({ ...p.platform.deps, now: () => Date.now() + 61 * 60_000 });
+    expect(removed).toEqual([res.body.siteId]);
+    await p.waitFor('the preview deleted', async () => (await p.api('GET', `${sites}/${res.body.siteId}`)).status === 404);
+    expect(await tables(res.body.siteId)).toEqual([]);
+  }, 120_000);
 
   it('sent signed webhooks for site created, promoted and deleted', async () => {
     await p.waitFor('webhook deliveries', async () => ['site.created', 'site.promoted', 'site.deleted'].every((t) => received.some((r) => r.type === t)), 30_000);

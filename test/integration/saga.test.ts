@@ -40,6 +40,25 @@ describe('provisioning saga', () => {
     expect((await h.request('GET', '/metrics', { token: null })).body).toMatch(/bbws_operations_finished_total\{[^}]*status="FAILED"[^}]*\} 1/);
   });
 
+  it('a FAILED operation can be retried once the cause is gone', async () => {
+    const h = await harness();
+    h.runtime.failStep = 'create-route';
+    const res = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'retryme' } });
+    expect((await h.waitForOperation(res.body.operationId)).status).toBe('FAILED');
+    expect((await h.request('POST', `/v1.0/operations/${res.body.operationId}/retry`, { token: await h.token('tenant-admin', 'other') })).status).toBe(404);
+    h.runtime.failStep = null;
+    const retry = await h.request('POST', `/v1.0/operations/${res.body.operationId}/retry`);
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ retryOf: res.body.operationId, type: 'CREATE_TENANT' });
+    const op = await h.waitForOperation(retry.body.operationId);
+    expect(op.status).toBe('SUCCEEDED');
+    expect(op.input.retryOf).toBe(res.body.operationId);
+    expect((await h.request('GET', '/v1.0/tenants/retryme/instance')).body).toMatchObject({ provisioningState: 'ACTIVE', lastError: null });
+    // Only a FAILED operation, and only the latest one, can be retried.
+    expect((await h.request('POST', `/v1.0/operations/${retry.body.operationId}/retry`)).body.error.code).toBe('INVALID_STATE');
+    expect((await h.request('POST', `/v1.0/operations/${res.body.operationId}/retry`)).body.error.code).toBe('INVALID_STATE');
+  });
+
   it('a failed scale is undone and the instance keeps serving its previous spec', async () => {
     const h = await harness();
     const created = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'scaler' } });

@@ -20,7 +20,8 @@ import { assertNoSiteOperation, loadSite, siteView } from './site-records.js';
 
 export const PREVIEW_TTL_MS = 60 * 60 * 1000;
 
-function queueFor(deps: SiteDeps, type: SiteOperationType): string {
+/** The site queue that carries operations of this type. */
+export function queueFor(deps: Pick<SiteDeps, 'queues'>, type: SiteOperationType): string {
   if (type === 'DELETE_SITE') return deps.queues.siteDeletion;
   if (type === 'UPDATE_SITE' || type === 'APPLY_TEMPLATE') return deps.queues.siteUpdate;
   return deps.queues.siteCreation;

@@ -32,6 +32,16 @@ export function registerAdminCommands(program: Command): void {
       printTable(op.steps, ['name', 'status', 'startedAt', 'durationMs', 'error']);
     });
 
+  withCommonOptions(operations.command('retry <operationId>').description('run a FAILED operation again'))
+    .option('--wait', 'follow the new operation until it finishes')
+    .action(async (id: string, opts: CommonOptions & { wait?: boolean }) => {
+      const client = await clientFor(opts);
+      const result = await client.request<{ operationId: string }>('POST', `/v1.0/operations/${encodeURIComponent(id)}/retry`);
+      if (opts.wait) await waitForOperation(client, result.operationId);
+      if (opts.json) return printJson(result);
+      printRecord({ ...result, next: `bbws operations get ${result.operationId}` });
+    });
+
   withCommonOptions(operations.command('open').description('operations not finished yet, oldest first (seed 000 §4.5 "stuck operations")')).action(async (opts: CommonOptions) => {
     const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>('GET', '/v1.0/admin/operations/open');
     if (opts.json) return printJson({ items });
