@@ -156,6 +156,20 @@ async function main() {
   let runtime: LocalRuntime | undefined;
   let platform: RunningPlatform | undefined;
   const out: Record<string, unknown> = { sizes: [], samples, neighbourAdds, startedAt: new Date().toISOString() };
+  let cleaned: Promise<void> | undefined;
+  // Stops what the run started (processes by PID through the runtime, Unix users bw<id>-*, the data dir).
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await platform?.stop().catch((e) => say(`stop: ${String(e)}`));
+      const iid = (await readFile(join(dataDir, 'runtime', 'instance-id'), 'utf8').catch(() => '')).trim();
+      if (/^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      say(`${sig}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
   try {
     platform = await startPlatform({
       config,
@@ -316,10 +330,7 @@ async function main() {
       say(`p99 busy / idle before: ${f2(nb.ratioP99)}; the ${neighbourAdds} creations: p50 ${f0(nb.adds.p50)} ms, p95 ${f0(nb.adds.p95)} ms`);
     }
   } finally {
-    await platform?.stop().catch((e) => say(`stop: ${String(e)}`));
-    const iid = (await readFile(join(dataDir, 'runtime', 'instance-id'), 'utf8').catch(() => '')).trim();
-    if (/^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
+    await cleanup();
   }
   if (asJson) console.log(JSON.stringify(out, null, 2));
 }

@@ -68,7 +68,6 @@ function dropSql(db: string, user: string): string {
 }
 
 function makeServer(tenantHost: { host: string; port: number }, clientArgs: string[], supervised: Supervised | null, canSetGlobals: boolean): DatabaseServer {
-  const applied: { value: number; pid: number | undefined } = { value: 0, pid: undefined };
   const sql = async (statements: string) => (await run('mariadb', [...clientArgs, '--batch', '--skip-column-names'], { input: statements, timeoutMs: 30_000 })).stdout;
   return {
     tenantHost,
@@ -91,16 +90,8 @@ function makeServer(tenantHost: { host: string; port: number }, clientArgs: stri
         250,
         (e) => (e as { fatal?: boolean }).fatal === true,
       ),
-    // One mariadb client spawn per provisioning only to raise the limit by 4 was measurable on
-    // 2 cores: raise it in steps of 100, and again after a server restart (back to the default).
     async setMaxConnections(n) {
-      if (!canSetGlobals) return;
-      const want = Math.ceil(safeInt(n, 10, 100000) / 100) * 100;
-      const pid = supervised?.status().pid;
-      if (want <= applied.value && pid === applied.pid) return;
-      await sql(`SET GLOBAL max_connections = ${safeInt(Math.max(want, applied.pid === pid ? applied.value : 0), 10, 100000)};`);
-      applied.value = Math.max(want, applied.pid === pid ? applied.value : 0);
-      applied.pid = pid;
+      if (canSetGlobals) await sql(`SET GLOBAL max_connections = ${safeInt(n, 10, 100000)};`);
     },
     stop: async () => supervised?.stop(30_000),
   };
