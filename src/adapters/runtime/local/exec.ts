@@ -48,6 +48,11 @@ export interface RunOptions {
   cwd?: string;
   /** Killed with SIGKILL after this many ms (default 60 s). */
   timeoutMs?: number;
+  /** Run as this user and group (a tenant's), never as root. */
+  uid?: number;
+  gid?: number;
+  /** What an ExecError shows instead of the real arguments (e.g. long PHP code). */
+  shownArgs?: readonly string[];
 }
 
 export interface RunResult {
@@ -65,6 +70,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       env: { ...BASE_ENV, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
     });
     if (helperNiceness && child.pid) {
       try {
@@ -81,7 +87,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new ExecError({ command, args, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, signal, cause }));
+      reject(new ExecError({ command, args: [...(options.shownArgs ?? args)], stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, signal, cause }));
     };
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));

@@ -4,8 +4,7 @@
  * caller's data); data goes to stdin as JSON, so nothing a user typed is ever parsed as PHP.
  * Warnings go to stderr (`display_errors=stderr`), keeping stdout for the script's answer.
  */
-import { spawn } from 'node:child_process';
-import { ExecError } from '../../runtime/local/exec.js';
+import { run } from '../../runtime/local/exec.js';
 
 export interface PhpRunOptions {
   /** PHP code without the `<?php` tag. */
@@ -19,8 +18,6 @@ export interface PhpRunOptions {
   memoryLimitMb?: number;
   phpBinary?: string;
 }
-
-const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function runPhp(o: PhpRunOptions): Promise<string> {
   const command = o.phpBinary ?? 'php';
@@ -43,39 +40,15 @@ export interface RunAsOptions {
  * tenant can rearrange, e.g. swap a directory for a symlink to /etc) are done this way, so they
  * can never reach further than the tenant itself could: root never follows a tenant's symlink.
  */
-export function runAs(command: string, args: string[], o: RunAsOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: o.cwd,
-      // A minimal environment: the platform's own (secrets, tokens) is not inherited.
-      env: { PATH, LANG: 'C.UTF-8', TMPDIR: o.tmpDir, HOME: o.tmpDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      shell: false,
-      ...(o.owner ? { uid: o.owner.uid, gid: o.owner.gid } : {}),
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let settled = false;
-    const shown = o.shownArgs ?? args;
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
-    const fail = (exitCode: number | null, signal: NodeJS.Signals | null, cause?: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(new ExecError({ command, args: shown, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, signal, cause }));
-    };
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => fail(null, null, e));
-    child.on('close', (code, signal) => {
-      if (settled) return;
-      if (code === 0) {
-        settled = true;
-        clearTimeout(timer);
-        resolve(Buffer.concat(out).toString());
-      } else fail(code, signal);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(o.stdin ?? '');
+export async function runAs(command: string, args: string[], o: RunAsOptions): Promise<string> {
+  const { stdout } = await run(command, args, {
+    cwd: o.cwd,
+    // A minimal environment: the platform's own (secrets, tokens) is not inherited.
+    env: { LANG: 'C.UTF-8', TMPDIR: o.tmpDir, HOME: o.tmpDir },
+    input: o.stdin ?? '',
+    timeoutMs: o.timeoutMs ?? 120_000,
+    ...(o.owner ? { uid: o.owner.uid, gid: o.owner.gid } : {}),
+    shownArgs: o.shownArgs,
   });
+  return stdout;
 }
