@@ -12,23 +12,33 @@ import type { SiteDeps } from './sites/site-deps.js';
 import { removeExpiredPreviews, runSiteCron, syncPluginBlocklist } from './sites/site-housekeeping.js';
 import { runSiteOperation } from './sites/run-site-operation.js';
 
-/** Carries out operations from the provisioning queue, many tenants in parallel. */
-export function runProvisioningWorker(deps: WorkerDeps, signal: AbortSignal, options: { concurrency?: number; leaseSeconds?: number } = {}): Promise<void> {
+interface OperationConsumerOptions {
+  concurrency?: number;
+  leaseSeconds?: number;
+}
+
+/** Consumes `{operationId}` messages from one queue and carries each operation out with `run`. */
+function consumeOperations(deps: AppDeps, queueName: string, signal: AbortSignal, options: OperationConsumerOptions & { concurrency: number }, run: (operationId: string) => Promise<unknown>): Promise<void> {
   return consumeQueue({
     queue: deps.queue,
-    queueName: deps.queues.tenantProvisioning,
+    queueName,
     logger: deps.logger,
     metrics: deps.metrics,
-    concurrency: options.concurrency ?? 8,
+    concurrency: options.concurrency,
     leaseSeconds: options.leaseSeconds,
     signal,
     async handle(message) {
       const body = parseProvisioningMessage(message.body);
       // A message we cannot read would fail forever: let it go to the DLQ after its retries.
-      if (!body) throw new Error(`unreadable provisioning message ${message.messageId}`);
-      await runOperation(deps, body.operationId);
+      if (!body) throw new Error(`unreadable operation message ${message.messageId} on ${queueName}`);
+      await run(body.operationId);
     },
   });
+}
+
+/** Carries out operations from the provisioning queue, many tenants in parallel. */
+export function runProvisioningWorker(deps: WorkerDeps, signal: AbortSignal, options: OperationConsumerOptions = {}): Promise<void> {
+  return consumeOperations(deps, deps.queues.tenantProvisioning, signal, { ...options, concurrency: options.concurrency ?? 8 }, (id) => runOperation(deps, id));
 }
 
 /**
@@ -62,26 +72,9 @@ export async function runReconciler(deps: AppDeps, signal: AbortSignal, interval
 }
 
 /** The site processor: one consumer per site queue (creation, update, deletion); failures retry, then dead-letter. */
-export function runSiteWorkers(deps: SiteDeps, signal: AbortSignal, options: { concurrency?: number; leaseSeconds?: number } = {}): Promise<void[]> {
+export async function runSiteWorkers(deps: SiteDeps, signal: AbortSignal, options: OperationConsumerOptions = {}): Promise<void> {
   const queues = [deps.queues.siteCreation, deps.queues.siteUpdate, deps.queues.siteDeletion];
-  return Promise.all(
-    queues.map((queueName) =>
-      consumeQueue({
-        queue: deps.queue,
-        queueName,
-        logger: deps.logger,
-        metrics: deps.metrics,
-        concurrency: options.concurrency ?? 4,
-        leaseSeconds: options.leaseSeconds,
-        signal,
-        async handle(message) {
-          const body = parseProvisioningMessage(message.body);
-          if (!body) throw new Error(`unreadable site message ${message.messageId}`);
-          await runSiteOperation(deps, body.operationId);
-        },
-      }),
-    ),
-  );
+  await Promise.all(queues.map((q) => consumeOperations(deps, q, signal, { ...options, concurrency: options.concurrency ?? 4 }, (id) => runSiteOperation(deps, id))));
 }
 
 /** Expired previews every pass, WP-Cron every `cronIntervalMs`, until aborted. */

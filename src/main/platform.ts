@@ -128,7 +128,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       if (options.createWordPress) {
         wordpress = options.createWordPress({ config, runtime, logger, secrets, metrics });
         deps.wordpress = wordpress;
-        loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }).then(() => undefined));
+        loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
         if (roles.includes('reconciler')) loops.push(runSiteHousekeeping(deps, abort.signal, options.reconcileIntervalMs));
       }
     }
