@@ -217,4 +217,12 @@ describe('sites on real WordPress (end to end)', () => {
     expect((await p.api('POST', `${sites}/${shop}/promote`, { targetSiteId: shop })).status).toBe(400);
     expect(JSON.stringify((await p.api('GET', sites)).body)).toBe(before);
   });
+
+  it('hard deprovisioning the tenant removes its sites\' routes too', async () => {
+    expect((await p.edge(host('shop'))).status).toBe(200);
+    const del = await p.api('DELETE', `/v1.0/tenants/${T}?mode=hard`);
+    expect(del.status).toBe(202);
+    expect((await p.waitForOperation(del.body.operationId)).status).toBe('SUCCEEDED');
+    expect((await p.edge(host('shop'))).status).toBe(404);
+  }, 120_000);
 });

@@ -111,9 +111,17 @@ async function applyRoutes(ctx: StepContext, spec: InstanceSpec): Promise<void> 
   for (const h of await ctx.edge.routesTo(paths.www)) if (!wanted.includes(h)) await ctx.edge.removeRoute(h, paths.www);
 }
 
-async function removeRoutes(ctx: StepContext, tenantId: string): Promise<void> {
+/**
+ * Removes the instance's routes; with `includeSites`, its sites' routes too (they point at
+ * `sites-www`, see wordpress/local/site-routes.ts). A soft deprovision keeps the sites' routes: they
+ * answer again as soon as the pool is back.
+ */
+async function removeRoutes(ctx: StepContext, tenantId: string, includeSites = false): Promise<void> {
   const paths = tenantPaths(ctx.layout, tenantId);
   for (const h of await ctx.edge.routesTo(paths.www)) await ctx.edge.removeRoute(h, paths.www);
+  if (!includeSites) return;
+  const sitesDocroot = join(paths.dir, 'sites-www');
+  for (const h of await ctx.edge.routesTo(sitesDocroot)) await ctx.edge.removeRoute(h, sitesDocroot);
 }
 
 /** Polls the real route until WordPress answers; SERVICE_STEADY_STATE or SERVICE_TASK_START_IMPAIRED. */
@@ -248,7 +256,7 @@ export function deprovisionSteps(ctx: StepContext, spec: InstanceSpec, mode: Dep
       name: 'remove-route',
       run: async () => {
         ctx.monitor.unwatch(t);
-        await removeRoutes(ctx, t);
+        await removeRoutes(ctx, t, mode === 'hard');
       },
       undo: () => applyRoutes(ctx, spec),
     },
