@@ -1,6 +1,7 @@
 /**
- * Building and advancing operation records. Every change returns a new record with the version
- * bumped; the caller commits it with the previous version as the condition.
+ * Building and advancing operation records. Changes return a new record and leave `version`
+ * alone: whoever commits it sets the next version (saveOperation, settleOperation, reconcile), so
+ * several changes before one commit still bump it once.
  */
 import type { Operation, OperationStep, OperationType } from '../domain/operation.js';
 import { type AppDeps, isoNow, newId } from './deps.js';
@@ -30,7 +31,7 @@ export function newOperation(
 }
 
 export function withChanges(deps: Pick<AppDeps, 'now'>, op: Operation, changes: Partial<Operation>): Operation {
-  return { ...op, ...changes, updatedAt: isoNow(deps), version: op.version + 1 };
+  return { ...op, ...changes, updatedAt: isoNow(deps) };
 }
 
 export function startStep(deps: Pick<AppDeps, 'now'>, op: Operation, name: string): Operation {
