@@ -9,7 +9,7 @@ import type { Instance, InstanceSpec, ProvisioningState } from '../domain/tenant
 import { StoreConflictError } from '../ports/store.js';
 import { type AppDeps, isoNow } from './deps.js';
 import { newOperation } from './operation-records.js';
-import { provisioningMessage } from './provisioning-message.js';
+import { provisioningMessage } from './operation-message.js';
 import { validateDesiredCount } from './validate-resources.js';
 
 export interface InstanceChangeResult {

@@ -9,7 +9,7 @@ import { DEFAULT_RESOURCES, type Instance, type InstanceSpec, type Resources, ty
 import { StoreConflictError, type Write } from '../ports/store.js';
 import { type AppDeps, isoNow } from './deps.js';
 import { newOperation } from './operation-records.js';
-import { provisioningMessage } from './provisioning-message.js';
+import { provisioningMessage } from './operation-message.js';
 import { validateResources } from './validate-resources.js';
 
 export interface CreateTenantInput {

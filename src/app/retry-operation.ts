@@ -11,7 +11,7 @@ import type { ProvisioningState } from '../domain/tenant.js';
 import { StoreConflictError, type Write } from '../ports/store.js';
 import { isoNow } from './deps.js';
 import { newOperation } from './operation-records.js';
-import { provisioningMessage } from './provisioning-message.js';
+import { operationMessage, provisioningMessage } from './operation-message.js';
 import { queueFor } from './sites/site-commands.js';
 import type { SiteDeps } from './sites/site-deps.js';
 
@@ -36,7 +36,7 @@ export async function retryOperation(deps: SiteDeps, principal: Principal, opera
     const site = await deps.store.getSite(failed.tenantId, siteId);
     if (!site || site.status === 'DELETED') throw new BbwsError('SITE_NOT_FOUND', undefined, { siteId });
     writes.push({ kind: 'putSite', site: { ...site, status: SITE_STATUS_ON_RETRY[failed.type], lastError: null, updatedAt: isoNow(deps), version: site.version + 1 }, expectedVersion: site.version });
-    writes.push({ kind: 'enqueue', message: { queue: queueFor(deps, failed.type as SiteOperationType), body: JSON.stringify({ operationId: operation.operationId, tenantId: failed.tenantId }) } });
+    writes.push({ kind: 'enqueue', message: operationMessage(queueFor(deps, failed.type as SiteOperationType), operation) });
   } else {
     const instance = await deps.store.getInstance(failed.tenantId);
     if (!instance) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId: failed.tenantId });

@@ -5,7 +5,7 @@
 import { parseEcsEvent, handleEcsEvent } from './handle-ecs-event.js';
 import { consumeQueue } from './consume-queue.js';
 import type { AppDeps, WorkerDeps } from './deps.js';
-import { parseProvisioningMessage } from './provisioning-message.js';
+import { parseOperationMessage } from './operation-message.js';
 import { runOperation } from './run-operation.js';
 import { reconcile } from './reconcile.js';
 import type { SiteDeps } from './sites/site-deps.js';
@@ -28,7 +28,7 @@ function consumeOperations(deps: AppDeps, queueName: string, signal: AbortSignal
     leaseSeconds: options.leaseSeconds,
     signal,
     async handle(message) {
-      const body = parseProvisioningMessage(message.body);
+      const body = parseOperationMessage(message.body);
       // A message we cannot read would fail forever: let it go to the DLQ after its retries.
       if (!body) throw new Error(`unreadable operation message ${message.messageId} on ${queueName}`);
       await run(body.operationId);

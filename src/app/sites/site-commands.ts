@@ -14,6 +14,7 @@ import {
 import { validateOptions } from '../../domain/template.js';
 import { StoreConflictError } from '../../ports/store.js';
 import { isoNow } from '../deps.js';
+import { operationMessage } from '../operation-message.js';
 import { newOperation } from '../operation-records.js';
 import { adminSecretName, type SiteDeps } from './site-deps.js';
 import { assertNoSiteOperation, loadSite, siteView } from './site-records.js';
@@ -34,7 +35,7 @@ async function commitSiteOperation(deps: SiteDeps, site: Site, expectedVersion: 
     await deps.store.commit([
       { kind: 'putSite', site, expectedVersion },
       { kind: 'putOperation', operation, expectedVersion: null },
-      { kind: 'enqueue', message: { queue: queueFor(deps, type), body: JSON.stringify({ operationId: operation.operationId, tenantId: site.tenantId }) } },
+      { kind: 'enqueue', message: operationMessage(queueFor(deps, type), operation) },
     ]);
   } catch (err) {
     if (err instanceof StoreConflictError && err.which === 'hostname') throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname: err.id });
@@ -85,6 +86,22 @@ function newSite(deps: SiteDeps, tenantId: string, fields: Pick<Site, 'siteName'
   };
 }
 
+/**
+ * Stores a new site's generated admin password as a secret, commits the site's operation, and
+ * removes the secret again if nothing was committed. Returns the password: it is shown only once.
+ */
+async function commitNewSite(deps: SiteDeps, site: Site, input: Record<string, unknown>, correlationId: string | null) {
+  const adminPassword = randomBytes(18).toString('base64url');
+  const secretName = adminSecretName(deps, site.tenantId, site.siteId);
+  await deps.secrets.put(secretName, JSON.stringify({ user: 'admin', password: adminPassword }));
+  try {
+    return { operation: await commitSiteOperation(deps, site, null, 'CREATE_SITE', input, correlationId), adminPassword };
+  } catch (err) {
+    await deps.secrets.delete(secretName); // nothing was recorded: leave no secret behind
+    throw err;
+  }
+}
+
 export interface CreateSiteBody {
   siteName: unknown;
   title: unknown;
@@ -110,16 +127,8 @@ export async function createSite(deps: SiteDeps, principal: Principal, tenantId:
   await assertInstanceActive(deps, tenantId);
   await assertNameFree(deps, tenantId, siteName);
   const site = newSite(deps, tenantId, { siteName, title, adminEmail, environment, templateId, extraHostnames });
-  const adminPassword = randomBytes(18).toString('base64url');
-  const secretName = adminSecretName(deps, tenantId, site.siteId);
-  await deps.secrets.put(secretName, JSON.stringify({ user: 'admin', password: adminPassword }));
-  try {
-    const op = await commitSiteOperation(deps, site, null, 'CREATE_SITE', { templateId }, correlationId);
-    return { siteId: site.siteId, operationId: op.operationId, status: site.status, url: siteView(deps, site).url, adminUser: 'admin', adminPassword };
-  } catch (err) {
-    await deps.secrets.delete(secretName); // nothing was recorded: leave no secret behind
-    throw err;
-  }
+  const { operation, adminPassword } = await commitNewSite(deps, site, { templateId }, correlationId);
+  return { siteId: site.siteId, operationId: operation.operationId, status: site.status, url: siteView(deps, site).url, adminUser: 'admin', adminPassword };
 }
 
 /** PATCH …/sites/{siteId} {title?, hostnames?, options?} → 202. */
@@ -187,8 +196,6 @@ export async function previewTemplate(deps: SiteDeps, principal: Principal, temp
   const expiresAt = new Date(deps.now() + PREVIEW_TTL_MS).toISOString();
   const siteName = `preview-${randomBytes(4).toString('hex')}`;
   const site = newSite(deps, tenantId, { siteName, title: `Preview: ${template.name}`, adminEmail: `preview@${deps.baseDomain === 'localhost' ? 'example.com' : deps.baseDomain}`, environment: 'staging', templateId, extraHostnames: [], expiresAt });
-  const adminPassword = randomBytes(18).toString('base64url');
-  await deps.secrets.put(adminSecretName(deps, tenantId, site.siteId), JSON.stringify({ user: 'admin', password: adminPassword }));
-  const op = await commitSiteOperation(deps, site, null, 'CREATE_SITE', { templateId, preview: true }, correlationId);
-  return { siteId: site.siteId, tenantId, operationId: op.operationId, url: siteView(deps, site).url, expiresAt };
+  const { operation } = await commitNewSite(deps, site, { templateId, preview: true }, correlationId);
+  return { siteId: site.siteId, tenantId, operationId: operation.operationId, url: siteView(deps, site).url, expiresAt };
 }
