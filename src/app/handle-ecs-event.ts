@@ -7,7 +7,7 @@ import { applyEventToInstance, decideEvent, type EcsEvent, isNewerThanApplied, v
 import { BbwsError } from '../domain/errors.js';
 import { StoreConflictError } from '../ports/store.js';
 import { type AppDeps, isoNow } from './deps.js';
-import { settleAwaitingOperations } from './settle-operation.js';
+import { FINISHING_STATES, settleAwaitingOperations } from './settle-operation.js';
 
 export interface EventResult {
   status: 'success' | 'ignored';
@@ -59,7 +59,8 @@ async function decideAndApply(deps: AppDeps, event: EcsEvent): Promise<EventResu
       if (err instanceof StoreConflictError && attempt < MAX_ATTEMPTS) continue;
       throw err;
     }
-    await settleAwaitingOperations(deps, next);
+    // Only these states can finish an operation: skip the lookup of open operations for the rest.
+    if (FINISHING_STATES.includes(next.provisioningState)) await settleAwaitingOperations(deps, next);
     return { status: 'success', tenantId, provisioningState: next.provisioningState };
   }
 }

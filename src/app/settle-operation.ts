@@ -9,6 +9,9 @@ import { StoreConflictError } from '../ports/store.js';
 import type { AppDeps } from './deps.js';
 import { AWAIT_RUNTIME_STEP, endStep, isAwaitingRuntime, withChanges } from './operation-records.js';
 
+/** States in which an awaiting operation finishes: its target (ACTIVE or DEPROVISIONED), or FAILED. */
+export const FINISHING_STATES: readonly ProvisioningState[] = ['ACTIVE', 'DEPROVISIONED', 'FAILED'];
+
 export function targetStateOf(op: Operation): ProvisioningState {
   return op.type === 'DELETE_TENANT' ? 'DEPROVISIONED' : 'ACTIVE';
 }
