@@ -9,7 +9,7 @@ import { StoreConflictError } from '../ports/store.js';
 import type { AppDeps } from './deps.js';
 import { withChanges } from './operation-records.js';
 import { recordOutcome } from './settle-operation.js';
-import { updateInstance } from './update-instance.js';
+import { updateInstance } from './update-record.js';
 
 const RETENTION_MS = 24 * 3600 * 1000;
 

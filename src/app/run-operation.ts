@@ -11,7 +11,7 @@ import type { RuntimeStep } from '../ports/runtime.js';
 import type { WorkerDeps } from './deps.js';
 import { AWAIT_RUNTIME_STEP, startStep, withChanges } from './operation-records.js';
 import { recordOutcome, settleOperation, targetStateOf } from './settle-operation.js';
-import { updateInstance } from './update-instance.js';
+import { updateInstance } from './update-record.js';
 
 function stepsFor(deps: WorkerDeps, op: Operation, instance: Instance): RuntimeStep[] {
   switch (op.type) {

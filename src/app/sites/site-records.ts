@@ -4,9 +4,10 @@
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { describeSite, type Site } from '../../domain/site.js';
-import { StoreConflictError, type Write } from '../../ports/store.js';
+import { StoreConflictError } from '../../ports/store.js';
 import type { SiteRef } from '../../ports/wordpress.js';
-import { isoNow, type AppDeps } from '../deps.js';
+import type { AppDeps } from '../deps.js';
+import { type Change, updateVersioned } from '../update-record.js';
 import { siteUrl, type SiteDeps } from './site-deps.js';
 
 export async function loadSite(deps: AppDeps, principal: Principal | null, tenantId: string, siteId: string): Promise<Site> {
@@ -24,26 +25,13 @@ export function siteRef(site: Site): SiteRef {
   return { tenantId: site.tenantId, siteId: site.siteId, hostnames: site.hostnames };
 }
 
-/** Read-modify-write of a site; `change` returns the fields to change, or undefined to leave it. */
-export async function updateSite(
-  deps: AppDeps,
-  tenantId: string,
-  siteId: string,
-  change: (current: Site) => { patch: Partial<Site>; writes?: Write[] } | undefined,
-): Promise<Site | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await deps.store.getSite(tenantId, siteId);
-    if (!current) return undefined;
-    const decided = change(current);
-    if (!decided) return current;
-    const next: Site = { ...current, ...decided.patch, updatedAt: isoNow(deps), version: current.version + 1 };
-    try {
-      await deps.store.commit([{ kind: 'putSite', site: next, expectedVersion: current.version }, ...(decided.writes ?? [])]);
-      return next;
-    } catch (err) {
-      if (err instanceof StoreConflictError && err.which === 'hostname') throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname: err.id });
-      if (!(err instanceof StoreConflictError) || err.which !== 'site' || attempt >= 8) throw err;
-    }
+/** Read-modify-write of a site; a host name taken meanwhile is HOSTNAME_TAKEN. */
+export async function updateSite(deps: AppDeps, tenantId: string, siteId: string, change: Change<Site>): Promise<Site | undefined> {
+  try {
+    return await updateVersioned(deps, 'site', () => deps.store.getSite(tenantId, siteId), (site, expectedVersion) => ({ kind: 'putSite', site, expectedVersion }), change);
+  } catch (err) {
+    if (err instanceof StoreConflictError && err.which === 'hostname') throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname: err.id });
+    throw err;
   }
 }
 
