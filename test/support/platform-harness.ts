@@ -2,6 +2,7 @@
  * Starts the real platform (SQLite file, real HTTP on an ephemeral port) in a temp data dir with
  * the scripted runtime double, and cleans everything up.
  */
+import { pollUntil } from './poll.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,15 +68,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       }
       return { status: res.status, body: parsed, headers: res.headers };
     },
-    async waitFor(what, fn, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await fn();
-        if (v) return v as never;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor: (what, fn, timeoutMs = 10_000) => pollUntil(what, fn, timeoutMs, 20) as never,
     async waitForOperation(operationId) {
       return h.waitFor(`operation ${operationId} to finish`, async () => {
         const r = await h.request('GET', `/v1.0/operations/${operationId}`);

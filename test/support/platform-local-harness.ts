@@ -3,6 +3,7 @@
  * php-fpm, nginx and WordPress — in a temp data dir with ephemeral ports. Cleans up processes,
  * Unix users and files even when a test fails.
  */
+import { pollUntil } from './poll.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -73,15 +74,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
           .on('error', reject)
           .end();
       }),
-    async waitFor(what, fn, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await fn();
-        if (v) return v as never;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    waitFor: (what, fn, timeoutMs = 60_000) => pollUntil(what, fn, timeoutMs, 100) as never,
     waitForOperation: (id, timeoutMs = 90_000) =>
       h.waitFor(`operation ${id}`, async () => {
         const op = (await h.api('GET', `/v1.0/operations/${id}`)).body;
