@@ -4,8 +4,10 @@
  * log file) over real HTTP on an ephemeral port, against a bare Fastify 5 hello route in the same
  * process as a baseline. The load generator (autocannon) runs in a child process so it does not
  * share the server's event loop. Each round runs bare and api at saturation (32 connections as fast
- * as they go: throughput, where p99 is mostly queueing) and then api at a fixed 2,000 req/s (open
- * loop, coordinated-omission corrected: the p99 the target speaks of). Medians over the rounds.
+ * as they go: throughput, where p99 is mostly queueing) and then api and bare at a fixed 2,000
+ * req/s from the open-loop generator in bench/lib/open-loop.ts (requests due at a constant
+ * rate, latency from the due time: the p99 the target speaks of; bare at the same rate is the
+ * floor the generator and the machine set). Medians over the rounds.
  *
  *   node --import tsx bench/api.bench.ts [--json] [--duration 10] [--warmup 3] [--rounds 3] [--connections 32] [--rate 2000]
  *   node --import tsx bench/api.bench.ts --serve     # start the servers only, print URLs + token (for profiling)
@@ -15,12 +17,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../src/adapters/auth/jwt.js';
 import { parseConfig } from '../src/main/config.js';
 import { createLogger } from '../src/main/logger.js';
 import { type RunningPlatform, startPlatform } from '../src/main/platform.js';
+import type { OpenLoopResult } from './lib/open-loop.js';
 import { fmt, machineNote, median, table } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -43,7 +47,7 @@ const TENANT_ID = 'benchtenant';
 const TARGET = { p99Ms: 10, reqPerSec: 2_000, ratioToBare: 0.5 };
 
 interface RunResult {
-  target: 'bare' | 'api' | 'api@rate';
+  target: 'bare' | 'api' | 'api@rate' | 'bare@rate';
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -55,16 +59,27 @@ interface RunResult {
 }
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon');
+const openLoopScript = fileURLToPath(new URL('./lib/open-loop.ts', import.meta.url));
 const log = (msg: string) => {
   if (!args.json) process.stderr.write(`${msg}\n`);
 };
 
-/** Runs autocannon as a child process and parses its --json result. */
-function autocannon(url: string, seconds: number, headers: Record<string, string>, signal: AbortSignal, rate?: number): Promise<Record<string, any>> {
+/** Runs autocannon (saturation) as a child process and parses its --json result. */
+function autocannon(url: string, seconds: number, headers: Record<string, string>, signal: AbortSignal): Promise<Record<string, any>> {
   const argv = [autocannonBin, '--json', '--no-progress', '-c', String(CONNECTIONS), '-d', String(seconds)];
-  if (rate) argv.push('-R', String(rate));
   for (const [k, v] of Object.entries(headers)) argv.push('-H', `${k}=${v}`);
   argv.push(url);
+  return runJsonChild(argv, signal);
+}
+
+/** Runs the open-loop generator (fixed rate) as a child process. */
+function openLoop(url: string, seconds: number, headers: Record<string, string>, signal: AbortSignal): Promise<OpenLoopResult> {
+  const argv = ['--import', 'tsx', openLoopScript, '--url', url, '--rate', String(RATE), '--duration', String(seconds), '--connections', String(CONNECTIONS)];
+  for (const [k, v] of Object.entries(headers)) argv.push('--header', `${k}: ${v}`);
+  return runJsonChild(argv, signal) as Promise<OpenLoopResult>;
+}
+
+function runJsonChild(argv: string[], signal: AbortSignal): Promise<Record<string, any>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], signal });
     let out = '';
@@ -73,14 +88,27 @@ function autocannon(url: string, seconds: number, headers: Record<string, string
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${err.trim()}`));
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}: ${err.trim()}`));
       try {
         resolve(JSON.parse(out));
       } catch {
-        reject(new Error(`autocannon printed no JSON: ${out.slice(0, 200)} ${err.slice(0, 200)}`));
+        reject(new Error(`load generator printed no JSON: ${out.slice(0, 200)} ${err.slice(0, 200)}`));
       }
     });
   });
+}
+
+function fromOpenLoop(target: RunResult['target'], r: OpenLoopResult, cpu: NodeJS.CpuUsage): RunResult {
+  return {
+    target,
+    reqPerSec: r.ratePerSec,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    requests: r.completed,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    cpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, r.completed),
+  };
 }
 
 function toResult(target: RunResult['target'], r: Record<string, any>, cpu: NodeJS.CpuUsage): RunResult {
@@ -146,19 +174,22 @@ async function main(): Promise<number> {
     }
 
     const targets = {
-      bare: { url: bare.url, headers: {}, rate: undefined },
-      api: { url: apiUrl, headers: auth, rate: undefined },
-      'api@rate': { url: apiUrl, headers: auth, rate: RATE },
+      bare: { url: bare.url, headers: {} },
+      api: { url: apiUrl, headers: auth },
+      'api@rate': { url: apiUrl, headers: auth },
+      'bare@rate': { url: bare.url, headers: {} },
     } as const;
     log(`warmup ${WARMUP_S}s each…`);
     for (const t of ['bare', 'api'] as const) await autocannon(targets[t].url, WARMUP_S, targets[t].headers, abort.signal);
     const runs: RunResult[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const t of ['bare', 'api', 'api@rate'] as const) {
-        log(`round ${round}/${ROUNDS}: ${t} (${DURATION_S}s, ${CONNECTIONS} connections${t === 'api@rate' ? `, ${RATE} req/s` : ''})…`);
+      for (const t of ['bare', 'api', 'api@rate', 'bare@rate'] as const) {
+        const fixed = t.endsWith('@rate');
+        log(`round ${round}/${ROUNDS}: ${t} (${DURATION_S}s, ${CONNECTIONS} connections${fixed ? `, ${RATE} req/s open loop` : ''})…`);
         const cpuBefore = process.cpuUsage();
-        const raw = await autocannon(targets[t].url, DURATION_S, targets[t].headers, abort.signal, targets[t].rate);
-        const r = toResult(t, raw, process.cpuUsage(cpuBefore));
+        const r = fixed
+          ? fromOpenLoop(t, await openLoop(targets[t].url, DURATION_S, targets[t].headers, abort.signal), process.cpuUsage(cpuBefore))
+          : toResult(t, await autocannon(targets[t].url, DURATION_S, targets[t].headers, abort.signal), process.cpuUsage(cpuBefore));
         log(`  ${fmt(r.reqPerSec)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${fmt(r.cpuUsPerReq)} µs CPU/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
         runs.push(r);
       }
@@ -187,10 +218,11 @@ function report(runs: RunResult[], machine: string): number {
   const bare = med('bare');
   const api = med('api');
   const atRate = med('api@rate');
+  const bareAtRate = med('bare@rate');
   const ratio = api.reqPerSec / bare.reqPerSec;
-  const clean = [bare, api, atRate].every((m) => m.non2xx + m.errors === 0);
+  const clean = [bare, api, atRate, bareAtRate].every((m) => m.non2xx + m.errors === 0);
   const targets = {
-    // p99 at the target rate, and that rate actually sustained (autocannon's pacing lands a bit under).
+    // p99 at the target rate, and that rate actually sustained.
     p99: atRate.p99Ms <= TARGET.p99Ms && atRate.reqPerSec >= 0.97 * RATE,
     throughput: api.reqPerSec >= TARGET.reqPerSec,
     ratio: ratio >= TARGET.ratioToBare,
@@ -198,12 +230,12 @@ function report(runs: RunResult[], machine: string): number {
   const met = targets.p99 && targets.throughput && targets.ratio;
   if (args.json) {
     const settings = { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, rate: RATE };
-    process.stdout.write(`${JSON.stringify({ bench: 'api', machine, settings, bare, api, apiAtRate: atRate, ratio, target: TARGET, targets, met, clean, runs }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'api', machine, settings, bare, api, apiAtRate: atRate, bareAtRate, ratio, target: TARGET, targets, met, clean, runs }, null, 2)}\n`);
   } else {
     const row = (name: string, m: typeof api, r: string) => [name, fmt(m.reqPerSec), fmt(m.p50Ms, 1), fmt(m.p99Ms, 1), r, fmt(m.cpuUsPerReq), fmt(m.non2xx + m.errors)];
     const lines = [
       `API bench — ${machine}`,
-      `${CONNECTIONS} connections, ${DURATION_S}s per run after ${WARMUP_S}s warmup, ${ROUNDS} rounds of bare / api / api at ${fmt(RATE)} req/s, medians:`,
+      `${CONNECTIONS} connections, ${DURATION_S}s per run after ${WARMUP_S}s warmup, ${ROUNDS} rounds of bare / api saturated (autocannon) and api / bare at ${fmt(RATE)} req/s (open loop), medians:`,
       '',
       table(
         ['route', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'server CPU µs/req', 'non-2xx+errors'],
@@ -211,6 +243,7 @@ function report(runs: RunResult[], machine: string): number {
           row('bare Fastify GET /hello (saturated)', bare, '1.00'),
           row('GET /v1.0/tenants/{id} (saturated)', api, fmt(ratio, 2)),
           row(`GET /v1.0/tenants/{id} @ ${fmt(RATE)} req/s`, atRate, '-'),
+          row(`bare Fastify GET /hello @ ${fmt(RATE)} req/s`, bareAtRate, '-'),
         ],
       ),
       '',

@@ -5,11 +5,14 @@
 import { assertTenantAccess, type Principal } from '../domain/auth.js';
 import { BbwsError } from '../domain/errors.js';
 import { describeOperation } from '../domain/operation.js';
-import { describeInstance, type Tenant } from '../domain/tenant.js';
+import { describeInstance, type Instance, type Tenant } from '../domain/tenant.js';
 import type { AppDeps } from './deps.js';
 
 export async function describeTenant(deps: AppDeps, tenant: Tenant) {
-  const instance = await deps.store.getInstance(tenant.tenantId);
+  return viewOf(tenant, await deps.store.getInstance(tenant.tenantId));
+}
+
+function viewOf(tenant: Tenant, instance: Instance | undefined) {
   return {
     tenantId: tenant.tenantId,
     domainName: tenant.domainName,
@@ -23,9 +26,9 @@ export async function describeTenant(deps: AppDeps, tenant: Tenant) {
 
 export async function getTenant(deps: AppDeps, principal: Principal, tenantId: string) {
   assertTenantAccess(principal, tenantId);
-  const tenant = await deps.store.getTenant(tenantId);
-  if (!tenant) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
-  return describeTenant(deps, tenant);
+  const found = await deps.store.getTenantWithInstance(tenantId);
+  if (!found) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
+  return viewOf(found.tenant, found.instance);
 }
 
 export async function getInstanceView(deps: AppDeps, principal: Principal, tenantId: string) {

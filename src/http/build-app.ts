@@ -3,7 +3,7 @@
  * behaviour lives here: correlation ids, auth, rate limit, body limits, idempotency, the error
  * shape, request logs with a REPORT line, request metrics.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Principal } from '../domain/auth.js';
 import { BbwsError } from '../domain/errors.js';
@@ -12,6 +12,7 @@ import { mapError } from './error-mapper.js';
 import type { HttpDeps } from './http-deps.js';
 import { registerIdempotency } from './idempotency.js';
 import { createRateLimiter } from './rate-limit.js';
+import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
@@ -25,6 +26,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     startedAt: bigint;
+    /** The error registry code of an error response, for the request's log line. */
+    errorCode: string | null;
   }
   interface FastifyContextConfig {
     /** Routes that need no token (health, metrics, openapi). */
@@ -64,11 +67,18 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('startedAt', 0n);
+  app.decorateRequest('errorCode', null);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks are callbacks, not async functions, and everything that depends on the route is bound
+  // once per route in `onRoute` (Fastify 5's `request.routeOptions` builds a new object on every
+  // read): per-request CPU is the API benchmark's budget (docs/benchmarks.md).
+  app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = process.hrtime.bigint();
     reply.header('x-correlation-id', request.id);
-    if (request.routeOptions.config?.public) return;
+    done();
+  });
+
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
     if (!m) throw new BbwsError('UNAUTHORIZED');
@@ -78,6 +88,44 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
       reply.header('retry-after', String(wait));
       throw new BbwsError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
     }
+  };
+
+  const observe = (route: string, quiet: boolean) => {
+    return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      const durationMs = Number(process.hrtime.bigint() - request.startedAt) / 1e6;
+      const statusCode = reply.statusCode;
+      deps.metrics.increment('bbws_http_requests_total', { method: request.method, route, status: statusCode });
+      deps.metrics.observe('bbws_http_request_duration_seconds', durationMs / 1000, { method: request.method, route });
+      // /health and /metrics are scraped every few seconds: counted, not logged.
+      if (!quiet) logRequest(request, statusCode, route, durationMs);
+      done();
+    };
+  };
+
+  // One line per request carries both the request's fields and the REPORT fields: seed 000's
+  // queries filter on either (statusCode >= 400; @type = "REPORT" and @duration), and a second
+  // line per request cost a measurable share of the API's CPU (bench/api.bench.ts).
+  const logRequest = (request: FastifyRequest, statusCode: number, route: string, durationMs: number): void => {
+    const path = request.url.split('?')[0];
+    deps.logger.info(
+      {
+        correlationId: request.id,
+        tenantId: (request.params as Record<string, string> | undefined)?.tenantId ?? request.principal?.tenantId ?? undefined,
+        action: `${request.method} ${route}`,
+        status: statusCode < 400 ? 'OK' : 'ERROR',
+        statusCode,
+        errorCode: statusCode >= 400 ? (request.errorCode ?? undefined) : undefined,
+        ...reportFields(request.id, durationMs),
+      },
+      `${request.method} ${path} ${statusCode} ${reportMessage(request.id, durationMs)}`,
+    );
+  };
+
+  // Every route gets its own auth and observe hooks with its URL bound; the not-found handler
+  // gets the same below, so an unknown path still needs a token and is still logged.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.public) appendRouteHook(route, 'onRequest', authenticate);
+    appendRouteHook(route, 'onResponse', observe(route.url, route.url === '/health' || route.url === '/metrics'));
   });
 
   registerIdempotency(app, deps);
@@ -87,44 +135,15 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (mapped.unexpected) {
       deps.logger.error({ correlationId: request.id, err: err instanceof Error ? err.stack : String(err), path: request.url }, 'unexpected error');
     }
+    request.errorCode = mapped.code;
     reply.code(mapped.status).send({ error: { code: mapped.code, message: mapped.message, details: mapped.details, correlationId: request.id } });
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const observeUnmatched = observe('unmatched', false);
+  app.addHook('onResponse', (request, reply, done) => (request.is404 ? observeUnmatched(request, reply, done) : done()));
+  app.setNotFoundHandler({ preHandler: authenticate }, (request, reply) => {
+    request.errorCode = 'NOT_FOUND';
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}.`, details: {}, correlationId: request.id } });
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const durationMs = Number(process.hrtime.bigint() - request.startedAt) / 1e6;
-    const route = request.routeOptions.url ?? 'unmatched';
-    deps.metrics.increment('bbws_http_requests_total', { method: request.method, route, status: reply.statusCode });
-    deps.metrics.observe('bbws_http_request_duration_seconds', durationMs / 1000, { method: request.method, route });
-    const params = (request.params ?? {}) as Record<string, string>;
-    const errorCode = reply.statusCode >= 400 ? (reply.getHeader('x-error-code') as string | undefined) : undefined;
-    const fields = {
-      correlationId: request.id,
-      tenantId: params.tenantId ?? request.principal?.tenantId ?? undefined,
-      action: `${request.method} ${route}`,
-      status: reply.statusCode < 400 ? 'OK' : 'ERROR',
-      statusCode: reply.statusCode,
-      errorCode,
-    };
-    if (route === '/health' || route === '/metrics') return; // scraped every few seconds: no noise
-    // One line per request carries both the request's fields and the REPORT fields: seed 000's
-    // queries filter on either (statusCode >= 400; @type = "REPORT" and @duration), and a second
-    // line per request cost a measurable share of the API's CPU (bench/api.bench.ts).
-    deps.logger.info(
-      { ...fields, ...reportFields(request.id, durationMs) },
-      `${request.method} ${request.url.split('?')[0]} ${reply.statusCode} ${reportMessage(request.id, durationMs)}`,
-    );
-  });
-
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"error"')) {
-      const m = /"code":"([A-Z_]+)"/.exec(payload);
-      if (m) reply.header('x-error-code', m[1]);
-    }
-    return payload;
   });
 
   registerSystemRoutes(app, deps);

@@ -55,6 +55,8 @@ export interface Store {
 
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   getInstance(tenantId: string): Promise<Instance | undefined>;
+  /** The tenant and its instance as of one moment (one read, never a mix of two commits). */
+  getTenantWithInstance(tenantId: string): Promise<{ tenant: Tenant; instance: Instance | undefined } | undefined>;
   /** Ordered by tenant id. `nextToken` is opaque. */
   listTenants(options: { limit: number; nextToken?: string | null }): Promise<Page<Tenant>>;
   /** Host name → tenant id, for every host name an instance's spec routes (uniqueness checks). */

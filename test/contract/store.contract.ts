@@ -150,6 +150,19 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await s().listInstancesByState(['DEPROVISIONED'])).toEqual([]);
       });
 
+      it('reads a tenant together with its instance, or without one', async () => {
+        const tenant = makeTenant('acme');
+        const instance = makeInstance('acme', { provisioningState: 'ACTIVE', previousSpec: makeSpec('acme', { revision: 1 }), lastError: 'x' });
+        await s().commit([
+          { kind: 'putTenant', tenant, expectedVersion: null },
+          { kind: 'putInstance', instance, expectedVersion: null },
+          { kind: 'putTenant', tenant: makeTenant('beta'), expectedVersion: null },
+        ]);
+        expect(await s().getTenantWithInstance('acme')).toEqual({ tenant, instance });
+        expect(await s().getTenantWithInstance('beta')).toEqual({ tenant: makeTenant('beta'), instance: undefined });
+        expect(await s().getTenantWithInstance('nobody')).toBeUndefined();
+      });
+
       it('updates an instance under optimistic locking', async () => {
         await s().commit([{ kind: 'putInstance', instance: makeInstance('acme'), expectedVersion: null }]);
         await expectConflict(s().commit([{ kind: 'putInstance', instance: makeInstance('acme'), expectedVersion: null }]), 'instance', 'acme');

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/platform-harness.js';
 
@@ -152,5 +154,28 @@ describe('tenant lifecycle over HTTP (SQLite state, scripted runtime double)', (
     expect(openapi.status).toBe(200);
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1.0/tenants', '/v1.0/tenants/{tenantId}', '/v1.0/operations/{operationId}', '/v1.0/events/ecs']));
     expect(openapi.body.paths['/v1.0/tenants'].post.requestBody.content['application/json'].schema.properties.tenantName).toBeDefined();
+  });
+
+  it('logs one line per request with its route, status, error code and REPORT fields', async () => {
+    const cid = (n: string) => ({ headers: { 'x-correlation-id': `log-test-${n}` } });
+    expect((await h.request('GET', '/v1.0/tenants/acme', cid('ok'))).status).toBe(200);
+    expect((await h.request('GET', '/v1.0/tenants/nobody', cid('missing'))).status).toBe(404);
+    expect((await h.request('GET', '/v1.0/nowhere', cid('unrouted'))).status).toBe(404);
+    expect((await h.request('GET', '/v1.0/nowhere', { ...cid('anonymous'), token: null })).status).toBe(401);
+    expect((await h.request('POST', '/v1.0/tenants', { ...cid('dup'), body: { tenantName: 'acme' } })).status).toBe(409);
+    const lineOf = (id: string) =>
+      h.waitFor(`the log line of ${id}`, async () => {
+        const lines = readFileSync(join(h.dataDir, 'logs', 'bbws.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+        return lines.find((l) => l.correlationId === `log-test-${id}` && l['@type'] === 'REPORT');
+      });
+    expect(await lineOf('ok')).toMatchObject({ action: 'GET /v1.0/tenants/:tenantId', tenantId: 'acme', status: 'OK', statusCode: 200, level: 'INFO' });
+    const ok = await lineOf('ok');
+    expect(ok.errorCode).toBeUndefined();
+    expect(ok['@duration']).toBeGreaterThan(0);
+    expect(ok['@message']).toMatch(/^GET \/v1\.0\/tenants\/acme 200 REPORT RequestId: log-test-ok Duration: /);
+    expect(await lineOf('missing')).toMatchObject({ statusCode: 404, status: 'ERROR', errorCode: 'TENANT_NOT_FOUND', tenantId: 'nobody' });
+    expect(await lineOf('unrouted')).toMatchObject({ action: 'GET unmatched', statusCode: 404, errorCode: 'NOT_FOUND' });
+    expect(await lineOf('anonymous')).toMatchObject({ action: 'GET unmatched', statusCode: 401, errorCode: 'UNAUTHORIZED' });
+    expect(await lineOf('dup')).toMatchObject({ action: 'POST /v1.0/tenants', statusCode: 409, errorCode: 'TENANT_EXISTS' });
   });
 });

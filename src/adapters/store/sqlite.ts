@@ -48,6 +48,9 @@ function decodeToken(token: string): string {
   return id;
 }
 
+/** A tenant's columns prefixed `t_`, beside its instance's (all NULL when it has none). */
+type TenantInstanceRow = { [K in keyof TenantRow as `t_${K}`]: TenantRow[K] } & { [K in keyof InstanceRow]: InstanceRow[K] | null };
+
 /** Host names are case-insensitive; the table holds them lowercased so `Example.com` collides too. */
 const normalizeHostname = (hostname: string) => hostname.trim().toLowerCase();
 
@@ -100,6 +103,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       `UPDATE instances SET ${assignments(instanceColumns, 'tenant_id')} WHERE tenant_id = @tenant_id AND version = @expected`,
     ),
     getInstance: db.prepare<[string], InstanceRow>(`SELECT ${instanceColumns} FROM instances WHERE tenant_id = ?`),
+    // Tenant columns under a `t_` prefix; the instance's are NULL when it has none (LEFT JOIN).
+    getTenantWithInstance: db.prepare<[string], TenantInstanceRow>(
+      `SELECT ${tenantColumns.split(', ').map((c) => `t.${c} AS t_${c}`).join(', ')}, ${instanceColumns.split(', ').map((c) => `i.${c}`).join(', ')}
+       FROM tenants t LEFT JOIN instances i ON i.tenant_id = t.tenant_id WHERE t.tenant_id = ?`,
+    ),
     instancesByState: db.prepare<[string], InstanceRow>(
       `SELECT ${instanceColumns} FROM instances
         WHERE provisioning_state IN (SELECT value FROM json_each(?)) ORDER BY tenant_id`,
@@ -249,6 +257,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       run(() => {
         const row = stmt.getInstance.get(tenantId);
         return row && rowToInstance(row);
+      }),
+
+    getTenantWithInstance: (tenantId) =>
+      run(() => {
+        const row = stmt.getTenantWithInstance.get(tenantId);
+        if (!row) return undefined;
+        const tenant = rowToTenant({
+          tenant_id: row.t_tenant_id,
+          domain_name: row.t_domain_name,
+          environment: row.t_environment,
+          created_at: row.t_created_at,
+          updated_at: row.t_updated_at,
+          version: row.t_version,
+        });
+        return { tenant, instance: row.tenant_id === null ? undefined : rowToInstance(row as InstanceRow) };
       }),
 
     listTenants: ({ limit, nextToken }) =>
