@@ -53,9 +53,10 @@ export async function checkPrerequisites(): Promise<MissingPrerequisite[]> {
   await binary('getent', 'libc-bin', ['passwd', 'root']);
   if (!(await findPhpFpmBinary())) missing.push({ what: 'php-fpm', package: 'php-fpm' });
   if (!(await exists('/etc/nginx/mime.types'))) missing.push({ what: '/etc/nginx/mime.types', package: 'nginx' });
+  // Without PHP (a fresh machine) no module can be listed: every extension package is missing too.
+  // Skipping them then made the first `bbws setup` install PHP without curl, xml, mbstring, zip, intl.
   const modules = await run('php', ['-m']).then((r) => r.stdout.toLowerCase().split('\n').map((l) => l.trim()), () => [] as string[]);
-  if (modules.length > 0)
-    for (const ext of PHP_EXTENSIONS) if (!modules.includes(ext.module)) missing.push({ what: `PHP extension ${ext.module}`, package: ext.package });
+  missing.push(...missingExtensions(modules));
   if (!(await exists('/usr/share/wordpress/wp-settings.php'))) missing.push({ what: '/usr/share/wordpress', package: 'wordpress' });
   // The wordpress package ships no theme; WordPress 6.1 needs its default theme to render.
   // The built-in site templates use Debian's three block themes (docs/templates.md).
@@ -63,6 +64,11 @@ export async function checkPrerequisites(): Promise<MissingPrerequisite[]> {
     if (!(await exists(`/usr/share/wordpress/wp-content/themes/${theme}/style.css`)))
       missing.push({ what: `theme ${theme}`, package: `wordpress-theme-${theme}` });
   return missing;
+}
+
+/** The PHP extensions WordPress needs that `php -m` did not list (all of them when PHP is absent). */
+export function missingExtensions(modules: readonly string[]): MissingPrerequisite[] {
+  return PHP_EXTENSIONS.filter((ext) => !modules.includes(ext.module)).map((ext) => ({ what: `PHP extension ${ext.module}`, package: ext.package }));
 }
 
 /** Packages to install for `missing`, de-duplicated, in a stable order. */

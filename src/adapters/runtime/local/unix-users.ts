@@ -73,13 +73,24 @@ export async function lookupGroup(name: string): Promise<number | undefined> {
   }
 }
 
-/** A system user with its own group, no home and no login shell. Idempotent. */
+/**
+ * The uid/gid range of the users bbws creates. Debian's system range (100–999) holds fewer than
+ * 900 accounts, shared with the packages' own: useradd failed at tenant ~890 of the 1,000-tenant
+ * bench ("Can't get unique GID"). This range is outside the human users (1000–60000), systemd's
+ * dynamic users (61184–65519), the subordinate ids useradd hands out (from 100000) and
+ * systemd-nspawn's container ranges (524288–1879048191), and below 2^31 so that no tool reads it
+ * as negative. useradd picks from it with `-K` overrides of login.defs; it does not scan it.
+ */
+export const BBWS_ID_RANGE = { min: 1_900_000_000, max: 1_900_999_999 } as const;
+const RANGE_ARGS = ['UID', 'GID'].flatMap((k) => ['-K', `SYS_${k}_MIN=${BBWS_ID_RANGE.min}`, '-K', `SYS_${k}_MAX=${BBWS_ID_RANGE.max}`]);
+
+/** A system user with its own group, no home and no login shell, in {@link BBWS_ID_RANGE}. Idempotent. */
 export function ensureSystemUser(name: string): Promise<UnixIds> {
   return serialised(async () => {
     const existing = await fromPasswdFile(safeName(name));
     if (existing) return existing;
     try {
-      await withRetry(() => run('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', safeName(name)]));
+      await withRetry(() => run('useradd', ['--system', ...RANGE_ARGS, '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', safeName(name)]));
     } catch (e) {
       // Exit 9: the name exists (in NSS, not in /etc/passwd): that user is ours to use, as before.
       if (!(e instanceof ExecError && e.exitCode === 9)) throw e;
