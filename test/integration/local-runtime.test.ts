@@ -7,7 +7,7 @@ import { access, readdir, readFile, rename, stat, writeFile, chown } from 'node:
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookupUser } from '../../src/adapters/runtime/local/unix-users.js';
+import { BBWS_ID_RANGE, lookupUser } from '../../src/adapters/runtime/local/unix-users.js';
 import { runSteps, spec, startTestRuntime, type TestRuntime } from '../support/local-runtime-harness.js';
 
 const exec = promisify(execFile);
@@ -97,12 +97,17 @@ describe('local runtime (dev)', () => {
     expect(withPort.location).toBe(`http://acme.wpdev.localhost:${t.edgePort}/wp-admin/install.php`);
     expect((await curl(t, 'shop.example.test')).status).toBe(302);
     expect((await curl(t, 'unknown.wpdev.localhost')).status).toBe(404);
+    // Implicit on-disk temporary tables (12 per not-installed WordPress request) go to tmpfs.
+    expect((await t.runtime.database.sql('SELECT @@tmpdir;')).trim()).toMatch(/^\/dev\/shm\/bbws-mariadb-[0-9a-f]{16}$/);
 
     const paths = t.runtime.tenantPaths('acme');
     const cfg = await stat(paths.wpConfig);
     expect(cfg.mode & 0o777).toBe(0o640);
     if (isRoot) {
       const u = (await lookupUser(t.runtime.tenantUser('acme')!))!;
+      // Outside Debian's system range, which holds fewer than 900 accounts.
+      expect(u.uid).toBeGreaterThanOrEqual(BBWS_ID_RANGE.min);
+      expect(u.gid).toBeLessThanOrEqual(BBWS_ID_RANGE.max);
       expect(cfg.gid).toBe(u.gid);
       expect((await stat(paths.content)).uid).toBe(u.uid);
     }
@@ -128,6 +133,10 @@ describe('local runtime (dev)', () => {
     const shard = (await t.runtime.phpFpm.getPool('dev-acme-service'))!.shard;
     const conf = await readFile(join(t.runtime.layout.phpFpmDir, `shard-${shard}.conf`), 'utf8');
     expect(conf).toMatch(/\[dev-acme-service\][^[]*pm\.max_children = 12/);
+    // The replacement master started niced (background) and serves at full priority once live.
+    const master = t.runtime.phpFpm.masters().find((m) => m.name === `php-fpm-shard-${shard}`)!;
+    const nice = (await readFile(`/proc/${master.status().pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[16];
+    expect(nice).toBe('0');
   });
 
   it.runIf(isRoot)("isolates tenants: A's PHP cannot read B's config, content or database", async () => {
@@ -238,6 +247,18 @@ echo json_encode($r);
       expect(h.restarts).toBeGreaterThanOrEqual(1);
       expect((await curl(t, 'beta.wpdev.localhost')).status).toBe(302);
     }
+  });
+
+  it('after a bbws restart the running tenants are served again and health-checked', async () => {
+    const pools = (await t.runtime.phpFpm.listPools()).map((p) => p.tenantId).sort();
+    expect(pools).toContain('beta');
+    await t.restart();
+    expect((await t.runtime.phpFpm.listPools()).map((p) => p.tenantId).sort()).toEqual(pools);
+    expect((await curl(t, 'beta.wpdev.localhost')).status).toBe(302);
+    const tenants = () => t.runtime.health().then((h) => h.find((c) => c.name === 'tenants')!);
+    expect((await tenants()).detail).toBe(`${pools.length} watched`);
+    await t.runtime.checkTenantsNow();
+    expect(await tenants()).toMatchObject({ status: 'ok' });
   });
 });
 

@@ -26,7 +26,9 @@ export function silentLogger(lines: Array<Record<string, unknown>> = []): Logger
 }
 
 export interface TestRuntime {
-  runtime: LocalRuntime;
+  readonly runtime: LocalRuntime;
+  /** Stops the runtime and starts a new one on the same data dir, as a bbws restart does. */
+  restart(): Promise<void>;
   dataDir: string;
   edgePort: number;
   events: EcsEvent[];
@@ -36,7 +38,7 @@ export interface TestRuntime {
   cleanup(): Promise<void>;
 }
 
-export async function startTestRuntime(env: Environment = 'dev', extra: Partial<LocalRuntimeOptions> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(env: Environment = 'dev', extra: Partial<LocalRuntimeOptions> = {}, configOverrides: Partial<PlatformConfig> = {}): Promise<TestRuntime> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bbws-lr-'));
   const edgePort = await freePort();
   const config: PlatformConfig = {
@@ -50,6 +52,7 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
     operationDeadlineMinutes: 15,
     rateLimitPerSecond: 100,
     logLevel: 'info',
+    ...configOverrides,
   };
   const events: EcsEvent[] = [];
   const listeners = new Set<() => void>();
@@ -57,8 +60,9 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
   const secrets = createLocalSecrets({ dir: join(dataDir, 'secrets') });
   const pids = new Set<number>();
   let runtime: LocalRuntime;
-  try {
-    runtime = await startLocalRuntime({
+  const mariadbPort = await freePort();
+  const start = () =>
+    startLocalRuntime({
       config,
       secrets,
       logger: silentLogger(logs),
@@ -67,11 +71,13 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
         listeners.forEach((l) => l());
       },
       edgeListenAddress: '127.0.0.1',
-      mariadbPort: await freePort(),
+      mariadbPort,
       healthIntervalMs: 3_600_000,
       readinessTimeoutMs: 20_000,
       ...extra,
     });
+  try {
+    runtime = await start();
   } catch (e) {
     await rm(dataDir, { recursive: true, force: true });
     throw e;
@@ -81,7 +87,15 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
   const timer = setInterval(remember, 200);
 
   return {
-    runtime,
+    get runtime() {
+      return runtime;
+    },
+    async restart() {
+      remember();
+      await runtime.stop();
+      runtime = await start();
+      remember();
+    },
     dataDir,
     edgePort,
     events,

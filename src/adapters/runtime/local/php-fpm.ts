@@ -27,19 +27,22 @@
  * (listing them from disk on every change was O(tenants) per provisioning).
  */
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile, mkdir, stat, open, symlink, chmod } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
 import type { Layout } from './layout.js';
 import { MASTER_INI, renderShardConfig, type PoolInput } from './render-php-fpm.js';
-import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
+import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
 
 export interface PoolRecord extends PoolInput {
   tenantId: string;
   shard: number;
 }
+
+/** Niceness of a master while it starts and warms up in the background (see startGeneration). */
+export const BACKGROUND_NICENESS = 10;
 
 export interface PhpFpmManager {
   /** Adds or replaces the pool. A new pool gets its own master; a changed one a blue-green replacement of its shard. */
@@ -52,6 +55,11 @@ export interface PhpFpmManager {
   masters(): Supervised[];
   /** Current masters plus replaced ones still finishing their requests (for PID bookkeeping and RSS). */
   allMasters(): Supervised[];
+  /**
+   * The pool's tenant answered its first request: its nursery master (started niced, see
+   * startGeneration) gets full CPU priority. No-op for a pool in a shard.
+   */
+  goLive(name: string): void;
   /** Merges nursery masters now, even fewer than `nurseryLimit` (bench, operators). */
   consolidate(): Promise<void>;
   /** Resolves when background work (consolidation, retiring replaced masters) is done. */
@@ -75,18 +83,6 @@ export interface PhpFpmOptions {
   warm?: (tenantId: string, socket: string) => Promise<void>;
   /** Test hook: makes the next master start fail on a broken config (undo test). */
   faults?: { rejectNextConfig?: boolean };
-}
-
-/** Resolves when a connect() to the unix socket succeeds. */
-export function socketAccepts(path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve();
-    });
-    s.once('error', reject);
-  });
 }
 
 function masterArgs(confFile: string): string[] {
@@ -152,19 +148,33 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   };
 
   const logSize = async (shard: number) => (await stat(logFile(shard)).catch(() => undefined))?.size ?? 0;
+  const logSizeSync = (shard: number) => {
+    try {
+      return statSync(logFile(shard)).size;
+    } catch {
+      return 0;
+    }
+  };
 
-  /** Waits for "ready to handle connections" written after `offset` in the shard's log. */
-  async function waitReadyAfter(shard: number, offset: number, exited: () => boolean): Promise<void> {
+  /**
+   * Waits until master `pid` has logged "ready to handle connections" (after its "fpm is running,
+   * pid <pid>") in the shard's log, read from `offset`. php-fpm writes it once every pool's socket
+   * listens. Connecting to each socket instead would make an `ondemand` pool fork a worker per
+   * pool: 32 forks per merged shard.
+   */
+  async function waitMasterReady(shard: number, offset: number, pid: number): Promise<void> {
     await waitFor(
       `php-fpm shard ${shard}`,
       async () => {
-        if (exited()) throw Object.assign(new Error('exited'), { fatal: true });
+        if (!isAlive(pid)) throw Object.assign(new Error('exited'), { fatal: true });
         const fh = await open(logFile(shard), 'r');
         try {
           const size = (await fh.stat()).size;
           const buf = Buffer.alloc(Math.max(0, size - offset));
           await fh.read(buf, 0, buf.length, offset);
-          if (!buf.toString().includes('ready to handle connections')) throw new Error('not ready yet');
+          const text = buf.toString();
+          const started = text.indexOf(`fpm is running, pid ${pid}\n`);
+          if (started < 0 || !text.includes('ready to handle connections', started)) throw new Error('not ready yet');
         } finally {
           await fh.close();
         }
@@ -180,7 +190,13 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
    * directory, so it runs beside the previous generation). Throws with php-fpm's own message when
    * the config does not start; nothing else is touched then.
    */
-  async function startGeneration(shard: number, gen: number, pools: PoolRecord[]): Promise<Supervised> {
+  /**
+   * Starts a master for `pools`. A `background` one starts at {@link BACKGROUND_NICENESS}: its
+   * start-up and the cold opcode cache of its first request yield the CPU to the masters serving
+   * visitors. {@link goLive} brings it to 0: a replacement or merge just before the switch (it was
+   * warmed first), a new tenant's nursery once its first request was answered (manager.goLive).
+   */
+  async function startGeneration(shard: number, gen: number, pools: PoolRecord[], background = false): Promise<Supervised> {
     const dir = genDir(shard, gen);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
@@ -195,9 +211,8 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     await writeFile(conf, text, { mode: 0o644 });
     const out = join(layout.phpFpmDir, `shard-${shard}.out`);
     const outOffset = (await stat(out).catch(() => undefined))?.size ?? 0;
-    const offset = await logSize(shard);
-    let first = true;
-    let exited = false;
+    // Where this master's lines start in the shard's log; moved on at each exit, for the restart.
+    let offset = await logSize(shard);
     try {
       return await superviseProcess(
         {
@@ -206,15 +221,10 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
           args: masterArgs(conf),
           logFile: out,
           failFast: true,
-          onExit: () => void (exited = true),
-          // After a crash the offset is stale; the sockets answering is then enough.
-          ready: async () => {
-            if (first) await waitReadyAfter(shard, offset, () => exited);
-            first = false;
-            exited = false;
-            await waitFor('php-fpm sockets', () => Promise.all(live.map((p) => socketAccepts(p.socket))), 30_000, 10);
-          },
+          onExit: () => void (offset = logSizeSync(shard)),
+          ready: (pid) => waitMasterReady(shard, offset, pid),
           stopSignal: 'SIGQUIT',
+          niceness: background ? BACKGROUND_NICENESS : 0,
         },
         logger,
       );
@@ -229,6 +239,9 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       throw new Error(`php-fpm master of shard ${shard} did not start: ${why || (e instanceof Error ? e.message : String(e))}`);
     }
   }
+
+  /** A warmed background master about to take visitors: full CPU priority from now on. */
+  const goLive = (master: Supervised) => master.setNiceness(0);
 
   /** Points the stable paths (tenant sockets, `shard-<n>.conf`) at generation `gen`. */
   async function switchTo(shard: number, gen: number, pools: Iterable<PoolRecord>): Promise<void> {
@@ -280,8 +293,9 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       return;
     }
     const gen = nextGen++;
-    const master = await startGeneration(s.id, gen, pools);
+    const master = await startGeneration(s.id, gen, pools, true);
     await warm(s.id, gen, pools);
+    goLive(master);
     await switchTo(s.id, gen, pools);
     for (const p of removed) byPool.delete(p.name), await rm(p.socket, { force: true });
     // The removed tenant's route is already gone: a short grace is enough.
@@ -307,10 +321,11 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     const id = target?.id ?? nextId++;
     const gen = nextGen++;
     const pools = involved.flatMap((s) => [...s.pools.values()]).map((p) => ({ ...p, shard: id }));
-    const master = await startGeneration(id, gen, pools);
+    const master = await startGeneration(id, gen, pools, true);
     await warm(id, gen, pools);
     const committed = await locked(async () => {
       if (stopped || involved.some((s) => shards.get(s.id) !== s || s.version !== versions.get(s.id))) return false;
+      goLive(master);
       await switchTo(id, gen, pools);
       for (const p of pools) await persist(p);
       for (const s of moving) {
@@ -372,7 +387,8 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
         const id = nextId++;
         const gen = nextGen++;
         const record: PoolRecord = { ...pool, shard: id };
-        const master = await startGeneration(id, gen, [record]);
+        // Niced until its tenant's first request (the cold opcode cache) has been served: goLive.
+        const master = await startGeneration(id, gen, [record], true);
         await switchTo(id, gen, [record]);
         const shard: Shard = { id, gen, master, nursery: true, version: 0, pools: new Map([[record.name, record]]) };
         shards.set(id, shard);
@@ -392,6 +408,10 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     },
     async getPool(name) {
       return byPool.get(name)?.pools.get(name);
+    },
+    goLive(name) {
+      const s = byPool.get(name);
+      if (s?.nursery) goLive(s.master);
     },
     async listPools() {
       return [...shards.values()].flatMap((s) => [...s.pools.values()]);

@@ -8,7 +8,8 @@
  * or misbehave. Stopping is by PID/PGID: SIGTERM, then SIGKILL after a timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { Logger } from '../../../ports/logger.js';
 
 export interface SupervisedSpec {
@@ -18,8 +19,8 @@ export interface SupervisedSpec {
   /** stdout and stderr of the child are appended here. */
   logFile: string;
   env?: Record<string, string>;
-  /** Resolves when the child is ready to serve (e.g. its socket accepts connections). */
-  ready(): Promise<void>;
+  /** Resolves when the child (this `pid`) is ready to serve (e.g. its socket accepts connections). */
+  ready(pid: number): Promise<void>;
   /** Signal asking for a graceful stop (default SIGTERM; nginx uses SIGQUIT). */
   stopSignal?: NodeJS.Signals;
   /**
@@ -29,6 +30,12 @@ export interface SupervisedSpec {
   failFast?: boolean;
   /** Called whenever the child exits (before any restart). */
   onExit?: () => void;
+  /**
+   * Niceness the child starts with (default 0). Background work (a php-fpm master being started
+   * and warmed before it serves anyone) starts niced, so that it yields the CPU to the servers
+   * that answer visitors, and is brought to 0 with {@link Supervised.setNiceness} when it goes live.
+   */
+  niceness?: number;
 }
 
 export interface SupervisedStatus {
@@ -47,6 +54,8 @@ export interface Supervised {
   stop(timeoutMs?: number): Promise<void>;
   /** Resolves after the next successful (re)start; used by tests waiting for a restart. */
   whenRunning(): Promise<void>;
+  /** Sets the niceness of the child and of the processes it forked; a restart keeps it. */
+  setNiceness(n: number): void;
 }
 
 const BACKOFF_MIN_MS = 250;
@@ -76,7 +85,24 @@ function groupExists(pgid: number): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Renices `pid` and its direct children (php-fpm workers, nginx workers); gone processes are skipped. */
+function renice(pid: number, n: number): void {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    /* not Linux, or gone */
+  }
+  for (const p of [pid, ...children]) {
+    try {
+      setPriority(p, n);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+}
+
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -99,12 +125,14 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
   const log_ = logger.child({ component: spec.name });
 
   let everReady = false;
+  let niceness = spec.niceness ?? 0;
   const startOnce = (): Promise<void> =>
     new Promise((resolve, reject) => {
       state = 'starting';
       const startedAt = Date.now();
       const c = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } });
       child = c;
+      if (niceness && c.pid) renice(c.pid, niceness);
       c.stdout?.pipe(log!, { end: false });
       c.stderr?.pipe(log!, { end: false });
       let exited = false;
@@ -135,7 +163,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
         backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
       });
       spec
-        .ready()
+        .ready(c.pid ?? 0)
         .then(() => {
           if (exited) return reject(new Error(`${spec.name} exited during start (${lastExit})`));
           everReady = true;
@@ -158,6 +186,10 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
       if (child?.pid) process.kill(child.pid, sig);
     },
     whenRunning: () => (state === 'running' ? Promise.resolve() : new Promise((r) => waiters.push(r))),
+    setNiceness(n) {
+      niceness = n;
+      if (child?.pid && isAlive(child.pid)) renice(child.pid, n);
+    },
     async stop(timeoutMs = 10_000) {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);

@@ -135,6 +135,7 @@ async function awaitReadiness(ctx: StepContext, spec: InstanceSpec): Promise<voi
   while (Date.now() < deadline) {
     last = await ctx.probe(t, host);
     if (last.ok) {
+      ctx.phpFpm.goLive(names.serviceName(ctx.config.env, t));
       ctx.monitor.watch(t);
       return ctx.emit(t, 'SERVICE_STEADY_STATE', { desired, running: desired });
     }
