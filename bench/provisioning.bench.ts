@@ -1,7 +1,7 @@
 /**
  * Provisioning benchmark of the local runtime (prints figures; not a timed test).
  *
- *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--json]
+ *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--neighbour-rate 0] [--json]
  *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8]
  *
  * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
@@ -14,8 +14,9 @@
  * - whole-stack memory with every tenant idle (php-fpm `ondemand` workers gone after
  *   pm.process_idle_timeout): VmRSS and PSS (smaps_rollup) summed over bbws (this process) and
  *   the process groups of mariadbd, every php-fpm master and nginx.
- * Then the neighbour test: an existing tenant's homepage requested back to back by a separate
- * process (so the bench's own event loop does not add latency) for `idle-ms` with nothing
+ * Then the neighbour test: an existing tenant's homepage requested by a separate process (so the
+ * bench's own event loop does not add latency) — back to back, or with `--neighbour-rate R` at a
+ * fixed R req/s (open loop) — for `idle-ms` with nothing
  * happening, then while `neighbour` tenants are created through the API one after another,
  * then idle again; p50/p99 and the ratio busy/idle.
  * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir; everything it starts
@@ -44,6 +45,7 @@ const arg = (name: string, dflt: string) => {
 const sizes = arg('sizes', '1,100').split(',').map(Number);
 const samples = Number(arg('samples', '10'));
 const neighbourAdds = Number(arg('neighbour', '50'));
+const neighbourRate = Number(arg('neighbour-rate', '0'));
 const prefillConcurrency = Number(arg('prefill-concurrency', '3'));
 const idleMs = Number(arg('idle-ms', '10000'));
 const shardSize = process.argv.includes('--shard-size') ? Number(arg('shard-size', '32')) : undefined;
@@ -129,19 +131,40 @@ async function stackMemory(rt: LocalRuntime): Promise<MemSample> {
   return { vmRssKb: sum('vmRssKb'), pssKb: sum('pssKb'), byComponent };
 }
 
-/** Sequential GETs of `host` from a separate Node process until stopped; returns the latencies (ms). */
-function loadGenerator(port: number, host: string) {
+/**
+ * GETs of `host` from a separate Node process until stopped; returns the latencies (ms). With
+ * `rate` 0: back to back, one at a time (the neighbour then keeps about a core busy by itself).
+ * With `rate` > 0: open loop, request i due at start + i / rate whether or not the earlier ones
+ * have answered, latency counted from its due time (a visitor-like load that does not slow down
+ * when the server does).
+ */
+function loadGenerator(port: number, host: string, rate: number) {
   const code = `
 const http = require('node:http');
-const xs = []; let stop = false;
+const xs = []; let stop = false; let pending = 0;
 process.on('message', () => { stop = true; });
+const get = () => new Promise((r) => { const q = http.request({ host: '127.0.0.1', port: ${port}, path: '/', headers: { Host: '${host}' }, agent: false }, (res) => { res.resume(); res.on('end', r); }); q.on('error', r); q.end(); });
+const done = () => { if (stop && pending === 0) process.send(xs, () => process.exit(0)); };
 (async () => {
+  if (${rate} > 0) {
+    const start = performance.now(); let i = 0;
+    const tick = () => {
+      while (!stop && start + i * (1000 / ${rate}) <= performance.now()) {
+        const due = start + i++ * (1000 / ${rate});
+        pending++;
+        get().then(() => { xs.push(performance.now() - due); pending--; done(); });
+      }
+      if (stop) return done();
+      setTimeout(tick, Math.max(0, start + i * (1000 / ${rate}) - performance.now()));
+    };
+    return tick();
+  }
   while (!stop) {
     const t0 = performance.now();
-    await new Promise((r) => { const q = http.request({ host: '127.0.0.1', port: ${port}, path: '/', headers: { Host: '${host}' }, agent: false }, (res) => { res.resume(); res.on('end', r); }); q.on('error', r); q.end(); });
+    await get();
     xs.push(performance.now() - t0);
   }
-  process.send(xs, () => process.exit(0));
+  done();
 })();`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const result = new Promise<number[]>((resolve) => child.once('message', (m) => resolve(m as number[])));
@@ -306,7 +329,7 @@ async function main() {
       const host = 'neighbour.wpdev.localhost';
       for (let i = 0; i < 50; i++) await get(edgePort, host);
       const phase = async (work: () => Promise<void>) => {
-        const lg = loadGenerator(edgePort, host);
+        const lg = loadGenerator(edgePort, host, neighbourRate);
         await work();
         return lg.stop();
       };
@@ -319,8 +342,9 @@ async function main() {
       const idleAfter = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
       const s = (xs: number[]) => ({ n: xs.length, p50: median(xs), p99: percentile(xs, 99), max: Math.max(...xs) });
       const nb = { idleBefore: s(idleBefore), busy: s(busy), idleAfter: s(idleAfter), ratioP99: percentile(busy, 99) / percentile(idleBefore, 99), adds: { p50: median(adds), p95: percentile(adds, 95) } };
-      out.neighbour = nb;
-      say(`\n== neighbour homepage while ${neighbourAdds} tenants are created (${present} present before) ==`);
+      out.neighbour = { ...nb, rate: neighbourRate };
+      const load = neighbourRate > 0 ? `open loop at ${neighbourRate} req/s` : 'back to back, one at a time';
+      say(`\n== neighbour homepage (${load}) while ${neighbourAdds} tenants are created (${present} present before) ==`);
       say(
         table(
           ['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'],

@@ -8,7 +8,7 @@ import { setPriority } from 'node:os';
 
 /**
  * Niceness of the helper programs (useradd, chown, php -l, the mariadb client…): provisioning
- * work yields the CPU to the servers that answer visitors. Set by the local runtime (10); the
+ * work yields the CPU to the servers that answer visitors. Set by the local runtime (19); the
  * servers themselves (mariadbd, php-fpm, nginx) are started by supervisor.ts, not niced.
  */
 let helperNiceness = 0;

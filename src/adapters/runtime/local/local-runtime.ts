@@ -120,7 +120,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   else logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
   const instanceId = await readOrCreateInstanceId(layout);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
-  setHelperNiceness(options.helperNiceness ?? 10);
+  setHelperNiceness(options.helperNiceness ?? 19);
   const phpFpmBinary = await findPhpFpmBinary();
   if (!phpFpmBinary) throw new Error('php-fpm is not installed: run `bbws setup`');
 

@@ -42,7 +42,7 @@ export interface PoolRecord extends PoolInput {
 }
 
 /** Niceness of a master while it starts and warms up in the background (see startGeneration). */
-export const BACKGROUND_NICENESS = 10;
+export const BACKGROUND_NICENESS = 19;
 
 export interface PhpFpmManager {
   /** Adds or replaces the pool. A new pool gets its own master; a changed one a blue-green replacement of its shard. */
