@@ -1,7 +1,7 @@
 /**
  * Provisioning benchmark of the local runtime (prints figures; not a timed test).
  *
- *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--neighbour-rate 0] [--json]
+ *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--neighbour-rate 0] [--health-interval 3600] [--json]
  *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8]
  *
  * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
@@ -46,6 +46,8 @@ const sizes = arg('sizes', '1,100').split(',').map(Number);
 const samples = Number(arg('samples', '10'));
 const neighbourAdds = Number(arg('neighbour', '50'));
 const neighbourRate = Number(arg('neighbour-rate', '0'));
+/** Periodic health checks: off (1 h) unless asked for, so that "idle" means no request at all. */
+const healthIntervalS = Number(arg('health-interval', '3600'));
 const prefillConcurrency = Number(arg('prefill-concurrency', '3'));
 const idleMs = Number(arg('idle-ms', '10000'));
 const shardSize = process.argv.includes('--shard-size') ? Number(arg('shard-size', '32')) : undefined;
@@ -199,7 +201,7 @@ async function main() {
       roles: ['api', 'worker', 'events', 'reconciler'],
       logger: quiet,
       createRuntime: async (ctx) => {
-        const rt = await startLocalRuntime({ ...ctx, edgeListenAddress: '127.0.0.1', healthIntervalMs: 3_600_000, ...(shardSize ? { shardSize } : {}), ...(nurseryLimit ? { nurseryLimit } : {}) });
+        const rt = await startLocalRuntime({ ...ctx, edgeListenAddress: '127.0.0.1', healthIntervalMs: healthIntervalS * 1000, ...(shardSize ? { shardSize } : {}), ...(nurseryLimit ? { nurseryLimit } : {}) });
         runtime = rt;
         // The raw steps, timed where the worker runs them.
         const timed = (tenantId: string, steps: RuntimeStep[]) =>

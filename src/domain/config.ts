@@ -15,6 +15,11 @@ export interface PlatformConfig {
   mysqlUrl: string | null;
   /** Minutes before an operation is failed by the reconciler (seed 000: 15). */
   operationDeadlineMinutes: number;
+  /**
+   * Seconds between two health checks of one tenant (seed 003: 30). Each is a `GET /` through the
+   * edge, a full WordPress request: ~33 a second at 1,000 tenants with the default.
+   */
+  healthIntervalSeconds: number;
   /** Requests per second allowed per token (429 beyond). */
   rateLimitPerSecond: number;
   logLevel: string;

@@ -37,6 +37,12 @@ function positive(setting: string, value: string | undefined, fallback: number):
   return n;
 }
 
+function healthInterval(value: string | undefined): number {
+  const n = positive('BBWS_HEALTH_INTERVAL_SECONDS', value, 30);
+  if (n < 5 || n > 3600) throw new ConfigError('BBWS_HEALTH_INTERVAL_SECONDS', `expected 5-3600 seconds, got "${value}"`);
+  return n;
+}
+
 export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Readonly<PlatformConfig> {
   const environment = flags.env ?? env.BBWS_ENV ?? 'dev';
   if (!isEnvironment(environment)) throw new ConfigError('--env / BBWS_ENV', `expected dev, sit or prod, got "${environment}"`);
@@ -60,6 +66,7 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     mysqlUrl,
     operationDeadlineMinutes: positive('BBWS_OPERATION_DEADLINE_MINUTES', env.BBWS_OPERATION_DEADLINE_MINUTES, 15),
     rateLimitPerSecond: positive('BBWS_RATE_LIMIT', env.BBWS_RATE_LIMIT, 100),
+    healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
     logLevel,
   });
 }

@@ -50,6 +50,7 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
     clusterName: `bbws-cluster-${env}`,
     mysqlUrl: null,
     operationDeadlineMinutes: 15,
+    healthIntervalSeconds: 30,
     rateLimitPerSecond: 100,
     logLevel: 'info',
     ...configOverrides,

@@ -41,7 +41,9 @@ describe('naming (seeds 003, 004)', () => {
 describe('configuration', () => {
   it('defaults, then env, then flags', () => {
     const d = parseConfig({}, {});
-    expect(d).toMatchObject({ apiPort: 8080, edgePort: 8088, env: 'dev', baseDomain: 'localhost', clusterName: 'bbws-cluster-dev', operationDeadlineMinutes: 15 });
+    expect(d).toMatchObject({ apiPort: 8080, edgePort: 8088, env: 'dev', baseDomain: 'localhost', clusterName: 'bbws-cluster-dev', operationDeadlineMinutes: 15, healthIntervalSeconds: 30 });
+    expect(parseConfig({}, { BBWS_HEALTH_INTERVAL_SECONDS: '120' }).healthIntervalSeconds).toBe(120);
+    expect(() => parseConfig({}, { BBWS_HEALTH_INTERVAL_SECONDS: '1' })).toThrow(/BBWS_HEALTH_INTERVAL_SECONDS: expected 5-3600 seconds/);
     expect(d.dataDir.endsWith('.bbws')).toBe(true);
     expect(Object.isFrozen(d)).toBe(true);
     expect(parseConfig({}, { BBWS_ENV: 'sit', BBWS_API_PORT: '9000' })).toMatchObject({ env: 'sit', apiPort: 9000, clusterName: 'bbws-cluster-sit' });

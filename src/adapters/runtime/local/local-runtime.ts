@@ -193,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           await emit(id, 'SERVICE_STEADY_STATE', { desired: n, running: n });
         },
       },
-      options.healthIntervalMs ?? 30_000,
+      options.healthIntervalMs ?? config.healthIntervalSeconds * 1000,
     );
     // After a bbws restart, keep watching the tenants that are running.
     for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId);
