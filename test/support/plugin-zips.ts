@@ -3,14 +3,30 @@
  * tool would (with yazl), {@link writeRawZip} writes archives no honest tool would produce
  * (zip-slip names, symlinks, lying sizes, encryption flags) to test the reader's refusals.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 import yazl from 'yazl';
 
 export const PLUGIN_FIXTURES = fileURLToPath(new URL('../fixtures/plugins', import.meta.url));
+
+/**
+ * Temp dirs holding the zips written for the importing test file: removed after its tests (this
+ * module is imported during collection, so afterAll attaches to that file), whatever they did.
+ */
+const zipDirs = new Set<string>();
+afterAll(() => {
+  for (const d of zipDirs) rmSync(d, { recursive: true, force: true });
+  zipDirs.clear();
+});
+function zipDir(prefix = 'bbws-plugin-zip-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  zipDirs.add(d);
+  return d;
+}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -31,7 +47,7 @@ export async function zipPluginDir(dir: string, options: { topName?: string; ove
   for (const [path, data] of Object.entries(options.overrides ?? {})) contents.set(path, Buffer.from(data));
   for (const [path, data] of contents) zip.addBuffer(data, `${top}/${path}`, { mode: 0o100644 });
   zip.end();
-  const out = options.out ?? join(mkdtempSync(join(tmpdir(), 'bbws-plugin-zip-')), `${top}.zip`);
+  const out = options.out ?? join(zipDir(), `${top}.zip`);
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
   writeFileSync(out, Buffer.concat(chunks));
@@ -57,7 +73,7 @@ export interface RawEntry {
 }
 
 /** Writes a zip byte by byte, with no validation at all: hostile archives for tests. */
-export function writeRawZip(entries: RawEntry[], out = join(mkdtempSync(join(tmpdir(), 'bbws-raw-zip-')), 'raw.zip')): string {
+export function writeRawZip(entries: RawEntry[], out = join(zipDir('bbws-raw-zip-'), 'raw.zip')): string {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
