@@ -6,7 +6,7 @@
  * SQL goes to the `mariadb` client on stdin; every identifier and literal is built by escape.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile, chown, chmod, readdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile, chown, chmod, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { Logger } from '../../../ports/logger.js';
@@ -107,16 +107,21 @@ function makeServer(
   };
 }
 
+const MIN_TMPFS_BYTES = 1024 ** 3;
+
 /**
  * mariadbd's `tmpdir` (implicit on-disk temporary tables, filesort files) on tmpfs when the host
  * has /dev/shm. WordPress's not-installed check alone runs 12 `DESCRIBE`s per request, each an
  * on-disk Aria temporary table: 48 file creations and unlinks per request on ext4 /tmp, where the
  * inode allocation made mariadbd the busiest process of a neighbour benchmark. Named after the data
  * dir, so two platforms on one host never share it; emptied at each start and removed at stop.
+ * Hosts whose /dev/shm is smaller than {@link MIN_TMPFS_BYTES} keep mariadbd's default (/tmp).
  */
 async function prepareTmpDir(dataDir: string, owner: { uid: number; gid: number } | null): Promise<string | null> {
   const shm = '/dev/shm';
-  if (!(await stat(shm).then((st) => st.isDirectory(), () => false))) return null;
+  // A container's /dev/shm is often 64 MB: a large sort there would fail where ext4 would not.
+  const size = await statfs(shm).then((st) => st.blocks * st.bsize, () => 0);
+  if (size < MIN_TMPFS_BYTES) return null;
   const dir = join(shm, `bbws-mariadb-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { mode: 0o700 });
