@@ -93,9 +93,13 @@ export function createHealthMonitor(cb: MonitorCallbacks, intervalMs = 30_000): 
     unwatch: (id) => void watched.delete(id),
     async tick() {
       const ids = [...watched.keys()];
+      let next = 0;
       await Promise.all(
         Array.from({ length: MAX_PROBES_IN_FLIGHT }, async () => {
-          for (let id = ids.shift(); id !== undefined; id = ids.shift()) if (!inFlight.has(id)) await probeOne(id);
+          while (next < ids.length) {
+            const id = ids[next++]!;
+            if (!inFlight.has(id)) await probeOne(id);
+          }
         }),
       );
     },

@@ -14,6 +14,7 @@ import { ExecError, run } from './exec.js';
 import { mysqlOptionValue, safeDbHost, safeInt, safePort, sqlIdentifier, sqlString } from './escape.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
 import type { Layout } from './layout.js';
+import { lookupUser } from './unix-users.js';
 
 export interface DatabaseServer {
   /** How tenants reach the server (`DB_HOST` is `host:port`). */
@@ -149,9 +150,8 @@ export async function startEmbeddedMariaDb(o: EmbeddedMariaDbOptions): Promise<D
   let owner: { uid: number; gid: number } | null = null;
   if (o.runAsRoot) {
     // mariadbd refuses to run as root; it runs as `mysql` and owns only its own directory.
-    const { stdout } = await run('id', ['-u', 'mysql']);
-    const { stdout: gid } = await run('id', ['-g', 'mysql']);
-    owner = { uid: Number(stdout.trim()), gid: Number(gid.trim()) };
+    owner = (await lookupUser('mysql')) ?? null;
+    if (!owner) throw new Error('the mysql user is missing: run `bbws setup` (it comes with mariadb-server)');
     for (const d of [layout.mariadbDir, layout.mariadbData, runDir]) await chown(d, owner.uid, owner.gid);
   }
   const tmpDir = await prepareTmpDir(layout.mariadbData, owner);

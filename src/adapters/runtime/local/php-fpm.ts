@@ -147,8 +147,8 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     void q.finally(() => background.delete(q));
   };
 
-  const logSize = async (shard: number) => (await stat(logFile(shard)).catch(() => undefined))?.size ?? 0;
-  const logSizeSync = (shard: number) => {
+  /** Where the next line of the shard's log will start (read at spawn and at exit, so synchronous). */
+  const logSize = (shard: number) => {
     try {
       return statSync(logFile(shard)).size;
     } catch {
@@ -212,7 +212,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     const out = join(layout.phpFpmDir, `shard-${shard}.out`);
     const outOffset = (await stat(out).catch(() => undefined))?.size ?? 0;
     // Where this master's lines start in the shard's log; moved on at each exit, for the restart.
-    let offset = await logSize(shard);
+    let offset = logSize(shard);
     try {
       return await superviseProcess(
         {
@@ -221,7 +221,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
           args: masterArgs(conf),
           logFile: out,
           failFast: true,
-          onExit: () => void (offset = logSizeSync(shard)),
+          onExit: () => void (offset = logSize(shard)),
           ready: (pid) => waitMasterReady(shard, offset, pid),
           stopSignal: 'SIGQUIT',
           niceness: background ? BACKGROUND_NICENESS : 0,
