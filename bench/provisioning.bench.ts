@@ -18,7 +18,8 @@
  * bench's own event loop does not add latency) — back to back, or with `--neighbour-rate R` at a
  * fixed R req/s (open loop) — for `idle-ms` with nothing
  * happening, then while `neighbour` tenants are created through the API one after another,
- * then idle again; p50/p99 and the ratio busy/idle.
+ * then idle again; p50/p99 and the ratio busy/idle, and which provisioning steps the slow busy
+ * requests overlapped (each request's start and each step's run, timed where the worker runs it).
  * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir; everything it starts
  * (processes, Unix users `bw<id>-*`, the data dir) is removed at the end.
  */
@@ -133,8 +134,39 @@ async function stackMemory(rt: LocalRuntime): Promise<MemSample> {
   return { vmRssKb: sum('vmRssKb'), pssKb: sum('pssKb'), byComponent };
 }
 
+/** One neighbour request: when it started (or was due; epoch ms) and how long it took (ms). */
+interface Sample {
+  at: number;
+  ms: number;
+}
+
+/** A provisioning step as the worker ran it (epoch ms). */
+interface Span {
+  name: string;
+  start: number;
+  end: number;
+}
+
 /**
- * GETs of `host` from a separate Node process until stopped; returns the latencies (ms). With
+ * Which provisioning steps the slow neighbour requests overlapped: for each step name, the busy
+ * requests that overlapped one of its runs, how many of them were slower than `slowMs` (the idle
+ * p99), and their p99. Requests that overlapped no step are "(between steps)".
+ */
+function attribute(busy: Sample[], spans: Span[], slowMs: number) {
+  const byStep = new Map<string, number[]>();
+  for (const r of busy) {
+    const end = r.at + r.ms;
+    const names = new Set(spans.filter((sp) => sp.start < end && sp.end > r.at).map((sp) => sp.name));
+    if (names.size === 0) names.add('(between steps)');
+    for (const n of names) (byStep.get(n) ?? byStep.set(n, []).get(n)!).push(r.ms);
+  }
+  return [...byStep.entries()]
+    .map(([step, xs]) => ({ step, requests: xs.length, slow: xs.filter((x) => x > slowMs).length, p99: percentile(xs, 99) }))
+    .sort((a, b) => b.slow - a.slow);
+}
+
+/**
+ * GETs of `host` from a separate Node process until stopped; returns the samples. With
  * `rate` 0: back to back, one at a time (the neighbour then keeps about a core busy by itself).
  * With `rate` > 0: open loop, request i due at start + i / rate whether or not the earlier ones
  * have answered, latency counted from its due time (a visitor-like load that does not slow down
@@ -154,7 +186,7 @@ const done = () => { if (stop && pending === 0) process.send(xs, () => process.e
       while (!stop && start + i * (1000 / ${rate}) <= performance.now()) {
         const due = start + i++ * (1000 / ${rate});
         pending++;
-        get().then(() => { xs.push(performance.now() - due); pending--; done(); });
+        get().then(() => { xs.push([performance.timeOrigin + due, performance.now() - due]); pending--; done(); });
       }
       if (stop) return done();
       setTimeout(tick, Math.max(0, start + i * (1000 / ${rate}) - performance.now()));
@@ -164,12 +196,12 @@ const done = () => { if (stop && pending === 0) process.send(xs, () => process.e
   while (!stop) {
     const t0 = performance.now();
     await get();
-    xs.push(performance.now() - t0);
+    xs.push([performance.timeOrigin + t0, performance.now() - t0]);
   }
   done();
 })();`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const result = new Promise<number[]>((resolve) => child.once('message', (m) => resolve(m as number[])));
+  const result = new Promise<Sample[]>((resolve) => child.once('message', (m) => resolve((m as [number, number][]).map(([at, ms]) => ({ at, ms })))));
   return { stop: () => (child.send('stop'), result) };
 }
 
@@ -178,6 +210,7 @@ async function main() {
   const edgePort = await freePort();
   const config = parseConfig({ dataDir, apiPort: 0, edgePort }, {});
   const stepTimes = new Map<string, Record<string, number>>();
+  const spans: Span[] = [];
   let runtime: LocalRuntime | undefined;
   let platform: RunningPlatform | undefined;
   const out: Record<string, unknown> = { sizes: [], samples, neighbourAdds, startedAt: new Date().toISOString() };
@@ -209,7 +242,11 @@ async function main() {
             ...s,
             run: async () => {
               const t0 = performance.now();
-              await s.run();
+              try {
+                await s.run();
+              } finally {
+                spans.push({ name: s.name, start: performance.timeOrigin + t0, end: performance.timeOrigin + performance.now() });
+              }
               (stepTimes.get(tenantId) ?? stepTimes.set(tenantId, {}).get(tenantId)!)[s.name] = performance.now() - t0;
             },
           }));
@@ -337,15 +374,32 @@ async function main() {
       };
       const idleBefore = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
       const adds: number[] = [];
+      spans.length = 0;
+      const busyStart = Date.now();
       const busy = await phase(async () => {
         for (let i = 0; i < neighbourAdds; i++) adds.push(await createTimed(`nb${String(i).padStart(4, '0')}`));
         await settled();
       });
+      const busyEnd = Date.now();
       const idleAfter = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
       const s = (xs: number[]) => ({ n: xs.length, p50: median(xs), p99: percentile(xs, 99), max: Math.max(...xs) });
-      const nb = { idleBefore: s(idleBefore), busy: s(busy), idleAfter: s(idleAfter), ratioP99: percentile(busy, 99) / percentile(idleBefore, 99), adds: { p50: median(adds), p95: percentile(adds, 95) } };
-      out.neighbour = { ...nb, rate: neighbourRate };
+      const ms = (xs: Sample[]) => xs.map((x) => x.ms);
+      const busySpans = spans.filter((sp) => sp.end >= busy[0]!.at);
+      const idleP99 = percentile(ms(idleBefore), 99);
+      const attribution = attribute(busy, busySpans, idleP99);
+      const idle = [...ms(idleBefore), ...ms(idleAfter)];
+      const nb = {
+        idleBefore: s(ms(idleBefore)),
+        busy: s(ms(busy)),
+        idleAfter: s(ms(idleAfter)),
+        ratioP99: percentile(ms(busy), 99) / idleP99,
+        ratioP99BothIdle: percentile(ms(busy), 99) / percentile(idle, 99),
+        attribution,
+        adds: { p50: median(adds), p95: percentile(adds, 95) },
+      };
+      out.neighbour = { ...nb, rate: neighbourRate, busyWindow: { start: busyStart, end: busyEnd } };
       const load = neighbourRate > 0 ? `open loop at ${neighbourRate} req/s` : 'back to back, one at a time';
+      say(`\nbusy phase: ${new Date(busyStart).toISOString()} – ${new Date(busyEnd).toISOString()}`);
       say(`\n== neighbour homepage (${load}) while ${neighbourAdds} tenants are created (${present} present before) ==`);
       say(
         table(
@@ -353,7 +407,9 @@ async function main() {
           (['idleBefore', 'busy', 'idleAfter'] as const).map((k) => [k, nb[k].n, f1(nb[k].p50), f1(nb[k].p99), f1(nb[k].max)]),
         ),
       );
-      say(`p99 busy / idle before: ${f2(nb.ratioP99)}; the ${neighbourAdds} creations: p50 ${f0(nb.adds.p50)} ms, p95 ${f0(nb.adds.p95)} ms`);
+      say(`p99 busy / idle before: ${f2(nb.ratioP99)}; busy / both idle phases: ${f2(nb.ratioP99BothIdle)}; the ${neighbourAdds} creations: p50 ${f0(nb.adds.p50)} ms, p95 ${f0(nb.adds.p95)} ms`);
+      say(`\nbusy-phase requests by the provisioning step they overlapped (slow: > idle-before p99 ${f1(idleP99)} ms):`);
+      say(table(['step', 'requests', 'slow', 'slow %', 'p99 ms'], attribution.map((a) => [a.step, a.requests, a.slow, f1((100 * a.slow) / a.requests), f1(a.p99)])));
     }
   } finally {
     await cleanup();
