@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run } from '../src/adapters/runtime/local/exec.js';
 import { createLocalSecrets } from '../src/adapters/secrets/local.js';
 import { backupSiteData, deleteSiteBackup, restoreSiteData } from '../src/adapters/wordpress/local/backup.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const uploads = access.uploadsDir(staging.siteId);
     await mkdir(join(uploads, '2024', '01'), { recursive: true });
     for (let i = 0; i < megabytes; i++) await writeFile(join(uploads, '2024', '01', `file-${i}.bin`), randomBytes(1024 * 1024));
-    await access.chownToTenant(uploads);
+    await access.chownToTenant(dirname(uploads)); // uploads/sites too: WordPress would have created it as the tenant
     await access.php(prod, install);
 
     const adminArgs = ['--no-defaults', `--socket=${t.runtime.layout.mariadbSocket}`, '--user=root'];

@@ -6,8 +6,9 @@
  * that restore uses to verify itself.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { backupSiteData, deleteSiteBackup, digestTree, restoreSiteData } from '../../src/adapters/wordpress/local/backup.js';
@@ -201,6 +202,27 @@ describe('clone and promote (real MariaDB + WordPress)', () => {
     expect(v).toEqual({ plugins: ['hello.php'], mods: { header_image: `${url(prod)}/h.png` }, stylesheet: 'twentytwentythree' });
     expect(await posts()).toBe(postsBefore);
     await deleteSiteBackup(access, prod, backupId);
+  });
+
+  it('a tenant who swaps uploads/sites for a symlink can make neither clone write nor backup read outside its directory', async () => {
+    // Root-only files standing for another tenant's uploads; the tenant owns uploads/ and may rearrange it.
+    const victim = await mkdtemp(join(tmpdir(), 'bbws-victim-'));
+    await mkdir(join(victim, prod.siteId, '2024'), { recursive: true });
+    await writeFile(join(victim, prod.siteId, '2024', 'secret.txt'), 'victim secret');
+    const sites = dirname(access.uploadsDir(prod.siteId));
+    await rename(sites, `${sites}.real`);
+    await symlink(victim, sites);
+    try {
+      await expect(cloneSiteData(access, prod, staging, { fromUrl: url(prod), toUrl: url(staging) })).rejects.toThrow();
+      await expect(backupSiteData(access, prod)).rejects.toThrow();
+      expect(await readdir(victim)).toEqual([prod.siteId]); // nothing written beside the victim's files
+      const copied = (await readdir(access.backupsDir, { recursive: true })).filter((f) => f.endsWith('secret.txt'));
+      expect(copied).toEqual([]); // and nothing of theirs copied into a backup
+    } finally {
+      await rm(sites);
+      await rename(`${sites}.real`, sites);
+      await rm(victim, { recursive: true, force: true });
+    }
   });
 
   it('dropSiteTables undoes a clone', async () => {

@@ -17,7 +17,6 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SiteRef } from '../../../ports/wordpress.js';
-import { run } from '../../runtime/local/exec.js';
 import { copyTables, dropTables, listTables, prefixOf, replaceDirectory, swapTables, table } from './clone.js';
 import type { TenantAccess } from './tenant-access.js';
 
@@ -123,7 +122,9 @@ export async function backupSiteData(access: TenantAccess, site: SiteRef): Promi
     const uploadsSource = access.uploadsDir(site.siteId);
     let uploads: TreeDigest | null = null;
     if (await exists(uploadsSource)) {
-      await run('cp', ['-a', '--reflink=auto', '--', uploadsSource, join(dir, 'uploads')], { timeoutMs: 3_600_000 });
+      // Read as the tenant: a symlink in place of uploads/ or sites/ cannot make root copy another tenant's files.
+      await access.copyTenantTree(uploadsSource, join(dir, 'uploads'));
+      if (!(await lstat(join(dir, 'uploads'))).isDirectory()) throw new Error(`the uploads of site ${site.siteId} are not a directory (a symbolic link?)`);
       uploads = await digestTree(join(dir, 'uploads'));
     }
     const manifest: BackupManifest = { version: 1, backupId, tenantId: site.tenantId, siteId: site.siteId, createdAt: new Date().toISOString(), tables, uploads };
@@ -176,8 +177,8 @@ export async function restoreSiteData(access: TenantAccess, site: SiteRef, backu
       await access.query(`ALTER TABLE ${table(work, t.suffix)} AUTO_INCREMENT = ${t.autoIncrement}`);
   }
   assertChecksums(`restore of ${backupId}`, m.tables, await checksums(access, work, suffixes));
-  await replaceDirectory(access, m.uploads ? join(dir, 'uploads') : join(dir, 'no-uploads'), access.uploadsDir(site.siteId));
-  if (!m.uploads) await rm(access.uploadsDir(site.siteId), { recursive: true, force: true });
+  await replaceDirectory(access, { path: m.uploads ? join(dir, 'uploads') : join(dir, 'no-uploads'), owner: 'platform' }, access.uploadsDir(site.siteId));
+  if (!m.uploads) await access.asTenant('rm', ['-rf', '--', access.uploadsDir(site.siteId)]);
   await swapTables(access, prefixOf('s', site.siteId), work, prefixOf('o', site.siteId));
 }
 

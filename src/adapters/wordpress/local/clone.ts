@@ -11,11 +11,10 @@
  * Work tables are filled completely, then swapped in with ONE `RENAME TABLE` (atomic in
  * MariaDB/MySQL): readers see the old site or the new one, never a half-copied one.
  */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isValidSiteId } from '../../../domain/site.js';
 import type { SiteRef } from '../../../ports/wordpress.js';
-import { run } from '../../runtime/local/exec.js';
 import { rewriteValue } from './serialized.js';
 import type { SqlValue, TenantAccess } from './tenant-access.js';
 
@@ -239,26 +238,29 @@ async function writeBack(access: TenantAccess, t: string, keys: string[], cols: 
 const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /**
- * Makes `target` an exact copy of `source` (or an empty directory when `source` does not exist):
- * copied to `<target>.bbws-new` with `cp -a` (modes, times, symlinks kept), then swapped in by
- * rename, then handed to the tenant. A crash between the two renames is repaired on the next run.
+ * Makes `target` (in wp-content) an exact copy of `source` (or an empty directory when `source`
+ * does not exist): copied to `<target>.bbws-new` (modes, times, symlinks kept), swapped in by
+ * rename, handed to the tenant. A crash between the two renames is repaired on the next run.
+ *
+ * wp-content is the tenant's, so every change there is made as the tenant
+ * ({@link TenantAccess.asTenant}): a symlink planted at `<target>.bbws-new` or in place of a parent
+ * directory can only lead where the tenant could write anyway. A `source` that is the platform's
+ * (a backup) reaches the tenant through a staging dir ({@link TenantAccess.copyPlatformTree}).
  */
-export async function replaceDirectory(access: TenantAccess, source: string, target: string): Promise<void> {
+export async function replaceDirectory(access: TenantAccess, source: { path: string; owner: 'tenant' | 'platform' }, target: string): Promise<void> {
   const fresh = `${target}.bbws-new`;
   const old = `${target}.bbws-old`;
-  if (!(await exists(target)) && (await exists(old))) await rename(old, target);
-  await rm(fresh, { recursive: true, force: true });
-  await rm(old, { recursive: true, force: true });
-  const parent = dirname(target);
-  const parentExisted = await exists(parent);
-  await mkdir(parent, { recursive: true });
-  if (!parentExisted) await access.chownToTenant(parent);
-  if (await exists(source)) await run('cp', ['-a', '--reflink=auto', '--', source, fresh], { timeoutMs: 3_600_000 });
-  else await mkdir(fresh);
+  const asTenant = (command: string, args: string[]) => access.asTenant(command, args, { timeoutMs: 3_600_000 });
+  if (!(await exists(target)) && (await exists(old))) await asTenant('mv', ['-T', '--', old, target]);
+  await asTenant('rm', ['-rf', '--', fresh, old]);
+  await asTenant('mkdir', ['-p', '--', dirname(target)]);
+  if (!(await exists(source.path))) await asTenant('mkdir', ['--', fresh]);
+  else if (source.owner === 'tenant') await asTenant('cp', ['-a', '--no-preserve=ownership', '--reflink=auto', '--', source.path, fresh]);
+  else await access.copyPlatformTree(source.path, fresh);
   await access.chownToTenant(fresh);
-  if (await exists(target)) await rename(target, old);
-  await rename(fresh, target);
-  await rm(old, { recursive: true, force: true });
+  if (await exists(target)) await asTenant('mv', ['-T', '--', target, old]);
+  await asTenant('mv', ['-T', '--', fresh, target]);
+  await asTenant('rm', ['-rf', '--', old]);
 }
 
 function assertSameTenant(access: TenantAccess, ...sites: SiteRef[]): void {
@@ -280,7 +282,7 @@ export async function cloneSiteData(access: TenantAccess, from: SiteRef, to: Sit
   await copyTables(access, source, work);
   await renamePrefixKeys(access, work, source, prefixOf('s', to.siteId));
   const stats = await rewriteUrlsInTables(access, work, urls.fromUrl, urls.toUrl);
-  await replaceDirectory(access, access.uploadsDir(from.siteId), access.uploadsDir(to.siteId));
+  await replaceDirectory(access, { path: access.uploadsDir(from.siteId), owner: 'tenant' }, access.uploadsDir(to.siteId));
   await swapTables(access, prefixOf('s', to.siteId), work, prefixOf('o', to.siteId));
   return stats;
 }

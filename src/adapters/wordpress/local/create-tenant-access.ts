@@ -12,7 +12,8 @@
  * - defines ABSPATH as the tenant's docroot and, with `loadWordPress`, requires wp-load.php.
  * Whatever the script echoes is returned; warnings go to stderr. A non-zero exit is an ExecError.
  */
-import { chmod, mkdir, realpath } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, realpath, rename, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { names } from '../../../domain/naming.js';
@@ -23,7 +24,7 @@ import { run } from '../../runtime/local/exec.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
 import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
 import type { DbCredentials } from '../../runtime/local/tenant-steps.js';
-import { runPhp } from './php-runner.js';
+import { runAs, runPhp } from './php-runner.js';
 import { siteHomeUrl } from './sites-map.js';
 import type { SqlValue, TenantAccess } from './tenant-access.js';
 
@@ -94,6 +95,20 @@ export async function createTenantAccess(runtime: LocalRuntime, secrets: Secrets
     return (Array.isArray(rows) ? rows : []) as T[];
   };
 
+  /** Long copies (uploads of 100 MB and more) get an hour. */
+  const COPY_TIMEOUT_MS = 3_600_000;
+  /** What the tenant's cp keeps: modes, times and symlinks as symlinks; files become the tenant's. */
+  const TENANT_CP = ['-a', '--no-preserve=ownership', '--reflink=auto', '--'];
+  const asTenant = async (command: string, args: string[], options?: { timeoutMs?: number }) => {
+    await runAs(command, args, { owner: owner ? { uid: owner.uid, gid: owner.gid } : null, cwd: paths.content, tmpDir: paths.tmp, timeoutMs: options?.timeoutMs });
+  };
+  /** A new directory in the root-owned tenant dir: the tenant can neither swap it nor its parent. */
+  const newStaging = async () => {
+    const dir = join(paths.dir, `staging-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { mode: 0o700 });
+    return dir;
+  };
+
   const uploadsDir = (siteId: string) => {
     tablePrefix(siteId); // validates the id
     return join(paths.content, 'uploads', 'sites', siteId);
@@ -148,6 +163,33 @@ export async function createTenantAccess(runtime: LocalRuntime, secrets: Secrets
       const group = inContent ? owner.webGid : owner.gid;
       await run('chown', ['-R', '-h', `${owner.uid}:${group}`, '--', real]);
       await run('chmod', ['-R', inContent ? 'u+rwX,g+rX,g-w,o-rwx' : 'u+rwX,go-rwx', '--', real]);
+    },
+    asTenant,
+    async copyPlatformTree(source, dest) {
+      const staging = await newStaging();
+      try {
+        await run('cp', ['-a', '--reflink=auto', '--', source, join(staging, 'tree')], { timeoutMs: COPY_TIMEOUT_MS });
+        // Readable by the tenant's group, writable by nobody but root.
+        if (owner) await run('chown', ['-R', '-h', `0:${owner.gid}`, '--', staging]);
+        await run('chmod', ['-R', 'u+rwX,g+rX,g-w,o-rwx', '--', staging]);
+        await asTenant('cp', [...TENANT_CP, join(staging, 'tree'), dest], { timeoutMs: COPY_TIMEOUT_MS });
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    },
+    async copyTenantTree(source, dest) {
+      const staging = await newStaging();
+      try {
+        if (owner) await run('chown', ['-h', `${owner.uid}:${owner.gid}`, '--', staging]);
+        await asTenant('cp', [...TENANT_CP, source, join(staging, 'tree')], { timeoutMs: COPY_TIMEOUT_MS });
+        // From here on root's (the top first, so the tenant can no longer reach into it).
+        await run('chown', ['-h', '0:0', '--', staging]);
+        await run('chown', ['-R', '-h', '0:0', '--', staging]);
+        await run('chmod', ['-R', 'go-rwx', '--', staging]);
+        await rename(join(staging, 'tree'), dest);
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
     },
     close: () => pool.end(),
   };

@@ -112,7 +112,7 @@ export async function promoteSiteData(access: TenantAccess, from: SiteRef, to: S
     await step('database-copied');
   }
   if (scope.includes('uploads')) {
-    await replaceDirectory(access, access.uploadsDir(from.siteId), access.uploadsDir(to.siteId));
+    await replaceDirectory(access, { path: access.uploadsDir(from.siteId), owner: 'tenant' }, access.uploadsDir(to.siteId));
     await step('uploads');
   }
   if (!scope.includes('database') && (scope.includes('themes') || scope.includes('plugins'))) {

@@ -29,4 +29,22 @@ export interface TenantAccess {
   readonly backupsDir: string;
   /** Makes files the tenant's (owner and modes) after the platform wrote them as root. */
   chownToTenant(path: string): Promise<void>;
+  /**
+   * Runs a program (cp, mv, rm, mkdir) as the tenant's Unix user. wp-content is the tenant's: it
+   * can swap any directory there for a symlink at any moment, so changes there are made this way,
+   * and a planted symlink can only lead where the tenant could write anyway.
+   */
+  asTenant(command: string, args: string[], options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Copies a tree only root can read (a backup) to `dest` inside wp-content: root copies it into a
+   * staging dir in the root-owned tenant dir that the tenant's group can read, and the tenant
+   * copies it from there. `dest` must not exist.
+   */
+  copyPlatformTree(source: string, dest: string): Promise<void>;
+  /**
+   * Copies a tree inside wp-content to `dest` in a root-owned place (a backup): the tenant copies
+   * it (so a symlinked parent cannot make root read another tenant's files) into a staging dir,
+   * which root then moves to `dest` and makes its own. `dest` must not exist.
+   */
+  copyTenantTree(source: string, dest: string): Promise<void>;
 }
