@@ -22,6 +22,8 @@ export interface WebhookSubscription {
   types: NotificationType[];
   /** Only for this tenant's sites; null means all tenants (operator webhook). */
   tenantId: string | null;
+  /** Only public addresses may be called (webhooks added by a tenant-admin): no SSRF into the platform's network. */
+  publicOnly: boolean;
   createdAt: string;
 }
 
@@ -40,7 +42,7 @@ export interface WebhookDelivery {
 export interface Notifier {
   /** Publishes to the topic; delivery happens asynchronously with retries. Never throws for a slow endpoint. */
   publish(notification: Notification): Promise<void>;
-  addWebhook(input: { url: string; types?: NotificationType[]; tenantId?: string | null }): Promise<WebhookSubscription & { secret: string }>;
+  addWebhook(input: { url: string; types?: NotificationType[]; tenantId?: string | null; publicOnly?: boolean }): Promise<WebhookSubscription & { secret: string }>;
   listWebhooks(tenantId?: string | null): Promise<WebhookSubscription[]>;
   removeWebhook(webhookId: string): Promise<void>;
   listDeliveries(options: { webhookId?: string; limit: number }): Promise<WebhookDelivery[]>;

@@ -80,6 +80,23 @@ describe('bad input is refused and changes nothing', () => {
     expect(await snapshot()).toBe(before);
   }, 30_000);
 
+  it("refuses a tenant-admin's webhook to a private or loopback address; an operator's may go there", async () => {
+    const tenant = await h.token('tenant-admin', 'victim');
+    for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:9/', 'http://[::ffff:7f00:1]/', 'http://localhost:3306/', 'https://db.localhost/']) {
+      const res = await h.request('POST', '/v1.0/webhooks', { body: { url }, token: tenant });
+      expect({ url, status: res.status, code: res.body?.error?.code }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await h.request('GET', '/v1.0/webhooks', { token: tenant })).body.items).toEqual([]);
+
+    const theirs = await h.request('POST', '/v1.0/webhooks', { body: { url: 'https://hooks.example.com/bbws' }, token: tenant });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body).toMatchObject({ tenantId: 'victim', publicOnly: true });
+    const operators = await h.request('POST', '/v1.0/webhooks', { body: { url: 'http://10.1.2.3/internal-crm' } });
+    expect(operators.status).toBe(201);
+    expect(operators.body).toMatchObject({ tenantId: null, publicOnly: false });
+    for (const id of [theirs.body.webhookId, operators.body.webhookId]) expect((await h.request('DELETE', `/v1.0/webhooks/${id}`)).status).toBe(204);
+  });
+
   it('answers 429 with Retry-After when a token exceeds its rate', async () => {
     const limited = await startHarness({ BBWS_RATE_LIMIT: '5' });
     try {

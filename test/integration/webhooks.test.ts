@@ -205,6 +205,34 @@ describe('webhook notifier', () => {
     expect(await waitForDelivery(notifier, redirect.webhookId, (d) => d.status === 'FAILED')).toMatchObject({ statusCode: 302, error: 'HTTP 302 (redirects are not followed)' });
   });
 
+  it("calls only public addresses for a tenant's webhook: a name that resolves to loopback is refused at delivery, FAILED at once", async () => {
+    const { db } = tempDb();
+    const receiver = await startReceiver();
+    const notifier = notifierOn(db, { retry: { baseMs: 5, maxAttempts: 5 } });
+    const port = new URL(receiver.url).port;
+    await expect(notifier.addWebhook({ url: receiver.url, tenantId: 'acme', publicOnly: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(notifier.addWebhook({ url: `http://localhost:${port}/x`, tenantId: 'acme', publicOnly: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await notifier.listWebhooks('acme')).toEqual([]);
+
+    // A host name checked only at delivery (as after DNS rebinding, or a tenant webhook from before
+    // the limit, which the migration limited): "localhost" stands for a name that resolves to 127.0.0.1.
+    const hook = await notifier.addWebhook({ url: `http://localhost:${port}/hooks/bbws`, tenantId: 'acme' });
+    db.prepare('UPDATE webhooks SET public_only = 1 WHERE webhook_id = ?').run(hook.webhookId);
+    expect((await notifier.listWebhooks('acme'))[0]).toMatchObject({ publicOnly: true });
+    await notifier.publish(event());
+    const failed = await waitForDelivery(notifier, hook.webhookId, (d) => d.status === 'FAILED');
+    expect(failed).toMatchObject({ attempt: 1, statusCode: null, error: expect.stringMatching(/not a public address/) });
+    expect(receiver.requests).toHaveLength(0);
+
+    // The same receiver through an operator's webhook: delivered.
+    const operators = await notifier.addWebhook({ url: receiver.url });
+    receiver.secret = operators.secret;
+    await notifier.publish(event());
+    await waitForDelivery(notifier, operators.webhookId, (d) => d.status === 'DELIVERED');
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]!.signatureValid).toBe(true);
+  });
+
   it('filters by type and by tenant', async () => {
     const { db } = tempDb();
     const receiver = await startReceiver();

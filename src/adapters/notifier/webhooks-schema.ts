@@ -57,6 +57,15 @@ export const WEBHOOK_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Tenant webhooks may only call public addresses (public-address.ts). Which existing rows a
+    // tenant-admin added is not recorded, so every tenant-scoped one is limited: the safe side.
+    id: '002-webhook-public-only',
+    sql: `
+      ALTER TABLE webhooks ADD COLUMN public_only INTEGER NOT NULL DEFAULT 0;
+      UPDATE webhooks SET public_only = 1 WHERE tenant_id IS NOT NULL;
+    `,
+  },
 ];
 
 export interface WebhookRow {
@@ -66,6 +75,8 @@ export interface WebhookRow {
   tenant_id: string | null;
   secret: string | null;
   created_at: string;
+  /** 1: only public addresses may be called (added by a tenant-admin). */
+  public_only: number;
 }
 
 export interface DeliveryRow {
@@ -90,6 +101,7 @@ export const rowToWebhook = (r: WebhookRow): WebhookSubscription => ({
   url: r.url,
   types: (JSON.parse(r.types) as string[]).filter((t): t is NotificationType => (NOTIFICATION_TYPES as readonly string[]).includes(t)),
   tenantId: r.tenant_id,
+  publicOnly: r.public_only === 1,
   createdAt: r.created_at,
 });
 
@@ -105,14 +117,14 @@ export const rowToDelivery = (r: DeliveryRow): WebhookDelivery => ({
   updatedAt: r.updated_at,
 });
 
-const webhookColumns = 'webhook_id, url, types, tenant_id, secret, created_at';
+const webhookColumns = 'webhook_id, url, types, tenant_id, secret, created_at, public_only';
 const deliveryColumns =
   'delivery_id, webhook_id, event_id, type, tenant_id, site_id, body, status, attempt, status_code, error, next_attempt_at, created_at, updated_at';
 
 /** Every statement the notifier runs, prepared once. */
 export function prepareWebhookStatements(db: SqliteDatabase) {
   return {
-    insertWebhook: db.prepare<WebhookRow>(`INSERT INTO webhooks (${webhookColumns}) VALUES (@webhook_id, @url, @types, @tenant_id, @secret, @created_at)`),
+    insertWebhook: db.prepare<WebhookRow>(`INSERT INTO webhooks (${webhookColumns}) VALUES (@webhook_id, @url, @types, @tenant_id, @secret, @created_at, @public_only)`),
     getWebhook: db.prepare<[string], WebhookRow>(`SELECT ${webhookColumns} FROM webhooks WHERE webhook_id = ?`),
     allWebhooks: db.prepare<[], WebhookRow>(`SELECT ${webhookColumns} FROM webhooks ORDER BY created_at, webhook_id`),
     webhooksOfTenant: db.prepare<[string], WebhookRow>(`SELECT ${webhookColumns} FROM webhooks WHERE tenant_id = ? ORDER BY created_at, webhook_id`),

@@ -9,6 +9,7 @@
  * share the work without sending one attempt twice (see the lease in `webhooks-schema.ts`).
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BbwsError } from '../../domain/errors.js';
 import { assertTenantId } from '../../domain/naming.js';
@@ -17,6 +18,8 @@ import type { Metrics } from '../../ports/metrics.js';
 import { NOTIFICATION_TYPES, type Notification, type NotificationType, type Notifier, type WebhookSubscription } from '../../ports/notifier.js';
 import type { Secrets } from '../../ports/secrets.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
+import { postOnce } from './post-once.js';
+import { NotPublicAddressError, isPublicAddress } from './public-address.js';
 import { WEBHOOK_MIGRATIONS, prepareWebhookStatements, rowToDelivery, rowToWebhook, type DeliveryRow, type WebhookRow } from './webhooks-schema.js';
 
 export interface WebhookRetryPolicy {
@@ -76,6 +79,19 @@ export function validateWebhookUrl(value: unknown): URL {
   return url;
 }
 
+/**
+ * For a webhook limited to public addresses: refuses at once what can be seen from the URL alone
+ * (an IP literal that is not public, `localhost`). Host names are checked again at each delivery,
+ * on the address connected to (public-address.ts).
+ */
+function assertMayBePublic(url: URL): void {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const literal = isIP(host) !== 0;
+  if ((literal && !isPublicAddress(host)) || host === 'localhost' || host.endsWith('.localhost')) {
+    throw new BbwsError('VALIDATION_FAILED', 'Webhook URL must point to a public address: a tenant webhook cannot call the platform host or its private networks.', { field: 'url' });
+  }
+}
+
 /** `sha256=<hex>` of HMAC-SHA256(secret, "<timestamp>.<body>"): the `X-BBWS-Signature` header. */
 export function signWebhookBody(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -101,7 +117,7 @@ function normalizeTypes(types: unknown): NotificationType[] {
   return [...new Set(types as NotificationType[])];
 }
 
-/** An error as one short line; for fetch, undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
+/** An error as one short line (for errors that carry the useful part in `cause`, that part). */
 function describeError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const text = cause ? [cause.code, cause.message].filter(Boolean).join(' ') : err instanceof Error ? err.message : String(err);
@@ -269,11 +285,9 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       else {
         // A fresh timestamp per attempt: receivers reject old timestamps, and a retry is not a replay.
         const timestamp = String(Math.floor(now() / 1000));
-        const res = await fetch(webhook.url, {
-          method: 'POST',
-          // Following redirects would let a receiver bounce our request somewhere the operator never approved.
-          redirect: 'manual',
-          headers: {
+        statusCode = await postOnce(
+          webhook.url,
+          {
             'content-type': 'application/json',
             'user-agent': 'bbws-webhooks/1',
             'x-bbws-event': row.type,
@@ -281,16 +295,15 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
             'x-bbws-timestamp': timestamp,
             'x-bbws-signature': signWebhookBody(secret, timestamp, row.body),
           },
-          body: row.body,
-          signal: controller.signal,
-        });
-        statusCode = res.status;
-        // The body is of no interest; cancelling frees the connection without reading a large answer.
-        await res.body?.cancel().catch(() => undefined);
-        if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`;
+          row.body,
+          { signal: controller.signal, publicOnly: webhook.public_only === 1 },
+        );
+        if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}${statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : ''}`;
       }
     } catch (err) {
       error = controller.signal.aborted && !abortedByClose ? `no response within ${timeoutMs} ms` : describeError(err);
+      // A tenant's webhook aimed at a private address: retrying will not make it public.
+      if (err instanceof NotPublicAddressError) permanent = true;
     } finally {
       clearTimeout(timeout);
       abortOnClose.delete(onClose);
@@ -371,6 +384,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       const url = validateWebhookUrl(input.url);
       const types = normalizeTypes(input.types);
       const tenantId = input.tenantId === undefined || input.tenantId === null ? null : assertTenantId(input.tenantId);
+      const publicOnly = input.publicOnly === true;
+      if (publicOnly) assertMayBePublic(url);
       const webhookId = randomUUID();
       // 32 random bytes; the receiver uses the whole string as the HMAC key (no decoding step to get wrong).
       const secret = `whsec_${randomBytes(32).toString('base64url')}`;
@@ -378,13 +393,15 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       // The secret first: a row without its secret would make its first deliveries fail.
       if (secrets) await secrets.put(secretName(webhookId), secret);
       try {
-        run(() => stmt.insertWebhook.run({ webhook_id: webhookId, url: input.url, types: JSON.stringify(types), tenant_id: tenantId, secret: secrets ? null : secret, created_at: createdAt }));
+        run(() =>
+          stmt.insertWebhook.run({ webhook_id: webhookId, url: input.url, types: JSON.stringify(types), tenant_id: tenantId, secret: secrets ? null : secret, created_at: createdAt, public_only: publicOnly ? 1 : 0 }),
+        );
       } catch (err) {
         if (secrets) await secrets.delete(secretName(webhookId)).catch(() => undefined);
         throw err;
       }
       logger.info({ action: 'WEBHOOK_ADDED', webhookId, tenantId, types, host: url.host, status: 'OK' }, `webhook ${webhookId} added for ${url.host}`);
-      const subscription: WebhookSubscription = { webhookId, url: input.url, types, tenantId, createdAt };
+      const subscription: WebhookSubscription = { webhookId, url: input.url, types, tenantId, publicOnly, createdAt };
       return { ...subscription, secret };
     },
 

@@ -13,10 +13,11 @@ interface WebhookView {
   url: string;
   types: string[];
   tenantId: string | null;
+  publicOnly: boolean;
   createdAt: string;
 }
 
-const row = (w: WebhookView) => ({ ...w, types: w.types.length ? w.types.join(',') : 'all', tenantId: w.tenantId ?? 'all tenants' });
+const row = (w: WebhookView) => ({ ...w, types: w.types.length ? w.types.join(',') : 'all', tenantId: w.tenantId ?? 'all tenants', calls: w.publicOnly ? 'public only' : 'any address' });
 
 /** Commander collects a repeated `--type` into a list. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -41,7 +42,7 @@ export function registerWebhookCommands(program: Command): void {
   withCommonOptions(webhooks.command('list').description('list webhooks (secrets are never shown again)')).action(async (opts: CommonOptions) => {
     const { items } = await (await clientFor(opts)).request<{ items: WebhookView[] }>('GET', '/v1.0/webhooks');
     if (opts.json) return printJson({ items });
-    printTable(items.map(row), ['webhookId', 'tenantId', 'types', 'url', 'createdAt']);
+    printTable(items.map(row), ['webhookId', 'tenantId', 'types', 'url', 'calls', 'createdAt']);
   });
 
   withCommonOptions(webhooks.command('remove <webhookId>').description('remove a webhook; its pending deliveries are not sent')).action(async (webhookId: string, opts: CommonOptions) => {

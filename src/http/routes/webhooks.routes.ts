@@ -33,6 +33,7 @@ const WebhookView = Type.Object({
   url: Type.String(),
   types: Type.Array(NotificationTypeSchema),
   tenantId: Type.Union([Type.String(), Type.Null()]),
+  publicOnly: Type.Boolean({ description: 'Only public addresses are called (webhooks added by a tenant-admin).' }),
   createdAt: Type.String(),
 });
 const CreatedWebhook = Type.Object({ ...WebhookView.properties, secret: Type.String({ description: 'Signing secret. Shown only in this answer: store it now.' }) });
@@ -58,7 +59,7 @@ const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]']);
 
-const view = ({ webhookId, url, types, tenantId, createdAt }: WebhookSubscription) => ({ webhookId, url, types, tenantId, createdAt });
+const view = ({ webhookId, url, types, tenantId, publicOnly, createdAt }: WebhookSubscription) => ({ webhookId, url, types, tenantId, publicOnly, createdAt });
 
 /**
  * The one SSRF rule we enforce (docs/webhooks.md): a tenant-admin may not point a webhook at the
@@ -108,7 +109,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { n
         tenantId = principal.tenantId;
         assertNotOwnApi(request, url);
       }
-      const created = await notifier.addWebhook({ url: request.body.url, types: request.body.types, tenantId });
+      // A tenant-admin's webhook may only call public addresses (SSRF); an operator's may call anything.
+      const created = await notifier.addWebhook({ url: request.body.url, types: request.body.types, tenantId, publicOnly: principal.role !== 'platform-admin' });
       deps.logger.info({ action: 'WEBHOOK_ADD', correlationId: request.id, webhookId: created.webhookId, tenantId, status: 'OK' }, `webhook ${created.webhookId} added`);
       return reply.code(201).header('location', `/v1.0/webhooks/${created.webhookId}`).send({ ...view(created), secret: created.secret });
     },
