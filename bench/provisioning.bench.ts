@@ -17,8 +17,9 @@
  * Then the neighbour test: an existing tenant's homepage requested by a separate process (so the
  * bench's own event loop does not add latency) — back to back, or with `--neighbour-rate R` at a
  * fixed R req/s (open loop) — for `idle-ms` with nothing
- * happening, then while `neighbour` tenants are created through the API one after another,
- * then idle again; p50/p99 and the ratio busy/idle, and which provisioning steps the slow busy
+ * happening, then while `neighbour` tenants are created through the API one after another
+ * (until the last one's first 302), then while the background work they left finishes
+ * ("settling": nursery masters merged, replaced masters stopped), then idle again; p50/p99 and the ratio busy/idle, and which provisioning steps the slow busy
  * requests overlapped (each request's start and each step's run, timed where the worker runs it).
  * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir; everything it starts
  * (processes, Unix users `bw<id>-*`, the data dir) is removed at the end.
@@ -376,21 +377,25 @@ async function main() {
       const adds: number[] = [];
       spans.length = 0;
       const busyStart = Date.now();
+      // Busy: from the first POST to the last tenant's first 302. Then the background work the
+      // creations left (merging nursery masters, stopping the replaced ones) until it is done.
       const busy = await phase(async () => {
         for (let i = 0; i < neighbourAdds; i++) adds.push(await createTimed(`nb${String(i).padStart(4, '0')}`));
-        await settled();
       });
       const busyEnd = Date.now();
+      const settling = await phase(() => settled());
       const idleAfter = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
       const s = (xs: number[]) => ({ n: xs.length, p50: median(xs), p99: percentile(xs, 99), max: Math.max(...xs) });
       const ms = (xs: Sample[]) => xs.map((x) => x.ms);
       const busySpans = spans.filter((sp) => sp.end >= busy[0]!.at);
       const idleP99 = percentile(ms(idleBefore), 99);
       const attribution = attribute(busy, busySpans, idleP99);
+      if (process.env.BENCH_DUMP) await import('node:fs/promises').then((fs) => fs.writeFile(process.env.BENCH_DUMP!, JSON.stringify({ busy, spans: busySpans })));
       const idle = [...ms(idleBefore), ...ms(idleAfter)];
       const nb = {
         idleBefore: s(ms(idleBefore)),
         busy: s(ms(busy)),
+        settling: settling.length ? s(ms(settling)) : null,
         idleAfter: s(ms(idleAfter)),
         ratioP99: percentile(ms(busy), 99) / idleP99,
         ratioP99BothIdle: percentile(ms(busy), 99) / percentile(idle, 99),
@@ -404,7 +409,10 @@ async function main() {
       say(
         table(
           ['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'],
-          (['idleBefore', 'busy', 'idleAfter'] as const).map((k) => [k, nb[k].n, f1(nb[k].p50), f1(nb[k].p99), f1(nb[k].max)]),
+          (['idleBefore', 'busy', 'settling', 'idleAfter'] as const).flatMap((k) => {
+            const x = nb[k];
+            return x ? [[k, x.n, f1(x.p50), f1(x.p99), f1(x.max)]] : [];
+          }),
         ),
       );
       say(`p99 busy / idle before: ${f2(nb.ratioP99)}; busy / both idle phases: ${f2(nb.ratioP99BothIdle)}; the ${neighbourAdds} creations: p50 ${f0(nb.adds.p50)} ms, p95 ${f0(nb.adds.p95)} ms`);

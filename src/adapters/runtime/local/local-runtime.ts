@@ -40,6 +40,8 @@ export interface LocalRuntimeOptions {
   shardSize?: number;
   /** New tenants' own php-fpm masters allowed before they are merged into a shard (default 8; php-fpm.ts). */
   nurseryLimit?: number;
+  /** How long masters replaced by a merge keep running (default 12 s; php-fpm.ts). */
+  mergedRetireGraceMs?: number;
   /** php-fpm children per "task" of desiredCount (default 4). */
   childrenPerTask?: number;
   /** Health check period (default 30 s). */
@@ -170,7 +172,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await edge.removeRoute(host, tenantPaths(layout, tenantId).www);
       }
     };
-    const phpFpm: PhpFpmManager = await startPhpFpm({ layout, logger, binary: phpFpmBinary, shardSize: options.shardSize ?? 32, nurseryLimit: options.nurseryLimit, warm, faults: faultProxy });
+    const phpFpm: PhpFpmManager = await startPhpFpm({ layout, logger, binary: phpFpmBinary, shardSize: options.shardSize ?? 32, nurseryLimit: options.nurseryLimit, mergedRetireGraceMs: options.mergedRetireGraceMs, warm, faults: faultProxy });
     started.push(phpFpm);
 
     const emit = async (tenantId: string, eventName: Parameters<StepContext['emit']>[1], counts: { desired: number; running: number }, reason?: string) => {

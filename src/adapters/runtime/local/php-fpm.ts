@@ -33,7 +33,7 @@ import { basename, join } from 'node:path';
 import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
 import type { Layout } from './layout.js';
-import { MASTER_INI, renderShardConfig, type PoolInput } from './render-php-fpm.js';
+import { MASTER_INI, WORKER_IDLE_TIMEOUT_S, renderShardConfig, type PoolInput } from './render-php-fpm.js';
 import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
 
 export interface PoolRecord extends PoolInput {
@@ -43,6 +43,9 @@ export interface PoolRecord extends PoolInput {
 
 /** Niceness of a master while it starts and warms up in the background (see startGeneration). */
 export const BACKGROUND_NICENESS = 19;
+
+/** Pause between two retired masters' stops (see retire). */
+const RETIRE_SPACING_MS = 250;
 
 export interface PhpFpmManager {
   /** Adds or replaces the pool. A new pool gets its own master; a changed one a blue-green replacement of its shard. */
@@ -76,6 +79,11 @@ export interface PhpFpmOptions {
   nurseryLimit?: number;
   /** How long a replaced master keeps running after its sockets were switched away (default 2 s). */
   retireGraceMs?: number;
+  /**
+   * The same for masters replaced by a merge of nurseries (default: the workers' idle timeout + 2 s,
+   * so that their workers have exited by themselves; see retire).
+   */
+  mergedRetireGraceMs?: number;
   /**
    * Sends one request to `tenantId`'s site through `socket` (a new master's socket, before the
    * switch), so the new opcode cache is warm when visitors arrive. Failures are logged, not fatal.
@@ -116,6 +124,9 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   const { layout, logger } = o;
   const nurseryLimit = Math.max(1, o.nurseryLimit ?? 8);
   const retireGraceMs = o.retireGraceMs ?? 2_000;
+  // Masters replaced by a merge are stopped once their workers have gone idle and exited by
+  // themselves, so stopping them frees little at a time.
+  const mergedGraceMs = o.mergedRetireGraceMs ?? WORKER_IDLE_TIMEOUT_S * 1000 + 2_000;
   await mkdir(layout.phpFpmPools, { recursive: true });
   await mkdir(layout.phpFpmRun, { recursive: true, mode: 0o755 });
   const shards = new Map<number, Shard>();
@@ -253,11 +264,46 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
    * A replaced master finishes what it serves: graceful SIGQUIT after the grace period, which
    * covers connects that resolved the old socket just before the switch.
    */
-  function retire(master: Supervised, shard: number, gen: number, graceMs = retireGraceMs): Promise<void> {
+  /** Sleeps `ms`, or less when the manager stops meanwhile. */
+  const wakeOnStop = new Set<() => void>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopped) return resolve();
+      const wake = () => {
+        clearTimeout(timer);
+        wakeOnStop.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      wakeOnStop.add(wake);
+    });
+
+  // Retired masters stop one at a time, RETIRE_SPACING_MS apart, in the background class. A merge
+  // retires up to nine masters; stopped together right after the switch (with the workers that
+  // had just served their first requests) they freed a few hundred MB in one burst, and every
+  // other tenant's requests stalled for ~150 ms (docs/benchmarks.md, "neighbour").
+  let retireLane: Promise<void> = Promise.resolve();
+
+  /**
+   * Stops a master that no longer receives requests, after `graceMs` (in-flight requests finish).
+   * `queued` ones wait their turn in the retire lane; a removal that must be waited for does not.
+   */
+  function retire(master: Supervised, shard: number, gen: number, graceMs = retireGraceMs, queued = true): Promise<void> {
     retiring.add(master);
     const done = (async () => {
-      if (graceMs > 0 && !stopped) await new Promise((r) => setTimeout(r, graceMs));
-      await master.stop(35_000);
+      if (graceMs > 0) await pause(graceMs);
+      const stopNow = async () => {
+        if (!stopped) master.setNiceness(BACKGROUND_NICENESS);
+        await master.stop(35_000);
+      };
+      if (queued) {
+        const turn = retireLane.then(async () => {
+          await stopNow();
+          await pause(RETIRE_SPACING_MS);
+        });
+        retireLane = turn.catch(() => undefined);
+        await turn;
+      } else await stopNow();
       retiring.delete(master);
       await rm(genDir(shard, gen), { recursive: true, force: true });
       await rm(genConf(shard, gen), { force: true });
@@ -289,7 +335,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       shards.delete(s.id);
       for (const p of removed) byPool.delete(p.name), await rm(p.socket, { force: true });
       await rm(liveConf(s.id), { force: true });
-      await retire(s.master, s.id, s.gen, 0);
+      await retire(s.master, s.id, s.gen, 0, false);
       return;
     }
     const gen = nextGen++;
@@ -299,7 +345,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     await switchTo(s.id, gen, pools);
     for (const p of removed) byPool.delete(p.name), await rm(p.socket, { force: true });
     // The removed tenant's route is already gone: a short grace is enough.
-    const old = retire(s.master, s.id, s.gen, removed.length ? 250 : retireGraceMs);
+    const old = removed.length ? retire(s.master, s.id, s.gen, 250, false) : retire(s.master, s.id, s.gen);
     if (removed.length) await old;
     s.master = master;
     s.gen = gen;
@@ -330,12 +376,12 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       for (const p of pools) await persist(p);
       for (const s of moving) {
         shards.delete(s.id);
-        retire(s.master, s.id, s.gen);
+        retire(s.master, s.id, s.gen, mergedGraceMs);
         await rm(liveConf(s.id), { force: true });
       }
       let merged: Shard;
       if (target) {
-        retire(target.master, target.id, target.gen);
+        retire(target.master, target.id, target.gen, mergedGraceMs);
         merged = Object.assign(target, { master, gen, pools: new Map(pools.map((p) => [p.name, p])), version: target.version + 1 });
       } else {
         merged = { id, gen, master, nursery: false, version: 0, pools: new Map(pools.map((p) => [p.name, p])) };
@@ -345,7 +391,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       logger.info({ shard: id, tenants: pools.length, merged: moving.map((s) => s.id) }, 'php-fpm nurseries merged');
       return true;
     });
-    if (!committed) retire(master, id, gen, 0);
+    if (!committed) retire(master, id, gen, 0, false);
     return committed;
   }
 
@@ -424,6 +470,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     },
     async stop() {
       stopped = true;
+      for (const wake of [...wakeOnStop]) wake();
       await manager.settled().catch(() => undefined);
       await Promise.all([...shards.values()].map((s) => s.master.stop(35_000)));
       shards.clear();

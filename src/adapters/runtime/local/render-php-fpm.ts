@@ -7,6 +7,9 @@
  */
 import { safeInt, safeName, safePath } from './escape.js';
 
+/** How long an idle `ondemand` worker lives (`pm.process_idle_timeout`). */
+export const WORKER_IDLE_TIMEOUT_S = 10;
+
 export interface PoolInput {
   /** `<env>-<tenant>-service`. */
   name: string;
@@ -43,7 +46,7 @@ ${owner}listen = ${safePath(pool.socket)}
 listen.mode = 0660
 pm = ondemand
 pm.max_children = ${safeInt(pool.maxChildren, 1, 1000)}
-pm.process_idle_timeout = 10s
+pm.process_idle_timeout = ${WORKER_IDLE_TIMEOUT_S}s
 pm.max_requests = 1000
 request_terminate_timeout = 120s
 catch_workers_output = yes
