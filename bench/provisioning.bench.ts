@@ -18,7 +18,7 @@
  * bench's own event loop does not add latency) — back to back, or with `--neighbour-rate R` at a
  * fixed R req/s (open loop) — for `idle-ms` with nothing
  * happening, then while `neighbour` tenants are created through the API one after another
- * (until the last one's first 302), then while the background work they left finishes
+ * (until the last one is ACTIVE, watched through the API), then while the background work they left finishes
  * ("settling": nursery masters merged, replaced masters stopped), then idle again; p50/p99 and the ratio busy/idle, and which provisioning steps the slow busy
  * requests overlapped (each request's start and each step's run, timed where the worker runs it).
  * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir; everything it starts
@@ -262,6 +262,25 @@ async function main() {
       const res = await fetch(`${platform!.apiUrl}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantName }) });
       if (res.status !== 202) throw new Error(`POST /v1.0/tenants ${tenantName}: HTTP ${res.status} ${await res.text()}`);
     };
+    /**
+     * POST → ACTIVE, watched through the API (every 20 ms). The neighbour test uses this instead of
+     * polling the edge: a poll that reaches the new tenant while the readiness probe's request is
+     * still compiling its cold opcode cache starts a second cold worker, load that provisioning
+     * itself does not cause.
+     */
+    const createWatched = async (tenant: string) => {
+      const t0 = performance.now();
+      await post(tenant);
+      for (;;) {
+        const res = await fetch(`${platform!.apiUrl}/v1.0/tenants/${tenant}`, { headers: { authorization: `Bearer ${token}` } });
+        const body = (await res.json()) as { instance?: { provisioningState?: string; lastError?: string } };
+        const state = body.instance?.provisioningState;
+        if (state === 'ACTIVE') return performance.now() - t0;
+        if (state === 'FAILED') throw new Error(`${tenant}: FAILED (${body.instance?.lastError})`);
+        if (performance.now() - t0 > 120_000) throw new Error(`${tenant}: not ACTIVE after 120 s (${state})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
     /** POST → first 302 to the installer through the edge. */
     const createTimed = async (tenant: string) => {
       const t0 = performance.now();
@@ -380,7 +399,7 @@ async function main() {
       // Busy: from the first POST to the last tenant's first 302. Then the background work the
       // creations left (merging nursery masters, stopping the replaced ones) until it is done.
       const busy = await phase(async () => {
-        for (let i = 0; i < neighbourAdds; i++) adds.push(await createTimed(`nb${String(i).padStart(4, '0')}`));
+        for (let i = 0; i < neighbourAdds; i++) adds.push(await createWatched(`nb${String(i).padStart(4, '0')}`));
       });
       const busyEnd = Date.now();
       const settling = await phase(() => settled());
