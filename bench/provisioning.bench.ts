@@ -2,7 +2,7 @@
  * Provisioning benchmark of the local runtime (prints figures; not a timed test).
  *
  *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--neighbour-rate 0] [--health-interval 3600] [--json]
- *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8]
+ *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8] [--dump FILE]
  *
  * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
  * php-fpm, nginx). For each size N:
@@ -25,7 +25,7 @@
  * (processes, Unix users `bw<id>-*`, the data dir) is removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,8 @@ const neighbourAdds = Number(arg('neighbour', '50'));
 const neighbourRate = Number(arg('neighbour-rate', '0'));
 /** Periodic health checks: off (1 h) unless asked for, so that "idle" means no request at all. */
 const healthIntervalS = Number(arg('health-interval', '3600'));
+/** Epoch-ms start and duration of every busy-phase neighbour request, and every step run, as JSON. */
+const dumpFile = arg('dump', '');
 const prefillConcurrency = Number(arg('prefill-concurrency', '3'));
 const idleMs = Number(arg('idle-ms', '10000'));
 const shardSize = process.argv.includes('--shard-size') ? Number(arg('shard-size', '32')) : undefined;
@@ -409,7 +411,8 @@ async function main() {
       const busySpans = spans.filter((sp) => sp.end >= busy[0]!.at);
       const idleP99 = percentile(ms(idleBefore), 99);
       const attribution = attribute(busy, busySpans, idleP99);
-      if (process.env.BENCH_DUMP) await import('node:fs/promises').then((fs) => fs.writeFile(process.env.BENCH_DUMP!, JSON.stringify({ busy, spans: busySpans })));
+      // The raw busy-phase requests and step runs, to line them up with `perf record -k CLOCK_REALTIME`.
+      if (dumpFile) await writeFile(dumpFile, JSON.stringify({ busy, spans: busySpans }));
       const idle = [...ms(idleBefore), ...ms(idleAfter)];
       const nb = {
         idleBefore: s(ms(idleBefore)),

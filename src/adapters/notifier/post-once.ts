@@ -6,15 +6,13 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import { NotPublicAddressError, isPublicAddress, publicOnlyLookup } from './public-address.js';
+import { NotPublicAddressError, bareHost, isNonPublicLiteral, publicOnlyLookup } from './public-address.js';
 
 export function postOnce(url: string, headers: Record<string, string>, body: string, options: { signal: AbortSignal; publicOnly: boolean }): Promise<number> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
     // An IP literal is connected to without a lookup: check it here.
-    if (options.publicOnly && isIP(host) && !isPublicAddress(host)) return reject(new NotPublicAddressError(target.hostname, host));
+    if (options.publicOnly && isNonPublicLiteral(target.hostname)) return reject(new NotPublicAddressError(target.hostname, bareHost(target.hostname)));
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(
       target,

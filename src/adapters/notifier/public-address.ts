@@ -52,15 +52,26 @@ function embeddedIpv4(address: string): string | null {
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
+/** A URL's host name without the brackets of an IPv6 literal, lower case. */
+export function bareHost(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+}
+
 /** True for a public unicast IP address; false for anything else, including what is not an IP address. */
 export function isPublicAddress(address: string): boolean {
-  const ip = address.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const ip = bareHost(address);
   const family = isIP(ip);
   if (family === 4) return !NOT_PUBLIC.check(ip, 'ipv4');
   if (family !== 6) return false;
   const v4 = embeddedIpv4(ip);
   if (v4 !== null) return isIP(v4) === 4 && !NOT_PUBLIC.check(v4, 'ipv4');
   return !NOT_PUBLIC.check(ip, 'ipv6');
+}
+
+/** True when `hostname` (a URL's) is an IP literal that is not public: refused without any lookup. */
+export function isNonPublicLiteral(hostname: string): boolean {
+  const host = bareHost(hostname);
+  return isIP(host) !== 0 && !isPublicAddress(host);
 }
 
 /** The error a refused destination gives; its message ends up in the delivery log. */

@@ -9,7 +9,6 @@
  * share the work without sending one attempt twice (see the lease in `webhooks-schema.ts`).
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BbwsError } from '../../domain/errors.js';
 import { assertTenantId } from '../../domain/naming.js';
@@ -19,7 +18,7 @@ import { NOTIFICATION_TYPES, type Notification, type NotificationType, type Noti
 import type { Secrets } from '../../ports/secrets.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
 import { postOnce } from './post-once.js';
-import { NotPublicAddressError, isPublicAddress } from './public-address.js';
+import { NotPublicAddressError, bareHost, isNonPublicLiteral } from './public-address.js';
 import { WEBHOOK_MIGRATIONS, prepareWebhookStatements, rowToDelivery, rowToWebhook, type DeliveryRow, type WebhookRow } from './webhooks-schema.js';
 
 export interface WebhookRetryPolicy {
@@ -85,9 +84,8 @@ export function validateWebhookUrl(value: unknown): URL {
  * on the address connected to (public-address.ts).
  */
 function assertMayBePublic(url: URL): void {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  const literal = isIP(host) !== 0;
-  if ((literal && !isPublicAddress(host)) || host === 'localhost' || host.endsWith('.localhost')) {
+  const host = bareHost(url.hostname);
+  if (isNonPublicLiteral(host) || host === 'localhost' || host.endsWith('.localhost')) {
     throw new BbwsError('VALIDATION_FAILED', 'Webhook URL must point to a public address: a tenant webhook cannot call the platform host or its private networks.', { field: 'url' });
   }
 }

@@ -260,10 +260,6 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     await replaceSymlink(basename(genConf(shard, gen)), liveConf(shard));
   }
 
-  /**
-   * A replaced master finishes what it serves: graceful SIGQUIT after the grace period, which
-   * covers connects that resolved the old socket just before the switch.
-   */
   /** Sleeps `ms`, or less when the manager stops meanwhile. */
   const wakeOnStop = new Set<() => void>();
   const pause = (ms: number) =>
@@ -285,8 +281,9 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   let retireLane: Promise<void> = Promise.resolve();
 
   /**
-   * Stops a master that no longer receives requests, after `graceMs` (in-flight requests finish).
-   * `queued` ones wait their turn in the retire lane; a removal that must be waited for does not.
+   * A replaced master finishes what it serves: graceful SIGQUIT after `graceMs`, which covers
+   * connects that resolved the old socket just before the switch. `queued` ones wait their turn in
+   * the retire lane; a removal that must be waited for does not.
    */
   function retire(master: Supervised, shard: number, gen: number, graceMs = retireGraceMs, queued = true): Promise<void> {
     retiring.add(master);

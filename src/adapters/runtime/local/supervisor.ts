@@ -130,9 +130,11 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
     new Promise((resolve, reject) => {
       state = 'starting';
       const startedAt = Date.now();
-      const c = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } });
+      // Niced from its first instruction: `nice` execs the command in the same process. Renicing
+      // after spawn raced with the child's own forks (a worker forked first kept niceness 0).
+      const [command, args] = niceness > 0 ? ['nice', ['-n', String(niceness), spec.command, ...spec.args]] : [spec.command, spec.args];
+      const c = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } });
       child = c;
-      if (niceness && c.pid) renice(c.pid, niceness);
       c.stdout?.pipe(log!, { end: false });
       c.stderr?.pipe(log!, { end: false });
       let exited = false;

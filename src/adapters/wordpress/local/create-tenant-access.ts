@@ -24,7 +24,7 @@ import { run } from '../../runtime/local/exec.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
 import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
 import type { DbCredentials } from '../../runtime/local/tenant-steps.js';
-import { runAs, runPhp } from './php-runner.js';
+import { runPhp, tenantRunner } from './php-runner.js';
 import { siteHomeUrl } from './sites-map.js';
 import type { SqlValue, TenantAccess } from './tenant-access.js';
 
@@ -99,9 +99,7 @@ export async function createTenantAccess(runtime: LocalRuntime, secrets: Secrets
   const COPY_TIMEOUT_MS = 3_600_000;
   /** What the tenant's cp keeps: modes, times and symlinks as symlinks; files become the tenant's. */
   const TENANT_CP = ['-a', '--no-preserve=ownership', '--reflink=auto', '--'];
-  const asTenant = async (command: string, args: string[], options?: { timeoutMs?: number }) => {
-    await runAs(command, args, { owner: owner ? { uid: owner.uid, gid: owner.gid } : null, cwd: paths.content, tmpDir: paths.tmp, timeoutMs: options?.timeoutMs });
-  };
+  const asTenant = tenantRunner(owner, paths);
   /** A new directory in the root-owned tenant dir: the tenant can neither swap it nor its parent. */
   const newStaging = async () => {
     const dir = join(paths.dir, `staging-${randomBytes(6).toString('hex')}`);

@@ -52,3 +52,14 @@ export async function runAs(command: string, args: string[], o: RunAsOptions): P
   });
   return stdout;
 }
+
+/**
+ * {@link runAs} bound to one tenant: its Unix user (the current one when not root), its wp-content
+ * as the working directory and its tmp. What plugin installs, clone, promote and restore use for
+ * every change inside wp-content.
+ */
+export function tenantRunner(owner: { uid: number; gid: number } | null, paths: { content: string; tmp: string }) {
+  return async (command: string, args: string[], options?: { timeoutMs?: number }): Promise<void> => {
+    await runAs(command, args, { owner: owner ? { uid: owner.uid, gid: owner.gid } : null, cwd: paths.content, tmpDir: paths.tmp, timeoutMs: options?.timeoutMs });
+  };
+}

@@ -1,6 +1,6 @@
 /**
  * Plugin directories in the tenant's wp-content. wp-content is the tenant's: it could swap a
- * directory for a symlink to /etc at any time, so changes there are made AS THE TENANT (runAs),
+ * directory for a symlink to /etc at any time, so changes there are made AS THE TENANT (tenantRunner),
  * and root only ever writes into root-owned places (a staging dir in the root-owned tenant dir).
  */
 import { cp, lstat, mkdir, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { BbwsError } from '../../../domain/errors.js';
 import type { Logger } from '../../../ports/logger.js';
 import { run } from '../../runtime/local/exec.js';
 import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
-import { runAs } from './php-runner.js';
+import { tenantRunner } from './php-runner.js';
 
 const PLUGIN_SLUG = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -24,9 +24,7 @@ export function createPluginFiles({ runtime, logger }: { runtime: LocalRuntime; 
 
   /** Runs `command` as the tenant: file changes inside wp-content never follow a tenant's symlink as root. */
   const asTenant = async (tenantId: string, command: string, args: string[]) => {
-    const paths = runtime.tenantPaths(tenantId);
-    const owner = await runtime.tenantOwner(tenantId);
-    return runAs(command, args, { owner: owner ? { uid: owner.uid, gid: owner.gid } : null, cwd: paths.content, tmpDir: paths.tmp });
+    await tenantRunner(await runtime.tenantOwner(tenantId), runtime.tenantPaths(tenantId))(command, args);
   };
 
   /**
