@@ -10,6 +10,7 @@ import type { Instance, Tenant } from '../../domain/tenant.js';
 import { StoreConflictError, type IdempotencyRecord, type Page, type Store, type Write } from '../../ports/store.js';
 import { ensureQueueSchema, indexQueueDefinitions, insertMessagesSync } from '../queue/sqlite-messages.js';
 import { createSiteStatements, SITE_MIGRATIONS } from './sqlite-sites.js';
+import { createCommitCache } from '../sqlite/commit-cache.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
 import {
   STORE_MIGRATIONS,
@@ -228,6 +229,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   let closed = false;
   /** Runs a database call, turning "database unavailable" failures into STORE_UNAVAILABLE. */
+  const tenantReads = createCommitCache<{ tenant: Tenant; instance: Instance | undefined } | undefined>(db);
+
   function run<T>(fn: () => T): Promise<T> {
     if (closed) return Promise.reject(new Error('the SQLite store is closed'));
     try {
@@ -259,8 +262,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return row && rowToInstance(row);
       }),
 
+    // The API's hot read (GET /v1.0/tenants/{id}): served from memory until anything commits.
     getTenantWithInstance: (tenantId) =>
-      run(() => {
+      run(() => tenantReads.get(tenantId, () => {
         const row = stmt.getTenantWithInstance.get(tenantId);
         if (!row) return undefined;
         const tenant = rowToTenant({
@@ -272,7 +276,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           version: row.t_version,
         });
         return { tenant, instance: row.tenant_id === null ? undefined : rowToInstance(row as InstanceRow) };
-      }),
+      })),
 
     listTenants: ({ limit, nextToken }) =>
       run((): Page<Tenant> => {
@@ -331,6 +335,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async close() {
       closed = true;
+      tenantReads.close();
     },
   };
 }
