@@ -12,6 +12,7 @@ import { mapError } from './error-mapper.js';
 import type { HttpDeps } from './http-deps.js';
 import { registerIdempotency } from './idempotency.js';
 import { createRateLimiter } from './rate-limit.js';
+import { registerResponseBatching } from './response-batch.js';
 import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
@@ -129,6 +130,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   registerIdempotency(app, deps);
+  registerResponseBatching(app);
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = mapError(err);
