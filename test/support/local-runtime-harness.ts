@@ -51,6 +51,7 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
     mysqlUrl: null,
     operationDeadlineMinutes: 15,
     healthIntervalSeconds: 30,
+    backgroundCpus: 'auto',
     rateLimitPerSecond: 100,
     logLevel: 'info',
     ...configOverrides,
