@@ -3,7 +3,6 @@
  *
  *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--rounds 3] [--neighbour-rate 0] [--health-interval 3600] [--json]
  *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8] [--dump FILE]
- *        [--background-cpus auto|off|LIST] [--no-helper-spawner]
  *
  * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
  * php-fpm, nginx). For each size N:
@@ -65,9 +64,6 @@ const idleMs = Number(arg('idle-ms', '10000'));
 const shardSize = process.argv.includes('--shard-size') ? Number(arg('shard-size', '32')) : undefined;
 const nurseryLimit = process.argv.includes('--nursery-limit') ? Number(arg('nursery-limit', '8')) : undefined;
 const asJson = process.argv.includes('--json');
-/** BBWS_BACKGROUND_CPUS for the platform under test (default: this shell's, else auto). */
-const backgroundCpus = arg('background-cpus', process.env.BBWS_BACKGROUND_CPUS ?? 'auto');
-const helperSpawner = !process.argv.includes('--no-helper-spawner');
 const say = (s: string) => (asJson ? process.stderr.write(`${s}\n`) : console.log(s));
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
@@ -222,7 +218,7 @@ const done = () => { if (stop && pending === 0) process.send(xs, () => process.e
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'bbws-bench-'));
   const edgePort = await freePort();
-  const config = parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_BACKGROUND_CPUS: backgroundCpus });
+  const config = parseConfig({ dataDir, apiPort: 0, edgePort }, {});
   const stepTimes = new Map<string, Record<string, number>>();
   const spans: Span[] = [];
   let runtime: LocalRuntime | undefined;
@@ -248,7 +244,7 @@ async function main() {
       roles: ['api', 'worker', 'events', 'reconciler'],
       logger: quiet,
       createRuntime: async (ctx) => {
-        const rt = await startLocalRuntime({ ...ctx, edgeListenAddress: '127.0.0.1', healthIntervalMs: healthIntervalS * 1000, helperSpawner, ...(shardSize ? { shardSize } : {}), ...(nurseryLimit ? { nurseryLimit } : {}) });
+        const rt = await startLocalRuntime({ ...ctx, edgeListenAddress: '127.0.0.1', healthIntervalMs: healthIntervalS * 1000, ...(shardSize ? { shardSize } : {}), ...(nurseryLimit ? { nurseryLimit } : {}) });
         runtime = rt;
         // The raw steps, timed where the worker runs them.
         const timed = (tenantId: string, steps: RuntimeStep[]) =>
@@ -310,7 +306,6 @@ async function main() {
       for (const s of rt.provisionSteps(spec(tenant))) await s.run();
     };
 
-    say(`background CPUs: ${backgroundCpus}; helper spawner: ${helperSpawner ? 'on' : 'off'}`);
     const base = await stackMemory(rt);
     say(`stack with 0 tenants: VmRSS ${f1(base.vmRssKb / 1024)} MiB, PSS ${f1(base.pssKb / 1024)} MiB`);
     await createTimed('neighbour');

@@ -20,12 +20,6 @@ export interface PlatformConfig {
    * edge, a full WordPress request: ~33 a second at 1,000 tenants with the default.
    */
   healthIntervalSeconds: number;
-  /**
-   * CPUs that background work (provisioning helpers, php-fpm masters not yet serving visitors) is
-   * pinned to: `auto` (the last CPU on a host with two or more and util-linux taskset), `off`, or a
-   * taskset list such as `3` or `2-3` (runtime/local/background-cpu.ts).
-   */
-  backgroundCpus: string;
   /** Requests per second allowed per token (429 beyond). */
   rateLimitPerSecond: number;
   logLevel: string;

@@ -43,13 +43,6 @@ function healthInterval(value: string | undefined): number {
   return n;
 }
 
-/** `auto`, `off` or a CPU list for taskset (`1`, `2-3`, `0,2`). */
-function backgroundCpus(value: string | undefined): string {
-  const v = (value ?? 'auto').trim().toLowerCase();
-  if (v === 'auto' || v === 'off' || /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) return v;
-  throw new ConfigError('BBWS_BACKGROUND_CPUS', `expected auto, off or a CPU list such as 1 or 2-3, got "${value}"`);
-}
-
 export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Readonly<PlatformConfig> {
   const environment = flags.env ?? env.BBWS_ENV ?? 'dev';
   if (!isEnvironment(environment)) throw new ConfigError('--env / BBWS_ENV', `expected dev, sit or prod, got "${environment}"`);
@@ -74,7 +67,6 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     operationDeadlineMinutes: positive('BBWS_OPERATION_DEADLINE_MINUTES', env.BBWS_OPERATION_DEADLINE_MINUTES, 15),
     rateLimitPerSecond: positive('BBWS_RATE_LIMIT', env.BBWS_RATE_LIMIT, 100),
     healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
-    backgroundCpus: backgroundCpus(env.BBWS_BACKGROUND_CPUS),
     logLevel,
   });
 }

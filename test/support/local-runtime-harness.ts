@@ -51,7 +51,6 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
     mysqlUrl: null,
     operationDeadlineMinutes: 15,
     healthIntervalSeconds: 30,
-    backgroundCpus: 'auto',
     rateLimitPerSecond: 100,
     logLevel: 'info',
     ...configOverrides,

@@ -44,10 +44,6 @@ describe('configuration', () => {
     expect(d).toMatchObject({ apiPort: 8080, edgePort: 8088, env: 'dev', baseDomain: 'localhost', clusterName: 'bbws-cluster-dev', operationDeadlineMinutes: 15, healthIntervalSeconds: 30 });
     expect(parseConfig({}, { BBWS_HEALTH_INTERVAL_SECONDS: '120' }).healthIntervalSeconds).toBe(120);
     expect(() => parseConfig({}, { BBWS_HEALTH_INTERVAL_SECONDS: '1' })).toThrow(/BBWS_HEALTH_INTERVAL_SECONDS: expected 5-3600 seconds/);
-    expect(d.backgroundCpus).toBe('auto');
-    expect(parseConfig({}, { BBWS_BACKGROUND_CPUS: 'OFF' }).backgroundCpus).toBe('off');
-    expect(parseConfig({}, { BBWS_BACKGROUND_CPUS: '2-3' }).backgroundCpus).toBe('2-3');
-    expect(() => parseConfig({}, { BBWS_BACKGROUND_CPUS: '1 && reboot' })).toThrow(/BBWS_BACKGROUND_CPUS: expected auto, off or a CPU list/);
     expect(d.dataDir.endsWith('.bbws')).toBe(true);
     expect(Object.isFrozen(d)).toBe(true);
     expect(parseConfig({}, { BBWS_ENV: 'sit', BBWS_API_PORT: '9000' })).toMatchObject({ env: 'sit', apiPort: 9000, clusterName: 'bbws-cluster-sit' });

@@ -5,8 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { onBackgroundCpus } from './background-cpu.js';
-import type { HelperSpawner } from './helper-spawner.js';
 
 /**
  * Niceness of the helper programs (useradd, chown, php -l, the mariadb client…): provisioning
@@ -16,18 +14,6 @@ import type { HelperSpawner } from './helper-spawner.js';
 let helperNiceness = 0;
 export function setHelperNiceness(n: number): void {
   helperNiceness = Math.max(0, Math.min(19, Math.trunc(n)));
-}
-
-/** The background spawner helpers are started from (helper-spawner.ts), when there is one. */
-let spawner: HelperSpawner | null = null;
-export function useHelperSpawner(s: HelperSpawner | null): void {
-  spawner = s;
-}
-/** Stops `s` and, when it is the one in use, goes back to spawning helpers from this process. */
-export function releaseHelperSpawner(s: HelperSpawner | null): void {
-  if (!s) return;
-  if (spawner === s) spawner = null;
-  s.stop();
 }
 
 /** A program that ran and failed (non-zero exit, signal, timeout or could not start). */
@@ -65,8 +51,6 @@ export interface RunOptions {
   /** Run as this user and group (a tenant's), never as root. */
   uid?: number;
   gid?: number;
-  /** Not on the background CPUs even when helpers are (prerequisite probes: see {@link canRun}). */
-  foreground?: boolean;
   /** What an ExecError shows instead of the real arguments (e.g. long PHP code). */
   shownArgs?: readonly string[];
 }
@@ -80,12 +64,8 @@ const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 /** Runs `command args…` and resolves with its output; rejects with {@link ExecError} otherwise. */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  if (spawner?.alive() && helperNiceness && !options.foreground) return runThroughSpawner(spawner, command, args, options);
   return new Promise((resolve, reject) => {
-    // Helpers are background work: on the background CPUs too (background-cpu.ts), except the
-    // prerequisite probes, whose "could not start" must not become taskset's exit code.
-    const [file, argv] = helperNiceness && !options.foreground ? onBackgroundCpus(command, args) : [command, [...args]];
-    const child = spawn(file, argv, {
+    const child = spawn(command, [...args], {
       cwd: options.cwd,
       env: { ...BASE_ENV, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -126,28 +106,10 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
-/**
- * {@link run} through the background spawner: the helper is forked by that small process, at its
- * niceness and on its CPUs (both inherited), instead of by bbws. Same results and errors.
- */
-async function runThroughSpawner(s: HelperSpawner, command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-  const r = await s.run({
-    command,
-    args: [...args],
-    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    env: { ...BASE_ENV, ...options.env },
-    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
-    input: options.input ?? '',
-    timeoutMs: options.timeoutMs ?? 60_000,
-  });
-  if (!r.error && r.exitCode === 0) return { stdout: r.stdout, stderr: r.stderr };
-  throw new ExecError({ command, args: [...(options.shownArgs ?? args)], stdout: r.stdout, stderr: r.stderr, exitCode: r.error ? null : r.exitCode, signal: r.signal, ...(r.error ? { cause: new Error(r.error) } : {}) });
-}
-
 /** True when `command` can be found and started (used by the prerequisite check). */
 export async function canRun(command: string, args: readonly string[] = ['--version']): Promise<boolean> {
   try {
-    await run(command, args, { timeoutMs: 10_000, foreground: true });
+    await run(command, args, { timeoutMs: 10_000 });
     return true;
   } catch (e) {
     return e instanceof ExecError && e.exitCode !== null;

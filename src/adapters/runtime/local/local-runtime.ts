@@ -13,9 +13,7 @@ import type { Logger } from '../../../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../../../ports/runtime.js';
 import type { Secrets } from '../../../ports/secrets.js';
 import { buildLocalEcsEvent } from './events.js';
-import { releaseHelperSpawner, setHelperNiceness, useHelperSpawner } from './exec.js';
-import { configureBackgroundCpus, onBackgroundCpus } from './background-cpu.js';
-import { startHelperSpawner } from './helper-spawner.js';
+import { setHelperNiceness } from './exec.js';
 import { createHealthMonitor, type HealthMonitor } from './health-monitor.js';
 import { createLayout, tenantPaths, tenantUnixUser, webGroupName, type Layout, type TenantPaths } from './layout.js';
 import { connectExternalMySql, startEmbeddedMariaDb, type DatabaseServer } from './mariadb.js';
@@ -50,13 +48,8 @@ export interface LocalRuntimeOptions {
   healthIntervalMs?: number;
   /** How long provisioning waits for the first good answer (default 60 s). */
   readinessTimeoutMs?: number;
-  /** Niceness of helper programs run while provisioning (default 19; exec.ts). */
+  /** Niceness of helper programs run while provisioning (default 10; exec.ts). */
   helperNiceness?: number;
-  /**
-   * Start helpers from the small background spawner process instead of forking bbws (default true;
-   * helper-spawner.ts). Off: bbws spawns them itself, as before.
-   */
-  helperSpawner?: boolean;
 }
 
 export interface LocalRuntime extends Runtime {
@@ -129,12 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   else logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
   const instanceId = await readOrCreateInstanceId(layout);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
-  const helperNiceness = options.helperNiceness ?? 19;
-  setHelperNiceness(helperNiceness);
-  const cpus = configureBackgroundCpus(config.backgroundCpus);
-  const spawner = options.helperSpawner !== false && helperNiceness > 0 ? await startHelperSpawner((c, a) => onBackgroundCpus('nice', ['-n', String(helperNiceness), c, ...a])) : null;
-  useHelperSpawner(spawner);
-  logger.info({ backgroundCpus: cpus.background ?? 'not pinned', allCpus: cpus.all, helperSpawner: spawner?.pid ?? 'off' }, 'background work (helpers, warming php-fpm masters): CPU placement');
+  setHelperNiceness(options.helperNiceness ?? 19);
   const phpFpmBinary = await findPhpFpmBinary();
   if (!phpFpmBinary) throw new Error('php-fpm is not installed: run `bbws setup`');
 
@@ -287,13 +275,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await edge.stop();
         await phpFpm.stop();
         await db.stop();
-        releaseHelperSpawner(spawner);
       },
     };
     return runtime;
   } catch (e) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
-    releaseHelperSpawner(spawner);
     throw e;
   }
 }

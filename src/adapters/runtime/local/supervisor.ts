@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Logger } from '../../../ports/logger.js';
-import { onBackgroundCpus, setAffinity } from './background-cpu.js';
 
 export interface SupervisedSpec {
   name: string;
@@ -88,29 +87,18 @@ function groupExists(pgid: number): boolean {
 
 /** Renices `pid` and its direct children (php-fpm workers, nginx workers); gone processes are skipped. */
 function renice(pid: number, n: number): void {
-  for (const p of [pid, ...childPids(pid)]) {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    /* not Linux, or gone */
+  }
+  for (const p of [pid, ...children]) {
     try {
       setPriority(p, n);
     } catch {
       /* exited meanwhile */
     }
-  }
-}
-
-/**
- * Moves `pid` to the background CPUs or back to all of them, then its direct children: the master
- * first, so that a worker it forks meanwhile inherits the new set. No-op when not pinning.
- */
-async function moveCpus(pid: number, background: boolean): Promise<void> {
-  if (!(await setAffinity(pid, background))) return;
-  for (const p of childPids(pid)) await setAffinity(p, background);
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch {
-    return []; // not Linux, or gone
   }
 }
 
@@ -144,8 +132,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
       const startedAt = Date.now();
       // Niced from its first instruction: `nice` execs the command in the same process. Renicing
       // after spawn raced with the child's own forks (a worker forked first kept niceness 0).
-      // A niced (background) child also starts on the background CPUs (background-cpu.ts).
-      const [command, args] = niceness > 0 ? onBackgroundCpus('nice', ['-n', String(niceness), spec.command, ...spec.args]) : [spec.command, spec.args];
+      const [command, args] = niceness > 0 ? ['nice', ['-n', String(niceness), spec.command, ...spec.args]] : [spec.command, spec.args];
       const c = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } });
       child = c;
       c.stdout?.pipe(log!, { end: false });
@@ -203,10 +190,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
     whenRunning: () => (state === 'running' ? Promise.resolve() : new Promise((r) => waiters.push(r))),
     setNiceness(n) {
       niceness = n;
-      if (child?.pid && isAlive(child.pid)) {
-        renice(child.pid, n);
-        void moveCpus(child.pid, n > 0);
-      }
+      if (child?.pid && isAlive(child.pid)) renice(child.pid, n);
     },
     async stop(timeoutMs = 10_000) {
       stopping = true;
