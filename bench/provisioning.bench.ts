@@ -1,7 +1,7 @@
 /**
  * Provisioning benchmark of the local runtime (prints figures; not a timed test).
  *
- *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--rounds 3] [--neighbour-rate 0] [--health-interval 3600] [--json]
+ *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--rounds 3] [--poll-control] [--watch-poll] [--neighbour-rate 0] [--health-interval 3600] [--json]
  *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8] [--dump FILE]
  *
  * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
@@ -18,7 +18,7 @@
  * bench's own event loop does not add latency) — back to back, or with `--neighbour-rate R` at a
  * fixed R req/s (open loop) — in `rounds` alternating rounds: for `idle-ms` with nothing
  * happening, then while `neighbour` tenants are created through the API one after another
- * (until the last one is ACTIVE, watched through the API), then while the background work they left finishes
+ * (until the last one is ACTIVE: after the worker has run its readiness step, seen through the API), then while the background work they left finishes
  * ("settling": nursery masters merged, replaced masters stopped), then idle again, and so on
  * (idle, busy, settling, idle, busy, …, idle). Every phase's p50/p99; per round the ratio of busy
  * p99 to the idle phase before it (the old single-round figure) and to the idle phases on both
@@ -55,6 +55,10 @@ const neighbourAdds = Number(arg('neighbour', '50'));
 const neighbourRate = Number(arg('neighbour-rate', '0'));
 /** Alternating rounds: idle, busy (`neighbour` creations), settling, idle, busy, … idle. */
 const neighbourRounds = Math.max(1, Number(arg('rounds', '3')));
+/** A control phase after the first idle one: the busy phase's API watching (GET every 20 ms) alone, nothing created. */
+const pollControl = process.argv.includes('--poll-control');
+/** Watch each busy-phase creation by polling the API from its POST on (the bench before 2026-12-02). */
+const watchPoll = process.argv.includes('--watch-poll');
 /** Periodic health checks: off (1 h) unless asked for, so that "idle" means no request at all. */
 const healthIntervalS = Number(arg('health-interval', '3600'));
 /** Epoch-ms start and duration of every busy-phase neighbour request, and every step run, as JSON. */
@@ -221,6 +225,8 @@ async function main() {
   const config = parseConfig({ dataDir, apiPort: 0, edgePort }, {});
   const stepTimes = new Map<string, Record<string, number>>();
   const spans: Span[] = [];
+  /** Called when a tenant's readiness step has run (succeeded or not): see createWatched. */
+  const readinessDone = new Map<string, () => void>();
   let runtime: LocalRuntime | undefined;
   let platform: RunningPlatform | undefined;
   const out: Record<string, unknown> = { sizes: [], samples, neighbourAdds, startedAt: new Date().toISOString() };
@@ -256,6 +262,7 @@ async function main() {
                 await s.run();
               } finally {
                 spans.push({ name: s.name, start: performance.timeOrigin + t0, end: performance.timeOrigin + performance.now() });
+                if (s.name === 'await-readiness') readinessDone.get(tenantId)?.();
               }
               (stepTimes.get(tenantId) ?? stepTimes.set(tenantId, {}).get(tenantId)!)[s.name] = performance.now() - t0;
             },
@@ -279,7 +286,13 @@ async function main() {
      */
     const createWatched = async (tenant: string) => {
       const t0 = performance.now();
+      // Unless --watch-poll: no API polling until the worker has run the readiness step (then
+      // one or two GETs see ACTIVE). Polling all along (a GET every 20 ms, ~15 per creation) is
+      // load of the bench's own in this process: a --poll-control phase showed it.
+      const ready = watchPoll ? Promise.resolve() : new Promise<void>((r) => readinessDone.set(tenant, r));
       await post(tenant);
+      await Promise.race([ready, new Promise((r) => setTimeout(r, 120_000))]);
+      readinessDone.delete(tenant);
       for (;;) {
         const res = await fetch(`${platform!.apiUrl}/v1.0/tenants/${tenant}`, { headers: { authorization: `Bearer ${token}` } });
         const body = (await res.json()) as { instance?: { provisioningState?: string; lastError?: string } };
@@ -408,6 +421,19 @@ async function main() {
       const busyWindows: { start: number; end: number }[] = [];
       spans.length = 0;
       record('idle', 0, await phase(idleWait));
+      if (pollControl) {
+        const until = Date.now() + idleMs;
+        record(
+          'poll',
+          0,
+          await phase(async () => {
+            while (Date.now() < until) {
+              await (await fetch(`${platform!.apiUrl}/v1.0/tenants/neighbour`, { headers: { authorization: `Bearer ${token}` } })).json();
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }),
+        );
+      }
       let created = 0;
       for (let round = 1; round <= neighbourRounds; round++) {
         // Busy: from the first POST to the last tenant ACTIVE. Then the background work the

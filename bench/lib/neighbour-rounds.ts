@@ -9,7 +9,8 @@
  */
 import { median, percentile } from './stats.js';
 
-export type PhaseKind = 'idle' | 'busy' | 'settling';
+/** `poll`: the bench's own API watching with nothing provisioned (a control; counted as neither idle nor busy). */
+export type PhaseKind = 'idle' | 'busy' | 'settling' | 'poll';
 
 /** One phase of neighbour requests: its latencies (ms), in the order the phases ran. */
 export interface Phase {

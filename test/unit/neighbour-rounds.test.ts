@@ -8,6 +8,7 @@ describe('neighbourRatios (alternating idle/busy rounds)', () => {
   it('compares each busy round with the idle phases on both sides, pooled, and with the one before', () => {
     const phases: Phase[] = [
       { kind: 'idle', round: 0, ms: xs(100, 10, 2, 20) }, // p99 20
+      { kind: 'poll', round: 0, ms: xs(50, 900) }, // a control phase: neither idle nor busy
       { kind: 'busy', round: 1, ms: xs(100, 12, 2, 24) }, // p99 24
       { kind: 'settling', round: 1, ms: xs(10, 500) }, // never counted as busy or idle
       { kind: 'idle', round: 1, ms: xs(100, 10) }, // p99 10
