@@ -1,7 +1,7 @@
 /**
  * Provisioning benchmark of the local runtime (prints figures; not a timed test).
  *
- *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--neighbour-rate 0] [--health-interval 3600] [--json]
+ *   node --import tsx bench/provisioning.bench.ts [--sizes 1,100,1000] [--samples 10] [--neighbour 50] [--rounds 3] [--poll-control] [--watch-poll] [--neighbour-rate 0] [--health-interval 3600] [--json]
  *        [--prefill-concurrency 3] [--idle-ms 10000] [--shard-size 32] [--nursery-limit 8] [--dump FILE]
  *
  * The platform runs as `bbws up` runs it (API, worker, event handler, reconciler; real MariaDB,
@@ -16,10 +16,14 @@
  *   the process groups of mariadbd, every php-fpm master and nginx.
  * Then the neighbour test: an existing tenant's homepage requested by a separate process (so the
  * bench's own event loop does not add latency) — back to back, or with `--neighbour-rate R` at a
- * fixed R req/s (open loop) — for `idle-ms` with nothing
+ * fixed R req/s (open loop) — in `rounds` alternating rounds: for `idle-ms` with nothing
  * happening, then while `neighbour` tenants are created through the API one after another
- * (until the last one is ACTIVE, watched through the API), then while the background work they left finishes
- * ("settling": nursery masters merged, replaced masters stopped), then idle again; p50/p99 and the ratio busy/idle, and which provisioning steps the slow busy
+ * (until the last one is ACTIVE: after the worker has run its readiness step, seen through the API), then while the background work they left finishes
+ * ("settling": nursery masters merged, replaced masters stopped), then idle again, and so on
+ * (idle, busy, settling, idle, busy, …, idle). Every phase's p50/p99; per round the ratio of busy
+ * p99 to the idle phase before it (the old single-round figure) and to the idle phases on both
+ * sides pooled; the median of the rounds; all busy against all idle samples pooled
+ * (bench/lib/neighbour-rounds.ts); and which provisioning steps the slow busy
  * requests overlapped (each request's start and each step's run, timed where the worker runs it).
  * Needs root and the Debian packages (`bbws setup`). Uses a temp data dir; everything it starts
  * (processes, Unix users `bw<id>-*`, the data dir) is removed at the end.
@@ -38,6 +42,7 @@ import type { Logger } from '../src/ports/logger.js';
 import type { RuntimeStep } from '../src/ports/runtime.js';
 import { parseConfig } from '../src/main/config.js';
 import { startPlatform, type RunningPlatform } from '../src/main/platform.js';
+import { neighbourRatios, type Phase } from './lib/neighbour-rounds.js';
 import { median, percentile } from './lib/stats.js';
 
 const arg = (name: string, dflt: string) => {
@@ -48,6 +53,12 @@ const sizes = arg('sizes', '1,100').split(',').map(Number);
 const samples = Number(arg('samples', '10'));
 const neighbourAdds = Number(arg('neighbour', '50'));
 const neighbourRate = Number(arg('neighbour-rate', '0'));
+/** Alternating rounds: idle, busy (`neighbour` creations), settling, idle, busy, … idle. */
+const neighbourRounds = Math.max(1, Number(arg('rounds', '3')));
+/** A control phase after the first idle one: the busy phase's API watching (GET every 20 ms) alone, nothing created. */
+const pollControl = process.argv.includes('--poll-control');
+/** Watch each busy-phase creation by polling the API from its POST on (the bench before 2026-12-02). */
+const watchPoll = process.argv.includes('--watch-poll');
 /** Periodic health checks: off (1 h) unless asked for, so that "idle" means no request at all. */
 const healthIntervalS = Number(arg('health-interval', '3600'));
 /** Epoch-ms start and duration of every busy-phase neighbour request, and every step run, as JSON. */
@@ -214,6 +225,8 @@ async function main() {
   const config = parseConfig({ dataDir, apiPort: 0, edgePort }, {});
   const stepTimes = new Map<string, Record<string, number>>();
   const spans: Span[] = [];
+  /** Called when a tenant's readiness step has run (succeeded or not): see createWatched. */
+  const readinessDone = new Map<string, () => void>();
   let runtime: LocalRuntime | undefined;
   let platform: RunningPlatform | undefined;
   const out: Record<string, unknown> = { sizes: [], samples, neighbourAdds, startedAt: new Date().toISOString() };
@@ -249,6 +262,7 @@ async function main() {
                 await s.run();
               } finally {
                 spans.push({ name: s.name, start: performance.timeOrigin + t0, end: performance.timeOrigin + performance.now() });
+                if (s.name === 'await-readiness') readinessDone.get(tenantId)?.();
               }
               (stepTimes.get(tenantId) ?? stepTimes.set(tenantId, {}).get(tenantId)!)[s.name] = performance.now() - t0;
             },
@@ -272,7 +286,13 @@ async function main() {
      */
     const createWatched = async (tenant: string) => {
       const t0 = performance.now();
+      // Unless --watch-poll: no API polling until the worker has run the readiness step (then
+      // one or two GETs see ACTIVE). Polling all along (a GET every 20 ms, ~15 per creation) is
+      // load of the bench's own in this process: a --poll-control phase showed it.
+      const ready = watchPoll ? Promise.resolve() : new Promise<void>((r) => readinessDone.set(tenant, r));
       await post(tenant);
+      await Promise.race([ready, new Promise((r) => setTimeout(r, 120_000))]);
+      readinessDone.delete(tenant);
       for (;;) {
         const res = await fetch(`${platform!.apiUrl}/v1.0/tenants/${tenant}`, { headers: { authorization: `Bearer ${token}` } });
         const body = (await res.json()) as { instance?: { provisioningState?: string; lastError?: string } };
@@ -394,51 +414,74 @@ async function main() {
         await work();
         return lg.stop();
       };
-      const idleBefore = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
+      const idleWait = () => new Promise<void>((r) => setTimeout(r, idleMs));
+      const phases: (Phase & { name: string; samples: Sample[] })[] = [];
+      const record = (kind: Phase['kind'], round: number, samples: Sample[]) => phases.push({ kind, round, name: `${kind}${round}`, samples, ms: samples.map((x) => x.ms) });
       const adds: number[] = [];
+      const busyWindows: { start: number; end: number }[] = [];
       spans.length = 0;
-      const busyStart = Date.now();
-      // Busy: from the first POST to the last tenant's first 302. Then the background work the
-      // creations left (merging nursery masters, stopping the replaced ones) until it is done.
-      const busy = await phase(async () => {
-        for (let i = 0; i < neighbourAdds; i++) adds.push(await createWatched(`nb${String(i).padStart(4, '0')}`));
-      });
-      const busyEnd = Date.now();
-      const settling = await phase(() => settled());
-      const idleAfter = await phase(() => new Promise((r) => setTimeout(r, idleMs)));
-      const s = (xs: number[]) => ({ n: xs.length, p50: median(xs), p99: percentile(xs, 99), max: Math.max(...xs) });
-      const ms = (xs: Sample[]) => xs.map((x) => x.ms);
-      const busySpans = spans.filter((sp) => sp.end >= busy[0]!.at);
-      const idleP99 = percentile(ms(idleBefore), 99);
-      const attribution = attribute(busy, busySpans, idleP99);
+      record('idle', 0, await phase(idleWait));
+      if (pollControl) {
+        const until = Date.now() + idleMs;
+        record(
+          'poll',
+          0,
+          await phase(async () => {
+            while (Date.now() < until) {
+              await (await fetch(`${platform!.apiUrl}/v1.0/tenants/neighbour`, { headers: { authorization: `Bearer ${token}` } })).json();
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }),
+        );
+      }
+      let created = 0;
+      for (let round = 1; round <= neighbourRounds; round++) {
+        // Busy: from the first POST to the last tenant ACTIVE. Then the background work the
+        // creations left (merging nursery masters, stopping the replaced ones) until it is done.
+        const start = Date.now();
+        record(
+          'busy',
+          round,
+          await phase(async () => {
+            for (let i = 0; i < neighbourAdds; i++) adds.push(await createWatched(`nb${String(created++).padStart(4, '0')}`));
+          }),
+        );
+        busyWindows.push({ start, end: Date.now() });
+        const settling = await phase(() => settled());
+        if (settling.length) record('settling', round, settling);
+        record('idle', round, await phase(idleWait));
+        present += neighbourAdds;
+      }
+      const s = (xs: readonly number[]) => ({ n: xs.length, p50: median(xs), p99: percentile(xs, 99), max: xs.length ? Math.max(...xs) : Number.NaN });
+      const ratios = neighbourRatios(phases);
+      const busySamples = phases.filter((p) => p.kind === 'busy').flatMap((p) => p.samples);
+      const busySpans = spans.filter((sp) => busyWindows.some((w) => sp.end >= w.start && sp.start <= w.end));
+      const attribution = attribute(busySamples, busySpans, ratios.pooled.idleP99);
       // The raw busy-phase requests and step runs, to line them up with `perf record -k CLOCK_REALTIME`.
-      if (dumpFile) await writeFile(dumpFile, JSON.stringify({ busy, spans: busySpans }));
-      const idle = [...ms(idleBefore), ...ms(idleAfter)];
-      const nb = {
-        idleBefore: s(ms(idleBefore)),
-        busy: s(ms(busy)),
-        settling: settling.length ? s(ms(settling)) : null,
-        idleAfter: s(ms(idleAfter)),
-        ratioP99: percentile(ms(busy), 99) / idleP99,
-        ratioP99BothIdle: percentile(ms(busy), 99) / percentile(idle, 99),
+      if (dumpFile) await writeFile(dumpFile, JSON.stringify({ busy: busySamples, spans: busySpans, phases: phases.map((p) => ({ name: p.name, samples: p.samples })) }));
+      const first = ratios.rounds[0];
+      out.neighbour = {
+        rate: neighbourRate,
+        rounds: neighbourRounds,
+        phases: phases.map((p) => ({ name: p.name, ...s(p.ms) })),
+        ratios,
+        // The figures of the single-round bench (round 1 against idle0 and against idle0 + idle1).
+        ratioP99: first?.ratioBefore,
+        ratioP99BothIdle: first?.ratioAround,
+        busyWindows,
         attribution,
         adds: { p50: median(adds), p95: percentile(adds, 95) },
       };
-      out.neighbour = { ...nb, rate: neighbourRate, busyWindow: { start: busyStart, end: busyEnd } };
       const load = neighbourRate > 0 ? `open loop at ${neighbourRate} req/s` : 'back to back, one at a time';
-      say(`\nbusy phase: ${new Date(busyStart).toISOString()} – ${new Date(busyEnd).toISOString()}`);
-      say(`\n== neighbour homepage (${load}) while ${neighbourAdds} tenants are created (${present} present before) ==`);
-      say(
-        table(
-          ['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'],
-          (['idleBefore', 'busy', 'settling', 'idleAfter'] as const).flatMap((k) => {
-            const x = nb[k];
-            return x ? [[k, x.n, f1(x.p50), f1(x.p99), f1(x.max)]] : [];
-          }),
-        ),
-      );
-      say(`p99 busy / idle before: ${f2(nb.ratioP99)}; busy / both idle phases: ${f2(nb.ratioP99BothIdle)}; the ${neighbourAdds} creations: p50 ${f0(nb.adds.p50)} ms, p95 ${f0(nb.adds.p95)} ms`);
-      say(`\nbusy-phase requests by the provisioning step they overlapped (slow: > idle-before p99 ${f1(idleP99)} ms):`);
+      say(`\nbusy phases: ${busyWindows.map((w) => `${new Date(w.start).toISOString()} – ${new Date(w.end).toISOString()}`).join(', ')}`);
+      say(`\n== neighbour homepage (${load}), ${neighbourRounds} round(s) of ${neighbourAdds} tenants created (${present - neighbourRounds * neighbourAdds} present before, ${present} after) ==`);
+      say(table(['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'], phases.map((p) => { const x = s(p.ms); return [p.name, x.n, f1(x.p50), f1(x.p99), f1(x.max)]; })));
+      say(`\n${table(['round', 'busy p99', 'idle before p99', 'idle around p99', 'busy/before', 'busy/around'], ratios.rounds.map((r) => [String(r.round), f1(r.busyP99), f1(r.idleBeforeP99), f1(r.idleAroundP99), f2(r.ratioBefore), f2(r.ratioAround)]))}`);
+      const pl = ratios.pooled;
+      say(`pooled: busy p50 ${f1(pl.busyP50)} p99 ${f1(pl.busyP99)} ms (n ${pl.busyN}); idle p50 ${f1(pl.idleP50)} p99 ${f1(pl.idleP99)} ms (n ${pl.idleN}); busy/idle p99 ${f2(pl.ratio)}`);
+      say(`median of rounds: busy/around ${f2(ratios.medianRatioAround)} (worst ${f2(ratios.maxRatioAround)}); busy/before ${f2(ratios.medianRatioBefore)}`);
+      say(`old-style (round 1): busy / idle before ${f2(first?.ratioBefore ?? Number.NaN)}; busy / both idle phases ${f2(first?.ratioAround ?? Number.NaN)}; creations p50 ${f0(median(adds))} ms, p95 ${f0(percentile(adds, 95))} ms`);
+      say(`\nbusy-phase requests by the provisioning step they overlapped (slow: > pooled idle p99 ${f1(pl.idleP99)} ms):`);
       say(table(['step', 'requests', 'slow', 'slow %', 'p99 ms'], attribution.map((a) => [a.step, a.requests, a.slow, f1((100 * a.slow) / a.requests), f1(a.p99)])));
     }
   } finally {
