@@ -31,7 +31,15 @@ function maxMemoryUsedMb(): number {
   return maxRss;
 }
 
-export function reportFields(requestId: string, durationMs: number): Record<string, unknown> {
+export interface ReportFields {
+  '@type': 'REPORT';
+  '@requestId': string;
+  '@duration': number;
+  '@memorySize': number;
+  '@maxMemoryUsed': number;
+}
+
+export function reportFields(requestId: string, durationMs: number): ReportFields {
   return {
     '@type': 'REPORT',
     '@requestId': requestId,

@@ -108,10 +108,10 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   // line per request cost a measurable share of the API's CPU (bench/api.bench.ts).
   const logRequest = (request: FastifyRequest, statusCode: number, route: string, durationMs: number): void => {
     const path = request.url.split('?')[0];
-    deps.logger.info(
+    deps.logger.infoFlat(
       {
         correlationId: request.id,
-        tenantId: (request.params as Record<string, string> | undefined)?.tenantId ?? request.principal?.tenantId ?? undefined,
+        tenantId: (request.params as Record<string, string | undefined> | undefined)?.tenantId ?? request.principal?.tenantId ?? undefined,
         action: `${request.method} ${route}`,
         status: statusCode < 400 ? 'OK' : 'ERROR',
         statusCode,

@@ -6,6 +6,11 @@
 export interface Logger {
   debug(obj: Record<string, unknown>, msg?: string): void;
   info(obj: Record<string, unknown>, msg?: string): void;
+  /**
+   * `info` for flat records (strings and numbers; `undefined` fields are left out), written in
+   * the same line shape without a general-purpose serializer: the per-request line's path.
+   */
+  infoFlat(fields: Readonly<Record<string, string | number | undefined>>, msg: string): void;
   warn(obj: Record<string, unknown>, msg?: string): void;
   error(obj: Record<string, unknown>, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
