@@ -460,27 +460,29 @@ async function main() {
       // The raw busy-phase requests and step runs, to line them up with `perf record -k CLOCK_REALTIME`.
       if (dumpFile) await writeFile(dumpFile, JSON.stringify({ busy: busySamples, spans: busySpans, phases: phases.map((p) => ({ name: p.name, samples: p.samples })) }));
       const first = ratios.rounds[0];
+      const phaseStats = phases.map((p) => ({ name: p.name, ...s(p.ms) }));
+      const addStats = { p50: median(adds), p95: percentile(adds, 95) };
       out.neighbour = {
         rate: neighbourRate,
         rounds: neighbourRounds,
-        phases: phases.map((p) => ({ name: p.name, ...s(p.ms) })),
+        phases: phaseStats,
         ratios,
         // The figures of the single-round bench (round 1 against idle0 and against idle0 + idle1).
         ratioP99: first?.ratioBefore,
         ratioP99BothIdle: first?.ratioAround,
         busyWindows,
         attribution,
-        adds: { p50: median(adds), p95: percentile(adds, 95) },
+        adds: addStats,
       };
       const load = neighbourRate > 0 ? `open loop at ${neighbourRate} req/s` : 'back to back, one at a time';
       say(`\nbusy phases: ${busyWindows.map((w) => `${new Date(w.start).toISOString()} – ${new Date(w.end).toISOString()}`).join(', ')}`);
       say(`\n== neighbour homepage (${load}), ${neighbourRounds} round(s) of ${neighbourAdds} tenants created (${present - neighbourRounds * neighbourAdds} present before, ${present} after) ==`);
-      say(table(['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'], phases.map((p) => { const x = s(p.ms); return [p.name, x.n, f1(x.p50), f1(x.p99), f1(x.max)]; })));
+      say(table(['phase', 'n', 'p50 ms', 'p99 ms', 'max ms'], phaseStats.map((x) => [x.name, x.n, f1(x.p50), f1(x.p99), f1(x.max)])));
       say(`\n${table(['round', 'busy p99', 'idle before p99', 'idle around p99', 'busy/before', 'busy/around'], ratios.rounds.map((r) => [String(r.round), f1(r.busyP99), f1(r.idleBeforeP99), f1(r.idleAroundP99), f2(r.ratioBefore), f2(r.ratioAround)]))}`);
       const pl = ratios.pooled;
       say(`pooled: busy p50 ${f1(pl.busyP50)} p99 ${f1(pl.busyP99)} ms (n ${pl.busyN}); idle p50 ${f1(pl.idleP50)} p99 ${f1(pl.idleP99)} ms (n ${pl.idleN}); busy/idle p99 ${f2(pl.ratio)}`);
       say(`median of rounds: busy/around ${f2(ratios.medianRatioAround)} (worst ${f2(ratios.maxRatioAround)}); busy/before ${f2(ratios.medianRatioBefore)}`);
-      say(`old-style (round 1): busy / idle before ${f2(first?.ratioBefore ?? Number.NaN)}; busy / both idle phases ${f2(first?.ratioAround ?? Number.NaN)}; creations p50 ${f0(median(adds))} ms, p95 ${f0(percentile(adds, 95))} ms`);
+      say(`old-style (round 1): busy / idle before ${f2(first?.ratioBefore ?? Number.NaN)}; busy / both idle phases ${f2(first?.ratioAround ?? Number.NaN)}; creations p50 ${f0(addStats.p50)} ms, p95 ${f0(addStats.p95)} ms`);
       say(`\nbusy-phase requests by the provisioning step they overlapped (slow: > pooled idle p99 ${f1(pl.idleP99)} ms):`);
       say(table(['step', 'requests', 'slow', 'slow %', 'p99 ms'], attribution.map((a) => [a.step, a.requests, a.slow, f1((100 * a.slow) / a.requests), f1(a.p99)])));
     }

@@ -3,12 +3,12 @@
  * held to the turn's end and then sent together. Every response must still reach its own request
  * intact, and a slow handler must neither hold back nor be held back by the others.
  */
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerResponseBatching } from '../../src/http/response-batch.js';
 
-function get(url: string, agent: import('node:http').Agent): Promise<{ status: number; body: string; at: number }> {
+function get(url: string, agent: Agent): Promise<{ status: number; body: string; at: number }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { agent }, (res) => {
       let body = '';
@@ -40,7 +40,6 @@ describe('response batching', () => {
       throw Object.assign(new Error('nope'), { statusCode: 418 });
     });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    const { Agent } = await import('node:http');
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     try {
       const started = performance.now();

@@ -15,6 +15,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { SqliteDatabase } from './database.js';
 
 const HEADER_BYTES = 48;
+/** Entries kept for one committed state; past this the cache starts over. */
+const MAX_ENTRIES = 4_096;
 
 export interface CommitCache<V> {
   /**
@@ -24,11 +26,6 @@ export interface CommitCache<V> {
   get(key: string, load: () => V): V;
   /** Releases the `-shm` file descriptor. `get` then always loads. */
   close(): void;
-}
-
-export interface CommitCacheOptions {
-  /** Entries kept for one committed state; past this the cache starts over. Default 4,096. */
-  maxEntries?: number;
 }
 
 /** Freezes an object graph of plain data (records from rows: objects, arrays, primitives). */
@@ -44,8 +41,7 @@ function deepFreeze<V>(value: V): V {
  * Creates a commit-validated cache for `db`. On a database that is not a WAL file (`:memory:`),
  * or whose `-shm` cannot be read, every `get` loads: the cache is then a no-op, never stale.
  */
-export function createCommitCache<V>(db: SqliteDatabase, options: CommitCacheOptions = {}): CommitCache<V> {
-  const maxEntries = options.maxEntries ?? 4_096;
+export function createCommitCache<V>(db: SqliteDatabase): CommitCache<V> {
   let fd: number | null = null;
   if (!db.memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal') {
     try {
@@ -81,7 +77,7 @@ export function createCommitCache<V>(db: SqliteDatabase, options: CommitCacheOpt
       if (unchanged() && entries.has(key)) return entries.get(key) as V;
       const value = deepFreeze(load());
       if (fd !== null) {
-        if (entries.size >= maxEntries) entries.clear();
+        if (entries.size >= MAX_ENTRIES) entries.clear();
         entries.set(key, value);
       }
       return value;

@@ -228,9 +228,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   );
 
   let closed = false;
-  /** Runs a database call, turning "database unavailable" failures into STORE_UNAVAILABLE. */
   const tenantReads = createCommitCache<{ tenant: Tenant; instance: Instance | undefined } | undefined>(db);
 
+  /** Runs a database call, turning "database unavailable" failures into STORE_UNAVAILABLE. */
   function run<T>(fn: () => T): Promise<T> {
     if (closed) return Promise.reject(new Error('the SQLite store is closed'));
     try {
