@@ -24,11 +24,26 @@ function viewOf(tenant: Tenant, instance: Instance | undefined) {
   };
 }
 
+/**
+ * Views of records the store shares read-only (frozen: its commit-validated cache), one per
+ * record, frozen too, so that a repeated read is the same object and the HTTP layer can reuse its
+ * serialized body (src/http/frozen-body.ts).
+ */
+const sharedViews = new WeakMap<object, Readonly<ReturnType<typeof viewOf>>>();
+
 export async function getTenant(deps: AppDeps, principal: Principal, tenantId: string) {
   assertTenantAccess(principal, tenantId);
   const found = await deps.store.getTenantWithInstance(tenantId);
   if (!found) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
-  return viewOf(found.tenant, found.instance);
+  if (!Object.isFrozen(found)) return viewOf(found.tenant, found.instance);
+  let view = sharedViews.get(found);
+  if (view === undefined) sharedViews.set(found, (view = deepFreezeView(viewOf(found.tenant, found.instance))));
+  return view;
+}
+
+function deepFreezeView<V extends { instance: object | null }>(view: V): Readonly<V> {
+  if (view.instance) Object.freeze(view.instance);
+  return Object.freeze(view);
 }
 
 export async function getInstanceView(deps: AppDeps, principal: Principal, tenantId: string) {

@@ -53,6 +53,12 @@ describe('bad input is refused and changes nothing', () => {
     await new Promise((r) => setTimeout(r, 2100));
     return h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine8' }, token });
   });
+  add('token that expired after it was used (cached verification)', 401, 'TOKEN_EXPIRED', async () => {
+    const token = await h.token('platform-admin', undefined, 1);
+    expect((await h.request('GET', '/v1.0/tenants', { token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2100));
+    return h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine10' }, token });
+  });
   add('tenant-admin creating tenants', 403, 'FORBIDDEN', async () => h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine9' }, token: await h.token('tenant-admin', 'victim') }));
   add("tenant-admin reading another tenant's data", 404, 'TENANT_NOT_FOUND', async () => h.request('GET', '/v1.0/tenants/victim', { token: await h.token('tenant-admin', 'other') }));
   add('tenant-admin scaling another tenant', 404, 'TENANT_NOT_FOUND', async () =>

@@ -17,6 +17,11 @@ export interface TokenAuthority {
   sign(claims: { role: Role; tenantId?: string | null; subject?: string }, ttlSeconds: number): Promise<string>;
   /** Throws UNAUTHORIZED or TOKEN_EXPIRED. */
   verify(token: string): Promise<Principal>;
+  /**
+   * `verify` without the promise for a token verified before: its principal, or undefined when
+   * this token has not been seen (then call `verify`). Throws TOKEN_EXPIRED.
+   */
+  verifyCached(token: string): Principal | undefined;
 }
 
 /** Reads the key file, creating it (32 random bytes, mode 0600) on first use. */
@@ -49,13 +54,16 @@ export function createTokenAuthority(key: Uint8Array): TokenAuthority {
         .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
         .sign(key);
     },
-    async verify(token) {
+    verifyCached(token) {
       const hit = verified.get(token);
-      if (hit) {
-        if (Date.now() < hit.expiresAtMs) return hit.principal;
-        verified.delete(token);
-        throw new BbwsError('TOKEN_EXPIRED');
-      }
+      if (!hit) return undefined;
+      if (Date.now() < hit.expiresAtMs) return hit.principal;
+      verified.delete(token);
+      throw new BbwsError('TOKEN_EXPIRED');
+    },
+    async verify(token) {
+      const hit = authority.verifyCached(token);
+      if (hit) return hit;
       const principal = await verifyOnce(token);
       if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
       verified.set(token, { principal, expiresAtMs: expiryOf(token) });

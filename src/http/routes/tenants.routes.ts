@@ -9,6 +9,7 @@ import { getInstanceView, getTenant, listTenantOperations, listTenants } from '.
 import { assertPlatformAdmin, assertTenantAccess } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { principalOf } from '../build-app.js';
+import { createFrozenBodySender } from '../frozen-body.js';
 import type { HttpDeps } from '../http-deps.js';
 import {
   AcceptedBody,
@@ -58,12 +59,13 @@ export function registerTenantRoutes(app: FastifyInstance, deps: HttpDeps): void
     async (request) => listTenants(deps, principalOf(request), parseLimit(request.query.limit), request.query.nextToken ?? null),
   );
 
+  const sendTenant = createFrozenBodySender();
   app.get<{ Params: { tenantId: string } }>(
     '/v1.0/tenants/:tenantId',
     { schema: { tags: ['tenants'], summary: 'Get a tenant and its instance', params: TenantIdParams, response: { 200: TenantView, ...errors } } },
     async (request, reply) => {
       const view = await getTenant(deps, principalOf(request), request.params.tenantId);
-      return reply.header('etag', `"${view.version}"`).send(view);
+      return sendTenant(reply.header('etag', `"${view.version}"`), view);
     },
   );
 
