@@ -3,6 +3,7 @@
  * asking for another tenant gets "not found", exactly as if it did not exist.
  */
 import { assertTenantAccess, type Principal } from '../domain/auth.js';
+import { deepFreeze } from '../domain/deep-freeze.js';
 import { BbwsError } from '../domain/errors.js';
 import { describeOperation } from '../domain/operation.js';
 import { describeInstance, type Instance, type Tenant } from '../domain/tenant.js';
@@ -37,13 +38,8 @@ export async function getTenant(deps: AppDeps, principal: Principal, tenantId: s
   if (!found) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
   if (!Object.isFrozen(found)) return viewOf(found.tenant, found.instance);
   let view = sharedViews.get(found);
-  if (view === undefined) sharedViews.set(found, (view = deepFreezeView(viewOf(found.tenant, found.instance))));
+  if (view === undefined) sharedViews.set(found, (view = deepFreeze(viewOf(found.tenant, found.instance))));
   return view;
-}
-
-function deepFreezeView<V extends { instance: object | null }>(view: V): Readonly<V> {
-  if (view.instance) Object.freeze(view.instance);
-  return Object.freeze(view);
 }
 
 export async function getInstanceView(deps: AppDeps, principal: Principal, tenantId: string) {

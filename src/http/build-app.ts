@@ -80,10 +80,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     done();
   });
 
-  const admit = (request: FastifyRequest, reply: FastifyReply, principal: Principal): BbwsError | null => {
+  /** Sets the principal; the rate-limit error when its subject is over its rate. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, principal: Principal): BbwsError | undefined => {
     request.principal = principal;
     const wait = limiter.take(principal.subject);
-    if (wait === 0) return null;
+    if (wait === 0) return undefined;
     reply.header('retry-after', String(wait));
     return new BbwsError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
   };
@@ -99,9 +100,9 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     } catch (err) {
       return done(err as Error);
     }
-    if (known) return done(admit(request, reply, known) ?? undefined);
+    if (known) return done(admit(request, reply, known));
     deps.tokens.verify(m[1]).then(
-      (principal) => done(admit(request, reply, principal) ?? undefined),
+      (principal) => done(admit(request, reply, principal)),
       (err: Error) => done(err),
     );
   };

@@ -3,25 +3,16 @@
  * uses it: a cached value is served only while nothing has committed to the file, whether the
  * commit came from this connection, another connection, or another process.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCommitCache } from '../../src/adapters/sqlite/commit-cache.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/adapters/sqlite/database.js';
 import { createSqliteStore } from '../../src/adapters/store/sqlite.js';
+import { execInOtherProcess } from '../support/sqlite-exec.js';
 import { makeInstance, makeTenant } from '../support/store-records.js';
 import { STORE_CONTRACT_QUEUES } from '../contract/store.contract.js';
-
-const childScript = fileURLToPath(new URL('../support/sqlite-exec-child.ts', import.meta.url));
-
-/** Runs `sql` on `file` in a separate node process and waits until it has committed and exited. */
-function execInOtherProcess(file: string, sql: string): void {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', childScript, file, sql], { encoding: 'utf8', timeout: 30_000 });
-  expect(out.trim()).toBe('DONE');
-}
 
 describe('commit-validated read cache', () => {
   const cleanups: Array<() => void> = [];

@@ -2,15 +2,12 @@
  * Reused bodies for frozen values (src/http/frozen-body.ts) on a real Fastify route, and on the
  * API's `GET /v1.0/tenants/{id}`, whose body must follow every commit, this process's or another's.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFrozenBodySender } from '../../src/http/frozen-body.js';
 import { type Harness, startHarness } from '../support/platform-harness.js';
-
-const childScript = fileURLToPath(new URL('../support/sqlite-exec-child.ts', import.meta.url));
+import { execInOtherProcess } from '../support/sqlite-exec.js';
 
 describe('frozen response bodies', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -85,8 +82,7 @@ describe('frozen response bodies', () => {
 
       const settled = await h.request('GET', '/v1.0/tenants/frozenbody');
       const sql = `UPDATE tenants SET domain_name = 'other.example', version = version + 1 WHERE tenant_id = 'frozenbody'`;
-      const out = execFileSync(process.execPath, ['--import', 'tsx', childScript, join(h.dataDir, 'state.db'), sql], { encoding: 'utf8', timeout: 30_000 });
-      expect(out.trim()).toBe('DONE');
+      execInOtherProcess(join(h.dataDir, 'state.db'), sql);
       const changed = await h.request('GET', '/v1.0/tenants/frozenbody');
       expect(changed.body.domainName).toBe('other.example');
       expect(changed.body).toEqual({ ...settled.body, domainName: 'other.example', updatedAt: changed.body.updatedAt });

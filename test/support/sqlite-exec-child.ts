@@ -1,5 +1,5 @@
 /**
- * Child process for the cross-process cache tests: runs one SQL script on a SQLite file through
+ * Child process for the cross-process cache tests (called through sqlite-exec.ts): runs one SQL script on a SQLite file through
  * `openSqliteDatabase` (as another bbws process would), prints DONE once it has committed, exits.
  *
  *   node --import tsx sqlite-exec-child.ts <db-file> <sql>

@@ -12,6 +12,7 @@
  * (docs/benchmarks.md).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { deepFreeze } from '../../domain/deep-freeze.js';
 import type { SqliteDatabase } from './database.js';
 
 const HEADER_BYTES = 48;
@@ -26,15 +27,6 @@ export interface CommitCache<V> {
   get(key: string, load: () => V): V;
   /** Releases the `-shm` file descriptor. `get` then always loads. */
   close(): void;
-}
-
-/** Freezes an object graph of plain data (records from rows: objects, arrays, primitives). */
-function deepFreeze<V>(value: V): V {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /**
