@@ -5,13 +5,20 @@
  * - slug and version rules (the slug names a directory and a DB option; the version is shown and compared),
  * - the plugin header (`Plugin Name:`, `Version:`, `Description:`) parsed as WordPress does,
  * - the blocklist and the known-vulnerable feed (JSON formats documented in docs/plugins.md),
- * - {@link vetPackage}: everything above plus the static scan, as one {@link VettingResult}.
+ * - {@link vetPackage}: everything above plus the static scan (given as a {@link PackageScanner}: the
+ *   scanner parses PHP with a library, so it lives in src/adapters/plugins/php-scan/), as one
+ *   {@link VettingResult}.
  */
 import { BbwsError } from './errors.js';
-import { scanPackageFile, type PluginViolation } from './plugin-scan.js';
 import { isVersionSpec, matchesVersions } from './plugin-version.js';
 
-export type { PluginViolation } from './plugin-scan.js';
+/** Same shape as the port's `PluginViolation` (domain cannot import ports). */
+export interface PluginViolation {
+  rule: string;
+  message: string;
+  file?: string;
+  line?: number;
+}
 
 export const PLUGIN_SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
 export const PLUGIN_VERSION_PATTERN = /^[0-9A-Za-z.+-]{1,32}$/;
@@ -130,7 +137,12 @@ export interface VetInput {
   now: Date;
   /** Violations found before this point (archive problems, checksum mismatches). */
   priorViolations?: PluginViolation[];
+  /** The static scan of the package's files. */
+  scan: PackageScanner;
 }
+
+/** Scans all files of a package together (data flow crosses files), returning what it refuses. */
+export type PackageScanner = (files: PackageFile[]) => PluginViolation[];
 
 export interface VetOutcome {
   slug: string;
@@ -160,7 +172,7 @@ export function vetPackage(input: VetInput): VetOutcome {
       violations.push(...checkPolicy(input.slug, header.version, input.blocklist, input.vulnerabilities));
     }
   }
-  for (const f of input.files) violations.push(...scanPackageFile(f.path, f.content));
+  violations.push(...input.scan(input.files));
   const reported = violations.length > MAX_REPORTED_VIOLATIONS
     ? [...violations.slice(0, MAX_REPORTED_VIOLATIONS), { rule: 'too-many-violations', message: `${violations.length - MAX_REPORTED_VIOLATIONS} more violations not shown` }]
     : violations;

@@ -222,7 +222,7 @@ describe('bbws plugins (CLI, local data dir)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/rejected: evil-widget@0\.9\.1 failed security vetting/);
     expect(r.stdout).toMatch(/^RULE\s+WHERE\s+MESSAGE/);
-    expect(r.stdout).toMatch(/eval-decoded\s+evil-widget\.php:15\s+eval\(\) runs decoded data as code/);
+    expect(r.stdout).toMatch(/eval-decoded\s+evil-widget\.php:15\s+eval\(\) runs data decoded at run time \(base64_decode\(\)\) from request input/);
     expect(r.stdout).toMatch(/remote-include\s+includes\/loader\.php:4/);
     expect(existsSync(join(dataDir, 'plugins/packages/evil-widget'))).toBe(false);
     const json = await bbws('plugins', 'publish', await zipFixturePlugin('evil-widget'), '--json', '--data-dir', dataDir);

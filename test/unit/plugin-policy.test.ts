@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BbwsError } from '../../src/domain/errors.js';
 import { checkPolicy, findMainFile, isValidSlug, isValidVersion, parseBlocklist, parsePluginHeader, parseVulnerabilityFeed, vetPackage, type PackageFile } from '../../src/domain/plugin-policy.js';
+import { scanPluginPackage } from '../../src/adapters/plugins/php-scan/scan-package.js';
 import { compareVersions, isVersionSpec, matchesVersionSpec, matchesVersions } from '../../src/domain/plugin-version.js';
 
 const file = (path: string, text: string): PackageFile => ({ path, content: new Uint8Array(Buffer.from(text)) });
@@ -82,7 +83,7 @@ describe('blocklist and feed', () => {
 });
 
 describe('vetPackage', () => {
-  const base = { checksum: 'abc', blocklist: [], vulnerabilities: [], now: new Date('2026-01-01T00:00:00Z') };
+  const base = { checksum: 'abc', blocklist: [], vulnerabilities: [], now: new Date('2026-01-01T00:00:00Z'), scan: scanPluginPackage };
   it('approves a clean package with its header', () => {
     const out = vetPackage({ ...base, slug: 'demo', files: [file('demo.php', HEADER), file('readme.txt', 'hi')] });
     expect(out.result).toEqual({ approved: true, violations: [], checksum: 'abc', vettedAt: '2026-01-01T00:00:00.000Z' });

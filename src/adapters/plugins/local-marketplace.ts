@@ -17,6 +17,7 @@ import { checkPolicy, isValidSlug, isValidVersion, vetPackage, type PluginViolat
 import { compareVersions, matchesVersions } from '../../domain/plugin-version.js';
 import type { PluginMarketplace, PluginPackage } from '../../ports/plugin-marketplace.js';
 import { listRecords, pluginDirOf, readRecord, readVerifiedFiles, sha256, storePackage, type StoredPackage } from './package-store.js';
+import { scanPluginPackage } from './php-scan/scan-package.js';
 import { loadPolicy, type Policy } from './policy-files.js';
 import { ArchiveRejectedError, DEFAULT_ZIP_LIMITS, readPluginZip, type ZipLimits } from './zip.js';
 
@@ -90,7 +91,7 @@ export function createLocalMarketplace(options: LocalMarketplaceOptions): Plugin
         throw err;
       }
       const policy = await loadPolicy(files);
-      const outcome = vetPackage({ slug: unpacked.slug, files: unpacked.files, checksum, ...policy, now: now() });
+      const outcome = vetPackage({ slug: unpacked.slug, files: unpacked.files, checksum, ...policy, now: now(), scan: scanPluginPackage });
       const version = outcome.header?.version;
       if (!outcome.result.approved || !outcome.header || !version) throw rejection(outcome.result.violations, { slug: outcome.slug, version, checksum });
 
@@ -134,7 +135,7 @@ export function createLocalMarketplace(options: LocalMarketplaceOptions): Plugin
       const verified = await readVerifiedFiles(dirToCopy, record.files);
       const policy = await loadPolicy(files);
       // The whole vetting again, on the stored files: new scan rules apply to old packages too.
-      const outcome = vetPackage({ slug: record.slug, files: verified.files, checksum: record.archiveSha256, ...policy, now: now(), priorViolations: verified.violations });
+      const outcome = vetPackage({ slug: record.slug, files: verified.files, checksum: record.archiveSha256, ...policy, now: now(), priorViolations: verified.violations, scan: scanPluginPackage });
       if (outcome.header && outcome.header.version !== record.version) {
         outcome.result.violations.push({ rule: 'checksum-mismatch', message: `the stored header says version ${outcome.header.version}, the record ${record.version}` });
         outcome.result.approved = false;
