@@ -6,9 +6,10 @@
 import { CALLBACK_ARGS, CLEANSERS, CODE_FUNCTIONS, DECODERS, FILE_WRITERS, isRequestServerKey, PATH_SANITIZERS, SHELL_FUNCTIONS, SOURCE_FUNCTIONS, SOURCE_METHODS } from './catalog.js';
 import { lineOf, reach, type Frame, type Node, type PackageAnalysis } from './context.js';
 import { assignTo, evalExpr, noteAssembled } from './expressions.js';
-import { foldCall } from './fold.js';
+import { foldCall, foldPregReplace } from './fold.js';
 import { hasEvalModifier } from './heuristics.js';
 import { describeTaint, writeDanger } from './sinks.js';
+import { checkEscapeHatch, modelledResult } from './builtins.js';
 import { applySummary } from './summaries.js';
 import { carry, CLEAN, elements, fnName, join, joinAll, lit, OPAQUE, prefixOf, single, type Val } from './value.js';
 
@@ -81,7 +82,9 @@ function checkDangerousBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: 
     if (patterns.strs.some(hasEvalModifier)) ctx.report('dynamic-code', file, line, `${name}() with the /e modifier runs the replacement as PHP`);
     else if (patterns.taint) ctx.report('request-input', file, line, `${name}() takes its pattern (and so the /e modifier) from ${describeTaint(patterns)}`);
     else if (patterns.decoded) ctx.report('eval-decoded', file, line, `${name}() with a pattern decoded at run time (${patterns.decoded}) can hide the /e modifier`);
-    return { ...OPAQUE, ...carry(...args) };
+    const folded = foldPregReplace(args);
+    if (folded) noteAssembled(ctx, f, line, folded, `${name}()`);
+    return folded ?? { ...OPAQUE, ...carry(...args), built: `${name}()` };
   }
   if (name === 'mb_ereg_replace' || name === 'mb_eregi_replace' || name === 'mb_regex_set_options') {
     const options = args[name === 'mb_regex_set_options' ? 0 : 3];
@@ -165,8 +168,11 @@ function evalBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args
   const danger = checkDangerousBuiltin(ctx, f, name, n, args);
   checkCallbacks(ctx, f, name, n, args);
   if (danger) return danger;
+  if (checkEscapeHatch(ctx, f, name, args, lineOf(n))) return OPAQUE;
   const source = sourceOf(name, args);
   if (source) return source;
+  const modelled = modelledResult(ctx, f, name, n, args);
+  if (modelled) return modelled;
   if (name === 'define' && args[0] && single(args[0]) !== undefined) ctx.mergeInto(ctx.consts, single(args[0])!.toLowerCase(), args[1] ?? OPAQUE);
   if (name === 'constant' && args[0] && single(args[0]) !== undefined) return ctx.consts.get(single(args[0])!.toLowerCase().replace(/^.*::/, 'c:')) ?? OPAQUE;
   if (name === 'apply_filters') return join(args[1] ?? OPAQUE, { ...OPAQUE, ...carry(...args.slice(2)) });
@@ -189,7 +195,8 @@ function evalMethodCall(ctx: PackageAnalysis, f: Frame, n: Node, what: Node): Va
   const line = lineOf(n);
   const isStatic = what.kind === 'staticlookup';
   const baseNode = what.what as Node;
-  const base = baseNode.kind === 'name' ? { ...OPAQUE, cls: fnName(String(baseNode.name)).split('\\').pop()! } : evalExpr(ctx, f, baseNode);
+  const evaluated = baseNode.kind === 'name' ? undefined : evalExpr(ctx, f, baseNode);
+  const base = evaluated === undefined ? { ...OPAQUE, cls: ctx.className(String(baseNode.name)) } : single(evaluated) !== undefined ? { ...evaluated, cls: ctx.className(single(evaluated)!) } : evaluated;
   if (isStatic && baseNode.kind !== 'name' && !['self', 'static', 'parent'].includes(String(baseNode.name))) reach(ctx, f, 'class', base, line, `${baseNode.kind === 'variable' ? `$${String(baseNode.name)}` : 'a class expression'}::…()`);
   const offset = what.offset as Node;
   let method: string | undefined;
@@ -201,6 +208,10 @@ function evalMethodCall(ctx: PackageAnalysis, f: Frame, n: Node, what: Node): Va
   }
   const args = evalArgs(ctx, f, n);
   if (!method) return { ...OPAQUE, ...carry(...args) };
+  if (isStatic && base.cls === 'ffi' && (method === 'cdef' || method === 'load' || method === 'scope')) {
+    ctx.report('shell-exec', f.file, line, `FFI::${method}() calls C library functions (system(), execve()) directly`);
+    return { ...OPAQUE, cls: 'ffi' };
+  }
   if (isStatic && base.cls === 'closure' && method === 'fromcallable') {
     reachCallable(ctx, f, args[0] ?? OPAQUE, line, 'Closure::fromCallable()');
     return args[0] ?? OPAQUE;
@@ -226,7 +237,8 @@ export function evalNew(ctx: PackageAnalysis, f: Frame, n: Node): Val {
     reach(ctx, f, 'class', cls, line, 'new');
     return { ...OPAQUE, ...(single(cls) ? { cls: single(cls)!.toLowerCase() } : {}) };
   }
-  const cls = fnName(String(what.name)).split('\\').pop()!;
+  const cls = ctx.className(String(what.name));
+  if (cls === 'ffi') ctx.report('shell-exec', f.file, line, 'new FFI() calls C library functions directly');
   if (cls === 'reflectionfunction') reachCallable(ctx, f, args[0] ?? OPAQUE, line, 'new ReflectionFunction()');
   if (cls === 'reflectionmethod') {
     if (args.length >= 2) reachCallable(ctx, f, { ...OPAQUE, items: new Map([['0', args[0]], ['1', args[1]]]) }, line, 'new ReflectionMethod()');

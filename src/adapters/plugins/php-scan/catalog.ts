@@ -42,7 +42,7 @@ export const INDIRECT_DANGER = new Set([
   ...Object.keys(CALLBACK_ARGS).filter((n) => !n.startsWith('add_') && !n.startsWith('register_') && !n.startsWith('wp_')),
   ...Object.keys(FILE_WRITERS), ...DECODERS, 'fwrite', 'fputs', 'extract', 'parse_str', 'unserialize', 'preg_replace', 'mb_ereg_replace',
   'mb_eregi_replace', 'include', 'require', 'include_once', 'require_once', 'ini_set', 'putenv', 'dl', 'mail', 'mb_send_mail',
-  'curl_exec', 'fsockopen', 'stream_socket_client',
+  'curl_exec', 'fsockopen', 'stream_socket_client', 'closure::fromcallable', 'stream_wrapper_register', 'ffi::cdef', 'ffi::load',
 ]);
 
 /** Names that have no business being assembled from pieces, decoded or hidden in escapes. */
@@ -80,8 +80,22 @@ export const CLEANSERS = new Set([
 /** Sanitizers whose output has no `/` or `..`: still request input, but it cannot leave a directory. */
 export const PATH_SANITIZERS = new Set(['basename', 'sanitize_file_name', 'sanitize_key', 'sanitize_title', 'sanitize_html_class', 'sanitize_user']);
 
-/** Stream wrappers that make `include` read something that is not a file of the package. */
-export const STREAM_SCHEME = /^\s*(https?:|ftps?:|php:|data:|phar:|expect:|zip:|zlib:|compress\.|glob:|ssh2\.|rar:|ogg:|file:)/i;
+/** Stream wrappers that make `include` read something that is not a file of the package (any `scheme://`: plugins can register their own). */
+export const STREAM_SCHEME = /^\s*(https?:|ftps?:|php:|data:|phar:|expect:|zip:|zlib:|compress\.|glob:|ssh2\.|rar:|ogg:|file:|[a-z][a-z0-9+.-]*:\/\/)/i;
+
+/** Functions whose result is content from the network (a command-and-control server can choose it). */
+export const REMOTE_SOURCES = new Set(['wp_remote_get', 'wp_remote_post', 'wp_remote_request', 'wp_safe_remote_get', 'wp_safe_remote_post', 'wp_remote_retrieve_body', 'download_url', 'curl_exec', 'curl_multi_getcontent', 'fsockopen', 'stream_socket_client', 'socket_read']);
+
+/** Functions that give a directory the site can write: code included from there may be the plugin's own drop. */
+export const WRITABLE_DIRS = new Set(['sys_get_temp_dir', 'get_temp_dir', 'wp_upload_dir', 'tempnam', 'tmpfile', 'wp_tempnam', 'session_save_path']);
+
+/** Functions that return one element of their array argument. */
+export const ELEMENT_OF = new Set(['end', 'reset', 'current', 'next', 'prev', 'array_pop', 'array_shift', 'array_rand', 'array_key_first', 'array_key_last']);
+/** Functions that return an array made of their array arguments' elements. */
+export const ARRAY_OF = new Set(['array_merge', 'array_slice', 'array_splice', 'array_unique', 'array_filter', 'array_pad', 'array_replace', 'array_diff', 'array_intersect', 'array_chunk', 'array_fill', 'compact']);
+
+/** `ini_set()` keys that make PHP run another file or lift a restriction. */
+export const DANGEROUS_INI = /^(auto_prepend_file|auto_append_file|include_path|open_basedir|disable_functions|allow_url_include|allow_url_fopen|sendmail_path|mail\.force_extra_parameters|error_log|extension|zend_extension)$/i;
 
 /** File names PHP (or php-fpm, or a web server) would run or obey. */
 export const EXECUTABLE_FILE = /(\.(php[0-9]?|phtml|pht|phar|inc|module|shtml|cgi|pl|py)|(^|\/)\.user\.ini|(^|\/)\.htaccess|(^|\/)php\.ini)$/i;

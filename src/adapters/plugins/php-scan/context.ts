@@ -72,6 +72,8 @@ export class PackageAnalysis {
   readonly props = new Map<string, Val>();
   readonly consts = new Map<string, Val>();
   readonly globals = new Map<string, Val>();
+  /** `use X as Y` and `class_alias()`: alias → class (lowercase, no namespace). */
+  readonly classAliases = new Map<string, string>();
   readonly violations: Violation[] = [];
   private readonly seen = new Set<string>();
   /** Only the last pass reports: earlier passes compute summaries. */
@@ -106,6 +108,12 @@ export class PackageAnalysis {
     const fp = (x?: Summary) => (x ? `${sig(x.ret)}#${x.flows.map((f) => `${f.param}:${f.kind}:${f.sink}`).join(',')}` : '-');
     if (fp(old) !== fp(s)) this.changed = true;
     this.summaries.set(key, s);
+  }
+
+  /** The class a name in code means, after aliases (lowercase, last namespace segment). */
+  className(raw: string): string {
+    const short = raw.replace(/^\\+/, '').toLowerCase().split('\\').pop()!;
+    return this.classAliases.get(short) ?? short;
   }
 
   declared(kind: 'f' | 'm', name: string): FnDecl[] {

@@ -197,6 +197,27 @@ function evalTernary(ctx: PackageAnalysis, f: Frame, n: Node): Val {
   return join(whenTrue, evalExpr(ctx, f, n.falseExpr as Node));
 }
 
+const isTextual = (v: Val) => !v.open && v.strs.length > 0 && v.strs.every((s) => !/^-?\d+(\.\d+)?$/.test(s));
+
+/** `'%13' ^ '`'`: PHP applies ^ | & byte by byte to two strings, a classic way to spell a function name. */
+function bitwise(op: string, a: Val, b: Val, n: Node): Val {
+  const numeric = (x: Node) => x?.kind === 'number' || x?.kind === 'name' || x?.kind === 'staticlookup';
+  if (numeric(n.left as Node) || numeric(n.right as Node)) return CLEAN;
+  if (!isTextual(a) || !isTextual(b)) return a.open || b.open ? { ...OPAQUE, ...carry(a, b), built: `the ${op} operator on strings` } : CLEAN;
+  const apply = (x: string, y: string) => {
+    const len = op === '|' ? Math.max(x.length, y.length) : Math.min(x.length, y.length);
+    let out = '';
+    for (let i = 0; i < len; i++) {
+      const p = x.charCodeAt(i) || 0;
+      const q = y.charCodeAt(i) || 0;
+      out += String.fromCharCode(op === '^' ? p ^ q : op === '|' ? (i < x.length && i < y.length ? p | q : (x[i] ?? y[i]).charCodeAt(0)) : p & q);
+    }
+    return out;
+  };
+  const strs = a.strs.flatMap((x) => b.strs.map((y) => apply(x, y))).slice(0, 16);
+  return { ...carry(a, b), strs, open: false, assembled: `the ${op} operator on strings` };
+}
+
 /** Visits every child expression (for constructs with no value of their own) and returns what they carry. */
 function evalChildren(ctx: PackageAnalysis, f: Frame, n: Node): Val {
   const vals: Val[] = [];
@@ -250,9 +271,18 @@ function evalNode(ctx: PackageAnalysis, f: Frame, n: Node): Val {
         if ((v.chrs ?? 0) >= 6 && (a.chrs ?? 0) + (b.chrs ?? 0) === v.chrs && Math.max(a.chrs ?? 0, b.chrs ?? 0) < 6) ctx.report('obfuscation', f.file, lineOf(n), 'a chain of chr() calls builds a string');
         return v;
       }
+      if (n.type === '^' || n.type === '|' || n.type === '&') {
+        const v = bitwise(String(n.type), a, b, n);
+        if (!v.open) noteAssembled(ctx, f, lineOf(n), v, `the ${n.type} operator on strings`);
+        return v;
+      }
       return n.type === '??' || n.type === '?:' ? join(a, b) : CLEAN;
     }
-    case 'unary': evalExpr(ctx, f, n.what as Node); return CLEAN;
+    case 'unary': {
+      const v = evalExpr(ctx, f, n.what as Node);
+      if (n.type !== '~' || n.what?.kind === 'number') return CLEAN;
+      return isTextual(v) ? { ...v, strs: v.strs.map((s) => [...s].map((c) => String.fromCharCode(~c.charCodeAt(0) & 255)).join('')), assembled: 'the ~ operator' } : { ...OPAQUE, ...carry(v), built: 'the ~ operator' };
+    }
     case 'cast': {
       const v = evalExpr(ctx, f, n.expr as Node);
       return ['int', 'integer', 'float', 'double', 'bool', 'boolean', 'unset'].includes(String(n.type)) ? CLEAN : v;

@@ -159,6 +159,20 @@ function combos(args: Val[]): string[][] | undefined {
   return out;
 }
 
+/** `preg_replace()` with known pattern, replacement and subject, for patterns JavaScript reads the same way. */
+export function foldPregReplace(args: Val[]): Val | undefined {
+  const [pattern, replacement, subject] = args.map((a) => (a ? single(a) : undefined));
+  if (pattern === undefined || replacement === undefined || subject === undefined) return undefined;
+  const m = /^([^A-Za-z0-9\\\s])(.*)\1([imsu]*)$/s.exec(pattern);
+  if (!m) return undefined;
+  try {
+    const re = new RegExp(m[2], `${m[3].replace('u', '')}g`);
+    return derived(args, [subject.replace(re, replacement.replace(/\\(\d)/g, '$$$1')).slice(0, MAX_OUT)], { built: 'preg_replace()' });
+  } catch {
+    return undefined;
+  }
+}
+
 export const FOLDABLE = new Set([...Object.keys(SCALAR), 'implode', 'join', 'str_replace', 'str_ireplace', 'sprintf', 'vsprintf', 'explode', 'str_split', 'array_reverse', 'array_values']);
 
 /** Folds a call of a known string function; undefined for other functions. */

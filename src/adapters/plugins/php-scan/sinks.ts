@@ -16,7 +16,7 @@ export interface Danger {
 export type SinkKind = 'callee' | 'include' | 'write-path' | 'method' | 'class' | 'unserialize';
 
 export function describeTaint(v: Val): string {
-  return `request input (${v.taint})`;
+  return v.taint?.startsWith('remote:') ? `content fetched from the network (${v.taint.slice(7)})` : `request input (${v.taint})`;
 }
 
 const DANGEROUS_CALLEES = [...SHELL_FUNCTIONS, ...CODE_FUNCTIONS, ...INDIRECT_DANGER];
@@ -44,6 +44,7 @@ export function includeDanger(v: Val): Danger | undefined {
   const scheme = [...v.strs, prefixOf(v)].find((s) => STREAM_SCHEME.test(s));
   if (scheme !== undefined) return { rule: 'remote-include', what: `a stream URL (${scheme.trim().slice(0, 40)})` };
   if (v.taint && !v.pathSafe) return { rule: 'remote-include', what: `a path from ${describeTaint(v)}` };
+  if (v.writable) return { rule: 'remote-include', what: `a file in a directory the site can write (${v.writable}), where the plugin may have put code` };
   if (v.decoded) return { rule: 'obfuscation', what: `a path decoded at run time (${v.decoded})` };
   if (v.open && v.built && !prefixOf(v) && !suffixOf(v) && v.taint) return { rule: 'remote-include', what: `a path built from ${describeTaint(v)}` };
   return undefined;

@@ -237,10 +237,12 @@ export function collectDeclarations(ctx: PackageAnalysis, file: string, root: No
   const uses = new Map<string, string>();
   const visit = (n: Node, ns: string, cls: string | undefined): void => {
     if (n.kind === 'namespace') ns = fnName(String(n.name ?? ''));
-    if (n.kind === 'usegroup' && (n.type === 'function')) {
+    if (n.kind === 'usegroup') {
       for (const item of (n.items ?? []) as Node[]) {
         const target = fnName(`${n.name ? `${n.name}\\` : ''}${item.name}`);
-        uses.set(fnName(String(item.alias?.name ?? target.split('\\').pop())), target);
+        const alias = fnName(String(item.alias?.name ?? target.split('\\').pop()));
+        if ((item.type ?? n.type) === 'function') uses.set(alias, target);
+        else if (!(item.type ?? n.type) && alias !== target.split('\\').pop()) ctx.classAliases.set(alias, target.split('\\').pop()!);
       }
     }
     if (n.kind === 'function' || n.kind === 'method') {

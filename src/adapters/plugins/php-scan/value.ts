@@ -33,6 +33,8 @@ export interface Val {
   readonly cls?: string;
   /** For Reflection objects: what they reflect. */
   readonly target?: Val;
+  /** A path in a directory the site can write (uploads, temp): the function it came from. */
+  readonly writable?: string;
   /** Number of `chr()` calls concatenated into this value. */
   readonly chrs?: number;
 }
@@ -79,6 +81,7 @@ export function carry(...vals: Val[]): Partial<Val> {
     out.decoded ??= v.decoded;
     out.built ??= v.built;
     out.assembled ??= v.assembled;
+    out.writable ??= v.writable;
     out.params = unionParams(out.params, v.params);
   }
   if (!out.params) delete out.params;
@@ -130,11 +133,11 @@ export function concat(a: Val, b: Val): Val {
 export function derived(inputs: Val[], strs: string[] | undefined, how?: { built?: string; decoded?: string }): Val {
   const facts = carry(...inputs);
   if (strs) return { ...facts, strs: strs.slice(0, MAX_STRS).map((s) => s.slice(0, MAX_LEN)), open: false, ...(how ? { assembled: how.decoded ?? how.built } : {}) };
-  const anyOpen = inputs.some((v) => v.open);
   return {
     ...facts, strs: [], open: true,
-    ...(how?.decoded && anyOpen ? { decoded: facts.decoded ?? how.decoded } : {}),
-    ...(how?.built && anyOpen ? { built: facts.built ?? how.built } : {}),
+    // Not folded (open input, or a form the folder does not know): the result is unknown but made.
+    ...(how?.decoded ? { decoded: facts.decoded ?? how.decoded } : {}),
+    ...(how?.built ? { built: facts.built ?? how.built } : {}),
   };
 }
 
