@@ -66,6 +66,16 @@ function sig(v: Val | undefined): string {
   return `${v.strs.join('\u0001')}|${v.open}|${v.prefix ?? ''}|${v.suffix ?? ''}|${v.taint ?? ''}|${v.pathSafe ?? ''}|${v.decoded ?? ''}|${v.built ?? ''}|${v.params?.join(',') ?? ''}|${v.closure ?? ''}|${v.items ? [...v.items].map(([k, x]) => `${k}:${sig(x)}`).join(';') : ''}`;
 }
 
+function withoutParams(v: Val): Val {
+  if (!v.params && !v.items && !v.target) return v;
+  const { params: _p, ...rest } = v;
+  return {
+    ...rest,
+    ...(v.items ? { items: new Map([...v.items].map(([k, x]) => [k, withoutParams(x)])) } : {}),
+    ...(v.target ? { target: withoutParams(v.target) } : {}),
+  };
+}
+
 export class PackageAnalysis {
   readonly functions = new Map<string, FnDecl[]>();
   readonly summaries = new Map<string, Summary>();
@@ -96,7 +106,9 @@ export class PackageAnalysis {
   }
 
   /** Merges a value into a package-wide store (properties, constants, globals), noting a change. */
-  mergeInto(store: Map<string, Val>, key: string, v: Val, strong = false): void {
+  mergeInto(store: Map<string, Val>, key: string, value: Val, strong = false): void {
+    // Parameter indexes mean something only inside their own function.
+    const v = withoutParams(value);
     const old = store.get(key);
     const next = strong || !old ? v : join(old, v);
     if (sig(old) !== sig(next)) this.changed = true;

@@ -21,6 +21,16 @@ export function describeTaint(v: Val): string {
 
 const DANGEROUS_CALLEES = [...SHELL_FUNCTIONS, ...CODE_FUNCTIONS, ...INDIRECT_DANGER];
 
+/** Classes that read or write files, parse XML, run code or reach the network when built from a name and an argument. */
+const DANGEROUS_CLASSES = ['reflectionfunction', 'reflectionmethod', 'reflectionclass', 'reflectionobject', 'closure', 'splfileobject', 'spltempfileobject', 'simplexmlelement', 'domdocument', 'imagick', 'pdo', 'mysqli', 'ffi', 'phar', 'phardata', 'ziparchive', 'directoryiterator', 'filesystemiterator', 'globiterator', 'recursivedirectoryiterator', 'soapclient', 'xsltprocessor'];
+
+/**
+ * Request input glued to a constant (`'myplugin_ajax_' . $_POST['do']`, `[$this, 'sort_by_' . $_GET['o']]`)
+ * can only name what starts with that prefix (or ends with that suffix): the plugin's own
+ * functions, methods or classes. It is allowed when no dangerous name fits.
+ */
+const boundedTaint = (v: Val, names: Iterable<string>): boolean => v.open && !!(prefixOf(v) || suffixOf(v)) && !mayName({ ...v, strs: [] }, names) && v.strs.every((s) => ![...names].includes(fnName(s)));
+
 /** The first of `names` among the strings a value is known to be. */
 const knownName = (v: Val, names: ReadonlySet<string>) => v.strs.map(fnName).find((n) => names.has(n));
 
@@ -30,7 +40,7 @@ export function calleeDanger(v: Val): Danger | undefined {
   if (shell) return { rule: 'shell-exec', what: `${shell}, which runs a shell command` };
   const code = knownName(v, CODE_FUNCTIONS);
   if (code) return { rule: 'dynamic-code', what: `${code}, which runs a string as PHP` };
-  if (v.taint) return { rule: 'request-input', what: describeTaint(v) };
+  if (v.taint && !boundedTaint(v, DANGEROUS_CALLEES)) return { rule: 'request-input', what: describeTaint(v) };
   if (v.decoded) return { rule: 'eval-decoded', what: `a name decoded at run time (${v.decoded})` };
   const indirect = knownName(v, INDIRECT_DANGER);
   if (indirect) return { rule: 'dynamic-call', what: `${indirect}, which runs, writes or unpacks code given to it` };
@@ -64,7 +74,7 @@ export function writeDanger(path: Val, data?: Val): Danger | undefined {
 
 /** The method name of `$obj->$m()` / `A::$m()`. */
 export function methodDanger(v: Val): Danger | undefined {
-  if (v.taint) return { rule: 'request-input', what: `a method named by ${describeTaint(v)}` };
+  if (v.taint && !(v.open && prefixOf(v))) return { rule: 'request-input', what: `a method named by ${describeTaint(v)}` };
   if (v.decoded) return { rule: 'eval-decoded', what: `a method name decoded at run time (${v.decoded})` };
   return undefined;
 }
@@ -73,7 +83,7 @@ export function methodDanger(v: Val): Danger | undefined {
 export function classDanger(v: Val): Danger | undefined {
   const refl = knownName(v, REFLECTION_CLASSES);
   if (refl) return { rule: 'dynamic-call', what: `${refl} chosen at run time` };
-  if (v.taint) return { rule: 'request-input', what: `a class named by ${describeTaint(v)}` };
+  if (v.taint && !boundedTaint(v, DANGEROUS_CLASSES)) return { rule: 'request-input', what: `a class named by ${describeTaint(v)}` };
   if (v.decoded) return { rule: 'eval-decoded', what: `a class name decoded at run time (${v.decoded})` };
   return undefined;
 }
