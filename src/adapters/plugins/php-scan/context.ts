@@ -1,7 +1,7 @@
 /**
  * State of one package's analysis: the functions and methods it declares, their summaries (what a
  * function returns, which parameters reach which sinks), the properties, constants and globals
- * written anywhere in it, and the violations found. A {@link Frame} is one function body (or a
+ * written anywhere in it, and the violations found in the latest pass. A {@link Frame} is one function body (or a
  * file's top level) being walked.
  */
 import { dangerOf, type SinkKind } from './sinks.js';
@@ -84,21 +84,24 @@ export class PackageAnalysis {
   readonly globals = new Map<string, Val>();
   /** `use X as Y` and `class_alias()`: alias → class (lowercase, no namespace). */
   readonly classAliases = new Map<string, string>();
-  readonly violations: Violation[] = [];
-  private readonly seen = new Set<string>();
-  /** Only the last pass reports: earlier passes compute summaries. */
-  emitting = false;
+  violations: Violation[] = [];
+  private seen = new Set<string>();
   changed = false;
   private steps = 0;
 
   constructor(private readonly maxSteps: number) {}
+
+  /** Forgets what an earlier pass reported (it saw summaries that were not final yet). */
+  startReport(): void {
+    this.violations = [];
+    this.seen = new Set();
+  }
 
   tick(): void {
     if (++this.steps > this.maxSteps) throw new AnalysisBudgetExceeded();
   }
 
   report(rule: string, file: string, line: number, message: string): void {
-    if (!this.emitting) return;
     const key = `${file}:${line}:${rule}:${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);

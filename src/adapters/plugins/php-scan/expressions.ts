@@ -111,7 +111,10 @@ export function assignTo(ctx: PackageAnalysis, f: Frame, left: Node | null | und
       }
       const old = evalExpr(ctx, f, base);
       const items = new Map(old.items ?? []);
-      const k = key ?? (left.offset ? '?' : String(items.size));
+      // `$a[] = v` appends at a known index only on a local array walked once; properties and
+      // globals persist across the summary rounds, and would grow by one element a round.
+      const local = base.kind === 'variable' && !f.isTop && typeof base.name === 'string' && !f.globalNames.has(base.name) && f.weak === 0;
+      const k = key ?? (left.offset || !local || items.size >= 64 ? '?' : String(items.size));
       items.set(k, items.has(k) && (f.weak > 0 || k === '?') ? join(items.get(k)!, v) : v);
       assignTo(ctx, f, base, { ...old, items, ...(old.items ? {} : { strs: [], open: true }) });
       return;
@@ -180,7 +183,7 @@ export function noteAssembled(ctx: PackageAnalysis, f: Frame, line: number, v: V
 }
 
 function evalString(ctx: PackageAnalysis, f: Frame, n: Node): Val {
-  if (ctx.emitting) for (const m of stringFindings(String(n.value), String(n.raw ?? ''), !!n.isDoubleQuote)) ctx.report('obfuscation', f.file, lineOf(n), m);
+  for (const m of stringFindings(String(n.value), String(n.raw ?? ''), !!n.isDoubleQuote)) ctx.report('obfuscation', f.file, lineOf(n), m);
   return lit(String(n.value));
 }
 

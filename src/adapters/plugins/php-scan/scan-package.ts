@@ -95,13 +95,14 @@ export function scanPluginPackage(files: PackageFile[]): PluginViolation[] {
     for (const p of parsed) walkStatement(ctx, newTopFrame(p.file, p.uses), p.ast);
   };
   try {
-    for (let round = 0; round < SUMMARY_ROUNDS; round++) {
+    // Each pass reports with the summaries of the pass before; the first pass in which no summary,
+    // property, constant or global changed saw final ones, and its report stands.
+    for (let round = 0; ; round++) {
       ctx.changed = false;
+      ctx.startReport();
       pass();
-      if (!ctx.changed) break;
+      if (!ctx.changed || round === SUMMARY_ROUNDS) break;
     }
-    ctx.emitting = true;
-    pass();
   } catch (err) {
     if (!(err instanceof AnalysisBudgetExceeded || err instanceof TooDeeplyNested || err instanceof RangeError)) throw err;
     out.push({ rule: 'obfuscation', message: 'the code is too deeply nested or too large to analyse; refused rather than trusted', file: parsed[0]?.file ?? files[0]?.path, line: 1 });
