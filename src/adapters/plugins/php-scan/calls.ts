@@ -54,6 +54,11 @@ export function reachCallable(ctx: PackageAnalysis, f: Frame, v: Val, line: numb
 function callValue(ctx: PackageAnalysis, f: Frame, callee: Val, args: Val[], line: number, label: string): Val {
   const results: Val[] = [];
   if (callee.closure) results.push(applySummary(ctx, f, [callee.closure], args, line, label));
+  const method = callee.items?.get('1');
+  for (const m of method?.strs ?? []) {
+    const decls = ctx.declared('m', m.toLowerCase());
+    if (decls.length) results.push(applySummary(ctx, f, decls.map((d) => d.key), args, line, `${m}()`));
+  }
   for (const s of callee.strs) {
     const decls = ctx.declared('f', fnName(s).split('\\').pop()!);
     if (decls.length) results.push(applySummary(ctx, f, decls.map((d) => d.key), args, line, `${fnName(s)}()`));
@@ -138,6 +143,25 @@ function checkCallbacks(ctx: PackageAnalysis, f: Frame, name: string, n: Node, a
   if (!cb) return;
   const passed = name === 'call_user_func' ? args.slice(1) : name === 'call_user_func_array' ? [...(args[1]?.items?.values() ?? [elements(args[1] ?? OPAQUE)])] : name === 'array_map' ? [elements(args[1] ?? OPAQUE)] : ['array_walk', 'array_filter', 'usort'].includes(name) ? [elements(args[0] ?? OPAQUE)] : undefined;
   if (passed) callValue(ctx, f, cb, passed, line, `${name}()`);
+  // WordPress calls these with what a visitor or a post's author wrote.
+  if (name === 'register_rest_route') {
+    for (const a of args.slice(2)) {
+      const route = a.items?.get('callback');
+      if (route) callValue(ctx, f, route, [{ ...OPAQUE, taint: 'the WP_REST_Request of a REST route' }], line, 'register_rest_route()');
+    }
+  }
+  if (name === 'add_shortcode') callValue(ctx, f, cb, [{ ...OPAQUE, taint: 'shortcode attributes, which any post author writes' }, { ...OPAQUE, taint: 'shortcode content' }], line, 'add_shortcode()');
+  if ((name === 'add_action' || name === 'add_filter') && args[0] && single(args[0]) !== undefined) ctx.mergeInto(ctx.props, `hook:${single(args[0])}`, cb);
+}
+
+/** `do_action('x', $a)` / `apply_filters('x', $v, $a)` call what `add_action('x', …)` registered with those arguments. */
+function runHooks(ctx: PackageAnalysis, f: Frame, name: string, args: Val[], line: number): Val | undefined {
+  if (!['do_action', 'apply_filters', 'do_action_ref_array', 'apply_filters_ref_array'].includes(name) || !args[0] || single(args[0]) === undefined) return undefined;
+  const hooked = ctx.props.get(`hook:${single(args[0])}`);
+  if (!hooked) return undefined;
+  const passed = name.endsWith('_ref_array') ? [...(args[1]?.items?.values() ?? [elements(args[1] ?? OPAQUE)])] : args.slice(1);
+  const result = callValue(ctx, f, hooked, passed, line, `${name}('${single(args[0])}')`);
+  return name.startsWith('apply_filters') ? join(args[1] ?? OPAQUE, result) : OPAQUE;
 }
 
 export function evalCall(ctx: PackageAnalysis, f: Frame, n: Node): Val {
@@ -175,6 +199,8 @@ function evalBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args
   if (modelled) return modelled;
   if (name === 'define' && args[0] && single(args[0]) !== undefined) ctx.mergeInto(ctx.consts, single(args[0])!.toLowerCase(), args[1] ?? OPAQUE);
   if (name === 'constant' && args[0] && single(args[0]) !== undefined) return ctx.consts.get(single(args[0])!.toLowerCase().replace(/^.*::/, 'c:')) ?? OPAQUE;
+  const hooked = runHooks(ctx, f, name, args, lineOf(n));
+  if (hooked) return hooked;
   if (name === 'apply_filters') return join(args[1] ?? OPAQUE, { ...OPAQUE, ...carry(...args.slice(2)) });
   if (name === 'closure::fromcallable') return args[0] ?? OPAQUE;
   if (CLEANSERS.has(name)) return CLEAN;

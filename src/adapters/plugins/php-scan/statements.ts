@@ -200,7 +200,9 @@ const NO_RETURN: Val = Object.freeze({ strs: [], open: false });
 function paramValues(ctx: PackageAnalysis, f: Frame, params: Node[]): void {
   params.forEach((p, i) => {
     const name = String(p.name?.name ?? p.name);
-    const v: Val = { ...OPAQUE, params: [i] };
+    // A parameter typed WP_REST_Request is a request, whoever calls the function.
+    const rest = /wp_rest_request$/i.test(String(p.type?.name ?? ''));
+    const v: Val = { ...OPAQUE, params: [i], ...(rest ? { taint: `$${String(p.name?.name ?? p.name)} (WP_REST_Request)` } : {}) };
     f.vars.set(name, p.value ? join(v, evalExpr(ctx, f, p.value as Node)) : v);
   });
 }
