@@ -104,8 +104,13 @@ export function scanPluginPackage(files: PackageFile[]): PluginViolation[] {
       if (!ctx.changed || round === SUMMARY_ROUNDS) break;
     }
   } catch (err) {
-    if (!(err instanceof AnalysisBudgetExceeded || err instanceof TooDeeplyNested || err instanceof RangeError)) throw err;
-    out.push({ rule: 'obfuscation', message: 'the code is too deeply nested or too large to analyse; refused rather than trusted', file: parsed[0]?.file ?? files[0]?.path, line: 1 });
+    const where = { file: parsed[0]?.file ?? files[0]?.path, line: 1 };
+    if (err instanceof AnalysisBudgetExceeded || err instanceof TooDeeplyNested || err instanceof RangeError) {
+      out.push({ rule: 'obfuscation', message: 'the code is too deeply nested or too large to analyse; refused rather than trusted', ...where });
+    } else {
+      // A scanner bug must refuse the package, not approve it or fail the publish with a 500.
+      out.push({ rule: 'unparseable', message: `the scanner failed on this package (${String((err as Error)?.message ?? err).slice(0, 120)}); refused rather than trusted — report it as a scanner bug`, ...where });
+    }
   }
   return [...out, ...ctx.violations];
 }
