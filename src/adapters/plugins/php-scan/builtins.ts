@@ -10,6 +10,9 @@ import { assignTo } from './expressions.js';
 import { describeTaint } from './sinks.js';
 import { carry, elements, lit, OPAQUE, single, type Val } from './value.js';
 
+/** Functions returning data from a file or serialized form (the database's methods are in calls.ts). */
+const STORED_READERS = new Set(['file_get_contents', 'file', 'fread', 'fgets', 'fgetcsv', 'stream_get_contents', 'unserialize', 'maybe_unserialize', 'igbinary_unserialize', 'yaml_parse', 'yaml_parse_file', 'parse_ini_file', 'parse_ini_string', 'simplexml_load_file', 'simplexml_load_string']);
+
 const OPTION_WRITERS = new Set(['update_option', 'add_option', 'update_site_option', 'add_site_option', 'set_transient', 'set_site_transient', 'update_post_meta', 'add_post_meta', 'update_user_meta', 'update_term_meta']);
 const OPTION_READERS: Record<string, number> = { get_option: 0, get_site_option: 0, get_transient: 0, get_site_transient: 0, get_post_meta: 1, get_user_meta: 1, get_term_meta: 1 };
 
@@ -49,6 +52,7 @@ export function checkEscapeHatch(ctx: PackageAnalysis, f: Frame, name: string, a
 export function modelledResult(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args: Val[]): Val | undefined {
   if (REMOTE_SOURCES.has(name)) return { ...OPAQUE, taint: `remote:${name}()` };
   if (WRITABLE_DIRS.has(name)) return { ...OPAQUE, writable: `${name}()` };
+  if (STORED_READERS.has(name)) return { ...OPAQUE, ...carry(...args), stored: `${name}()` };
   if (ELEMENT_OF.has(name)) return { ...elements(args[0] ?? OPAQUE), ...carry(args[0] ?? OPAQUE) };
   if (name === 'array_keys' && args[0]?.items) return { strs: [], open: true, items: new Map([...args[0].items.keys()].map((k, i) => [String(i), lit(k)])) };
   if (name === 'array_flip' && args[0]?.items) return { strs: [], open: true, items: new Map([...args[0].items].flatMap(([k, v]) => (single(v) !== undefined ? [[single(v)!, lit(k)]] : []))) };

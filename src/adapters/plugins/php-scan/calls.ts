@@ -244,6 +244,7 @@ function evalMethodCall(ctx: PackageAnalysis, f: Frame, n: Node, what: Node): Va
   }
   if ((base.cls === 'reflectionfunction' || base.cls === 'reflectionmethod') && /^invoke/.test(method) && base.target) reachCallable(ctx, f, base.target, line, `${base.cls === 'reflectionfunction' ? 'ReflectionFunction' : 'ReflectionMethod'}::${method}()`);
   if (SOURCE_METHODS.has(method)) return tainted(`->${method}()`);
+  if (/^get_(var|row|col|results)$/.test(method)) return { ...OPAQUE, ...carry(...args), stored: `the database ($wpdb->${method}())` };
   if (method === 'put_contents' && args[0]) {
     const d = writeDanger(args[0], args[1]);
     if (d) ctx.report(d.rule, f.file, line, `$wp_filesystem->put_contents() writes ${d.what}`);

@@ -42,6 +42,7 @@ export function calleeDanger(v: Val): Danger | undefined {
   if (code) return { rule: 'dynamic-code', what: `${code}, which runs a string as PHP` };
   if (v.taint && !boundedTaint(v, DANGEROUS_CALLEES)) return { rule: 'request-input', what: describeTaint(v) };
   if (v.decoded) return { rule: 'eval-decoded', what: `a name decoded at run time (${v.decoded})` };
+  if (v.stored && !boundedTaint(v, DANGEROUS_CALLEES)) return { rule: 'dynamic-call', what: `a function name read at run time from ${v.stored}` };
   const indirect = knownName(v, INDIRECT_DANGER);
   if (indirect) return { rule: 'dynamic-call', what: `${indirect}, which runs, writes or unpacks code given to it` };
   const maybe = v.open && v.built ? mayName({ ...v, strs: [] }, DANGEROUS_CALLEES) : undefined;

@@ -33,6 +33,8 @@ export interface Val {
   readonly cls?: string;
   /** For Reflection objects: what they reflect. */
   readonly target?: Val;
+  /** Read from the database, a file or unserialize(): data anyone who can write there chooses. */
+  readonly stored?: string;
   /** A path in a directory the site can write (uploads, temp): the function it came from. */
   readonly writable?: string;
   /** Number of `chr()` calls concatenated into this value. */
@@ -82,6 +84,7 @@ export function carry(...vals: Val[]): Partial<Val> {
     out.built ??= v.built;
     out.assembled ??= v.assembled;
     out.writable ??= v.writable;
+    out.stored ??= v.stored;
     out.params = unionParams(out.params, v.params);
   }
   if (!out.params) delete out.params;
