@@ -5,7 +5,7 @@
  * `putenv('LD_PRELOAD=…')`, `dl()`, `imap_open()`'s `-oProxyCommand`).
  */
 import { ARRAY_OF, DANGEROUS_INI, ELEMENT_OF, REMOTE_SOURCES, WRITABLE_DIRS } from './catalog.js';
-import { type Frame, type Node, type PackageAnalysis } from './context.js';
+import { type Frame, type PackageAnalysis } from './context.js';
 import { assignTo } from './expressions.js';
 import { describeTaint } from './sinks.js';
 import { carry, elements, lit, OPAQUE, single, type Val } from './value.js';
@@ -49,7 +49,7 @@ export function checkEscapeHatch(ctx: PackageAnalysis, f: Frame, name: string, a
 }
 
 /** Functions whose value the scanner models; undefined for others. */
-export function modelledResult(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args: Val[]): Val | undefined {
+export function modelledResult(ctx: PackageAnalysis, f: Frame, name: string, args: Val[]): Val | undefined {
   if (REMOTE_SOURCES.has(name)) return { ...OPAQUE, taint: `remote:${name}()` };
   if (WRITABLE_DIRS.has(name)) return { ...OPAQUE, writable: `${name}()` };
   if (STORED_READERS.has(name)) return { ...OPAQUE, ...carry(...args), stored: `${name}()` };
@@ -87,7 +87,6 @@ export function modelledResult(ctx: PackageAnalysis, f: Frame, name: string, n: 
       return OPAQUE;
     }
   }
-  void n;
   return undefined;
 }
 

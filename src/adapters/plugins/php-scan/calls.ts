@@ -195,7 +195,7 @@ function evalBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args
   if (checkEscapeHatch(ctx, f, name, args, lineOf(n))) return OPAQUE;
   const source = sourceOf(name, args);
   if (source) return source;
-  const modelled = modelledResult(ctx, f, name, n, args);
+  const modelled = modelledResult(ctx, f, name, args);
   if (modelled) return modelled;
   if (name === 'define' && args[0] && single(args[0]) !== undefined) ctx.mergeInto(ctx.consts, single(args[0])!.toLowerCase(), args[1] ?? OPAQUE);
   if (name === 'constant' && args[0] && single(args[0]) !== undefined) return ctx.consts.get(single(args[0])!.toLowerCase().replace(/^.*::/, 'c:')) ?? OPAQUE;

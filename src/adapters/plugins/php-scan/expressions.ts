@@ -82,7 +82,7 @@ function readProperty(ctx: PackageAnalysis, f: Frame, n: Node): Val {
   return base.taint ? { ...stored, ...carry(base, stored) } : stored;
 }
 
-function readStatic(ctx: PackageAnalysis, f: Frame, n: Node): Val {
+function readStatic(ctx: PackageAnalysis, n: Node): Val {
   const offset = n.offset as Node;
   if (offset.kind === 'identifier') {
     const name = String(offset.name).toLowerCase();
@@ -258,7 +258,7 @@ function evalNode(ctx: PackageAnalysis, f: Frame, n: Node): Val {
     case 'offsetlookup': return readOffset(ctx, f, n);
     case 'propertylookup':
     case 'nullsafepropertylookup': return readProperty(ctx, f, n);
-    case 'staticlookup': return readStatic(ctx, f, n);
+    case 'staticlookup': return readStatic(ctx, n);
     case 'name': {
       const name = fnName(String(n.name)).split('\\').pop()!;
       if (name === 'true') return lit('1');

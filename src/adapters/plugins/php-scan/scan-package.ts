@@ -13,7 +13,7 @@ import { analyzeDeclaration, collectDeclarations, newTopFrame, walkStatement } f
 const PHP_EXTENSIONS = /\.(php[0-9]?|phtml|pht|phps|inc|module)$/i;
 const PAYLOAD_EXTENSIONS = /\.(phar|so|dll|dylib|exe|cgi|elf)$/i;
 const MEDIA_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|svg|woff2?|ttf|otf|eot|pdf|mp3|mp4|zip)$/i;
-/** Rounds of summary computation before the reporting pass (call chains deeper than this are rare). */
+/** Passes after the first before the report is taken as is (summaries of call chains deeper than this may be incomplete). */
 const SUMMARY_ROUNDS = 4;
 
 const parser = new Engine({

@@ -7,7 +7,7 @@
 import { TERMINATING_CALLS } from './catalog.js';
 import { lineOf, readVar, writeVar, type FnDecl, type Frame, type Node, type PackageAnalysis, type Summary } from './context.js';
 import { assignTo, evalExpr } from './expressions.js';
-import { carry, elements, fnName, join, lit, OPAQUE, single, untainted, type Val } from './value.js';
+import { carry, elements, fnName, join, lit, OPAQUE, untainted, type Val } from './value.js';
 
 type Guards = Map<string, Val>;
 
@@ -85,7 +85,7 @@ function terminates(n: Node | undefined): boolean {
   return TERMINATING_CALLS.has(callName(e) ?? '');
 }
 
-function branch(ctx: PackageAnalysis, f: Frame, run: () => void): void {
+function branch(f: Frame, run: () => void): void {
   f.weak++;
   try {
     run();
@@ -101,7 +101,7 @@ export function walkBlock(ctx: PackageAnalysis, f: Frame, nodes: (Node | null)[]
 function walkIf(ctx: PackageAnalysis, f: Frame, n: Node): void {
   evalExpr(ctx, f, n.test as Node);
   const guards = guardsOf(ctx, f, n.test as Node);
-  branch(ctx, f, () => {
+  branch(f, () => {
     withGuards(ctx, f, guards, () => walkStatement(ctx, f, n.body as Node));
     if (n.alternate) walkStatement(ctx, f, n.alternate as Node);
   });
@@ -112,7 +112,7 @@ function walkIf(ctx: PackageAnalysis, f: Frame, n: Node): void {
 }
 
 function walkLoop(ctx: PackageAnalysis, f: Frame, n: Node): void {
-  branch(ctx, f, () => {
+  branch(f, () => {
     for (let pass = 0; pass < 2; pass++) {
       if (n.kind === 'foreach') {
         const source = evalExpr(ctx, f, n.source as Node);
@@ -130,7 +130,7 @@ function walkLoop(ctx: PackageAnalysis, f: Frame, n: Node): void {
 function walkSwitch(ctx: PackageAnalysis, f: Frame, n: Node): void {
   evalExpr(ctx, f, n.test as Node);
   const v = varName(n.test as Node);
-  branch(ctx, f, () => {
+  branch(f, () => {
     for (const c of ((n.body?.children ?? []) as Node[])) {
       const value = c.test ? evalExpr(ctx, f, c.test as Node) : undefined;
       const guards: Guards = v && value && !value.open && value.strs.length ? new Map([[v, value]]) : new Map();
@@ -163,7 +163,7 @@ export function walkStatement(ctx: PackageAnalysis, f: Frame, n: Node): void {
     case 'while': case 'do': case 'for': case 'foreach': walkLoop(ctx, f, n); return;
     case 'switch': walkSwitch(ctx, f, n); return;
     case 'try':
-      branch(ctx, f, () => {
+      branch(f, () => {
         walkStatement(ctx, f, n.body as Node);
         for (const c of (n.catches ?? []) as Node[]) walkStatement(ctx, f, c.body as Node);
       });

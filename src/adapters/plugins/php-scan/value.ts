@@ -50,7 +50,6 @@ export const CLEAN: Val = OPAQUE;
 
 export const lit = (s: string): Val => ({ strs: [s.length > MAX_LEN ? s.slice(0, MAX_LEN) : s], open: false });
 
-export const isConst = (v: Val): boolean => !v.open && v.strs.length > 0;
 export const single = (v: Val): string | undefined => (!v.open && v.strs.length === 1 ? v.strs[0] : undefined);
 
 function commonPrefix(a: string, b: string): string {
