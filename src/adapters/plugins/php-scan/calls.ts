@@ -135,6 +135,8 @@ function sourceOf(name: string, args: Val[]): Val | undefined {
 /** Callbacks given to a function: check each and, for the ones PHP calls with our data, follow into them. */
 function checkCallbacks(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args: Val[]): void {
   const at = CALLBACK_ARGS[name];
+  if (name === 'preg_replace_callback_array' && args[0]) reachCallable(ctx, f, elements(args[0]), lineOf(n), `${name}()`);
+  if (name === 'assert_options' && args[1]) reachCallable(ctx, f, args[1], lineOf(n), 'assert_options()');
   if (at === undefined) return;
   const line = lineOf(n);
   const callbacks = at === -1 ? args.slice(1).flatMap((a) => [a, ...['callback', 'permission_callback'].flatMap((k) => (a.items?.get(k) ? [a.items.get(k)!] : []))]) : [args[at]].filter(Boolean);

@@ -315,6 +315,13 @@ function evalNode(ctx: PackageAnalysis, f: Frame, n: Node): Val {
       evalChildren(ctx, f, n);
       return CLEAN;
     case 'silent': return evalExpr(ctx, f, n.expr as Node);
+    case 'yield':
+    case 'yieldfrom': {
+      // A generator's caller iterates what it yields: its summary returns them as elements.
+      const v = evalExpr(ctx, f, n.value as Node);
+      if (f.summary) f.summary.ret = join(f.summary.ret, { strs: [], open: true, items: new Map([['?', n.kind === 'yieldfrom' ? elements(v) : v]]) });
+      return OPAQUE;
+    }
     case 'match': {
       evalExpr(ctx, f, n.cond as Node);
       return joinAll(((n.arms ?? []) as Node[]).map((arm) => evalExpr(ctx, f, arm.body as Node)));
