@@ -41,6 +41,7 @@ export function calleeDanger(v: Val): Danger | undefined {
   const code = knownName(v, CODE_FUNCTIONS);
   if (code) return { rule: 'dynamic-code', what: `${code}, which runs a string as PHP` };
   if (v.taint && !boundedTaint(v, DANGEROUS_CALLEES)) return { rule: 'request-input', what: describeTaint(v) };
+  if (v.methodGuard && !boundedTaint(v, DANGEROUS_CALLEES)) return { rule: 'request-input', what: `request input (${v.methodGuard}) that method_exists() checked as a method, not as a function` };
   if (v.decoded) return { rule: 'eval-decoded', what: `a name decoded at run time (${v.decoded})` };
   if (v.stored && !boundedTaint(v, DANGEROUS_CALLEES)) return { rule: 'dynamic-call', what: `a function name read at run time from ${v.stored}` };
   const indirect = knownName(v, INDIRECT_DANGER);

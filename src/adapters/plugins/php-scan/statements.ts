@@ -33,7 +33,8 @@ export function guardsOf(ctx: PackageAnalysis, f: Frame, test: Node | undefined)
     const narrowed = allowed(evalExpr(ctx, f, args[1]), readVar(ctx, f, v), name === 'array_key_exists');
     if (narrowed) out.set(v, narrowed);
   } else if (name === 'method_exists' && varName(args[1])) {
-    out.set(varName(args[1])!, untainted(readVar(ctx, f, varName(args[1])!)));
+    const current = readVar(ctx, f, varName(args[1])!);
+    out.set(varName(args[1])!, current.taint ? { ...untainted(current), methodGuard: current.taint } : current);
   } else if (test.kind === 'isset') {
     for (const item of (test.variables ?? []) as Node[]) {
       if (item.kind === 'offsetlookup' && varName(item.offset)) {

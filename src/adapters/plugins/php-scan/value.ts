@@ -33,6 +33,8 @@ export interface Val {
   readonly cls?: string;
   /** For Reflection objects: what they reflect. */
   readonly target?: Val;
+  /** Request input that `method_exists($obj, $m)` proved is a method name: still input for a plain call. */
+  readonly methodGuard?: string;
   /** Read from the database, a file or unserialize(): data anyone who can write there chooses. */
   readonly stored?: string;
   /** A path in a directory the site can write (uploads, temp): the function it came from. */
@@ -84,6 +86,7 @@ export function carry(...vals: Val[]): Partial<Val> {
     out.assembled ??= v.assembled;
     out.writable ??= v.writable;
     out.stored ??= v.stored;
+    out.methodGuard ??= v.methodGuard;
     out.params = unionParams(out.params, v.params);
   }
   if (!out.params) delete out.params;
