@@ -11,7 +11,7 @@ import { hasEvalModifier } from './heuristics.js';
 import { describeTaint, writeDanger } from './sinks.js';
 import { checkEscapeHatch, modelledResult } from './builtins.js';
 import { applySummary } from './summaries.js';
-import { carry, CLEAN, elements, fnName, join, joinAll, lit, OPAQUE, prefixOf, single, type Val } from './value.js';
+import { carry, CLEAN, elements, fnName, join, joinAll, lit, OPAQUE, prefixOf, single, suffixOf, type Val } from './value.js';
 
 const tainted = (source: string): Val => ({ ...OPAQUE, taint: source });
 const withInput = (v: Val) => (v.taint ? ` with ${describeTaint(v)}` : '');
@@ -85,7 +85,7 @@ function checkDangerousBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: 
   if (name === 'preg_replace' || name === 'preg_filter') {
     const patterns = elements(args[0] ?? OPAQUE);
     if (patterns.strs.some(hasEvalModifier)) ctx.report('dynamic-code', file, line, `${name}() with the /e modifier runs the replacement as PHP`);
-    else if (patterns.taint) ctx.report('request-input', file, line, `${name}() takes its pattern (and so the /e modifier) from ${describeTaint(patterns)}`);
+    else if (patterns.taint && !fixedModifiers(patterns)) ctx.report('request-input', file, line, `${name}() takes its pattern (and so the /e modifier) from ${describeTaint(patterns)}`);
     else if (patterns.decoded) ctx.report('eval-decoded', file, line, `${name}() with a pattern decoded at run time (${patterns.decoded}) can hide the /e modifier`);
     const folded = foldPregReplace(args);
     if (folded) noteAssembled(ctx, f, line, folded, `${name}()`);
@@ -96,8 +96,9 @@ function checkDangerousBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: 
     if (options && (options.strs.some((s) => s.includes('e')) || options.taint)) ctx.report('dynamic-code', file, line, `${name}() with the "e" option runs the replacement as PHP`);
     return { ...OPAQUE, ...carry(...args) };
   }
-  if ((name === 'mail' || name === 'mb_send_mail') && args[4] && (args[4].open || args[4].taint)) {
-    ctx.report('shell-exec', file, line, `${name}() passes a fifth argument that is not a literal to the sendmail command line${withInput(args[4])}`);
+  // The fifth argument goes to sendmail's command line (-X writes a log anywhere: CVE-2016-10033).
+  if ((name === 'mail' || name === 'mb_send_mail') && args[4] && (args[4].taint || args[4].decoded)) {
+    ctx.report('shell-exec', file, line, `${name}() passes ${args[4].taint ? describeTaint(args[4]) : `decoded data (${args[4].decoded})`} to the sendmail command line (fifth argument)`);
   }
   if (name === 'extract' && args[0]?.taint) ctx.report('request-input', file, line, `extract() turns ${describeTaint(args[0])} into variables`);
   if (name === 'parse_str') {
@@ -118,6 +119,12 @@ function checkDangerousBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: 
     if (writes) reach(ctx, f, 'write-path', { ...args[writer.path], taint: undefined, strs: [], suffix: undefined }, line, `${name}()`);
   }
   return undefined;
+}
+
+/** A pattern whose end is a constant delimiter and modifiers without `e`: `'/' . preg_quote($q, '/') . '/i'`. */
+function fixedModifiers(patterns: Val): boolean {
+  const m = /[^A-Za-z0-9\\\s]([A-Za-z]*)$/.exec(suffixOf(patterns));
+  return !!m && !m[1].includes('e') && patterns.strs.every((s) => !hasEvalModifier(s));
 }
 
 function sourceOf(name: string, args: Val[]): Val | undefined {
