@@ -260,6 +260,9 @@ function evalMethodCall(ctx: PackageAnalysis, f: Frame, n: Node, what: Node): Va
   }
   const decls = ctx.declared('m', method);
   if (decls.length) return applySummary(ctx, f, decls.map((d) => d.key), args, line, `${method}()`);
+  // A method nobody declares goes to __call()/__callStatic() with its name and arguments.
+  const magic = ctx.declared('m', isStatic ? '__callstatic' : '__call');
+  if (magic.length) return applySummary(ctx, f, magic.map((d) => d.key), [lit(method), { strs: [], open: true, items: new Map(args.map((a, i) => [String(i), a])) }], line, `->${method}() through ${isStatic ? '__callStatic' : '__call'}()`);
   return { ...OPAQUE, ...carry(...args) };
 }
 
