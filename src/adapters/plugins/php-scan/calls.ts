@@ -54,6 +54,8 @@ export function reachCallable(ctx: PackageAnalysis, f: Frame, v: Val, line: numb
 function callValue(ctx: PackageAnalysis, f: Frame, callee: Val, args: Val[], line: number, label: string): Val {
   const results: Val[] = [];
   if (callee.closure) results.push(applySummary(ctx, f, [callee.closure], args, line, label));
+  const invoke = callee.cls ? ctx.declared('m', `${callee.cls}::__invoke`) : [];
+  if (invoke.length) results.push(applySummary(ctx, f, invoke.map((d) => d.key), args, line, `${label} through __invoke()`));
   const method = callee.items?.get('1');
   for (const m of method?.strs ?? []) {
     const decls = ctx.declared('m', m.toLowerCase());
