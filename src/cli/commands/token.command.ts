@@ -3,7 +3,6 @@
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { createTokenAuthority, loadOrCreateSigningKey, parseTtl } from '../../adapters/auth/jwt.js';
 import type { Role } from '../../domain/auth.js';
 import { dataDirOf } from './common.js';
 
@@ -15,8 +14,8 @@ export function registerTokenCommand(program: Command): void {
     .requiredOption('--role <role>', 'platform-admin or tenant-admin')
     .option('--tenant <id>', 'tenant id (tenant-admin)')
     .option('--ttl <ttl>', 'lifetime: 30s, 15m, 1h, 7d', '1h')
-    .option('--data-dir <dir>', 'data dir holding jwt.key')
     .action(async (opts: { role: string; tenant?: string; ttl: string; dataDir?: string }) => {
+      const { createTokenAuthority, loadOrCreateSigningKey, parseTtl } = await import('../../adapters/auth/jwt.js');
       const authority = createTokenAuthority(loadOrCreateSigningKey(join(dataDirOf(opts), 'jwt.key')));
       const jwt = await authority.sign({ role: opts.role as Role, tenantId: opts.tenant ?? null }, parseTtl(opts.ttl));
       process.stdout.write(`${jwt}\n`);
