@@ -1,23 +1,14 @@
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bbws, bbwsWith, bbwsWithClosedStdout, STACK_TRACE } from '../support/cli-process.js';
 import { ecsEvent } from '../support/scripted-runtime.js';
 import { startHarness, type Harness } from '../support/platform-harness.js';
 
-const exec = promisify(execFile);
-
 describe('bbws CLI against a running platform (found from --data-dir)', () => {
   let h: Harness;
-  const bbws = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', join(__dirname, '../support/cli-entry.ts'), ...args], { env: { ...process.env, BBWS_DATA_DIR: '' } });
-      return { code: 0, stdout, stderr };
-    } catch (err: any) {
-      return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
-    }
-  };
   beforeAll(async () => {
     h = await startHarness();
   });
@@ -71,6 +62,71 @@ describe('bbws CLI against a running platform (found from --data-dir)', () => {
     const purge = await bbws('dlq', 'purge', 'bbws-ecs-events-dlq-dev', '--data-dir', h.dataDir);
     expect(purge.code).not.toBe(0);
     expect(purge.stderr).toMatch(/--yes/);
+  });
+
+  it('global options work before the subcommand as well as after it', async () => {
+    await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'optsfirst' } });
+    const list = await bbws('--data-dir', h.dataDir, 'tenants', 'list');
+    expect(list.stderr).toBe('');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^TENANT\s+STATE/);
+    expect(list.stdout).toMatch(/optsfirst/);
+    const json = await bbws('--json', '--data-dir', h.dataDir, 'tenants', 'get', 'optsfirst');
+    expect(JSON.parse(json.stdout).tenantId).toBe('optsfirst');
+    const mixed = await bbws('--api-url', h.apiUrl, 'tenants', 'get', 'optsfirst', '--json', '--data-dir', h.dataDir);
+    expect(JSON.parse(mixed.stdout).tenantId).toBe('optsfirst');
+  });
+
+  it('--wait outlives the token the CLI minted: it takes a new one before the old expires', async () => {
+    h.runtime.stepDelayMs = 700; // 6 steps: the operation runs about 4 s, past two 2-second tokens
+    try {
+      const r = await bbwsWith({ BBWS_CLI_TOKEN_TTL: '2' }, 'tenants', 'create', 'slowtoken', '--wait', '--data-dir', h.dataDir);
+      expect(r.stderr).not.toMatch(/TOKEN_EXPIRED/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/state\s+ACTIVE/);
+    } finally {
+      h.runtime.stepDelayMs = 0;
+    }
+    const bad = await bbwsWith({ BBWS_CLI_TOKEN_TTL: 'soon' }, 'tenants', 'list', '--data-dir', h.dataDir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/BBWS_CLI_TOKEN_TTL must be a whole number of seconds/);
+  });
+
+  it('a caller-given token that expires says so and how to get a new one', async () => {
+    const token = await h.token('platform-admin', undefined, 1);
+    await new Promise((r) => setTimeout(r, 2100));
+    const r = await bbws('tenants', 'list', '--token', token, '--data-dir', h.dataDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/TOKEN_EXPIRED.*bbws token create/);
+  });
+
+  it('`bbws … | head`: a reader that goes away ends the CLI quietly, without a stack trace', async () => {
+    const r = await bbwsWithClosedStdout('tenants', 'list', '--data-dir', h.dataDir);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    expect(r.stderr).not.toMatch(/EPIPE/);
+    expect(r.code).toBe(0);
+  });
+
+  it('a port in use is one line naming the process and the option to change, not a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'bbws-cli-port-'));
+    try {
+      const r = await bbws('api', '--api-port', String(port), '--data-dir', dataDir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(STACK_TRACE);
+      expect(r.stderr).toBe(`bbws: Port ${port} is in use (by pid ${process.pid}, ${readFileSync('/proc/self/comm', 'utf8').trim()}); stop that process or pass --api-port with a free port.\n`);
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await bbws('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version}\n`);
   });
 
   it('fails with a clear message and non-zero exit', async () => {
