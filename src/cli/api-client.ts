@@ -4,12 +4,10 @@
  * from the data dir's signing key unless `--token` / BBWS_TOKEN is given.
  *
  * Kept light on purpose (startup time of every command, docs/benchmarks.md "CLI start"): node:http
- * instead of fetch (undici costs ~50 ms to load), and the JWT library is loaded only to mint.
+ * instead of fetch (undici costs ~50 ms to load), loaded by the first request; the JWT library is
+ * loaded only to mint.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { platformFile } from '../main/platform-file.js';
 
@@ -67,7 +65,7 @@ interface TokenSource {
  * of its lifetime left, so `--wait` on a long operation outlives any one token.
  */
 function mintingTokenSource(keyFile: string, ttlSeconds: number): TokenSource {
-  const subject = `bbws-cli:${randomBytes(6).toString('hex')}`;
+  const subject = `bbws-cli:${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`;
   let token: string | null = null;
   let renewAtMs = 0;
   const mint = async () => {
@@ -95,9 +93,11 @@ interface RawResponse {
   text: string;
 }
 
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+  // node:http and node:https are loaded by the first request, not by `bbws --help`.
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers: body !== undefined ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers }, (res) => {
+    const req = request(url, { method, headers: body !== undefined ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));

@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../../main/config.js';
 import type { PlatformRole } from '../../main/platform.js';
-import { asPortError, assertPortFree } from '../port-in-use.js';
 
 function platformOptions(cmd: Command): Command {
   return cmd
@@ -19,11 +18,12 @@ function platformOptions(cmd: Command): Command {
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
   // Loaded here, not at the top: the platform (fastify, SQLite, the runtime) is most of the CLI's
   // start-up time, and only these commands need it.
-  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }] = await Promise.all([
+  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }, { asPortError, assertPortFree }] = await Promise.all([
     import('../../main/config.js'),
     import('../../main/platform.js'),
     import('../../main/local-runtime-factory.js'),
     import('./setup.command.js'),
+    import('../port-in-use.js'),
   ]);
   const config = parseConfig(flags);
   const ports = [
