@@ -1,11 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bbws, bbwsWith, bbwsWithClosedStdout, STACK_TRACE } from '../support/cli-process.js';
 import { ecsEvent } from '../support/scripted-runtime.js';
 import { startHarness, type Harness } from '../support/platform-harness.js';
+
+const exec = promisify(execFile);
 
 describe('bbws CLI against a running platform (found from --data-dir)', () => {
   let h: Harness;
@@ -127,6 +131,37 @@ describe('bbws CLI against a running platform (found from --data-dir)', () => {
     const r = await bbws('--version');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version}\n`);
+  });
+
+  it('the built CLI (bin/bbws.js, one bundled file) runs commands and maps platform errors like the source does', async () => {
+    const run = (...args: string[]) => exec(process.execPath, [join(__dirname, '../../bin/bbws.js'), ...args], { env: { ...process.env, BBWS_DATA_DIR: '' } }).then(
+      (r) => ({ code: 0, ...r }),
+      (err: any) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
+    );
+    const list = await run('--data-dir', h.dataDir, 'tenants', 'list', '--json');
+    expect(list.stderr).toBe('');
+    expect(JSON.parse(list.stdout).items).toBeInstanceOf(Array);
+    // BbwsError thrown by the platform's own module (jwt.js, outside the bundle) is still one class.
+    const bad = await run('token', 'create', '--role', 'bogus', '--data-dir', h.dataDir);
+    expect(bad).toMatchObject({ code: 2, stderr: 'bbws: role must be one of platform-admin, tenant-admin\n' });
+  });
+
+  it('an unexpected error is one line on stderr, with the stack trace in a private file it names', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bbws-cli-corrupt-'));
+    try {
+      writeFileSync(join(dataDir, 'platform.json'), '{"apiUrl": ');
+      const r = await bbws('tenants', 'list', '--data-dir', dataDir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(STACK_TRACE);
+      const m = /^bbws: unexpected error: .+\nThe full detail is in (\S+); please include it when you report this\.\n$/.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      const file = m![1];
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, 'utf8')).toMatch(/command: bbws tenants list[\s\S]*SyntaxError[\s\S]*\n\s+at /);
+      rmSync(join(file, '..'), { recursive: true, force: true });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('fails with a clear message and non-zero exit', async () => {
