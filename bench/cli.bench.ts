@@ -5,7 +5,10 @@
  * running API (`bbws api` started by the bench on an ephemeral port in a temp data dir: one API
  * call with a token minted from the data dir's key).
  *
- *   node --import tsx bench/cli.bench.ts [--runs 30] [--json]
+ *   node --import tsx bench/cli.bench.ts [--runs 30] [--compare DIR] [--json]
+ *
+ * `--compare DIR` adds the same commands run from another built checkout (DIR/bin/bbws.js, e.g. a
+ * `git worktree` of an earlier commit after `npm run build` there) to the same interleaved rounds.
  *
  * Wall time is what one waits; on this shared 2-core VM it moves with whatever else runs, so the
  * bench also reports the mean CPU time of each case, which moves far less.
@@ -82,8 +85,13 @@ async function main(): Promise<void> {
       { name: 'node -e 0 (baseline)', args: ['-e', '0'] },
       { name: 'bbws --help', args: [BIN, '--help'] },
       { name: 'bbws --version', args: [BIN, '--version'] },
-      { name: 'bbws tenants list (1 API call)', args: [BIN, '--data-dir', dataDir, 'tenants', 'list'] },
+      { name: 'bbws tenants list (1 API call)', args: [BIN, 'tenants', 'list', '--data-dir', dataDir] },
     ];
+    const compare = argValue('--compare', '');
+    if (compare) {
+      const other = join(compare, 'bin', 'bbws.js');
+      cases.push({ name: `${compare}: --help`, args: [other, '--help'] }, { name: `${compare}: tenants list`, args: [other, 'tenants', 'list', '--data-dir', dataDir] });
+    }
     for (const c of cases) timeOnce(c); // warm the page cache
     const times = new Map(cases.map((c) => [c.name, [] as number[]]));
     const cpu = new Map(cases.map((c) => [c.name, 0]));
