@@ -52,6 +52,11 @@ export function resolveApiUrl(options: ClientOptions): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { apiUrl: string }).apiUrl;
 }
 
+/** `prefix:<12 hex>`: a token subject no other CLI run shares (the API's rate limit and idempotency scope go by subject). */
+export function uniqueSubject(prefix: string): string {
+  return `${prefix}:${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`;
+}
+
 interface TokenSource {
   /** A token valid for a while yet: minted again when the last one nears its expiry. */
   current(): Promise<string>;
@@ -65,7 +70,7 @@ interface TokenSource {
  * of its lifetime left, so `--wait` on a long operation outlives any one token.
  */
 function mintingTokenSource(keyFile: string, ttlSeconds: number): TokenSource {
-  const subject = `bbws-cli:${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`;
+  const subject = uniqueSubject('bbws-cli');
   let token: string | null = null;
   let renewAtMs = 0;
   const mint = async () => {

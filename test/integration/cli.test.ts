@@ -26,6 +26,13 @@ describe('bbws CLI against a running platform (found from --data-dir)', () => {
     expect(r.stdout).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
     const me = await h.request('GET', '/v1.0/tenants', { token: r.stdout.trim() });
     expect(me.status).toBe(200);
+    // Each token its own subject (the rate limit's bucket), unless --subject names one.
+    const subjectOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')).sub as string;
+    const [a, b] = await Promise.all([1, 2].map(async () => (await bbws('token', 'create', '--role', 'platform-admin', '--data-dir', h.dataDir)).stdout.trim()));
+    expect(subjectOf(a)).toMatch(/^operator:[0-9a-f]{12}$/);
+    expect(subjectOf(b)).not.toBe(subjectOf(a));
+    expect(subjectOf(r.stdout.trim())).toMatch(/^tenant:acme:[0-9a-f]{12}$/);
+    expect(subjectOf((await bbws('token', 'create', '--role', 'platform-admin', '--subject', 'ci-deploy', '--data-dir', h.dataDir)).stdout.trim())).toBe('ci-deploy');
     const bad = await bbws('token', 'create', '--role', 'tenant-admin', '--data-dir', h.dataDir);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--tenant/);
