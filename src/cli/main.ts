@@ -1,37 +1,51 @@
 /**
- * `bbws`: the operator CLI. Every command takes `--data-dir` (default ./.bbws, or BBWS_DATA_DIR)
- * and finds the running platform from it; `--json` prints machine-readable output.
+ * `bbws`: the operator CLI. The global options (`--data-dir`, default ./.bbws or BBWS_DATA_DIR;
+ * `--api-url`, `--token`, `--json`) go before or after the subcommand.
+ *
+ * Start-up time matters (every command is a new process, and scripts run many): this module and
+ * the command modules load only commander and what defining the commands needs; each command's
+ * action imports the heavy parts it uses (the platform, the JWT library, the plugin scanner).
+ * docs/benchmarks.md "CLI start" has the figures.
  */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
+import { addGlobalOptions } from './commands/common.js';
+import { registerPluginCommands } from './commands/plugins.command.js';
+import { registerSetupCommand } from './commands/setup.command.js';
+import { registerSiteCommands } from './commands/sites.command.js';
+import { registerTemplateCommands } from './commands/templates.command.js';
 import { registerTenantCommands } from './commands/tenants.command.js';
 import { registerTokenCommand } from './commands/token.command.js';
 import { registerUpCommands } from './commands/up.command.js';
-import { registerSetupCommand } from './commands/setup.command.js';
-import { registerSiteCommands } from './commands/sites.command.js';
-import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerWebhookCommands } from './commands/webhooks.command.js';
+import { exitQuietlyWhenOutputCloses, reportUnexpectedError } from './process-errors.js';
+import { packageVersion } from './version.js';
 import { BbwsError } from '../domain/errors.js';
 import { ConfigError } from '../main/config.js';
 
 export function buildProgram(): Command {
-  const program = new Command('bbws')
-    .description('BBWS multi-tenant WordPress hosting platform')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+  const program = addGlobalOptions(
+    new Command('bbws')
+      .description('BBWS multi-tenant WordPress hosting platform')
+      .version(packageVersion(), '-V, --version', 'print the version')
+      .showHelpAfterError('(run with --help for usage)')
+      .exitOverride(),
+  );
   registerUpCommands(program);
   registerSetupCommand(program);
   registerTokenCommand(program);
   registerTenantCommands(program);
   registerAdminCommands(program);
   registerSiteCommands(program);
+  registerTemplateCommands(program);
   registerPluginCommands(program);
   registerWebhookCommands(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyWhenOutputCloses();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
@@ -44,6 +58,6 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err instanceof CliError ? err.exitCode : 2;
       return;
     }
-    throw err;
+    reportUnexpectedError(err, argv);
   }
 }

@@ -27,6 +27,7 @@ import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { createLogger } from './logger.js';
+import { platformFile } from './platform-file.js';
 
 export const ROLES = ['api', 'worker', 'events', 'reconciler'] as const;
 export type PlatformRole = (typeof ROLES)[number];
@@ -62,9 +63,7 @@ export interface RunningPlatform {
 }
 
 /** Where `bbws` commands find a running platform: written at start, removed at stop. */
-export function platformFile(dataDir: string): string {
-  return join(dataDir, 'platform.json');
-}
+export { platformFile };
 
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { config, roles } = options;

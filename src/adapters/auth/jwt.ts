@@ -5,7 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, jwtVerify, SignJWT } from 'jose';
+// jose's subpaths, not its index: the index loads 47 modules (JWE, JWK, …), these about 20, and
+// every `bbws` command that mints a token pays for them at start (docs/benchmarks.md "CLI start").
+import * as errors from 'jose/errors';
+import { SignJWT } from 'jose/jwt/sign';
+import { jwtVerify } from 'jose/jwt/verify';
 import { type Principal, ROLES, type Role } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { isValidTenantId } from '../../domain/naming.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import { clientFor, type CommonOptions, withCommonOptions } from './common.js';
+import { clientFor, type CommonOptions } from './common.js';
 import { waitForOperation } from './wait-operation.js';
 
 interface OperationView {
@@ -20,7 +20,7 @@ interface OperationView {
 
 export function registerAdminCommands(program: Command): void {
   const operations = program.command('operations').description('asynchronous operations');
-  withCommonOptions(operations.command('get <operationId>').description('show an operation and its steps'))
+  operations.command('get <operationId>').description('show an operation and its steps')
     .option('--wait', 'follow it until it finishes')
     .action(async (id: string, opts: CommonOptions & { wait?: boolean }) => {
       const client = await clientFor(opts);
@@ -32,7 +32,7 @@ export function registerAdminCommands(program: Command): void {
       printTable(op.steps, ['name', 'status', 'startedAt', 'durationMs', 'error']);
     });
 
-  withCommonOptions(operations.command('retry <operationId>').description('run a FAILED operation again'))
+  operations.command('retry <operationId>').description('run a FAILED operation again')
     .option('--wait', 'follow the new operation until it finishes')
     .action(async (id: string, opts: CommonOptions & { wait?: boolean }) => {
       const client = await clientFor(opts);
@@ -42,21 +42,21 @@ export function registerAdminCommands(program: Command): void {
       printRecord({ ...result, next: `bbws operations get ${result.operationId}` });
     });
 
-  withCommonOptions(operations.command('open').description('operations not finished yet, oldest first (seed 000 §4.5 "stuck operations")')).action(async (opts: CommonOptions) => {
+  operations.command('open').description('operations not finished yet, oldest first (seed 000 §4.5 "stuck operations")').action(async (opts: CommonOptions) => {
     const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>('GET', '/v1.0/admin/operations/open');
     if (opts.json) return printJson({ items });
     printTable(items, ['operationId', 'tenantId', 'type', 'status', 'currentStep', 'ageSeconds', 'pastDeadline']);
   });
 
   const queues = program.command('queues').description('queue depth and age (seed 000 §5)');
-  withCommonOptions(queues.command('stats').description('visible, in-flight, delayed messages and age of the oldest, per queue')).action(async (opts: CommonOptions) => {
+  queues.command('stats').description('visible, in-flight, delayed messages and age of the oldest, per queue').action(async (opts: CommonOptions) => {
     const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>('GET', '/v1.0/admin/queues');
     if (opts.json) return printJson({ items });
     printTable(items, ['queue', 'visible', 'notVisible', 'delayed', 'oldestAgeSeconds', 'deadLetterQueue']);
   });
 
   const dlq = program.command('dlq').description('dead-letter queues: inspect, redrive, purge (seeds 000 §5.2-5.4, 004 §10)');
-  withCommonOptions(dlq.command('list <queue>').description('show messages without consuming them'))
+  dlq.command('list <queue>').description('show messages without consuming them')
     .option('--limit <n>', 'how many (1-100)', '10')
     .action(async (queue: string, opts: CommonOptions & { limit: string }) => {
       const { items } = await (await clientFor(opts)).request<{ items: Record<string, unknown>[] }>(
@@ -69,12 +69,12 @@ export function registerAdminCommands(program: Command): void {
         ['messageId', 'receiveCount', 'sentAt', 'sourceQueue', 'body'],
       );
     });
-  withCommonOptions(dlq.command('redrive <queue>').description('move every message back to its source queue (after fixing the cause)')).action(async (queue: string, opts: CommonOptions) => {
+  dlq.command('redrive <queue>').description('move every message back to its source queue (after fixing the cause)').action(async (queue: string, opts: CommonOptions) => {
     const result = await (await clientFor(opts)).request<{ moved: number }>('POST', `/v1.0/admin/queues/${encodeURIComponent(queue)}/redrive`);
     if (opts.json) return printJson(result);
     process.stdout.write(`moved ${result.moved} messages from ${queue} back to their source queue\n`);
   });
-  withCommonOptions(dlq.command('purge <queue>').description('delete every message (emergency only)'))
+  dlq.command('purge <queue>').description('delete every message (emergency only)')
     .option('--yes', 'confirm: this deletes messages for good')
     .action(async (queue: string, opts: CommonOptions & { yes?: boolean }) => {
       if (!opts.yes) throw new CliError(`This deletes every message in ${queue} for good. Inspect first with \`bbws dlq list ${queue}\`, then repeat with --yes.`);
@@ -84,7 +84,7 @@ export function registerAdminCommands(program: Command): void {
     });
 
   const events = program.command('events').description('ECS events (seed 004)');
-  withCommonOptions(events.command('send <file>').description('post an EventBridge ECS event (JSON file, or - for stdin) to the event handler')).action(async (file: string, opts: CommonOptions) => {
+  events.command('send <file>').description('post an EventBridge ECS event (JSON file, or - for stdin) to the event handler').action(async (file: string, opts: CommonOptions) => {
     let event: unknown;
     try {
       event = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));

@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { isBbwsError } from '../../domain/errors.js';
 import type { PluginViolation } from '../../domain/plugin-policy.js';
-import { createLocalMarketplace, marketplaceOptionsFor } from '../../adapters/plugins/local-marketplace.js';
 import { printJson, printTable } from '../output.js';
 import { dataDirOf } from './common.js';
 
@@ -17,7 +16,11 @@ interface PluginCliOptions {
   json?: boolean;
 }
 
-const marketplaceOf = (opts: PluginCliOptions) => createLocalMarketplace(marketplaceOptionsFor(dataDirOf(opts)));
+/** The marketplace (and its scanner) is loaded only by the plugin commands that use it. */
+async function marketplaceOf(opts: PluginCliOptions) {
+  const { createLocalMarketplace, marketplaceOptionsFor } = await import('../../adapters/plugins/local-marketplace.js');
+  return createLocalMarketplace(marketplaceOptionsFor(dataDirOf(opts)));
+}
 
 /** Violations as rows for the table: rule, file:line, message. */
 export function violationRows(violations: PluginViolation[]): Array<Record<string, unknown>> {
@@ -30,11 +33,9 @@ export function registerPluginCommands(program: Command): void {
   plugins
     .command('publish <file>')
     .description('vet a plugin zip and, when approved, add it to the marketplace (exit 1 with the violations when rejected)')
-    .option('--data-dir <dir>', 'data dir of the platform (default ./.bbws or BBWS_DATA_DIR)')
-    .option('--json', 'print JSON for scripts')
     .action(async (file: string, opts: PluginCliOptions) => {
       try {
-        const pkg = await marketplaceOf(opts).publish(resolve(file));
+        const pkg = await (await marketplaceOf(opts)).publish(resolve(file));
         if (opts.json) printJson(pkg);
         else process.stdout.write(`approved ${pkg.slug}@${pkg.version} (sha256 ${pkg.vetting.checksum})\n`);
       } catch (err) {
@@ -54,10 +55,8 @@ export function registerPluginCommands(program: Command): void {
   plugins
     .command('list')
     .description('approved packages, latest version of each plugin first')
-    .option('--data-dir <dir>', 'data dir of the platform (default ./.bbws or BBWS_DATA_DIR)')
-    .option('--json', 'print JSON for scripts')
     .action(async (opts: PluginCliOptions) => {
-      const list = await marketplaceOf(opts).list();
+      const list = await (await marketplaceOf(opts)).list();
       if (opts.json) printJson({ plugins: list });
       else printTable(list.map((p) => ({ slug: p.slug, version: p.version, name: p.name, vetted: p.vetting.vettedAt, sha256: p.vetting.checksum.slice(0, 12) })), ['slug', 'version', 'name', 'vetted', 'sha256']);
     });
@@ -65,10 +64,8 @@ export function registerPluginCommands(program: Command): void {
   plugins
     .command('blocklist')
     .description('slugs and versions that must never run (defaults, blocklist.json and the vulnerability feed)')
-    .option('--data-dir <dir>', 'data dir of the platform (default ./.bbws or BBWS_DATA_DIR)')
-    .option('--json', 'print JSON for scripts')
     .action(async (opts: PluginCliOptions) => {
-      const entries = await marketplaceOf(opts).blocklist();
+      const entries = await (await marketplaceOf(opts)).blocklist();
       if (opts.json) printJson({ blocklist: entries });
       else printTable(entries.map((e) => ({ slug: e.slug, versions: e.versions === '*' ? '*' : e.versions.join(' '), reason: e.reason })), ['slug', 'versions', 'reason']);
     });

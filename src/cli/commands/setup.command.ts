@@ -3,7 +3,9 @@
  * user it prints the exact commands instead and exits non-zero).
  */
 import type { Command } from 'commander';
-import { checkPrerequisites, installPrerequisites, packagesFor } from '../../adapters/runtime/local/prerequisites.js';
+
+/** Loaded when a command needs it, not for `bbws --help`. */
+const prerequisites = () => import('../../adapters/runtime/local/prerequisites.js');
 import { CliError } from '../api-client.js';
 import { printJson } from '../output.js';
 
@@ -13,8 +15,8 @@ export function registerSetupCommand(program: Command): void {
     .description('install missing Debian packages: MariaDB, php-fpm and PHP extensions, nginx, WordPress and its default theme')
     .option('--dry-run', 'print what would be installed')
     .option('--check', 'only report what is missing (exit 1 if anything is)')
-    .option('--json', 'print JSON for scripts')
     .action(async (opts: { dryRun?: boolean; check?: boolean; json?: boolean }) => {
+      const { checkPrerequisites, installPrerequisites, packagesFor } = await prerequisites();
       if (opts.check) {
         const missing = await checkPrerequisites();
         if (opts.json) printJson({ missing, packages: packagesFor(missing) });
@@ -32,7 +34,7 @@ export function registerSetupCommand(program: Command): void {
 
 /** For `bbws up`: fail fast, naming what is missing and the command that fixes it. */
 export async function assertPrerequisites(): Promise<void> {
-  const missing = await checkPrerequisites();
+  const missing = await (await prerequisites()).checkPrerequisites();
   if (missing.length === 0) return;
   const list = missing.map((m) => `  - ${m.what} (package ${m.package})`).join('\n');
   throw new CliError(`The local runtime needs software that is not installed:\n${list}\nInstall it with \`npx bbws setup\` (as root), then run \`bbws up\` again.`);

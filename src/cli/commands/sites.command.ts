@@ -1,100 +1,122 @@
 /**
- * `bbws sites list|get|create|delete|clone|promote|undo-promote` and `bbws templates list|get|add|apply`.
+ * `bbws sites list|get|create|update|delete|clone|promote|undo-promote`. A site is named by its id
+ * or by its name wherever a command takes one.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createLocalTemplateCatalog } from '../../adapters/templates/local-catalog.js';
 import { CliError } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import { clientFor, type CommonOptions, dataDirOf, withCommonOptions } from './common.js';
-import { waitForOperation } from './wait-operation.js';
+import { clientFor, type CommonOptions } from './common.js';
+import { findSite, finishSiteOperation, siteIdOf, sitePath, siteRow, type SiteView } from './site-views.js';
 
-type SiteView = Record<string, unknown> & { siteId: string; siteName: string; status: string; url: string; hostnames: string[] };
-const row = (s: SiteView) => ({ site: s.siteId, name: s.siteName, status: s.status, environment: s.environment, url: s.url, template: s.templateId, lastError: s.lastError });
-const sitePath = (tenant: string, site?: string) => `/v1.0/tenants/${encodeURIComponent(tenant)}/sites${site ? `/${encodeURIComponent(site)}` : ''}`;
+type WaitOptions = CommonOptions & { wait?: boolean };
+type UpdateOptions = WaitOptions & { title?: string; addHost?: string[]; removeHost?: string[]; option?: string[] };
 
-async function finish(opts: CommonOptions & { wait?: boolean }, tenant: string, result: Record<string, unknown> & { operationId: string; siteId: string }) {
-  const client = await clientFor(opts);
-  if (opts.wait) {
-    await waitForOperation(client, result.operationId);
-    const site = await client.request<SiteView>('GET', sitePath(tenant, result.siteId)).catch(() => null);
-    if (opts.json) return printJson({ ...result, site });
-    return printRecord({ ...result, ...(site ? row(site) : { status: 'DELETED' }) });
+/** Commander collects a repeated option into a list. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `--option posts_per_page=5`: whole numbers become numbers, true/false booleans, the rest strings. */
+export function parseOptionAssignments(assignments: string[]): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const a of assignments) {
+    const eq = a.indexOf('=');
+    if (eq < 1) throw new CliError(`--option wants key=value (got "${a}"), e.g. --option blogdescription="Fresh bread daily".`, 2);
+    const [key, raw] = [a.slice(0, eq), a.slice(eq + 1)];
+    out[key] = /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw === 'true' ? true : raw === 'false' ? false : raw;
   }
-  if (opts.json) return printJson(result);
-  printRecord({ ...result, next: `bbws operations get ${result.operationId} --wait` });
+  return out;
+}
+
+/** The PATCH body for `sites update`: host names are the site's current ones plus and minus the given ones. */
+export function siteUpdateBody(site: SiteView, opts: UpdateOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (opts.title !== undefined) body.title = opts.title;
+  if (opts.addHost?.length || opts.removeHost?.length) {
+    const remove = new Set((opts.removeHost ?? []).map((h) => h.toLowerCase()));
+    if (remove.has(site.hostnames[0])) throw new CliError(`${site.hostnames[0]} is the site's own host name and stays; remove only names added to it.`, 2);
+    const unknown = [...remove].filter((h) => !site.hostnames.includes(h));
+    if (unknown.length) throw new CliError(`The site has no host name ${unknown.join(', ')}; it has ${site.hostnames.join(', ')}.`, 2);
+    body.hostnames = [...new Set([...site.hostnames.filter((h) => !remove.has(h)), ...(opts.addHost ?? []).map((h) => h.toLowerCase())])];
+  }
+  if (opts.option?.length) body.options = parseOptionAssignments(opts.option);
+  if (Object.keys(body).length === 0) throw new CliError('Nothing to change: pass --title, --add-host, --remove-host or --option key=value.', 2);
+  return body;
 }
 
 export function registerSiteCommands(program: Command): void {
-  const sites = program.command('sites').description("WordPress sites inside a tenant's instance");
-  withCommonOptions(sites.command('list <tenantId>')).action(async (tenant: string, opts: CommonOptions) => {
+  const sites = program.command('sites').description("WordPress sites inside a tenant's instance (a site is named by its id or its name)");
+  sites.command('list <tenantId>').action(async (tenant: string, opts: CommonOptions) => {
     const { sites: list } = await (await clientFor(opts)).request<{ sites: SiteView[] }>('GET', sitePath(tenant));
     if (opts.json) return printJson({ sites: list });
-    printTable(list.map(row), ['site', 'name', 'status', 'environment', 'url', 'template', 'lastError']);
+    printTable(list.map(siteRow), ['site', 'name', 'status', 'environment', 'url', 'template', 'lastError']);
   });
-  withCommonOptions(sites.command('get <tenantId> <siteId>')).action(async (tenant: string, site: string, opts: CommonOptions) => {
-    const s = await (await clientFor(opts)).request<SiteView>('GET', sitePath(tenant, site));
+  sites.command('get <tenantId> <site>').description('show a site (by id or name)').action(async (tenant: string, site: string, opts: CommonOptions) => {
+    const s = await findSite(await clientFor(opts), tenant, site);
     if (opts.json) return printJson(s);
-    printRecord({ ...row(s), hostnames: s.hostnames.join(', '), plugins: s.plugins });
+    printRecord({ ...siteRow(s), hostnames: s.hostnames.join(', '), plugins: s.plugins });
   });
-  withCommonOptions(sites.command('create <tenantId> <siteName>').description('create a site; prints the admin password once'))
+  sites
+    .command('create <tenantId> <siteName>')
+    .description('create a site; prints the admin password once')
     .requiredOption('--title <title>', 'site title')
     .requiredOption('--admin-email <email>', "administrator's e-mail")
     .option('--template <templateId>', 'apply a template')
     .option('--staging', 'label the site staging (default production)')
     .option('--hostname <host...>', 'custom host names')
     .option('--wait', 'follow the operation until it finishes')
-    .action(async (tenant: string, siteName: string, opts: CommonOptions & { title: string; adminEmail: string; template?: string; staging?: boolean; hostname?: string[]; wait?: boolean }) => {
+    .action(async (tenant: string, siteName: string, opts: WaitOptions & { title: string; adminEmail: string; template?: string; staging?: boolean; hostname?: string[] }) => {
       const body = { siteName, title: opts.title, adminEmail: opts.adminEmail, ...(opts.template ? { templateId: opts.template } : {}), environment: opts.staging ? 'staging' : 'production', ...(opts.hostname ? { hostnames: opts.hostname } : {}) };
-      const result = await (await clientFor(opts)).request<Record<string, unknown> & { operationId: string; siteId: string }>('POST', sitePath(tenant), body);
+      const client = await clientFor(opts);
+      const result = await client.request<Record<string, unknown> & { operationId: string; siteId: string }>('POST', sitePath(tenant), body);
       process.stderr.write(`Admin user ${result.adminUser}, password ${result.adminPassword} — shown once: store it now.\n`);
-      await finish(opts, tenant, result);
+      await finishSiteOperation(client, opts, tenant, result);
     });
-  withCommonOptions(sites.command('delete <tenantId> <siteId>')).option('--wait', 'follow the operation').action(async (tenant: string, site: string, opts: CommonOptions & { wait?: boolean }) => {
-    await finish(opts, tenant, await (await clientFor(opts)).request('DELETE', sitePath(tenant, site)));
-  });
-  withCommonOptions(sites.command('clone <tenantId> <siteId> <newSiteName>').description('copy database and content into a new (staging) site'))
+  sites
+    .command('update <tenantId> <site>')
+    .description('change the title, host names or allowlisted options (docs/sites.md)')
+    .option('--title <title>', 'new site title')
+    .option('--add-host <host>', 'add a host name (repeatable)', collect)
+    .option('--remove-host <host>', 'remove an added host name (repeatable)', collect)
+    .option('--option <key=value>', 'set an allowlisted WordPress option (repeatable), e.g. blogdescription="Fresh bread"', collect)
+    .option('--wait', 'follow the operation until it finishes')
+    .action(async (tenant: string, site: string, opts: UpdateOptions) => {
+      const client = await clientFor(opts);
+      const current = await findSite(client, tenant, site);
+      const result = await client.request<{ siteId: string; operationId: string }>('PATCH', sitePath(tenant, current.siteId), siteUpdateBody(current, opts));
+      await finishSiteOperation(client, opts, tenant, result);
+    });
+  sites
+    .command('delete <tenantId> <site>')
     .option('--wait', 'follow the operation')
-    .action(async (tenant: string, site: string, siteName: string, opts: CommonOptions & { wait?: boolean }) => {
-      await finish(opts, tenant, await (await clientFor(opts)).request('POST', `${sitePath(tenant, site)}/clone`, { siteName }));
+    .action(async (tenant: string, site: string, opts: WaitOptions) => {
+      const client = await clientFor(opts);
+      await finishSiteOperation(client, opts, tenant, await client.request('DELETE', sitePath(tenant, await siteIdOf(client, tenant, site))));
     });
-  withCommonOptions(sites.command('promote <tenantId> <fromSiteId> <toSiteId>').description('copy a staging site over production (backup first)'))
+  sites
+    .command('clone <tenantId> <site> <newSiteName>')
+    .description('copy database and content into a new (staging) site')
+    .option('--wait', 'follow the operation')
+    .action(async (tenant: string, site: string, siteName: string, opts: WaitOptions) => {
+      const client = await clientFor(opts);
+      await finishSiteOperation(client, opts, tenant, await client.request('POST', `${sitePath(tenant, await siteIdOf(client, tenant, site))}/clone`, { siteName }));
+    });
+  sites
+    .command('promote <tenantId> <fromSite> <toSite>')
+    .description('copy a staging site over production (backup first)')
     .option('--scope <parts...>', 'database uploads themes plugins (default all)')
     .action(async (tenant: string, from: string, to: string, opts: CommonOptions & { scope?: string[] }) => {
-      const result = await (await clientFor(opts)).request<{ site: SiteView }>('POST', `${sitePath(tenant, from)}/promote`, { targetSiteId: to, ...(opts.scope ? { scope: opts.scope } : {}) });
+      const client = await clientFor(opts);
+      const [fromId, toId] = [await siteIdOf(client, tenant, from), await siteIdOf(client, tenant, to)];
+      const result = await client.request<{ site: SiteView }>('POST', `${sitePath(tenant, fromId)}/promote`, { targetSiteId: toId, ...(opts.scope ? { scope: opts.scope } : {}) });
       if (opts.json) return printJson(result);
-      printRecord({ ...row(result.site), undo: `bbws sites undo-promote ${tenant} ${to}` });
+      printRecord({ ...siteRow(result.site), undo: `bbws sites undo-promote ${tenant} ${to}` });
     });
-  withCommonOptions(sites.command('undo-promote <tenantId> <siteId>').description('restore the backup taken before the last promote over this site')).action(async (tenant: string, site: string, opts: CommonOptions) => {
-    const result = await (await clientFor(opts)).request<{ site: SiteView }>('POST', `${sitePath(tenant, site)}/promote/undo`);
-    if (opts.json) return printJson(result);
-    printRecord(row(result.site));
-  });
-
-  const templates = program.command('templates').description('site templates (blueprints)');
-  withCommonOptions(templates.command('list')).action(async (opts: CommonOptions) => {
-    const { templates: list } = await (await clientFor(opts)).request<{ templates: Record<string, unknown>[] }>('GET', '/v1.0/templates');
-    if (opts.json) return printJson({ templates: list });
-    printTable(list, ['templateId', 'name', 'theme', 'description']);
-  });
-  templates
-    .command('add <file>')
-    .description('validate a blueprint JSON file and add it to the catalog (docs/templates.md)')
-    .option('--data-dir <dir>', 'data dir of the platform')
-    .option('--json', 'print JSON')
-    .action(async (file: string, opts: { dataDir?: string; json?: boolean }) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (err) {
-        throw new CliError(`Cannot read a template from ${file}: ${(err as Error).message}`);
-      }
-      const added = await createLocalTemplateCatalog({ dir: join(dataDirOf(opts), 'templates') }).add(value);
-      if (opts.json) return printJson(added);
-      process.stdout.write(`added template ${added.templateId} (${added.name})\n`);
+  sites
+    .command('undo-promote <tenantId> <site>')
+    .description('restore the backup taken before the last promote over this site')
+    .action(async (tenant: string, site: string, opts: CommonOptions) => {
+      const client = await clientFor(opts);
+      const result = await client.request<{ site: SiteView }>('POST', `${sitePath(tenant, await siteIdOf(client, tenant, site))}/promote/undo`);
+      if (opts.json) return printJson(result);
+      printRecord(siteRow(result.site));
     });
-  withCommonOptions(templates.command('apply <tenantId> <siteId> <templateId>')).option('--wait', 'follow the operation').action(async (tenant: string, site: string, templateId: string, opts: CommonOptions & { wait?: boolean }) => {
-    await finish(opts, tenant, await (await clientFor(opts)).request('POST', `${sitePath(tenant, site)}/template`, { templateId }));
-  });
 }

@@ -2,8 +2,9 @@
  * `bbws tenants list|get|create|scale|delete|rollback`.
  */
 import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import { clientFor, type CommonOptions, withCommonOptions } from './common.js';
+import { clientFor, type CommonOptions } from './common.js';
 import { waitForOperation } from './wait-operation.js';
 
 interface TenantView {
@@ -23,8 +24,7 @@ const row = (t: TenantView) => ({
   lastError: t.instance?.lastError,
 });
 
-async function accepted(opts: CommonOptions & { wait?: boolean }, result: { tenantId: string; operationId: string; provisioningState: string }) {
-  const client = await clientFor(opts);
+async function accepted(client: ApiClient, opts: CommonOptions & { wait?: boolean }, result: { tenantId: string; operationId: string; provisioningState: string }) {
   if (opts.wait) {
     process.stderr.write(`operation ${result.operationId} for ${result.tenantId}:\n`);
     const op = await waitForOperation(client, result.operationId);
@@ -39,7 +39,7 @@ async function accepted(opts: CommonOptions & { wait?: boolean }, result: { tena
 export function registerTenantCommands(program: Command): void {
   const tenants = program.command('tenants').description('tenants and their WordPress instances');
 
-  withCommonOptions(tenants.command('list').description('list tenants'))
+  tenants.command('list').description('list tenants')
     .option('--limit <n>', 'page size (1-100)', '100')
     .action(async (opts: CommonOptions & { limit: string }) => {
       const client = await clientFor(opts);
@@ -55,13 +55,13 @@ export function registerTenantCommands(program: Command): void {
       printTable(items.map(row), ['tenant', 'state', 'workflow', 'desired', 'running', 'domain', 'lastError']);
     });
 
-  withCommonOptions(tenants.command('get <tenantId>').description('show a tenant and its instance')).action(async (tenantId: string, opts: CommonOptions) => {
+  tenants.command('get <tenantId>').description('show a tenant and its instance').action(async (tenantId: string, opts: CommonOptions) => {
     const t = await (await clientFor(opts)).request<TenantView>('GET', `/v1.0/tenants/${encodeURIComponent(tenantId)}`);
     if (opts.json) return printJson(t);
     printRecord({ ...row(t), hostnames: t.instance?.hostnames.join(', '), version: t.version });
   });
 
-  withCommonOptions(tenants.command('create <tenantName>').description('create a tenant (provisioned asynchronously)'))
+  tenants.command('create <tenantName>').description('create a tenant (provisioned asynchronously)')
     .option('--domain <host>', 'custom domain name')
     .option('--cpu <units>', 'ECS CPU units (256-4096)')
     .option('--memory <mib>', 'memory in MiB')
@@ -73,27 +73,29 @@ export function registerTenantCommands(program: Command): void {
       if (opts.memory !== undefined) resources.memory = Number(opts.memory);
       if (opts.desiredCount !== undefined) resources.desiredCount = Number(opts.desiredCount);
       const body = { tenantName, ...(opts.domain ? { domainName: opts.domain } : {}), ...(Object.keys(resources).length ? { resources } : {}) };
-      await accepted(opts, await (await clientFor(opts)).request('POST', '/v1.0/tenants', body));
+      const client = await clientFor(opts);
+      await accepted(client, opts, await client.request('POST', '/v1.0/tenants', body));
     });
 
-  withCommonOptions(tenants.command('scale <tenantId> <desiredCount>').description('change the desired count'))
+  tenants.command('scale <tenantId> <desiredCount>').description('change the desired count')
     .option('--wait', 'follow the operation until it finishes')
     .action(async (tenantId: string, count: string, opts: CommonOptions & { wait?: boolean }) => {
-      const result = await (await clientFor(opts)).request('PATCH', `/v1.0/tenants/${encodeURIComponent(tenantId)}/instance`, { desiredCount: Number(count) });
-      await accepted(opts, result as never);
+      const client = await clientFor(opts);
+      await accepted(client, opts, await client.request('PATCH', `/v1.0/tenants/${encodeURIComponent(tenantId)}/instance`, { desiredCount: Number(count) }));
     });
 
-  withCommonOptions(tenants.command('rollback <tenantId>').description('roll the instance back to its previous spec revision'))
+  tenants.command('rollback <tenantId>').description('roll the instance back to its previous spec revision')
     .option('--wait', 'follow the operation until it finishes')
     .action(async (tenantId: string, opts: CommonOptions & { wait?: boolean }) => {
-      await accepted(opts, await (await clientFor(opts)).request('POST', `/v1.0/tenants/${encodeURIComponent(tenantId)}/instance/rollback`));
+      const client = await clientFor(opts);
+      await accepted(client, opts, await client.request('POST', `/v1.0/tenants/${encodeURIComponent(tenantId)}/instance/rollback`));
     });
 
-  withCommonOptions(tenants.command('delete <tenantId>').description('deprovision: soft keeps data (quick to re-create), hard removes everything'))
+  tenants.command('delete <tenantId>').description('deprovision: soft keeps data (quick to re-create), hard removes everything')
     .option('--mode <mode>', 'soft or hard', 'soft')
     .option('--wait', 'follow the operation until it finishes')
     .action(async (tenantId: string, opts: CommonOptions & { mode: string; wait?: boolean }) => {
-      const result = await (await clientFor(opts)).request('DELETE', `/v1.0/tenants/${encodeURIComponent(tenantId)}?mode=${encodeURIComponent(opts.mode)}`);
-      await accepted(opts, result as never);
+      const client = await clientFor(opts);
+      await accepted(client, opts, await client.request('DELETE', `/v1.0/tenants/${encodeURIComponent(tenantId)}?mode=${encodeURIComponent(opts.mode)}`));
     });
 }

@@ -1,10 +1,12 @@
 /**
- * `bbws token create`: prints a JWT (and nothing else) signed with the data dir's key.
+ * `bbws token create`: prints a JWT (and nothing else) signed with the data dir's key. Each token
+ * gets a subject of its own unless `--subject` says otherwise, so scripts holding different tokens
+ * do not share one rate-limit bucket (all were `operator` before).
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { createTokenAuthority, loadOrCreateSigningKey, parseTtl } from '../../adapters/auth/jwt.js';
 import type { Role } from '../../domain/auth.js';
+import { CliError, uniqueSubject } from '../api-client.js';
 import { dataDirOf } from './common.js';
 
 export function registerTokenCommand(program: Command): void {
@@ -15,10 +17,13 @@ export function registerTokenCommand(program: Command): void {
     .requiredOption('--role <role>', 'platform-admin or tenant-admin')
     .option('--tenant <id>', 'tenant id (tenant-admin)')
     .option('--ttl <ttl>', 'lifetime: 30s, 15m, 1h, 7d', '1h')
-    .option('--data-dir <dir>', 'data dir holding jwt.key')
-    .action(async (opts: { role: string; tenant?: string; ttl: string; dataDir?: string }) => {
+    .option('--subject <name>', 'who the token is for (default operator:<random>, or tenant:<id>:<random>); tokens with one subject share its rate limit and idempotency keys')
+    .action(async (opts: { role: string; tenant?: string; ttl: string; subject?: string; dataDir?: string }) => {
+      if (opts.subject !== undefined && !/^[A-Za-z0-9._@:-]{1,100}$/.test(opts.subject)) throw new CliError('--subject must be 1-100 letters, digits or . _ @ : -', 2);
+      const subject = opts.subject ?? uniqueSubject(opts.tenant ? `tenant:${opts.tenant}` : 'operator');
+      const { createTokenAuthority, loadOrCreateSigningKey, parseTtl } = await import('../../adapters/auth/jwt.js');
       const authority = createTokenAuthority(loadOrCreateSigningKey(join(dataDirOf(opts), 'jwt.key')));
-      const jwt = await authority.sign({ role: opts.role as Role, tenantId: opts.tenant ?? null }, parseTtl(opts.ttl));
+      const jwt = await authority.sign({ role: opts.role as Role, tenantId: opts.tenant ?? null, subject }, parseTtl(opts.ttl));
       process.stdout.write(`${jwt}\n`);
     });
 }

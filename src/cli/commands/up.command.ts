@@ -3,14 +3,11 @@
  * reconciler` run one role each against the same data dir. SIGINT/SIGTERM stop cleanly.
  */
 import type { Command } from 'commander';
-import { parseConfig, type ConfigFlags } from '../../main/config.js';
-import { createLocalRuntime, createLocalSites } from '../../main/local-runtime-factory.js';
-import { type PlatformRole, startPlatform } from '../../main/platform.js';
-import { assertPrerequisites } from './setup.command.js';
+import type { ConfigFlags } from '../../main/config.js';
+import type { PlatformRole } from '../../main/platform.js';
 
 function platformOptions(cmd: Command): Command {
   return cmd
-    .option('--data-dir <dir>', 'state, logs and tenant files (BBWS_DATA_DIR, default ./.bbws)')
     .option('--api-port <port>', 'API port (BBWS_API_PORT, default 8080)')
     .option('--edge-port <port>', 'edge (nginx) port (BBWS_EDGE_PORT, default 8088)')
     .option('--env <env>', 'dev, sit or prod (BBWS_ENV, default dev)')
@@ -19,9 +16,25 @@ function platformOptions(cmd: Command): Command {
 }
 
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
+  // Loaded here, not at the top: the platform (fastify, SQLite, the runtime) is most of the CLI's
+  // start-up time, and only these commands need it.
+  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }, { asPortError, assertPortFree }] = await Promise.all([
+    import('../../main/config.js'),
+    import('../../main/platform.js'),
+    import('../../main/local-runtime-factory.js'),
+    import('./setup.command.js'),
+    import('../port-in-use.js'),
+  ]);
   const config = parseConfig(flags);
+  const ports = [
+    ...(roles.includes('api') ? [{ port: config.apiPort, host: '127.0.0.1', flag: '--api-port' }] : []),
+    ...(roles.includes('worker') ? [{ port: config.edgePort, host: '0.0.0.0', flag: '--edge-port' }] : []),
+  ];
+  for (const p of ports) await assertPortFree(p.port, p.host, p.flag);
   if (roles.includes('worker')) await assertPrerequisites();
-  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites });
+  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites }).catch((err) => {
+    throw asPortError(err, ports);
+  });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
   process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://127.0.0.1:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { NOTIFICATION_TYPES } from '../../ports/notifier.js';
 import { CliError } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import { clientFor, type CommonOptions, withCommonOptions } from './common.js';
+import { clientFor, type CommonOptions } from './common.js';
 
 interface WebhookView {
   webhookId: string;
@@ -25,7 +25,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerWebhookCommands(program: Command): void {
   const webhooks = program.command('webhooks').description('signed webhooks for site notifications (docs/webhooks.md)');
 
-  withCommonOptions(webhooks.command('add <url>').description('subscribe a URL; prints its signing secret once'))
+  webhooks.command('add <url>').description('subscribe a URL; prints its signing secret once')
     .option('--type <type>', `only this notification type (repeatable): ${NOTIFICATION_TYPES.join(', ')}; default all`, collect)
     .option('--tenant <tenantId>', "only this tenant's sites (default: every tenant)")
     .action(async (url: string, opts: CommonOptions & { type?: string[]; tenant?: string }) => {
@@ -39,19 +39,19 @@ export function registerWebhookCommands(program: Command): void {
       process.stderr.write('\nStore the secret now: it is shown only once. Receivers verify X-BBWS-Signature with it (docs/webhooks.md).\n');
     });
 
-  withCommonOptions(webhooks.command('list').description('list webhooks (secrets are never shown again)')).action(async (opts: CommonOptions) => {
+  webhooks.command('list').description('list webhooks (secrets are never shown again)').action(async (opts: CommonOptions) => {
     const { items } = await (await clientFor(opts)).request<{ items: WebhookView[] }>('GET', '/v1.0/webhooks');
     if (opts.json) return printJson({ items });
     printTable(items.map(row), ['webhookId', 'tenantId', 'types', 'url', 'calls', 'createdAt']);
   });
 
-  withCommonOptions(webhooks.command('remove <webhookId>').description('remove a webhook; its pending deliveries are not sent')).action(async (webhookId: string, opts: CommonOptions) => {
+  webhooks.command('remove <webhookId>').description('remove a webhook; its pending deliveries are not sent').action(async (webhookId: string, opts: CommonOptions) => {
     await (await clientFor(opts)).request('DELETE', `/v1.0/webhooks/${encodeURIComponent(webhookId)}`);
     if (opts.json) return printJson({ webhookId, removed: true });
     process.stdout.write(`removed webhook ${webhookId}\n`);
   });
 
-  withCommonOptions(webhooks.command('deliveries').description('the delivery log, newest first'))
+  webhooks.command('deliveries').description('the delivery log, newest first')
     .option('--webhook <webhookId>', 'only this webhook')
     .option('--limit <n>', 'how many (1-100)', '25')
     .action(async (opts: CommonOptions & { webhook?: string; limit: string }) => {

@@ -1,0 +1,52 @@
+/**
+ * Bundles the CLI's own modules (src/cli) and commander into one file, dist/cli/bbws.mjs, which
+ * bin/bbws.js runs. Every start of `bbws` paid ~1.5 ms per ES module it loaded (resolve, read,
+ * compile, link; more on a VM with slow syscalls); one file instead of ~30 is a third of what the
+ * CLI itself adds to Node's own start (docs/benchmarks.md "CLI start").
+ *
+ * Everything outside src/cli stays external and is loaded from tsc's output in dist/src, exactly
+ * as without the bundle: the platform (`bbws up`), the JWT library and the plugin scanner are
+ * still imported only by the commands that use them, and classes such as BbwsError exist once, so
+ * `instanceof` holds between the CLI and the platform code it calls.
+ *
+ * Run by `npm run build` after tsc (esbuild: the maintained bundler tsx already depends on).
+ */
+import { build } from 'esbuild';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cliDir = join(root, 'src', 'cli') + sep;
+const outFile = join(root, 'dist', 'cli', 'bbws.mjs');
+
+/** `../../main/platform.js` imported from src/cli/... → external `../src/main/platform.js` (tsc's output). */
+const platformModulesExternal = {
+  name: 'platform-modules-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(join(root, 'src') + sep)) return undefined; // inside a package: bundled as is
+      const target = resolve(args.resolveDir, args.path);
+      if (target.startsWith(cliDir)) return undefined;
+      const fromSrc = relative(join(root, 'src'), target);
+      if (fromSrc.startsWith('..')) throw new Error(`${args.importer} imports ${args.path}, outside src/`);
+      const path = relative(dirname(outFile), join(root, 'dist', 'src', fromSrc)).split(sep).join('/');
+      return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+    });
+  },
+};
+
+await build({
+  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+  outfile: outFile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // commander is CommonJS: its require() of node built-ins needs a real require in an ES module.
+  banner: { js: "import { createRequire as bbwsCreateRequire } from 'node:module'; const require = bbwsCreateRequire(import.meta.url);" },
+  // Every package but commander is loaded at run time from node_modules, like tsc's output does.
+  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'jose', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl'],
+  plugins: [platformModulesExternal],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
