@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../src/adapters/auth/jwt.js';
 import { startLocalRuntime, type LocalRuntime } from '../src/adapters/runtime/local/local-runtime.js';
 import { freePort } from '../src/adapters/runtime/local/mariadb.js';
-import { listUsers, removeSystemUser } from '../src/adapters/runtime/local/unix-users.js';
+import { removeRuntimeLeftovers } from '../src/adapters/runtime/local/teardown.js';
 import type { InstanceSpec } from '../src/domain/tenant.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { RuntimeStep } from '../src/ports/runtime.js';
@@ -235,8 +235,7 @@ async function main() {
   const cleanup = () =>
     (cleaned ??= (async () => {
       await platform?.stop().catch((e) => say(`stop: ${String(e)}`));
-      const iid = (await readFile(join(dataDir, 'runtime', 'instance-id'), 'utf8').catch(() => '')).trim();
-      if (/^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
+      await removeRuntimeLeftovers(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     })());
   for (const sig of ['SIGINT', 'SIGTERM'] as const)

@@ -23,6 +23,7 @@ import { exitQuietlyWhenOutputCloses, reportUnexpectedError } from './process-er
 import { packageVersion } from './version.js';
 import { BbwsError } from '../domain/errors.js';
 import { ConfigError } from '../main/config.js';
+import { StartupError } from '../ports/startup-error.js';
 
 export function buildProgram(): Command {
   const program = addGlobalOptions(
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof CliError || err instanceof ConfigError || err instanceof BbwsError) {
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof BbwsError || err instanceof StartupError) {
       process.stderr.write(`bbws: ${err.message}\n`);
       process.exitCode = err instanceof CliError ? err.exitCode : 2;
       return;

@@ -7,6 +7,11 @@ export interface PlatformConfig {
   dataDir: string;
   apiPort: number;
   edgePort: number;
+  /**
+   * Address the edge (nginx) listens on: 127.0.0.1 unless the operator says otherwise. A fresh
+   * tenant answers its installer to whoever comes first, so the edge is not public by default.
+   */
+  edgeHost: string;
   env: Environment;
   baseDomain: string;
   /** ECS cluster whose events we accept (seed 004: `bbws-cluster-<env>`). */

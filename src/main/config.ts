@@ -10,6 +10,7 @@ export interface ConfigFlags {
   dataDir?: string;
   apiPort?: string | number;
   edgePort?: string | number;
+  edgeHost?: string;
   env?: string;
   baseDomain?: string;
   mysqlUrl?: string;
@@ -28,6 +29,15 @@ function port(setting: string, value: string | number | undefined, fallback: num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(setting, `expected a TCP port 0-65535, got "${value}"`);
   return n;
+}
+
+/** An IPv4 address or a bracketed IPv6 one (what nginx's `listen` takes); `::` and `0.0.0.0` mean every address. */
+function listenHost(value: string | undefined): string {
+  if (value === undefined || value === '') return '127.0.0.1';
+  const v = value === '::' ? '[::]' : /^[0-9a-f:]+$/i.test(value) && value.includes(':') ? `[${value}]` : value;
+  const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(v);
+  if (!ipv4 && !/^\[[0-9a-f:]{2,39}\]$/i.test(v)) throw new ConfigError('--edge-host / BBWS_EDGE_HOST', `expected an IP address to listen on (127.0.0.1, 0.0.0.0, ::1…), got "${value}"`);
+  return v.toLowerCase();
 }
 
 function positive(setting: string, value: string | undefined, fallback: number): number {
@@ -60,6 +70,7 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     dataDir: resolve(flags.dataDir ?? env.BBWS_DATA_DIR ?? './.bbws'),
     apiPort: port('--api-port / BBWS_API_PORT', flags.apiPort ?? env.BBWS_API_PORT, 8080),
     edgePort: port('--edge-port / BBWS_EDGE_PORT', flags.edgePort ?? env.BBWS_EDGE_PORT, 8088),
+    edgeHost: listenHost(flags.edgeHost ?? env.BBWS_EDGE_HOST),
     env: environment,
     baseDomain,
     clusterName,

@@ -3,7 +3,7 @@
  * asked for (api, worker, events, reconciler) until stopped. `bbws up` runs them all in one
  * process; each can also run alone against the same data dir.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
@@ -26,6 +26,7 @@ import { queueDefinitions, queueNames } from '../domain/queues.js';
 import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
+import { securePlatformDataDir } from './data-dir.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 
@@ -67,7 +68,8 @@ export { platformFile };
 
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { config, roles } = options;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  // First: everything below is created with the private umask, and nothing old stays readable.
+  securePlatformDataDir(config.dataDir);
   const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
@@ -144,7 +146,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       });
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
-      writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2));
+      writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
     }
   } catch (err) {
     await stopAll().catch(() => undefined);

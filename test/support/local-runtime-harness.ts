@@ -3,7 +3,7 @@
  * ports, an event collector and a cleanup that kills every child by PID (and process group)
  * even when the test failed, then removes the Unix users and the data dir.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlatformConfig } from '../../src/domain/config.js';
@@ -14,7 +14,7 @@ import type { Logger } from '../../src/ports/logger.js';
 import type { RuntimeStep } from '../../src/ports/runtime.js';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/adapters/runtime/local/local-runtime.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
-import { listUsers, removeSystemUser } from '../../src/adapters/runtime/local/unix-users.js';
+import { removeRuntimeLeftovers } from '../../src/adapters/runtime/local/teardown.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 
 export function silentLogger(lines: Array<Record<string, unknown>> = []): Logger {
@@ -45,6 +45,7 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
     dataDir,
     apiPort: 0,
     edgePort,
+    edgeHost: '127.0.0.1',
     env,
     baseDomain: 'localhost',
     clusterName: `bbws-cluster-${env}`,
@@ -80,6 +81,7 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
   try {
     runtime = await start();
   } catch (e) {
+    await removeRuntimeOf(dataDir);
     await rm(dataDir, { recursive: true, force: true });
     throw e;
   }
@@ -134,12 +136,14 @@ export async function startTestRuntime(env: Environment = 'dev', extra: Partial<
           }
         }
       }
-      const iid = (await readFile(join(dataDir, 'runtime', 'instance-id'), 'utf8').catch(() => '')).trim();
-      if (process.getuid?.() === 0 && /^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
+      await removeRuntimeOf(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
+
+/** Re-exported for the other harnesses (see teardown.ts). */
+export const removeRuntimeOf = removeRuntimeLeftovers;
 
 /** A minimal saga like app/run-operation.ts: on failure, undo the failed step and the done ones, newest first. */
 export async function runSteps(steps: RuntimeStep[]): Promise<string[]> {

@@ -3,14 +3,14 @@
  * php-fpm, nginx and WordPress — in a temp data dir with ephemeral ports. Cleans up processes,
  * Unix users and files even when a test fails.
  */
+import { removeRuntimeOf } from './local-runtime-harness.js';
 import { pollUntil } from './poll.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
-import { listUsers, removeSystemUser } from '../../src/adapters/runtime/local/unix-users.js';
 import type { Role } from '../../src/domain/auth.js';
 import { parseConfig } from '../../src/main/config.js';
 import { createLocalRuntime, createLocalSites } from '../../src/main/local-runtime-factory.js';
@@ -44,7 +44,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
       reconcileIntervalMs: 500,
     });
   } catch (err) {
-    await removeUsers(dataDir);
+    await removeRuntimeOf(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -84,20 +84,10 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
       try {
         await platform.stop();
       } finally {
-        await removeUsers(dataDir);
+        await removeRuntimeOf(dataDir);
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
   };
   return h;
-}
-
-async function removeUsers(dataDir: string): Promise<void> {
-  let iid = '';
-  try {
-    iid = readFileSync(join(dataDir, 'runtime', 'instance-id'), 'utf8').trim();
-  } catch {
-    return;
-  }
-  if (process.getuid?.() === 0 && /^[0-9a-f]{4}$/.test(iid)) for (const u of await listUsers(`bw${iid}-`)) await removeSystemUser(u).catch(() => undefined);
 }

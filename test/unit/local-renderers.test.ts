@@ -44,6 +44,7 @@ const edge = {
   basicAuth: { realm: 'BBWS', userFile: `${R}/edge/htpasswd` },
   workerProcesses: 2,
   mimeTypesFile: '/etc/nginx/mime.types',
+  wordpressCore: '/usr/share/wordpress',
 };
 
 const pool: PoolInput = {
@@ -55,6 +56,7 @@ const pool: PoolInput = {
   errorLog: `${R}/tenants/acme/logs/php-error.log`,
   tmpDir: `${R}/tenants/acme/tmp`,
   memoryLimitMb: 256,
+  opcacheApiFile: `${R}/tenants/acme/www/wp-config.php`,
 };
 
 const salts = Object.fromEntries(SALT_KEYS.map((k, i) => [k, `salt-${i}-${'x'.repeat(40)}`])) as Salts;

@@ -10,6 +10,7 @@ function platformOptions(cmd: Command): Command {
   return cmd
     .option('--api-port <port>', 'API port (BBWS_API_PORT, default 8080)')
     .option('--edge-port <port>', 'edge (nginx) port (BBWS_EDGE_PORT, default 8088)')
+    .option('--edge-host <address>', 'address the edge listens on (BBWS_EDGE_HOST, default 127.0.0.1; 0.0.0.0 for every address)')
     .option('--env <env>', 'dev, sit or prod (BBWS_ENV, default dev)')
     .option('--base-domain <domain>', 'tenants are <tenant>.wp<env>.<domain> (BBWS_BASE_DOMAIN, default localhost)')
     .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)');
@@ -36,7 +37,7 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
     throw asPortError(err, ports);
   });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
-  process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://127.0.0.1:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
+  process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://${config.edgeHost}:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`\n${signal}: stopping…\n`);

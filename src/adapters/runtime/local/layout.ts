@@ -1,28 +1,51 @@
 /**
- * Where everything of the local runtime lives under the data dir. Nothing is written to /etc
- * (Unix users aside, which only root can create): each bbws data dir is a self-contained
- * installation, so tests run several side by side.
+ * Where everything of the local runtime lives, and with which modes: this file is the one place
+ * that decides. Nothing is written to /etc (Unix users aside, which only root can create): each
+ * bbws data dir is a self-contained installation, so tests run several side by side.
+ *
+ * The data dir holds what is the platform's own (state.db, logs/, secrets/, jwt.key, backups…):
+ * every entry but `runtime/` is 0600/0700 root (data-dir.ts). The **runtime tree** holds what tenant
+ * users and nginx's workers must reach. It is `<dataDir>/runtime` when every parent of the data dir
+ * is searchable by others (then the data dir is 0711: entered, never listed), else — a clone in
+ * root's 0700 home — `/var/lib/bbws/<key>` (key: a hash of the data dir's real path; the data dir
+ * then stays 0700). The choice is recorded in `<dataDir>/runtime-root` and kept from then on.
  *
  * ```
- * <dataDir>/runtime/
- *   instance-id                 4 hex chars: keeps Unix user names of two data dirs apart
- *   mariadb/data/  mariadb/run/mysqld.sock  mariadb/port  mariadb/error.log
- *   php-fpm/pools/<service>.json   desired pool per tenant (shard, capacity, user)
- *   php-fpm/shard-<n>.conf          rendered master config (all pools of the shard)
- *   php-fpm/shard-<n>.log  php-fpm/run/<service>.sock
- *   edge/nginx.conf  edge/htpasswd  edge/logs/{access,error}.log  edge/tmp/
- *   edge/routes/<hostname>        symlink → tenants/<t>/www        (the route table)
- *   edge/sockets/<hostname>.sock  symlink → php-fpm/run/<service>.sock
- *   tenants/<t>/                  0750 <tenant user>:<web group> (the isolation gate)
- *     www/                        docroot: symlinks into /usr/share/wordpress, wp-config.php, wp-content →
- *     content/                    the "EFS access point": themes/ plugins/ uploads/, owned by the tenant
- *     prepend.php                 defines ABSPATH (see render-wp-config.ts)
- *     logs/php-error.log  tmp/
+ * <runtime>/                    0711 root
+ *   instance-id                 0600   4 hex chars: keeps Unix user names of two data dirs apart
+ *   mariadb/                    0700 mysql   data/ run/mysqld.sock port error.log (tenants use TCP)
+ *   php-fpm/                    0710 root:<web group>   (nginx reaches run/, nothing else)
+ *     pools/<service>.json      0700 dir   desired pool per tenant (shard, capacity, user)
+ *     shard-<n>.conf .log .out  0600       rendered master config and logs
+ *     run/                      0710 root:<web group>   <n>.<gen>/<service>.sock (0660 tenant:web)
+ *   edge/                       0710 root:<web group>
+ *     nginx.conf 0600  htpasswd 0640 root:<web group>  logs/ 0700 (access, error)  tmp/ 0710
+ *     routes/<hostname>         0710 dir; symlink → tenants/<t>/www        (the route table)
+ *     sockets/<hostname>.sock   0710 dir; symlink → php-fpm/run/<service>.sock
+ *   tenants/                    0711 root
+ *     <t>/                      0751 root:<tenant group> (wordpress.ts: www/, content/, logs/, tmp/)
  * ```
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { safePath, safeTenantId } from './escape.js';
+
+/**
+ * The umask of the bbws process: whatever it or a child creates is private unless given a mode on
+ * purpose (data-dir.ts sets it at start; the runtime sets it too, for embedders that start only it).
+ */
+export const PRIVATE_UMASK = 0o077;
+/**
+ * The umask of php-fpm masters, inherited by the tenants' PHP: what WordPress and plugins write is
+ * group-readable (content/ is setgid to the web group, so nginx can serve it), never world-readable.
+ */
+export const TENANT_PHP_UMASK = 0o027;
+
+/** Where runtime trees of data dirs with private parents go (one `<key>/` per data dir). */
+export const RELOCATED_RUNTIME_BASE = '/var/lib/bbws';
+/** The file in the data dir that records where its runtime tree is. */
+export const RUNTIME_RECORD = 'runtime-root';
 
 export interface Layout {
   root: string;
@@ -38,12 +61,95 @@ export interface Layout {
   edgeRoutes: string;
   edgeSockets: string;
   edgeLogs: string;
+  edgeTmp: string;
   tenantsDir: string;
   instanceIdFile: string;
 }
 
+/** The default runtime tree, inside the data dir. */
+const insideDataDir = (dataDir: string) => join(dataDir, 'runtime');
+
+/** `/var/lib/bbws/<key>`: key = the first 16 hex digits of sha256(realpath of the data dir). */
+export function relocatedRuntimeRoot(dataDir: string): string {
+  const real = realpathSync(dataDir);
+  return join(RELOCATED_RUNTIME_BASE, createHash('sha256').update(real).digest('hex').slice(0, 16));
+}
+
+/**
+ * The runtime tree of `dataDir` as recorded (or `<dataDir>/runtime` when nothing is recorded:
+ * data dirs made before the record existed, and non-root runs). Sync and side-effect free, so
+ * test cleanups and teardowns find the tree of a data dir that never finished starting.
+ */
+export function runtimeRootOf(dataDir: string): string {
+  let recorded = '';
+  try {
+    recorded = readFileSync(join(dataDir, RUNTIME_RECORD), 'utf8').trim();
+  } catch {
+    return safePath(insideDataDir(dataDir));
+  }
+  // Only two answers are legitimate; anything else in the record is refused, not followed.
+  if (recorded === insideDataDir(dataDir) || (dirname(recorded) === RELOCATED_RUNTIME_BASE && /^[0-9a-f]{16}$/.test(recorded.slice(RELOCATED_RUNTIME_BASE.length + 1)))) return safePath(recorded);
+  throw new Error(`${join(dataDir, RUNTIME_RECORD)} names ${JSON.stringify(recorded)}, which is not a runtime tree bbws makes`);
+}
+
+/** The first parent of `dir` (by real path) that others cannot search (no o+x), or null. */
+export function privateParentOf(dir: string): string | null {
+  for (let d = dirname(realpathSync(dir)); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (d === '/') return null;
+  }
+}
+
+/**
+ * Decides (once) where the runtime tree of `dataDir` lives and records it: inside the data dir,
+ * unless a parent is private and we are root (tenants' PHP, nginx's workers and mysqld must reach
+ * it; without root all of them run as the current user and need nothing from others).
+ */
+export function chooseRuntimeRoot(dataDir: string, isRoot: boolean): { root: string; relocated: boolean } {
+  const record = join(dataDir, RUNTIME_RECORD);
+  if (!existsSync(record)) {
+    // A `runtime/` left by older code under a private parent never served anyone (mysqld could
+    // not even initialise there): it is left alone, and the tree is laid out afresh outside.
+    const relocate = isRoot && privateParentOf(dataDir) !== null;
+    writeFileSync(record, `${relocate ? relocatedRuntimeRoot(dataDir) : insideDataDir(dataDir)}\n`, { mode: 0o600 });
+  }
+  const root = runtimeRootOf(dataDir);
+  if (root !== insideDataDir(dataDir)) {
+    mkdirSync(RELOCATED_RUNTIME_BASE, { recursive: true, mode: 0o711 });
+    chmodSync(RELOCATED_RUNTIME_BASE, 0o711);
+    const parent = privateParentOf(RELOCATED_RUNTIME_BASE);
+    if (parent) throw new Error(`${parent} is not searchable by others, so tenants cannot reach ${RELOCATED_RUNTIME_BASE}: chmod o+x ${parent}`);
+  }
+  return { root, relocated: root !== insideDataDir(dataDir) };
+}
+
+/**
+ * The data dir's own mode: others may search it (0711, never list it) only when the runtime tree
+ * is inside and tenants must pass through; otherwise 0700. Its other bits are data-dir.ts's.
+ */
+export function dataDirMode(current: number, runtimeInside: boolean, isRoot: boolean): number {
+  const owner = (current & 0o700) | 0o700;
+  return runtimeInside && isRoot ? owner | 0o011 : owner;
+}
+
+/** Removes the runtime tree of `dataDir` when it lives outside it (hard teardown, test cleanup). */
+export function removeRelocatedRuntime(dataDir: string): void {
+  let root: string;
+  try {
+    root = runtimeRootOf(dataDir);
+  } catch {
+    return;
+  }
+  if (root !== insideDataDir(dataDir)) rmSync(root, { recursive: true, force: true });
+}
+
+/** The layout of the runtime tree of `dataDir` (runtimeRootOf: call chooseRuntimeRoot first on start). */
 export function createLayout(dataDir: string): Layout {
-  const root = safePath(join(dataDir, 'runtime'));
+  return layoutAt(runtimeRootOf(dataDir));
+}
+
+export function layoutAt(runtimeRoot: string): Layout {
+  const root = safePath(runtimeRoot);
   return {
     root,
     mariadbDir: join(root, 'mariadb'),
@@ -58,11 +164,83 @@ export function createLayout(dataDir: string): Layout {
     edgeRoutes: join(root, 'edge', 'routes'),
     edgeSockets: join(root, 'edge', 'sockets'),
     edgeLogs: join(root, 'edge', 'logs'),
+    edgeTmp: join(root, 'edge', 'tmp'),
     tenantsDir: join(root, 'tenants'),
     instanceIdFile: join(root, 'instance-id'),
   };
 }
 
+/**
+ * Creates the runtime tree's directories and (re)sets their modes, also on a tree made by older
+ * code (whose files were 0644 in 0755 directories). `webGid`: the nginx workers' group (root
+ * only; null: everything runs as the current user and the tree is private to it).
+ */
+export function prepareRuntimeTree(layout: Layout, webGid: number | null): void {
+  const shared = webGid !== null;
+  const dirs: Array<[string, number, boolean]> = [
+    // [path, mode, group = web group]
+    [layout.root, shared ? 0o711 : 0o700, false],
+    [layout.tenantsDir, shared ? 0o711 : 0o700, false],
+    [layout.phpFpmDir, 0o710, true],
+    [layout.phpFpmPools, 0o700, false],
+    [layout.phpFpmRun, 0o710, true],
+    [layout.edgeDir, 0o710, true],
+    [layout.edgeRoutes, 0o710, true],
+    [layout.edgeSockets, 0o710, true],
+    [layout.edgeTmp, 0o710, true],
+    [layout.edgeLogs, 0o700, false],
+  ];
+  for (const [dir, mode, web] of dirs) {
+    mkdirSync(dir, { recursive: true, mode });
+    if (shared) chownSync(dir, 0, web ? webGid : 0);
+    chmodSync(dir, mode);
+  }
+  // Files of an older tree: logs and configs were 0644. Sockets, symlinks and pid files keep theirs.
+  for (const dir of [layout.phpFpmDir, layout.edgeLogs]) privatizeFiles(dir);
+  privatizeFiles(layout.edgeDir, (name) => name !== 'htpasswd');
+  if (existsSync(layout.instanceIdFile)) chmodSync(layout.instanceIdFile, 0o600);
+}
+
+/**
+ * Gives each tenant's `www/wp-content` link its target's owner (trees made by older code have it
+ * root's, and nginx's `disable_symlinks if_not_owner` would then refuse every upload and plugin
+ * asset). Safe as root: www/ and the tenant dir are root's, so the tenant cannot swap either.
+ */
+export function alignDocrootLinks(layout: Layout): void {
+  for (const name of readdirNames(layout.tenantsDir)) {
+    const www = join(layout.tenantsDir, name, 'www');
+    const link = join(www, 'wp-content');
+    const wwwStat = lstatOrNull(www);
+    const linkStat = lstatOrNull(link);
+    if (!wwwStat?.isDirectory() || wwwStat.uid !== 0 || !linkStat?.isSymbolicLink()) continue;
+    let target: Stats;
+    try {
+      target = statSync(link);
+    } catch {
+      continue;
+    }
+    if (linkStat.uid !== target.uid || linkStat.gid !== target.gid) lchownSync(link, target.uid, target.gid);
+  }
+}
+
+const readdirNames = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+const lstatOrNull = (p: string): Stats | null => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+};
+
+/** chmod 0600 the regular files directly in `dir` (not below, not through symlinks). */
+function privatizeFiles(dir: string, keep: (name: string) => boolean = () => true): void {
+  for (const name of readdirNames(dir)) {
+    if (!keep(name)) continue;
+    const p = join(dir, name);
+    const st = lstatOrNull(p);
+    if (st?.isFile() && (st.mode & 0o077) !== 0) chmodSync(p, st.mode & 0o700);
+  }
+}
 export interface TenantPaths {
   dir: string;
   www: string;

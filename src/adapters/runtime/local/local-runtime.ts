@@ -6,18 +6,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { PlatformConfig } from '../../../domain/config.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../../../ports/runtime.js';
 import type { Secrets } from '../../../ports/secrets.js';
+import { StartupError } from '../../../ports/startup-error.js';
 import { buildLocalEcsEvent } from './events.js';
 import { setHelperNiceness } from './exec.js';
 import { createHealthMonitor, type HealthMonitor } from './health-monitor.js';
-import { createLayout, tenantPaths, tenantUnixUser, webGroupName, type Layout, type TenantPaths } from './layout.js';
+import { alignDocrootLinks, chooseRuntimeRoot, dataDirMode, layoutAt, prepareRuntimeTree, privateParentOf, PRIVATE_UMASK, RUNTIME_RECORD, tenantPaths, tenantUnixUser, webGroupName, type Layout, type TenantPaths } from './layout.js';
 import { connectExternalMySql, startEmbeddedMariaDb, type DatabaseServer } from './mariadb.js';
-import { startEdge, type Edge } from './nginx.js';
+import { edgeConnectHost, startEdge, type Edge } from './nginx.js';
 import { startPhpFpm, type PhpFpmManager } from './php-fpm.js';
 import { findPhpFpmBinary } from './prerequisites.js';
 import { probeTenant, type ProbeResult } from './probe.js';
@@ -32,7 +33,7 @@ export interface LocalRuntimeOptions {
   secrets: Secrets;
   emit: RuntimeEventSink;
   logger: Logger;
-  /** Address the edge listens on (default 0.0.0.0: it is the public entry point). */
+  /** Address the edge listens on (default: config.edgeHost, 127.0.0.1 unless the operator says otherwise). */
   edgeListenAddress?: string;
   /** Fixed MariaDB port (default: chosen once, kept in the data dir). */
   mariadbPort?: number;
@@ -93,38 +94,47 @@ async function readOrCreateInstanceId(layout: Layout): Promise<string> {
   const existing = (await readFile(layout.instanceIdFile, 'utf8').catch(() => '')).trim();
   if (/^[0-9a-f]{4}$/.test(existing)) return existing;
   const id = randomBytes(2).toString('hex');
-  await writeFile(layout.instanceIdFile, `${id}\n`);
+  await writeFile(layout.instanceIdFile, `${id}\n`, { mode: 0o600 });
   return id;
 }
 
 /**
- * The tenants' PHP and nginx's workers must traverse the data dir. mkdtemp and many setups make
- * it 0700; when it is ours we add search (x) permission only — listing stays forbidden.
+ * Lays out the runtime tree (layout.ts decides where and with which modes) and the data dir's
+ * search bit: 0711 when tenants must pass through it to reach the tree, 0700 when it is elsewhere.
  */
-async function ensureTraversable(dataDir: string, logger: Logger): Promise<void> {
-  const st = await stat(dataDir);
-  if ((st.mode & 0o001) === 0) await chmod(dataDir, (st.mode & 0o7777) | 0o011);
-  for (let d = dirname(dataDir); d !== '/'; d = dirname(d)) {
-    const s = await stat(d);
-    if ((s.mode & 0o001) === 0) logger.warn({ dir: d }, 'a parent of the data dir is not searchable by others: tenants will get 404/502');
+async function prepareRuntime(dataDir: string, isRoot: boolean, logger: Logger): Promise<{ layout: Layout; instanceId: string; web: { uid: number; gid: number } | null }> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { root, relocated } = chooseRuntimeRoot(dataDir, isRoot);
+  const layout = layoutAt(root);
+  await mkdir(layout.root, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, dataDirMode((await stat(dataDir)).mode, !relocated, isRoot));
+  if (relocated) {
+    logger.info({ dataDir, runtimeRoot: root }, 'a parent of the data dir is private: the runtime tree (what tenants and nginx reach) is outside it');
+    // A tree left by older code under the private parent: never used again, kept private.
+    await chmod(join(dataDir, 'runtime'), 0o700).catch(() => undefined);
+  } else if (isRoot) {
+    const parent = privateParentOf(dataDir);
+    if (parent) logger.warn({ dir: parent, runtimeRoot: root }, `${parent} is not searchable by others: tenants will get 404/502 (chmod o+x ${parent}, or remove ${join(dataDir, RUNTIME_RECORD)} while bbws is stopped to move the runtime tree out)`);
   }
+  const instanceId = await readOrCreateInstanceId(layout);
+  const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
+  prepareRuntimeTree(layout, web?.gid ?? null);
+  if (isRoot) alignDocrootLinks(layout);
+  return { layout, instanceId, web };
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config, secrets, logger: rootLogger } = options;
   const logger = rootLogger.child({ component: 'local-runtime' });
-  const layout = createLayout(config.dataDir);
+  process.umask(PRIVATE_UMASK);
   const isRoot = process.getuid?.() === 0;
-  await mkdir(layout.tenantsDir, { recursive: true });
-  await chmod(layout.root, 0o755);
-  await chmod(layout.tenantsDir, 0o755);
-  if (isRoot) await ensureTraversable(config.dataDir, logger);
-  else logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
-  const instanceId = await readOrCreateInstanceId(layout);
-  const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
+  if (!isRoot) logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
+  const { layout, instanceId, web } = await prepareRuntime(config.dataDir, isRoot, logger).catch((e: unknown) => {
+    throw new StartupError(`bbws could not lay out the runtime tree of ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}`, 'fix the cause named above (as root) and start bbws again', { cause: e });
+  });
   setHelperNiceness(options.helperNiceness ?? 19);
   const phpFpmBinary = await findPhpFpmBinary();
-  if (!phpFpmBinary) throw new Error('php-fpm is not installed: run `bbws setup`');
+  if (!phpFpmBinary) throw new StartupError('php-fpm is not installed', 'run `bbws setup` (as root)');
 
   let basicAuth: { user: string; password: string } | null = null;
   if (BASIC_AUTH_ENVS.has(config.env)) {
@@ -144,11 +154,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ? await connectExternalMySql(config.mysqlUrl, layout)
       : await startEmbeddedMariaDb({ layout, logger, port: options.mariadbPort, maxConnections: 200, osUser: isRoot ? 'mysql' : userInfo().username, runAsRoot: isRoot });
     started.push(db);
+    const listenAddress = options.edgeListenAddress ?? config.edgeHost;
+    const edgeHost = edgeConnectHost(listenAddress);
     const edge = await startEdge({
       layout,
       logger,
       port: config.edgePort,
-      listenAddress: options.edgeListenAddress ?? '0.0.0.0',
+      listenAddress,
       workerUser: web ? { user: webGroupName(instanceId), group: webGroupName(instanceId) } : null,
       basicAuth,
     });
@@ -167,7 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const host = `warm-${randomBytes(8).toString('hex')}.bbws.invalid`;
       await edge.addRoute(host, tenantPaths(layout, tenantId).www, socket);
       try {
-        await probeTenant({ edgePort: config.edgePort, hostname: host, basicAuth }, 30_000);
+        await probeTenant({ edgePort: config.edgePort, edgeHost, hostname: host, basicAuth }, 30_000);
       } finally {
         await edge.removeRoute(host, tenantPaths(layout, tenantId).www);
       }
@@ -181,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await options.emit(event);
     };
     const probe = (tenantId: string, hostname?: string) =>
-      probeTenant({ edgePort: config.edgePort, hostname: hostname ?? `${tenantId}.wp${config.env}.${config.baseDomain}`, basicAuth });
+      probeTenant({ edgePort: config.edgePort, edgeHost, hostname: hostname ?? `${tenantId}.wp${config.env}.${config.baseDomain}`, basicAuth });
     const monitor: HealthMonitor = createHealthMonitor(
       {
         probe: (id) => probe(id),
@@ -231,7 +243,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     let stopped = false;
     const runtime: LocalRuntime = {
       kind: 'local',
-      edgeUrl: `http://127.0.0.1:${config.edgePort}`,
+      edgeUrl: `http://${edgeHost.includes(':') ? `[${edgeHost}]` : edgeHost}:${config.edgePort}`,
       layout,
       basicAuth,
       database: db,
@@ -280,6 +292,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return runtime;
   } catch (e) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
-    throw e;
+    if (e instanceof StartupError) throw e;
+    const logs = [layout.mariadbErrorLog, join(layout.edgeLogs, 'error.log'), join(layout.phpFpmDir, 'shard-*.log')].join(', ');
+    throw new StartupError(`the local runtime did not start: ${e instanceof Error ? e.message : String(e)}`, `read ${logs}; \`bbws setup\` installs what is missing`, { cause: e });
   }
 }

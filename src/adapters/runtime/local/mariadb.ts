@@ -155,7 +155,8 @@ export async function startEmbeddedMariaDb(o: EmbeddedMariaDbOptions): Promise<D
     for (const d of [layout.mariadbDir, layout.mariadbData, runDir]) await chown(d, owner.uid, owner.gid);
   }
   const tmpDir = await prepareTmpDir(layout.mariadbData, owner);
-  await chmod(layout.mariadbDir, 0o750);
+  // Tenants reach MariaDB over TCP only: its data, socket and logs are the platform's alone.
+  await chmod(layout.mariadbDir, 0o700);
 
   const initialised = (await readdir(layout.mariadbData)).includes('mysql');
   if (!initialised) {

@@ -4,7 +4,7 @@
  * sees either the old route or the new one, and no nginx reload is ever needed for a tenant.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readdir, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BbwsError } from '../../../domain/errors.js';
@@ -14,6 +14,7 @@ import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
 import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
+import { WORDPRESS_CORE } from './wordpress.js';
 
 /** `{SSHA}` password hash for nginx's auth_basic_user_file (no external htpasswd needed). */
 export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
@@ -41,9 +42,16 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
+/** Where this host reaches an edge listening on `listen` (a wildcard address: loopback). */
+export function edgeConnectHost(listen: string): string {
+  if (listen === '0.0.0.0') return '127.0.0.1';
+  if (listen === '[::]') return '::1';
+  return listen.replace(/^\[(.*)\]$/, '$1');
+}
+
 function tcpAccepts(port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s = connect(port, host === '0.0.0.0' ? '127.0.0.1' : host);
+    const s = connect(port, edgeConnectHost(host));
     s.once('connect', () => {
       s.destroy();
       resolve();
@@ -60,16 +68,17 @@ async function replaceSymlink(target: string, link: string): Promise<void> {
 }
 
 export async function startEdge(o: EdgeOptions): Promise<Edge> {
+  // The edge's directories and their modes are laid out by layout.ts (prepareRuntimeTree).
   const { layout } = o;
-  for (const d of [layout.edgeDir, layout.edgeRoutes, layout.edgeSockets, layout.edgeLogs, join(layout.edgeDir, 'tmp')]) {
-    await mkdir(d, { recursive: true });
-    await chmod(d, 0o755);
-  }
   const conf = join(layout.edgeDir, 'nginx.conf');
   const userFile = join(layout.edgeDir, 'htpasswd');
   if (o.basicAuth) {
-    await writeFile(userFile, renderHtpasswdLine(o.basicAuth.user, sshaHash(o.basicAuth.password)), { mode: 0o640 });
-    if (o.workerUser) await run('chown', [`root:${o.workerUser.group}`, userFile]);
+    // nginx's workers read it at each request: root:<web group> 0640 (the umask would make it 0600).
+    await writeFile(userFile, renderHtpasswdLine(o.basicAuth.user, sshaHash(o.basicAuth.password)), { mode: 0o600 });
+    if (o.workerUser) {
+      await run('chown', [`root:${o.workerUser.group}`, userFile]);
+      await chmod(userFile, 0o640);
+    }
   }
   const text = renderEdgeConfig({
     edgeDir: layout.edgeDir,
@@ -81,6 +90,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     basicAuth: o.basicAuth ? { realm: 'BBWS', userFile } : null,
     workerProcesses: 2,
     mimeTypesFile: '/etc/nginx/mime.types',
+    wordpressCore: WORDPRESS_CORE,
   });
   await writeFile(`${conf}.candidate`, text);
   await run('nginx', ['-t', '-q', '-p', layout.edgeDir, '-c', `${conf}.candidate`]);

@@ -32,7 +32,7 @@ import { readdir, readFile, rename, rm, writeFile, mkdir, stat, open, symlink, c
 import { basename, join } from 'node:path';
 import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
-import type { Layout } from './layout.js';
+import { TENANT_PHP_UMASK, type Layout } from './layout.js';
 import { MASTER_INI, WORKER_IDLE_TIMEOUT_S, renderShardConfig, type PoolInput } from './render-php-fpm.js';
 import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
 
@@ -236,6 +236,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
           ready: (pid) => waitMasterReady(shard, offset, pid),
           stopSignal: 'SIGQUIT',
           niceness: background ? BACKGROUND_NICENESS : 0,
+          umask: TENANT_PHP_UMASK,
         },
         logger,
       );

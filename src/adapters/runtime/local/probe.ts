@@ -7,6 +7,8 @@ import { request } from 'node:http';
 
 export interface ProbeTarget {
   edgePort: number;
+  /** Address of the edge (default 127.0.0.1). */
+  edgeHost?: string;
   hostname: string;
   basicAuth: { user: string; password: string } | null;
 }
@@ -22,7 +24,7 @@ export function probeTenant(t: ProbeTarget, timeoutMs = 10_000): Promise<ProbeRe
   return new Promise((resolve) => {
     const headers: Record<string, string> = { Host: t.hostname, 'User-Agent': 'bbws-probe' };
     if (t.basicAuth) headers.Authorization = `Basic ${Buffer.from(`${t.basicAuth.user}:${t.basicAuth.password}`).toString('base64')}`;
-    const req = request({ host: '127.0.0.1', port: t.edgePort, path: '/', method: 'GET', headers, timeout: timeoutMs }, (res) => {
+    const req = request({ host: t.edgeHost ?? '127.0.0.1', port: t.edgePort, path: '/', method: 'GET', headers, timeout: timeoutMs }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;

@@ -21,6 +21,8 @@ export interface EdgeConfigInput {
   basicAuth: { realm: string; userFile: string } | null;
   workerProcesses: number;
   mimeTypesFile: string;
+  /** Debian's WordPress core: serves the core themes every tenant links to (see below). */
+  wordpressCore: string;
 }
 
 function safeListenAddress(value: string): string {
@@ -94,6 +96,13 @@ http {
     root $bbws_route;
     index index.php index.html;
 
+    # A symlink below the docroot is followed only when the link and what it points to have the
+    # same owner. A tenant can make links only as itself, so it can point only at its own files:
+    # never at another tenant's, the platform's or the system's (root's). bbws's own links have
+    # their target's owner: www/<core entry> → /usr/share/wordpress (root), www/wp-content →
+    # the tenant's content (the tenant). The route itself (routes/<host> → www) is before from=.
+    disable_symlinks if_not_owner from=$document_root;
+
 ${auth}
     location ~ /\\. { deny all; }
     location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }
@@ -103,6 +112,18 @@ ${auth}
       try_files $uri $uri/ /index.php$is_args$args;
     }
 
+    # Debian's themes are linked into each tenant's themes/ by a link the tenant owns (it is in the
+    # tenant's directory), which disable_symlinks refuses: what is not the tenant's own file is
+    # served from Debian's copy, the same public files for everyone (never another tenant's).
+    location /wp-content/themes/ {
+      try_files $uri @bbws_core_themes;
+    }
+    location @bbws_core_themes {
+      root ${safePath(input.wordpressCore)};
+    }
+
+    # PHP gets the docroot's real path ($realpath_root: tenants/<t>/www), never the route's: the
+    # route table is the web group's only (layout.ts), and a tenant's PHP must not need it.
     location ~ \\.php$ {
       try_files $fastcgi_script_name =404;
       fastcgi_param QUERY_STRING $query_string;
@@ -110,10 +131,10 @@ ${auth}
       fastcgi_param CONTENT_TYPE $content_type;
       fastcgi_param CONTENT_LENGTH $content_length;
       fastcgi_param SCRIPT_NAME $fastcgi_script_name;
-      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+      fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
       fastcgi_param REQUEST_URI $request_uri;
       fastcgi_param DOCUMENT_URI $document_uri;
-      fastcgi_param DOCUMENT_ROOT $document_root;
+      fastcgi_param DOCUMENT_ROOT $realpath_root;
       fastcgi_param SERVER_PROTOCOL $server_protocol;
       fastcgi_param REQUEST_SCHEME $scheme;
       fastcgi_param GATEWAY_INTERFACE CGI/1.1;

@@ -22,7 +22,16 @@ export interface PoolInput {
   tmpDir: string;
   /** memory_limit in MiB. */
   memoryLimitMb: number;
+  /**
+   * The one script of the pool allowed to use the opcode cache's API (`opcache.restrict_api`, a
+   * path prefix): the tenant's root-owned wp-config.php, which invalidates its sites map. Absent
+   * (pools recorded by older versions): nobody, as in {@link MASTER_INI}.
+   */
+  opcacheApiFile?: string;
 }
+
+/** `opcache.restrict_api` of every master: a prefix no script path has, so the API is refused. */
+export const OPCACHE_API_NOBODY = '/nonexistent/bbws-opcache-api-is-restricted';
 
 export interface ShardInput {
   shard: number;
@@ -64,6 +73,9 @@ php_admin_value[upload_tmp_dir] = ${tmp}
 php_admin_value[session.save_path] = ${tmp}
 php_admin_value[sys_temp_dir] = ${tmp}
 php_admin_flag[allow_url_include] = off
+; Pools of a master share its opcode cache: opcache_get_status() would list, and opcache_invalidate()
+; reset, other tenants' scripts. Only the tenant's own wp-config.php may call the API.
+php_admin_value[opcache.restrict_api] = ${safePath(pool.opcacheApiFile ?? OPCACHE_API_NOBODY)}
 `;
 }
 
@@ -94,6 +106,8 @@ export const MASTER_INI: Readonly<Record<string, string>> = {
   // Pools of one shard share an opcode cache; without this a tenant could include() another
   // tenant's cached wp-config.php even though the file itself is unreadable to it.
   'opcache.validate_permission': '1',
+  // Each pool narrows it to its own wp-config.php (renderPool); a pool without that: nobody.
+  'opcache.restrict_api': OPCACHE_API_NOBODY,
   'opcache.memory_consumption': '128',
   'opcache.max_accelerated_files': '20000',
   'expose_php': '0',

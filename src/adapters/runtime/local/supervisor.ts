@@ -36,6 +36,22 @@ export interface SupervisedSpec {
    * that answer visitors, and is brought to 0 with {@link Supervised.setNiceness} when it goes live.
    */
   niceness?: number;
+  /**
+   * umask the child starts with (default: bbws's own, 0o077). php-fpm masters get a wider one so
+   * that files the tenants' PHP writes are readable by the web group (layout.ts TENANT_PHP_UMASK).
+   */
+  umask?: number;
+}
+
+/** spawn() forks synchronously, so the child inherits the umask set around the call (and only it). */
+function spawnWithUmask<T>(umask: number | undefined, start: () => T): T {
+  if (umask === undefined) return start();
+  const previous = process.umask(umask);
+  try {
+    return start();
+  } finally {
+    process.umask(previous);
+  }
 }
 
 export interface SupervisedStatus {
@@ -133,7 +149,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
       // Niced from its first instruction: `nice` execs the command in the same process. Renicing
       // after spawn raced with the child's own forks (a worker forked first kept niceness 0).
       const [command, args] = niceness > 0 ? ['nice', ['-n', String(niceness), spec.command, ...spec.args]] : [spec.command, spec.args];
-      const c = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } });
+      const c = spawnWithUmask(spec.umask, () => spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } }));
       child = c;
       c.stdout?.pipe(log!, { end: false });
       c.stderr?.pipe(log!, { end: false });

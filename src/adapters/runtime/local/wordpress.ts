@@ -7,7 +7,7 @@
  * `<tenant user>:<web group>`, so only the tenant's PHP and nginx's workers can enter it;
  * wp-config.php is 0640 `root:<tenant group>`, so nginx cannot read it either.
  */
-import { chmod, chown, lstat, mkdir, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
@@ -61,6 +61,7 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
       if (e.code !== 'EEXIST') throw e;
     });
   await writeFile(paths.prepend, renderPrepend(paths.www), { mode: 0o644 });
+  await chmod(paths.prepend, 0o644); // the process umask (0o077) masked the mode above
   await writeFile(paths.phpErrorLog, '', { flag: 'a', mode: 0o640 });
 
   await chmod(paths.dir, owner ? 0o751 : 0o750);
@@ -76,6 +77,9 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
     await run('chown', ['-R', '-h', `${owner.uid}:${owner.webGid}`, paths.content, paths.logs]);
     await chown(paths.tmp, owner.uid, owner.gid);
     await run('chmod', ['-R', 'g+rX,o-rwx', paths.content]);
+    // nginx follows a docroot symlink only when link and target have one owner (render-nginx.ts):
+    // www/ is root's (safe to lchown in), and wp-content → content points at the tenant's.
+    await lchown(join(paths.www, 'wp-content'), owner.uid, owner.webGid);
     await chmod(paths.content, 0o2750);
     await chown(paths.www, 0, 0);
     await chown(paths.prepend, 0, 0);
