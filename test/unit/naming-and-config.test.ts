@@ -74,3 +74,17 @@ describe('rate limiter and ttl', () => {
     expect(() => parseTtl('forever')).toThrow(/ttl/);
   });
 });
+
+describe('edge listen address (--edge-host / BBWS_EDGE_HOST)', () => {
+  it('is loopback unless the operator says otherwise', () => {
+    expect(parseConfig({}, {}).edgeHost).toBe('127.0.0.1');
+    expect(parseConfig({}, { BBWS_EDGE_HOST: '0.0.0.0' }).edgeHost).toBe('0.0.0.0');
+    expect(parseConfig({ edgeHost: '10.1.2.3' }, { BBWS_EDGE_HOST: '0.0.0.0' }).edgeHost).toBe('10.1.2.3');
+    expect(parseConfig({ edgeHost: '::' }, {}).edgeHost).toBe('[::]');
+    expect(parseConfig({ edgeHost: '::1' }, {}).edgeHost).toBe('[::1]');
+  });
+  it('refuses what nginx would not take as a listen address, naming the setting', () => {
+    for (const bad of ['localhost', '256.1.1.1', '1.2.3', '0.0.0.0:80', '127.0.0.1; include /etc/passwd', '[::1'])
+      expect(() => parseConfig({ edgeHost: bad }, {}), bad).toThrow(/--edge-host \/ BBWS_EDGE_HOST: expected an IP address/);
+  });
+});
