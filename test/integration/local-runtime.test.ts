@@ -3,7 +3,7 @@
  * block starts its own runtime (temp data dir, ephemeral ports); afterAll kills every child by PID.
  */
 import { execFile } from 'node:child_process';
-import { access, readdir, readFile, rename, stat, writeFile, chown } from 'node:fs/promises';
+import { access, readdir, readFile, rename, stat, writeFile, chown, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,8 +161,11 @@ echo json_encode($r);
     // wp-config defines DB_USER: load it the way WordPress does, without running WordPress.
     const file = join(a.content, 'probe.php');
     await writeFile(file, probe.replace('<?php', `<?php\ndefine('ABSPATH_SKIP', 1);\n$cfg = file_get_contents(${JSON.stringify(a.wpConfig)});\npreg_match_all("/define\\\\('(DB_[A-Z]+)', '([^']*)'\\\\);/", $cfg, $mm, PREG_SET_ORDER);\nforeach ($mm as $d) define($d[1], $d[2]);`));
-    const u = (await lookupUser(t.runtime.tenantUser('acme')!))!;
-    await chown(file, u.uid, u.gid);
+    // As a file the tenant's PHP writes lands in content/ (setgid web group, umask 027): nginx
+    // opens scripts to check them for symlinks (disable_symlinks), so it must be able to read them.
+    const u = (await t.runtime.tenantOwner('acme'))!;
+    await chown(file, u.uid, u.webGid);
+    await chmod(file, 0o640);
     const res = await curl(t, 'acme.wpdev.localhost', '/wp-content/probe.php');
     expect(res.status, res.body).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ own_config: true, b_config: false, b_content: false, b_include: false, own_db: true, b_db: false, b_db_query: false });

@@ -6,7 +6,7 @@
  * use the opcode cache's API, and to have the edge serve symlinks out of its tree. All of it fails,
  * while WordPress core's static files and alpha's own files are still served.
  */
-import { chmod, chown, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,5 +158,17 @@ echo json_encode(array('loaded' => function_exists('opcache_get_status'), 'statu
     );
     const res = await p.edge(alphaHost, '/wp-content/opcache.php');
     expect(JSON.parse(res.body)).toEqual({ loaded: true, status: false, scripts: false, invalidate: false, reset: false });
+    // The one script allowed is the tenant's root-owned wp-config.php (it invalidates the sites
+    // map): a root-made script whose real path starts with that path's string proves the pool's
+    // setting, without touching wp-config.php itself.
+    const alpha = runtime.tenantPaths('alpha');
+    const allowed = join(alpha.www, 'wp-config.php-opcache-probe.php');
+    await writeFile(allowed, "<?php echo json_encode(@opcache_get_status(false) !== false);\n");
+    await chmod(allowed, 0o644);
+    try {
+      expect((await p.edge(alphaHost, '/wp-config.php-opcache-probe.php')).body).toBe('true');
+    } finally {
+      await rm(allowed, { force: true });
+    }
   });
 });
