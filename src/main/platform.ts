@@ -26,6 +26,7 @@ import { queueDefinitions, queueNames } from '../domain/queues.js';
 import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 
@@ -68,6 +69,9 @@ export { platformFile };
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { config, roles } = options;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  // The worker role owns the data dir's servers and sockets: only one process may run it (data-dir-lock.ts).
+  // Taken first, so that a refused start touches nothing of the running one's.
+  const lock: DataDirLock | null = roles.includes('worker') ? lockDataDir(config.dataDir, roles) : null;
   const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
@@ -113,6 +117,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await store.close();
     db.close();
     rmSync(platformFile(config.dataDir), { force: true });
+    lock?.release();
   };
 
   try {

@@ -44,7 +44,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
       reconcileIntervalMs: 500,
     });
   } catch (err) {
-    await removeUsers(dataDir);
+    await removeTenantUsers(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -84,7 +84,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
       try {
         await platform.stop();
       } finally {
-        await removeUsers(dataDir);
+        await removeTenantUsers(dataDir);
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
@@ -92,7 +92,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
   return h;
 }
 
-async function removeUsers(dataDir: string): Promise<void> {
+export async function removeTenantUsers(dataDir: string): Promise<void> {
   let iid = '';
   try {
     iid = readFileSync(join(dataDir, 'runtime', 'instance-id'), 'utf8').trim();

@@ -26,6 +26,7 @@ import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
 import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
+import { stopLeftovers } from './leftovers.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -121,6 +122,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   if (isRoot) await ensureTraversable(config.dataDir, logger);
   else logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
   const instanceId = await readOrCreateInstanceId(layout);
+  // Servers a killed earlier run of this data dir left behind would hold its ports, sockets and
+  // MariaDB's files (leftovers.ts): stop them before starting ours.
+  await stopLeftovers(layout.root, logger);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
   setHelperNiceness(options.helperNiceness ?? 19);
   const phpFpmBinary = await findPhpFpmBinary();
@@ -220,11 +224,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const statusOf = (s: Supervised, name = s.name): ComponentHealth => {
       const st = s.status();
+      // By the PID we supervise, not by whoever answers on the port (supervisor.ts problem()).
+      const problem = s.problem();
       return {
         name,
-        status: st.state === 'running' ? 'ok' : st.state === 'stopped' ? 'down' : 'degraded',
+        status: problem ? 'down' : st.state === 'running' ? 'ok' : st.state === 'stopped' ? 'down' : 'degraded',
         restarts: st.restarts,
-        detail: `pid ${st.pid ?? '-'}, ${st.state}${st.lastExit ? `, last exit: ${st.lastExit}` : ''}`,
+        detail: `pid ${st.pid ?? '-'}, ${st.state}${problem ? `: ${problem}` : ''}${st.lastExit ? `, last exit: ${st.lastExit}` : ''}`,
       };
     };
 

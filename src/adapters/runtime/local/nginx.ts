@@ -13,6 +13,8 @@ import { run } from './exec.js';
 import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
 import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
+import { listenerIsOwnedBy } from '../../os/processes.js';
+import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
 
 /** `{SSHA}` password hash for nginx's auth_basic_user_file (no external htpasswd needed). */
@@ -92,7 +94,14 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       command: 'nginx',
       args: ['-p', layout.edgeDir, '-c', conf, '-g', 'daemon off;'],
       logFile: join(layout.edgeLogs, 'nginx.out'),
-      ready: () => waitFor('nginx', () => tcpAccepts(o.port, o.listenAddress), 30_000, 20),
+      // Ready when the port accepts AND the listening socket is this nginx's: a leftover of a killed
+      // run answering on the port is not our edge (leftovers.ts).
+      ready: (pid) => waitFor('nginx', async () => {
+        await tcpAccepts(o.port, o.listenAddress);
+        if (listenerIsOwnedBy(pid, { tcpPort: o.port }) === false) throw new Error(`port ${o.port} is held by another process`);
+      }, 30_000, 20),
+      owns: (pid) => listenerIsOwnedBy(pid, { tcpPort: o.port }),
+      pidDir: pidRecordDir(layout.root),
       stopSignal: 'SIGQUIT',
     },
     o.logger,

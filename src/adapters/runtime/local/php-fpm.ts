@@ -34,6 +34,7 @@ import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
 import type { Layout } from './layout.js';
 import { MASTER_INI, WORKER_IDLE_TIMEOUT_S, renderShardConfig, type PoolInput } from './render-php-fpm.js';
+import { pidRecordDir } from './leftovers.js';
 import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
 
 export interface PoolRecord extends PoolInput {
@@ -236,6 +237,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
           ready: (pid) => waitMasterReady(shard, offset, pid),
           stopSignal: 'SIGQUIT',
           niceness: background ? BACKGROUND_NICENESS : 0,
+          pidDir: pidRecordDir(o.layout.root),
         },
         logger,
       );
