@@ -109,12 +109,15 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const stopAll = async () => {
     abort.abort();
     await app?.close();
+    // Bounded: jobs still running after a short grace are handed back to the queue (consume-queue.ts).
     await Promise.allSettled(loops);
-    await wordpress?.close?.();
-    await runtime?.stop();
+    // Store and queue close before the servers stop: a handed-back job that then fails because
+    // its MariaDB went away must not record that failure (or undo its steps). It resumes instead.
     await notifier.close();
     await queue.close();
     await store.close();
+    await wordpress?.close?.();
+    await runtime?.stop();
     db.close();
     rmSync(platformFile(config.dataDir), { force: true });
     lock?.release();

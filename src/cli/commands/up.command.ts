@@ -60,6 +60,8 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // Jobs handed back to the queue at the stop may still hold timers: do not wait for them.
+  process.exit();
 }
 
 export function registerUpCommands(program: Command): void {

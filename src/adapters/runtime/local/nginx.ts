@@ -156,6 +156,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     async routesTo(docroot) {
       return [...(index.get(docroot) ?? [])].sort();
     },
-    stop: () => supervised.stop(15_000),
+    // Part of a bbws stop, which must end within 10 s (SIGTERM): graceful SIGQUIT for 3 s.
+    stop: () => supervised.stop(3_000),
   };
 }
