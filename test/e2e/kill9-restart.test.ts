@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
 import { isRunning, listProcesses, readCmdline } from '../../src/adapters/os/processes.js';
+import { buildLocalEcsEvent } from '../../src/adapters/runtime/local/events.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { removeTenantUsers } from '../support/platform-local-harness.js';
 import { pollUntil } from '../support/poll.js';
@@ -100,6 +101,11 @@ describe('bbws up under a second start, kill -9 and SIGTERM', () => {
     expect(second.stderr()).not.toMatch(/\n\s+at /); // no stack trace
     expect(await edge(edgePort, host)).toBe(302);
 
+    // The tenant was reported unhealthy (as when a second up removed its sockets): FAILED by health.
+    const impaired = buildLocalEcsEvent({ env: 'dev', tenantId: 'survivor', eventName: 'SERVICE_TASK_START_IMPAIRED', desiredCount: 1, runningCount: 0, reason: 'health check failed 3 times' });
+    await call('POST', '/v1.0/events/ecs', impaired);
+    expect((await call('GET', '/v1.0/tenants/survivor/instance')).provisioningState).toBe('FAILED');
+
     // kill -9: the servers die with bbws (parent-death signal), workers with their group at the latest on restart.
     const oldGroups = new Set(processesOfDataDir().map((p) => p.pgrp));
     const oldPids = childrenOf(first.child.pid!);
@@ -122,6 +128,8 @@ describe('bbws up under a second start, kill -9 and SIGTERM', () => {
       expect(newPids).toContain(Number(/pid (\d+)/.exec(c.detail)![1]));
     }
     await pollUntil('tenant serves again', async () => (await edge(edgePort, host)) === 302, 30_000, 200);
+    // ...and returns to ACTIVE by itself (the restarted health monitor reports it healthy).
+    await pollUntil('tenant ACTIVE again', async () => (await call('GET', '/v1.0/tenants/survivor/instance')).provisioningState === 'ACTIVE', 30_000, 200);
 
     // SIGTERM: exits within 10 s, nothing left behind.
     const t0 = Date.now();

@@ -201,8 +201,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       options.healthIntervalMs ?? config.healthIntervalSeconds * 1000,
     );
-    // After a bbws restart, keep watching the tenants that are running.
-    for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId);
+    // After a bbws restart, keep watching the tenants that are running. Their health is unknown:
+    // one reported unhealthy before (or while bbws was down) must be reported healthy again.
+    for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId, 'unknown');
 
     const ctx: StepContext = {
       config,
