@@ -168,6 +168,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // A replacement php-fpm master is warmed before it takes over (php-fpm.ts): one request
     // through a temporary, unguessable route to the new socket, removed right after.
     const warm = async (tenantId: string, socket: string) => {
+      // Matches WARM_ROUTE: a route left by a kill here is removed at the next start (nginx.ts).
       const host = `warm-${randomBytes(8).toString('hex')}.bbws.invalid`;
       await edge.addRoute(host, tenantPaths(layout, tenantId).www, socket);
       try {

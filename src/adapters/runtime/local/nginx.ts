@@ -23,6 +23,9 @@ export function sshaHash(password: string, salt: Buffer = randomBytes(8)): strin
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 }
 
+/** The temporary route through which a new php-fpm master is warmed up (local-runtime.ts). */
+export const WARM_ROUTE = /^warm-[0-9a-f]{16}\.bbws\.invalid(\.sock)?$/;
+
 export interface EdgeOptions {
   layout: Layout;
   logger: Logger;
@@ -121,8 +124,12 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   // with addRoute/removeRoute (the only writers). Scanning the table (readdir + a readlink per
   // route) on every provisioning cost 75 ms p50 with 110 tenants on this host (bench).
   const index = new Map<string, Set<string>>();
+  // Leftovers of a killed run: a half-made link (`.tmp-`), or a php-fpm warm-up route
+  // (local-runtime.ts `warm`) whose removal never ran. Nobody else will ever remove them.
+  for (const dir of [layout.edgeRoutes, layout.edgeSockets]) {
+    for (const name of await readdir(dir)) if (name.includes('.tmp-') || WARM_ROUTE.test(name)) await rm(join(dir, name), { force: true });
+  }
   for (const name of await readdir(layout.edgeRoutes)) {
-    if (name.includes('.tmp-')) continue;
     const target = await currentTarget(name).catch(() => undefined);
     if (target && target !== '(not a symlink)') (index.get(target) ?? index.set(target, new Set()).get(target)!).add(name);
   }
