@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { backupSiteData, deleteSiteBackup, digestTree, restoreSiteData } from '../../src/adapters/wordpress/local/backup.js';
-import { cloneSiteData, dropSiteTables, listTables, prefixOf, table } from '../../src/adapters/wordpress/local/clone.js';
+import { cloneSiteData, copyTables, dropSiteTables, listTables, prefixOf, table } from '../../src/adapters/wordpress/local/clone.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
 import { promoteWithBackup } from '../../src/adapters/wordpress/local/promote.js';
 import { siteHomeUrl } from '../../src/adapters/wordpress/local/sites-map.js';
@@ -223,6 +223,39 @@ describe('clone and promote (real MariaDB + WordPress)', () => {
       await rename(`${sites}.real`, sites);
       await rm(victim, { recursive: true, force: true });
     }
+  });
+
+  it('scratch work a kill leaves at each step of a promote is removed by the next promote, and by an undo', async () => {
+    // What a kill -9 leaves (reproduced on disk as the steps leave it, since the step code is ours):
+    // during the backup: b<id>_ tables and a backup directory without a manifest; after
+    // "database-copied": half-built w<target>_ tables; during the swap: o<target>_ tables.
+    const leaveScratch = async (killedId: string) => {
+      await mkdir(join(access.backupsDir, prod.siteId, killedId, 'uploads'), { recursive: true });
+      await copyTables(access, prefixOf('s', prod.siteId), prefixOf('b', killedId));
+      await copyTables(access, prefixOf('s', staging.siteId), prefixOf('w', prod.siteId));
+      await copyTables(access, prefixOf('s', prod.siteId), prefixOf('o', prod.siteId));
+    };
+    const scratchLeft = async (killedId: string) => ({
+      backupTables: await listTables(access, prefixOf('b', killedId)),
+      backupDir: await readdir(join(access.backupsDir, prod.siteId)).then((ids) => ids.includes(killedId)),
+      work: await listTables(access, prefixOf('w', prod.siteId)),
+      old: await listTables(access, prefixOf('o', prod.siteId)),
+    });
+    const none = { backupTables: [], backupDir: false, work: [], old: [] };
+
+    await leaveScratch('killedbk01');
+    expect((await scratchLeft('killedbk01')).backupTables.length).toBeGreaterThan(0);
+    const before = await siteDigest(prod);
+    // The next promote (here of theme and plugins only: no tables of its own to build).
+    const backupId = await promoteWithBackup(access, staging, prod, ['themes', 'plugins'], { fromUrl: url(staging), toUrl: url(prod) });
+    expect(await scratchLeft('killedbk01')).toEqual(none);
+
+    // The undo of that promote cleans up after a killed one too, and restores production.
+    await leaveScratch('killedbk02');
+    await restoreSiteData(access, prod, backupId);
+    expect(await scratchLeft('killedbk02')).toEqual(none);
+    expect(await siteDigest(prod)).toBe(before);
+    await deleteSiteBackup(access, prod, backupId);
   });
 
   it('dropSiteTables undoes a clone', async () => {

@@ -100,11 +100,14 @@ export async function promoteSiteData(access: TenantAccess, from: SiteRef, to: S
   const work = prefixOf('w', to.siteId);
   if (!(await listTables(access, live)).includes('options')) throw new Error(`site ${to.siteId} is not installed: nothing to promote over`);
   if (!(await listTables(access, source)).includes('options')) throw new Error(`site ${from.siteId} is not installed: nothing to promote`);
+  // Scratch tables a promote killed before its swap (or its cleanup) left: half-built `w<target>_`,
+  // swapped-out `o<target>_`. Whatever the scope, this promote removes them first.
+  await dropTables(access, work);
+  await dropTables(access, prefixOf('o', to.siteId));
 
   if (scope.includes('database')) {
     // Built completely beside the live tables; production keeps serving until the swap.
     const kept = await readOptions(access, live, [...KEPT_TARGET_OPTIONS]);
-    await dropTables(access, work);
     await copyTables(access, source, work);
     await renamePrefixKeys(access, work, source, live);
     await rewriteUrlsInTables(access, work, urls.fromUrl, urls.toUrl);
