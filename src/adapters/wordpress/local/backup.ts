@@ -110,15 +110,17 @@ const backupKey = (site: SiteRef, backupId: string) => `${site.tenantId}/${site.
 
 /**
  * Removes the site's backups that have no manifest (a kill or a crash cut them short) and that
- * this process is not writing: their `b<id>_` tables and directory. Returns the removed ids.
+ * this process is not writing: their `b<id>_` tables and directory. With `keep` (an id, or null
+ * for none), complete backups other than that one go too: a promote killed after its backup but
+ * before the site record referred to it. Returns the removed ids.
  */
-export async function removeIncompleteBackups(access: TenantAccess, site: SiteRef): Promise<string[]> {
+export async function removeIncompleteBackups(access: TenantAccess, site: SiteRef, keep?: string | null): Promise<string[]> {
   prefixOf('s', site.siteId);
   const root = join(access.backupsDir, site.siteId);
   const removed: string[] = [];
   for (const id of await readdir(root).catch(() => [] as string[])) {
     if (!/^[a-z0-9]{10}$/.test(id) || inProgress.has(backupKey(site, id))) continue;
-    if (await exists(join(root, id, 'manifest.json'))) continue;
+    if (id === keep || (keep === undefined && (await exists(join(root, id, 'manifest.json'))))) continue;
     await deleteSiteBackup(access, site, id);
     removed.push(id);
   }
@@ -129,18 +131,26 @@ export async function removeIncompleteBackups(access: TenantAccess, site: SiteRe
  * Saves the site's tables and uploads; returns the backup id. On failure, whatever was copied
  * is removed again, so a backup either exists completely (with its manifest) or not at all.
  */
-export async function backupSiteData(access: TenantAccess, site: SiteRef): Promise<string> {
+export interface BackupOptions {
+  /** See {@link removeIncompleteBackups}. */
+  keep?: string | null;
+  /** Called after the tables are copied (`backup-tables-copied`); lets tests stop there. */
+  onStep?: (step: string) => void | Promise<void>;
+}
+
+export async function backupSiteData(access: TenantAccess, site: SiteRef, options: BackupOptions = {}): Promise<string> {
   const backupId = newBackupId();
   const dir = backupDir(access, site, backupId);
   const bp = prefixOf('b', backupId);
   const live = prefixOf('s', site.siteId);
-  await removeIncompleteBackups(access, site);
+  await removeIncompleteBackups(access, site, options.keep);
   inProgress.add(backupKey(site, backupId));
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // Read before the copy: rows inserted meanwhile only make the saved counter higher (a gap, never a reuse).
     const ai = await autoIncrements(access, live);
     const suffixes = await copyTables(access, live, bp);
+    await options.onStep?.('backup-tables-copied');
     const sums = await checksums(access, bp, suffixes);
     const tables = [];
     for (const s of suffixes) {

@@ -34,8 +34,9 @@ export const KEPT_TARGET_OPTIONS = ['siteurl', 'home', 'blog_public'] as const;
 
 export interface PromoteOptions {
   /**
-   * Called after each step (`database-copied`, `uploads`, `options`, `database-swapped`); a
-   * throw aborts the promote there. Lets callers journal progress and tests inject failures.
+   * Called after each step (`database-copied`, `uploads`, `options`, `database-swapped`; with
+   * {@link promoteWithBackup} also `backup-tables-copied`); a throw aborts the promote there.
+   * Lets callers journal progress and tests inject failures (or stop the process there).
    */
   onStep?: (step: string) => void | Promise<void>;
 }
@@ -135,7 +136,7 @@ export async function promoteSiteData(access: TenantAccess, from: SiteRef, to: S
  */
 export async function promoteWithBackup(access: TenantAccess, from: SiteRef, to: SiteRef, scope: PromoteScope[], urls: PromoteUrls, options: PromoteOptions = {}): Promise<string> {
   validate(access, from, to, scope);
-  const backupId = await backupSiteData(access, to);
+  const backupId = await backupSiteData(access, to, { onStep: options.onStep });
   try {
     await promoteSiteData(access, from, to, scope, urls, options);
     return backupId;
