@@ -113,6 +113,8 @@ describe('bbws up under a second start, kill -9 and SIGTERM', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     await pollUntil('old masters gone (parent-death signal)', async () => oldPids.every((p) => !isRunning(p)), 10_000, 100);
+    // Their workers too (same groups), before any restart: they held the edge port.
+    await pollUntil('old workers gone', async () => !listProcesses().some((p) => oldGroups.has(p.pgrp) && isRunning(p.pid)), 10_000, 100);
 
     const restarted = startUp(apiPort, edgePort);
     await pollUntil('restarted bbws up', () => fetch(`${api}/health`).then((r) => r.ok, () => false), 120_000, 200);

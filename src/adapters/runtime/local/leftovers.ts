@@ -11,7 +11,8 @@
  * line names this runtime dir (masters whose record was never written). Matching the start time,
  * not just the PID, keeps a reused PID (someone else's process) from being killed.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIdentityAlive, isRunning, listProcesses, processIdentity, readCmdline } from '../../os/processes.js';
 import type { Logger } from '../../../ports/logger.js';
@@ -88,6 +89,35 @@ export function findLeftovers(runtimeRoot: string): { groups: number[]; records:
     else if (readCmdline(p.pid).some((a) => a.includes(prefix) || a === runtimeRoot)) groups.add(p.pgrp === self || ancestors.has(p.pgrp) ? -p.pid : p.pgrp);
   }
   return { groups: [...groups], records };
+}
+
+/**
+ * The parent-death signal reaches the masters only: nginx's and php-fpm's workers (same process
+ * group) lived on after a `kill -9` of bbws, still holding the edge port, until the next start.
+ * So a small watcher runs beside the servers: `setpriv --pdeathsig TERM -- sh`, which sleeps until
+ * the kernel signals it that bbws died, then SIGKILLs every recorded group (each record is named
+ * `<leader pid>.json`; a record is removed when its child exits, so those present are live groups)
+ * and its own. A clean stop kills the watcher first (SIGKILL: its trap does not run).
+ */
+const REAPER_SCRIPT = `trap 'for f in "$1"/*.json; do p=\${f##*/}; p=\${p%.json}; case $p in *[!0-9]*|"") ;; *) kill -KILL -$p 2>/dev/null;; esac; done; kill -KILL 0' TERM
+sleep 2147483647 & wait`;
+
+export function startGroupReaper(runtimeRoot: string): { stop(): void } {
+  const setpriv = '/usr/bin/setpriv';
+  if (!existsSync(setpriv)) return { stop: () => undefined };
+  const dir = pidRecordDir(runtimeRoot);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const c = spawn(setpriv, ['--pdeathsig', 'TERM', '--', '/bin/sh', '-c', REAPER_SCRIPT, 'bbws-group-reaper', dir], { detached: true, stdio: 'ignore' });
+  c.unref();
+  return {
+    stop() {
+      try {
+        if (c.pid) process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    },
+  };
 }
 
 /** True while any process of `group` (negative: the single process -group) is running. */

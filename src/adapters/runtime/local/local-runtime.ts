@@ -26,7 +26,7 @@ import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
 import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
-import { stopLeftovers } from './leftovers.js';
+import { startGroupReaper, stopLeftovers } from './leftovers.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -125,6 +125,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Servers a killed earlier run of this data dir left behind would hold its ports, sockets and
   // MariaDB's files (leftovers.ts): stop them before starting ours.
   await stopLeftovers(layout.root, logger);
+  // Takes the servers' workers down too if bbws is killed (the parent-death signal reaches only the masters).
+  const reaper = startGroupReaper(layout.root);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
   setHelperNiceness(options.helperNiceness ?? 19);
   const phpFpmBinary = await findPhpFpmBinary();
@@ -283,11 +285,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await edge.stop();
         await phpFpm.stop();
         await db.stop();
+        reaper.stop();
       },
     };
     return runtime;
   } catch (e) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    reaper.stop();
     throw e;
   }
 }
