@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
-import { isRunning, listProcesses, readCmdline } from '../../src/adapters/os/processes.js';
+import { isRunning, listProcesses, processIdentity, readCmdline } from '../../src/adapters/os/processes.js';
 import { buildLocalEcsEvent } from '../../src/adapters/runtime/local/events.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { removeTenantUsers } from '../support/platform-local-harness.js';
@@ -44,15 +44,25 @@ function startUp(apiPort: number, edgePort: number): Up {
   return { child, stderr: () => err, exited };
 }
 
+/** Every process group of a server seen during the test: killed in afterAll whatever happened. */
+const seenGroups = new Map<number, string | null>();
+const noteGroup = (pgid: number) => void (seenGroups.has(pgid) ? undefined : seenGroups.set(pgid, processIdentity(pgid)));
+
 /** Processes (not zombies) whose command line names the data dir: the servers of a run. */
 function processesOfDataDir(): Array<{ pid: number; pgrp: number }> {
-  return listProcesses()
+  const found = listProcesses()
     .filter((p) => p.state !== 'Z' && p.pid !== process.pid && readCmdline(p.pid).some((a) => a.includes(`${dataDir}/`)))
     .filter((p) => !children.some((c) => c.pid === p.pid));
+  for (const p of found) noteGroup(p.pgrp);
+  return found;
 }
 
 /** The servers a bbws supervises: its direct children (each leads its own process group). */
-const childrenOf = (pid: number) => listProcesses().filter((p) => p.ppid === pid && p.state !== 'Z').map((p) => p.pid);
+const childrenOf = (pid: number) => {
+  const pids = listProcesses().filter((p) => p.ppid === pid && p.state !== 'Z').map((p) => p.pid);
+  for (const p of pids) noteGroup(p);
+  return pids;
+};
 
 function edge(port: number, host: string): Promise<number> {
   return new Promise((res) => {
@@ -68,9 +78,13 @@ function edge(port: number, host: string): Promise<number> {
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // Whatever a failed assertion left running of this data dir (only ours: matched by its path).
-  for (const p of processesOfDataDir()) {
+  // (Workers of a dead master no longer name it: their groups were noted while the test ran.)
+  processesOfDataDir();
+  for (const [g, leader] of seenGroups) {
+    // A live leader of another identity: the group is gone and its ID reused by someone else.
+    if (isRunning(g) && leader !== null && processIdentity(g) !== leader) continue;
     try {
-      process.kill(-p.pgrp, 'SIGKILL');
+      process.kill(-g, 'SIGKILL');
     } catch {
       /* gone */
     }
