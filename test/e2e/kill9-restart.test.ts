@@ -108,7 +108,8 @@ describe('bbws up under a second start, kill -9 and SIGTERM', () => {
     expect(await edge(edgePort, host)).toBe(302);
 
     // A second up on the same data dir: refused at once, naming the holder; the first keeps serving.
-    const second = startUp(await freePort(), await freePort());
+    // Same ports, as a user would run it: the lock is what it reports, not the ports it also holds.
+    const second = startUp(apiPort, edgePort);
     const refused = await Promise.race([second.exited, new Promise((r) => setTimeout(() => r({ code: 'still running after 60 s' }), 60_000))]);
     expect(refused).toMatchObject({ code: 1 });
     expect(second.stderr()).toContain(`in use by bbws pid ${first.child.pid}`);
