@@ -1,8 +1,11 @@
 /**
  * A long-polling consumer loop over the Queue port. A handler that returns deletes the message; a
  * handler that throws leaves it to reappear after its visibility timeout, and the queue's redrive
- * policy moves it to the DLQ after maxReceiveCount receives. Stops when `signal` aborts, after
- * in-flight handlers finish.
+ * policy moves it to the DLQ after maxReceiveCount receives. Stops when `signal` aborts: in-flight
+ * handlers get `shutdownGraceMs` to finish; the messages of those still running are then handed
+ * back to the queue (visible again at once, no backoff) and the loop returns without them, so that
+ * a long job (an 18 s clone) no longer holds up a SIGTERM. Their work resumes after the restart
+ * from its journal (steps are idempotent; the interrupted one runs again).
  */
 import type { Logger } from '../ports/logger.js';
 import type { Metrics } from '../ports/metrics.js';
@@ -28,11 +31,17 @@ export interface ConsumerOptions {
    */
   leaseSeconds?: number;
   handle(message: ReceivedMessage): Promise<void>;
+  /** How long a stop waits for running handlers before handing their messages back (default 2 s). */
+  shutdownGraceMs?: number;
 }
+
+/** Default of {@link ConsumerOptions.shutdownGraceMs}: SIGTERM must end bbws within 10 s in all. */
+export const SHUTDOWN_GRACE_MS = 2_000;
 
 export async function consumeQueue(options: ConsumerOptions): Promise<void> {
   const { queue, queueName, logger, signal } = options;
   const inFlight = new Set<Promise<void>>();
+  const running = new Map<Promise<void>, ReceivedMessage>();
   while (!signal.aborted) {
     const free = options.concurrency - inFlight.size;
     if (free <= 0) {
@@ -49,11 +58,23 @@ export async function consumeQueue(options: ConsumerOptions): Promise<void> {
       continue;
     }
     for (const message of messages) {
-      const job = runOne(options, message).finally(() => inFlight.delete(job));
+      const job = runOne(options, message).finally(() => {
+        inFlight.delete(job);
+        running.delete(job);
+      });
       inFlight.add(job);
+      running.set(job, message);
     }
   }
-  await Promise.allSettled(inFlight);
+  let graceTimer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((r) => (graceTimer = setTimeout(r, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS)));
+  await Promise.race([Promise.allSettled(inFlight), grace]);
+  clearTimeout(graceTimer);
+  // Still running: hand the messages back. The handlers are left to fail against the closed
+  // store (platform.ts closes it before stopping the runtime), so they record nothing.
+  const handedBack = [...running.values()];
+  await Promise.allSettled(handedBack.map((m) => queue.changeVisibility(queueName, m.receiptHandle, 0)));
+  if (handedBack.length) logger.warn({ queue: queueName, messageIds: handedBack.map((m) => m.messageId), status: 'HANDED_BACK' }, `stopping: ${handedBack.length} running job(s) handed back to the queue; they resume after the restart`);
 }
 
 async function runOne(options: ConsumerOptions, message: ReceivedMessage): Promise<void> {

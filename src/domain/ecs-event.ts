@@ -48,6 +48,13 @@ export const EVENT_STATE_MAPPING: Readonly<Record<string, ProvisioningState>> = 
   DEPLOYMENT_ROLLBACK_COMPLETED: 'ACTIVE',
 };
 
+/**
+ * FAILED states that a later SERVICE_STEADY_STATE ends: the service stopped answering its health
+ * checks (a crash, a restart of the host) and answers again. Not STEP_FAILED and the like: there,
+ * provisioning failed and was undone, and nothing would run to be healthy.
+ */
+const HEALTH_FAILURES: ReadonlySet<string> = new Set(['SERVICE_TASK_START_IMPAIRED']);
+
 /** AWS's real deployment event names, which the seed abbreviates. */
 const AWS_EVENT_ALIASES: Readonly<Record<string, string>> = {
   SERVICE_DEPLOYMENT_IN_PROGRESS: 'DEPLOYMENT_IN_PROGRESS',
@@ -152,6 +159,10 @@ export function isNewerThanApplied(event: Pick<EcsEvent, 'time' | 'id'>, instanc
  */
 export function applyEventToInstance(instance: Instance, event: EcsEvent, eventName: string, state: ProvisioningState, now: string): Instance {
   const keepSagaPhase = state === 'PROVISIONING' && (instance.provisioningState === 'COMMITTING' || instance.provisioningState === 'WORKFLOW_RUNNING');
+  // Only a tenant that the runtime reported unhealthy comes back with a steady-state report; one
+  // whose provisioning failed (and was undone) stays FAILED until an operation runs again.
+  const stayFailed = instance.provisioningState === 'FAILED' && state === 'ACTIVE' && !HEALTH_FAILURES.has(instance.workflowStatus ?? '');
+  if (stayFailed) return { ...instance, lastEventTime: event.time, lastEventId: event.id, updatedAt: now, version: instance.version + 1 };
   const failed = state === 'FAILED';
   return {
     ...instance,

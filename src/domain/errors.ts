@@ -66,6 +66,7 @@ export const ERRORS = {
     message: 'This action needs the WordPress runtime, which this process does not run; use `bbws up` (API and worker together).',
   },
   STORE_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The state store is unavailable.' },
+  INSUFFICIENT_STORAGE: { status: 507, kind: 'operational', message: "The platform's disk is full; nothing was changed." },
   RUNTIME_FAILURE: { status: 502, kind: 'operational', message: 'The runtime failed to carry out a step.' },
   DEADLINE_EXCEEDED: { status: 504, kind: 'operational', message: 'The operation did not finish before its deadline.' },
 } as const satisfies Record<string, ErrorDefinition>;
@@ -73,6 +74,18 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 /** An error with a registered code. `details` is safe to show to the caller. */
+/**
+ * True for "the disk is full" from SQLite (SQLITE_FULL) or the file system (ENOSPC, EDQUOT), on
+ * the error or its causes: answered 507 INSUFFICIENT_STORAGE, not a generic 503 or 500.
+ */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(SQLITE_FULL|ENOSPC|EDQUOT)/.test(code)) return true;
+  }
+  return false;
+}
+
 export class BbwsError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;

@@ -4,7 +4,7 @@
  * with their stack and answered with INTERNAL_ERROR, never with internals.
  */
 import type { FastifyError } from 'fastify';
-import { BbwsError, ERRORS, type ErrorCode } from '../domain/errors.js';
+import { BbwsError, ERRORS, isDiskFull, type ErrorCode } from '../domain/errors.js';
 
 export interface MappedError {
   status: number;
@@ -40,5 +40,7 @@ export function mapError(err: unknown): MappedError {
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: 400, code: 'VALIDATION_FAILED', message: fe.message ?? ERRORS.VALIDATION_FAILED.message, details: {}, unexpected: false };
   }
+  // A full disk anywhere (a secret file, a log, SQLite): say so, it is not a bug to report.
+  if (isDiskFull(err)) return { status: 507, code: 'INSUFFICIENT_STORAGE', message: ERRORS.INSUFFICIENT_STORAGE.message, details: {}, unexpected: false };
   return { status: 500, code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message, details: {}, unexpected: true };
 }

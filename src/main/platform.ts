@@ -4,6 +4,7 @@
  * process; each can also run alone against the same data dir.
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
@@ -27,6 +28,7 @@ import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 
@@ -70,6 +72,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const { config, roles } = options;
   // First: everything below is created with the private umask, and nothing old stays readable.
   securePlatformDataDir(config.dataDir);
+  // The worker role owns the data dir's servers and sockets: only one process may run it (data-dir-lock.ts).
+  // Taken first after the modes, so that a refused start touches nothing of the running one's.
+  const lock: DataDirLock | null = roles.includes('worker') ? lockDataDir(config.dataDir, roles) : null;
   const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
@@ -104,23 +109,32 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   let wordpress: (WordPress & { close?(): Promise<void> }) | null = null;
   let app: FastifyInstance | null = null;
   let apiUrl: string | null = null;
+  let queueClosed = false;
   const stopAll = async () => {
     abort.abort();
     await app?.close();
+    // Bounded: jobs still running after a short grace are handed back to the queue (consume-queue.ts).
     await Promise.allSettled(loops);
-    await wordpress?.close?.();
-    await runtime?.stop();
+    // Store and queue close before the servers stop: a handed-back job that then fails because
+    // its MariaDB went away must not record that failure (or undo its steps). It resumes instead.
     await notifier.close();
+    queueClosed = true;
     await queue.close();
     await store.close();
+    await wordpress?.close?.();
+    await runtime?.stop();
     db.close();
     rmSync(platformFile(config.dataDir), { force: true });
+    lock?.release();
   };
 
   try {
     if (roles.includes('worker')) {
       if (!options.createRuntime) throw new Error('The worker role needs a runtime.');
       const emit: RuntimeEventSink = async (event) => {
+        // While stopping, the queue closes before the servers do (see stopAll): a report of theirs
+        // is dropped. After the restart the health monitor reports every tenant again.
+        if (queueClosed) return logger.warn({ action: 'RUNTIME_EVENT', eventName: event.detail.eventName, status: 'DROPPED' }, 'runtime event after the queue closed (stopping): dropped');
         await queue.send({ queue: names.ecsEvents, body: JSON.stringify(event) });
       };
       runtime = await options.createRuntime({ config, emit, logger, secrets });
@@ -142,7 +156,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         tokens,
         rateLimitPerSecond: config.rateLimitPerSecond,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-        health: () => componentHealth(deps, roles, runtime),
+        health: () => componentHealth(deps, roles, runtime, config.dataDir),
       });
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
@@ -163,8 +177,29 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
 }
 
-async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], runtime: Runtime | null): Promise<ComponentHealth[]> {
-  const out: ComponentHealth[] = [];
+/** Below either, /health says the data dir's disk is degraded (a full disk fails every write). */
+export const DISK_LOW_FREE_BYTES = 512 * 1024 ** 2;
+export const DISK_LOW_FREE_PERCENT = 5;
+
+/** Free space of the data dir's file system (what non-root writers may use: `bavail`). */
+export async function diskHealth(dataDir: string): Promise<ComponentHealth> {
+  try {
+    const st = await statfs(dataDir);
+    const free = st.bavail * st.bsize;
+    const percent = st.blocks > 0 ? (100 * st.bavail) / st.blocks : 0;
+    const low = free < DISK_LOW_FREE_BYTES || percent < DISK_LOW_FREE_PERCENT;
+    return {
+      name: 'disk',
+      status: low ? 'degraded' : 'ok',
+      detail: `${Math.floor(free / 1024 ** 2)} MiB free (${percent.toFixed(1)} %) on the data dir's file system${low ? `: below ${DISK_LOW_FREE_BYTES / 1024 ** 2} MiB or ${DISK_LOW_FREE_PERCENT} %, free some space` : ''}`,
+    };
+  } catch (err) {
+    return { name: 'disk', status: 'down', detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], runtime: Runtime | null, dataDir: string): Promise<ComponentHealth[]> {
+  const out: ComponentHealth[] = [await diskHealth(dataDir)];
   try {
     await deps.store.ping();
     out.push({ name: 'store', status: 'ok' });

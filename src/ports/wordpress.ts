@@ -47,8 +47,12 @@ export interface WordPress {
   listActivePlugins(site: SiteRef): Promise<string[]>;
   /** Copies tables and uploads of `from` into `to` (which must not be installed), rewriting URLs. */
   cloneSite(from: SiteRef, to: SiteRef): Promise<void>;
-  /** Saves `site`'s tables and files; returns a backup id. */
-  backupSite(site: SiteRef): Promise<string>;
+  /**
+   * Saves `site`'s tables and files; returns a backup id. With `keep`, the site's other backups
+   * (left by a promote that was killed before its backup was recorded) are removed first, all but
+   * the one named (the backup the site record still refers to; null: none).
+   */
+  backupSite(site: SiteRef, options?: { keep?: string | null }): Promise<string>;
   restoreSite(site: SiteRef, backupId: string): Promise<void>;
   deleteBackup(site: SiteRef, backupId: string): Promise<void>;
   /** Copies the scoped parts of `from` over `to`, rewriting URLs (also inside serialized values). */

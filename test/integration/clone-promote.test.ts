@@ -5,6 +5,7 @@
  * TABLE, so definitions and AUTO_INCREMENT counters too) — independent of the CHECKSUM TABLE
  * that restore uses to verify itself.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { backupSiteData, deleteSiteBackup, digestTree, restoreSiteData } from '../../src/adapters/wordpress/local/backup.js';
-import { cloneSiteData, dropSiteTables, listTables, prefixOf, table } from '../../src/adapters/wordpress/local/clone.js';
+import { cloneSiteData, copyTables, dropSiteTables, listTables, prefixOf, table } from '../../src/adapters/wordpress/local/clone.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
-import { promoteWithBackup } from '../../src/adapters/wordpress/local/promote.js';
+import { promoteSiteData, promoteWithBackup } from '../../src/adapters/wordpress/local/promote.js';
 import { siteHomeUrl } from '../../src/adapters/wordpress/local/sites-map.js';
 import type { SiteRef } from '../../src/ports/wordpress.js';
 import { runSteps, spec, startTestRuntime, type TestRuntime } from '../support/local-runtime-harness.js';
@@ -224,6 +225,80 @@ describe('clone and promote (real MariaDB + WordPress)', () => {
       await rm(victim, { recursive: true, force: true });
     }
   });
+
+  it('scratch work a kill leaves at each step of a promote is removed by the next promote, and by an undo', async () => {
+    // What a kill -9 leaves (reproduced on disk as the steps leave it, since the step code is ours):
+    // during the backup: b<id>_ tables and a backup directory without a manifest; after
+    // "database-copied": half-built w<target>_ tables; during the swap: o<target>_ tables.
+    const leaveScratch = async (killedId: string) => {
+      await mkdir(join(access.backupsDir, prod.siteId, killedId, 'uploads'), { recursive: true });
+      await copyTables(access, prefixOf('s', prod.siteId), prefixOf('b', killedId));
+      await copyTables(access, prefixOf('s', staging.siteId), prefixOf('w', prod.siteId));
+      await copyTables(access, prefixOf('s', prod.siteId), prefixOf('o', prod.siteId));
+    };
+    const scratchLeft = async (killedId: string) => ({
+      backupTables: await listTables(access, prefixOf('b', killedId)),
+      backupDir: await readdir(join(access.backupsDir, prod.siteId)).then((ids) => ids.includes(killedId)),
+      work: await listTables(access, prefixOf('w', prod.siteId)),
+      old: await listTables(access, prefixOf('o', prod.siteId)),
+    });
+    const none = { backupTables: [], backupDir: false, work: [], old: [] };
+
+    await leaveScratch('killedbk01');
+    expect((await scratchLeft('killedbk01')).backupTables.length).toBeGreaterThan(0);
+    const before = await siteDigest(prod);
+    // The next promote (here of theme and plugins only: no tables of its own to build).
+    const backupId = await promoteWithBackup(access, staging, prod, ['themes', 'plugins'], { fromUrl: url(staging), toUrl: url(prod) });
+    expect(await scratchLeft('killedbk01')).toEqual(none);
+
+    // The undo of that promote cleans up after a killed one too, and restores production.
+    await leaveScratch('killedbk02');
+    await restoreSiteData(access, prod, backupId);
+    expect(await scratchLeft('killedbk02')).toEqual(none);
+    expect(await siteDigest(prod)).toBe(before);
+    await deleteSiteBackup(access, prod, backupId);
+  });
+
+  for (const killAt of ['backup-tables-copied', 'database-copied', 'uploads', 'database-swapped']) {
+    it(`kill -9 at "${killAt}" of a promote: the next promote leaves no scratch work of it`, async () => {
+      const urls = { fromUrl: url(staging), toUrl: url(prod) };
+      const input = {
+        tenantId: TENANT,
+        env: 'dev',
+        edgePort: t.edgePort,
+        paths: t.runtime.tenantPaths(TENANT),
+        owner: await t.runtime.tenantOwner(TENANT),
+        secretsDir: join(t.dataDir, 'secrets'),
+        from: staging,
+        to: prod,
+        scope: ['database', 'uploads'],
+        urls,
+        killAt,
+      };
+      const backupIds = async () => (await readdir(join(access.backupsDir, prod.siteId)).catch(() => [] as string[])).sort();
+      const earlier = await backupIds();
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../support/promote-child.ts'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((r) => child.once('exit', r));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d) => (String(d).includes(`AT ${killAt}`) ? resolve() : undefined));
+        child.once('exit', (code) => reject(new Error(`promote child exited (${code}) before ${killAt}`)));
+      });
+      child.kill('SIGKILL');
+      await exited;
+      // The killed promote's backup is there, complete or not.
+      expect((await backupIds()).filter((id) => !earlier.includes(id))).toHaveLength(1);
+
+      // The next promote; the site record refers to no backup (the killed one never recorded its own).
+      const backupId = await backupSiteData(access, prod, { keep: null });
+      expect(await backupIds()).toEqual([backupId]);
+      await promoteSiteData(access, staging, prod, ['database', 'uploads'], urls);
+      const tables = (await access.query<{ name: string }>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')).map((r) => String(r.name));
+      const scratch = (n: string) => n.startsWith(prefixOf('w', prod.siteId)) || n.startsWith(prefixOf('o', prod.siteId)) || (/^b[a-z0-9]{10}_/.test(n) && !n.startsWith(prefixOf('b', backupId)));
+      expect(tables.filter(scratch)).toEqual([]);
+      await deleteSiteBackup(access, prod, backupId);
+      expect(await backupIds()).toEqual([]);
+    });
+  }
 
   it('dropSiteTables undoes a clone', async () => {
     await dropSiteTables(access, staging.siteId);

@@ -3,7 +3,7 @@
  * block starts its own runtime (temp data dir, ephemeral ports); afterAll kills every child by PID.
  */
 import { execFile } from 'node:child_process';
-import { access, readdir, readFile, rename, stat, writeFile, chown, chmod } from 'node:fs/promises';
+import { access, readdir, readFile, rename, stat, symlink, writeFile, chown, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,7 +255,15 @@ echo json_encode($r);
   it('after a bbws restart the running tenants are served again and health-checked', async () => {
     const pools = (await t.runtime.phpFpm.listPools()).map((p) => p.tenantId).sort();
     expect(pools).toContain('beta');
+    // What a kill during a php-fpm consolidation leaves: a warm-up route (and a half-made link).
+    const { edgeRoutes, edgeSockets } = t.runtime.layout;
+    const warm = 'warm-0123456789abcdef.bbws.invalid';
+    await symlink(t.runtime.tenantPaths('beta').www, join(edgeRoutes, warm));
+    await symlink(t.runtime.tenantSocket('beta'), join(edgeSockets, `${warm}.sock`));
+    await symlink(t.runtime.tenantPaths('beta').www, join(edgeRoutes, 'beta.wpdev.localhost.tmp-0a1b2c3d'));
     await t.restart();
+    expect((await readdir(edgeRoutes)).filter((n) => n.startsWith('warm-') || n.includes('.tmp-'))).toEqual([]);
+    expect((await readdir(edgeSockets)).filter((n) => n.startsWith('warm-'))).toEqual([]);
     expect((await t.runtime.phpFpm.listPools()).map((p) => p.tenantId).sort()).toEqual(pools);
     expect((await curl(t, 'beta.wpdev.localhost')).status).toBe(302);
     const tenants = () => t.runtime.health().then((h) => h.find((c) => c.name === 'tenants')!);

@@ -14,6 +14,21 @@ import { startHarness, type Harness } from '../support/platform-harness.js';
 
 describe('provisioning saga', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
+  /** The platform in a child process (saga-child.ts) and an API client to it. */
+  async function startSagaChild(dataDir: string, ...args: string[]) {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../support/saga-child.ts'), dataDir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const apiUrl = await new Promise<string>((resolve, reject) => {
+      child.stdout!.once('data', (d) => resolve(String(d).trim()));
+      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+    });
+    const token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 600);
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(apiUrl + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json() as Promise<any>);
+    return { child, api };
+  }
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
@@ -100,20 +115,48 @@ describe('provisioning saga', () => {
     expect(h.runtime.calls.length).toBe(calls);
   });
 
+  it('SIGTERM during a long step exits within 10 s, hands the job back, and it resumes after the restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bbws-saga-term-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // Each step takes 30 s: the old stop waited for it (and a stop timeout then SIGKILLed bbws).
+    const { child, api } = await startSagaChild(dataDir, '30000');
+    const opId = (await api('POST', '/v1.0/tenants', { tenantName: 'termy' })).operationId;
+    for (;;) {
+      const op = await api('GET', `/v1.0/operations/${opId}`);
+      if (op.steps.some((s: any) => s.status === 'IN_PROGRESS')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const t0 = Date.now();
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+
+    const platform = await startPlatform({
+      config: parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIMIT: '0' }),
+      roles: ['api', 'worker', 'events', 'reconciler'],
+      logger: createLogger({ level: 'info', dataDir, stdout: false }),
+      createRuntime: async ({ emit }) => createScriptedRuntime(emit),
+    });
+    cleanups.push(() => platform.stop());
+    // Handed back with no backoff and no 30 s lease to wait out: it resumes at once.
+    const t1 = Date.now();
+    let op: any;
+    do {
+      await new Promise((r) => setTimeout(r, 50));
+      op = await platform.deps.store.getOperation(opId);
+    } while (op.status !== 'SUCCEEDED' && op.status !== 'FAILED' && Date.now() - t1 < 20_000);
+    expect(op.status).toBe('SUCCEEDED');
+    expect(Date.now() - t1).toBeLessThan(10_000);
+    // Nothing was recorded as failed or undone by the stop; the interrupted step ran again.
+    expect(op.steps.filter((s: any) => s.name.startsWith('undo:'))).toEqual([]);
+    expect((await platform.deps.store.getInstance('termy'))!.provisioningState).toBe('ACTIVE');
+  }, 60_000);
+
   it('survives kill -9 of the worker mid-saga: the operation resumes and no step succeeds twice', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bbws-saga-kill-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../support/saga-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    cleanups.push(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const apiUrl = await new Promise<string>((resolve, reject) => {
-      child.stdout!.once('data', (d) => resolve(String(d).trim()));
-      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-    });
-    const token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 600);
-    const api = (method: string, path: string, body?: unknown) =>
-      fetch(apiUrl + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json() as Promise<any>);
+    const { child, api } = await startSagaChild(dataDir);
     const created = await api('POST', '/v1.0/tenants', { tenantName: 'crashy' });
     const opId = created.operationId;
     for (;;) {

@@ -1,6 +1,7 @@
 /**
  * Child process for the kill -9 saga test: runs the real platform on a data dir with the
- * scripted runtime double (slow steps), prints its API URL, and waits to be killed.
+ * scripted runtime double (slow steps: 400 ms, or argv[3] ms), prints its API URL, and waits to be
+ * killed. On SIGTERM it stops the platform as `bbws up` does and exits 0.
  */
 import { parseConfig } from '../../src/main/config.js';
 import { createLogger } from '../../src/main/logger.js';
@@ -16,9 +17,10 @@ const platform = await startPlatform({
   workerLeaseSeconds: 2,
   createRuntime: async ({ emit }) => {
     const rt = createScriptedRuntime(emit);
-    rt.stepDelayMs = 400;
+    rt.stepDelayMs = Number(process.argv[3] ?? 400);
     return rt;
   },
 });
+process.once('SIGTERM', () => void platform.stop().then(() => process.exit(0)));
 process.stdout.write(`${platform.apiUrl}\n`);
 setInterval(() => undefined, 1 << 30);

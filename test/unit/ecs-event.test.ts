@@ -64,6 +64,14 @@ describe('seed 004 event mapping', () => {
     expect(failed).toMatchObject({ provisioningState: 'FAILED', lastError: 'image pull failed' });
   });
 
+  it('a steady state brings back a tenant FAILED by health, not one whose provisioning failed', () => {
+    const e = ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE');
+    const byHealth = { provisioningState: 'FAILED', workflowStatus: 'SERVICE_TASK_START_IMPAIRED', version: 3, desiredCount: 1, runningCount: 0, lastError: 'health check failed 3 times' } as unknown as Instance;
+    expect(applyEventToInstance(byHealth, e, 'SERVICE_STEADY_STATE', 'ACTIVE', e.time)).toMatchObject({ provisioningState: 'ACTIVE', workflowStatus: 'SERVICE_STEADY_STATE', lastError: null, version: 4 });
+    const undone = { ...byHealth, workflowStatus: 'STEP_FAILED', lastError: 'Step create-pool failed: boom' };
+    expect(applyEventToInstance(undone, e, 'SERVICE_STEADY_STATE', 'ACTIVE', e.time)).toMatchObject({ provisioningState: 'FAILED', workflowStatus: 'STEP_FAILED', lastError: 'Step create-pool failed: boom', lastEventId: e.id, version: 4 });
+  });
+
   it('validates the event shape', () => {
     expect(validateEcsEventShape(ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE'))).toEqual([]);
     expect(validateEcsEventShape(null)).toEqual(['event must be a JSON object']);

@@ -11,6 +11,25 @@ describe('health monitor', () => {
   let monitor: HealthMonitor | undefined;
   afterEach(() => monitor?.stop());
 
+  it('a tenant watched as unknown (after a restart) reports healthy after 2 successes, unhealthy after 3 failures', async () => {
+    const events: string[] = [];
+    let ok = true;
+    monitor = createHealthMonitor(
+      { probe: async () => ({ ok, status: ok ? 302 : 502 }), onHealthy: async (id) => void events.push(`healthy ${id}`), onUnhealthy: async (id) => void events.push(`unhealthy ${id}`) },
+      60_000,
+    );
+    monitor.watch('a', 'unknown');
+    monitor.watch('b');
+    await monitor.tick();
+    expect(events).toEqual([]);
+    await monitor.tick();
+    expect(events).toEqual(['healthy a']); // b started healthy: nothing to report
+    ok = false;
+    monitor.watch('c', 'unknown');
+    for (let i = 0; i < 3; i++) await monitor.tick();
+    expect(events.slice(1).sort()).toEqual(['unhealthy a', 'unhealthy b', 'unhealthy c']);
+  });
+
   it('spreads probes over the interval: each tenant about once per interval, never in a burst', async () => {
     const starts: Array<{ id: string; at: number }> = [];
     let inFlight = 0;

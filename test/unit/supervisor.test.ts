@@ -2,7 +2,7 @@
  * The supervisor on a real child (a shell that forks a `sleep`): niceness at start and after
  * setNiceness, for the child and what it forked, and kept across a restart.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,4 +55,39 @@ describe('superviseProcess niceness', () => {
     }, 10_000, 20);
     expect(niceOf(child.status().pid!)).toBe(0);
   });
+
+  it('caps the restart backoff at 5 s and resets it when a start becomes ready', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bbws-sup-'));
+    const flag = join(dir, 'may-start');
+    writeFileSync(flag, '');
+    // Starts only while the flag exists (like nginx while a leftover holds its port); ready once it runs `sleep`.
+    child = await superviseProcess(
+      {
+        name: 'flaky',
+        command: '/bin/sh',
+        args: ['-c', `[ -e '${flag}' ] || exit 1; exec sleep 60`],
+        logFile: join(dir, 'out.log'),
+        ready: (pid) => waitFor('sleep', async () => {
+          if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep')) throw new Error('not yet');
+        }, 5_000, 10, () => !existsSync(`/proc/${pid}`)),
+      },
+      silentLogger(),
+    );
+    const kill = () => process.kill(child!.status().pid!, 'SIGKILL');
+    // 8 s of failed restarts: 250 ms doubling, the old code's next wait was 8 s, now at most 5 s.
+    rmSync(flag);
+    kill();
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(child.status().restarts).toBeGreaterThanOrEqual(5);
+    writeFileSync(flag, '');
+    let t0 = Date.now();
+    await child.whenRunning();
+    expect(Date.now() - t0).toBeLessThan(5_500);
+    // That start was ready: the next crash restarts after 250 ms again, not after the grown delay.
+    kill();
+    await new Promise((r) => setTimeout(r, 20));
+    t0 = Date.now();
+    await child.whenRunning();
+    expect(Date.now() - t0).toBeLessThan(1_500);
+  }, 30_000);
 });

@@ -10,7 +10,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { BbwsError } from '../../domain/errors.js';
+import { BbwsError, isDiskFull } from '../../domain/errors.js';
 import { assertTenantId } from '../../domain/naming.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Metrics } from '../../ports/metrics.js';
@@ -156,6 +156,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
     try {
       return fn();
     } catch (err) {
+      if (isDiskFull(err)) throw new BbwsError('INSUFFICIENT_STORAGE', undefined, { sqliteCode: (err as { code: string }).code });
       if (isSqliteUnavailableError(err)) throw new BbwsError('STORE_UNAVAILABLE', undefined, { sqliteCode: (err as { code: string }).code });
       throw err;
     }

@@ -47,6 +47,16 @@ export const QUEUE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queue_messages_receive ON queue_messages (queue, visible_at, seq);
     `,
   },
+  {
+    // Who holds a received message's lease: \`<boot id>:<pid>:<start ticks>\` of the receiving
+    // process (os/processes.ts). A lease whose holder is known to be dead is reclaimed at once
+    // instead of after its visibility timeout (sqlite.ts).
+    id: '002-queue-lease-holder',
+    sql: `
+      ALTER TABLE queue_messages ADD COLUMN holder TEXT;
+      CREATE INDEX queue_messages_holder ON queue_messages (holder) WHERE holder IS NOT NULL;
+    `,
+  },
 ];
 
 /** Creates or upgrades the queue table. Idempotent; both the queue and the store adapter call it. */

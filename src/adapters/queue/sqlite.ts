@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { BbwsError } from '../../domain/errors.js';
 import type { QueueDefinition } from '../../domain/queues.js';
 import type { OutgoingMessage, PeekedMessage, Queue, QueueStats, ReceivedMessage, ReceiveOptions } from '../../ports/queue.js';
+import { isIdentityAlive, processIdentity } from '../os/processes.js';
 import type { SqliteDatabase } from '../sqlite/database.js';
 import { createGroupCommitter } from '../sqlite/group-commit.js';
 import {
@@ -58,6 +59,9 @@ interface ClaimedRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** How often a polling consumer looks for leases of dead processes (a read; a write only when it finds some). */
+const RECLAIM_INTERVAL_MS = 2_000;
+
 /** A receipt handle is `<row seq>.<token of that receive>`: the seq finds the row by primary key. */
 function parseReceiptHandle(handle: string): { seq: number; token: string } {
   const match = typeof handle === 'string' ? /^(\d{1,15})\.([A-Za-z0-9_-]{8,64})$/.exec(handle) : null;
@@ -86,16 +90,20 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
     candidates: db.prepare<[string, number, number], { seq: number; receive_count: number }>(
       'SELECT seq, receive_count FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
     ),
-    claim: db.prepare<{ now: number; visibleAt: number; receipt: string; seq: number }, ClaimedRow>(
+    claim: db.prepare<{ now: number; visibleAt: number; receipt: string; seq: number; holder: string | null }, ClaimedRow>(
       `UPDATE queue_messages
          SET receive_count = receive_count + 1, first_received_at = COALESCE(first_received_at, @now),
-             visible_at = @visibleAt, receipt = @receipt
+             visible_at = @visibleAt, receipt = @receipt, holder = @holder
        WHERE seq = @seq
        RETURNING seq, message_id, body, receive_count, sent_at, first_received_at`,
     ),
     deadLetter: db.prepare(
-      'UPDATE queue_messages SET queue = ?, source_queue = queue, visible_at = ?, receipt = NULL WHERE seq = ?',
+      'UPDATE queue_messages SET queue = ?, source_queue = queue, visible_at = ?, receipt = NULL, holder = NULL WHERE seq = ?',
     ),
+    leaseHolders: db.prepare<[number], string>('SELECT DISTINCT holder FROM queue_messages WHERE holder IS NOT NULL AND visible_at > ?').pluck(),
+    reclaim: db.prepare<{ now: number; holder: string }, string>(
+      'UPDATE queue_messages SET visible_at = @now, holder = NULL WHERE holder = @holder AND visible_at > @now RETURNING queue',
+    ).pluck(),
     delete: db.prepare('DELETE FROM queue_messages WHERE seq = ? AND queue = ? AND receipt = ?'),
     changeVisibility: db.prepare('UPDATE queue_messages SET visible_at = ? WHERE seq = ? AND queue = ? AND receipt = ?'),
     stats: db.prepare<{ queue: string; now: number }, { visible: number | null; notVisible: number | null; delayed: number | null; oldest: number | null }>(
@@ -111,7 +119,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
     redrive: db.prepare<{ now: number; queue: string; known: string }>(
       `UPDATE queue_messages
          SET queue = source_queue, source_queue = NULL, receive_count = 0, first_received_at = NULL,
-             sent_at = @now, visible_at = @now, receipt = NULL
+             sent_at = @now, visible_at = @now, receipt = NULL, holder = NULL
        WHERE queue = @queue AND source_queue IN (SELECT value FROM json_each(@known))
        RETURNING queue`,
     ).pluck(),
@@ -150,7 +158,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
         }
         // randomUUID draws from a cached entropy pool; randomBytes per claim cost a quarter of the CPU.
         const token = randomUUID();
-        const claimed = stmt.claim.get({ now: at, visibleAt: at + visibilitySeconds * 1000, receipt: token, seq: row.seq })!;
+        const claimed = stmt.claim.get({ now: at, visibleAt: at + visibilitySeconds * 1000, receipt: token, seq: row.seq, holder })!;
         delivered.push({
           messageId: claimed.message_id,
           receiptHandle: `${claimed.seq}.${token}`,
@@ -165,7 +173,27 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
     return delivered;
   }
 
+  /** This process, as lease holder; null off Linux (its leases then only expire). */
+  const holder = processIdentity();
+  let lastReclaim = -Infinity;
+
+  /**
+   * Makes the messages whose lease holder is known to be dead (another boot, or its PID gone or
+   * reused) visible again at once: work that was running when a process was killed resumes as
+   * soon as a consumer polls, not after a 30 s lease. At most every {@link RECLAIM_INTERVAL_MS}.
+   * Only meaningful for processes of this host, which is where a SQLite file is shared.
+   */
+  async function reclaimDeadLeases(): Promise<void> {
+    if (performance.now() - lastReclaim < RECLAIM_INTERVAL_MS) return;
+    lastReclaim = performance.now();
+    const dead = stmt.leaseHolders.all(now()).filter((h) => h !== holder && !isIdentityAlive(h));
+    if (dead.length === 0) return;
+    const queues = await writes.submit(() => dead.flatMap((h) => stmt.reclaim.all({ now: now(), holder: h })));
+    notifyQueues(db, [...new Set(queues)]);
+  }
+
   async function tryReceive(def: QueueDefinition, max: number, visibilitySeconds: number): Promise<ReceivedMessage[]> {
+    await reclaimDeadLeases();
     // A plain read first: an idle poller never takes the write lock other processes need.
     if (!stmt.hasCandidate.get(def.name, now())) return [];
     // A claim is a write like any other: concurrent consumers in this process share its commit.

@@ -41,6 +41,20 @@ export interface LocalSecretsOptions {
   keyFile?: string;
 }
 
+const TMP_SUFFIX = '.tmp';
+/** A temp file older than this is a leftover of a crash or a full disk, not a write in progress. */
+const STALE_TMP_MS = 60_000;
+
+/** Removes temp files that a killed process or a failed write left in `dir`. */
+async function removeStaleTempFiles(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.endsWith(TMP_SUFFIX)) continue;
+    const file = join(dir, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_TMP_MS) await rm(file, { force: true });
+  }
+}
+
 export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
   const dir = options.dir;
   const keyFile = options.keyFile ?? join(dir, KEY_FILE);
@@ -49,6 +63,7 @@ export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
   const loadKey = () =>
     (key ??= (async () => {
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      await removeStaleTempFiles(dir);
       try {
         const k = await readFile(keyFile);
         if (k.length !== 32) throw new SecretStoreError(`master key ${keyFile} must be 32 bytes`);
@@ -83,9 +98,15 @@ export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
       cipher.setAAD(Buffer.from(name));
       const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
       const env: Envelope = { v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, JSON.stringify(env), { mode: 0o600 });
-      await rename(tmp, file);
+      const tmp = `${file}.${randomBytes(4).toString('hex')}${TMP_SUFFIX}`;
+      try {
+        await writeFile(tmp, JSON.stringify(env), { mode: 0o600 });
+        await rename(tmp, file);
+      } catch (e) {
+        // A full disk left a partial temp file behind, for ever.
+        await rm(tmp, { force: true });
+        throw e;
+      }
     },
     async get(name) {
       const file = fileOf(name);

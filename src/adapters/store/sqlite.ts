@@ -3,7 +3,7 @@
  * `commit` can write records and enqueue their messages in one transaction. Every statement is
  * prepared once, at creation; a read is one indexed lookup.
  */
-import { BbwsError } from '../../domain/errors.js';
+import { BbwsError, isDiskFull } from '../../domain/errors.js';
 import type { Operation } from '../../domain/operation.js';
 import type { QueueDefinition } from '../../domain/queues.js';
 import type { Instance, Tenant } from '../../domain/tenant.js';
@@ -236,6 +236,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     try {
       return Promise.resolve(fn());
     } catch (err) {
+      if (isDiskFull(err)) return Promise.reject(new BbwsError('INSUFFICIENT_STORAGE', undefined, { sqliteCode: (err as { code: string }).code }));
       if (isSqliteUnavailableError(err)) {
         return Promise.reject(new BbwsError('STORE_UNAVAILABLE', undefined, { sqliteCode: (err as { code: string }).code }));
       }

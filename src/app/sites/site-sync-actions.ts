@@ -31,7 +31,8 @@ export async function promoteSite(deps: SiteDeps, principal: Principal, tenantId
   await assertNoSiteOperation(deps, tenantId, source.siteId);
   await assertNoSiteOperation(deps, tenantId, target.siteId);
   const wp = wordpressOf(deps);
-  const backupId = await wp.backupSite(siteRef(target));
+  // Backups of the target other than the recorded one are a killed promote's scratch: removed first.
+  const backupId = await wp.backupSite(siteRef(target), { keep: target.promoteBackupId ?? null });
   try {
     await wp.promoteSite(siteRef(source), siteRef(target), scope);
   } catch (err) {

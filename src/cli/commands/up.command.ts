@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../../main/config.js';
 import type { PlatformRole } from '../../main/platform.js';
+import { CliError } from '../api-client.js';
 
 function platformOptions(cmd: Command): Command {
   return cmd
@@ -19,22 +20,32 @@ function platformOptions(cmd: Command): Command {
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
   // Loaded here, not at the top: the platform (fastify, SQLite, the runtime) is most of the CLI's
   // start-up time, and only these commands need it.
-  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }, { asPortError, assertPortFree }] = await Promise.all([
+  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }, { asPortError, assertPortFree }, { DataDirInUseError, assertDataDirFree }] = await Promise.all([
     import('../../main/config.js'),
     import('../../main/platform.js'),
     import('../../main/local-runtime-factory.js'),
     import('./setup.command.js'),
     import('../port-in-use.js'),
+    import('../../main/data-dir-lock.js'),
   ]);
   const config = parseConfig(flags);
+  // A second `bbws up` on a data dir in use: say who holds it (before its ports, which it holds too).
+  const inUse = (err: unknown) => (err instanceof DataDirInUseError ? new CliError(err.message, 1) : err);
+  if (roles.includes('worker')) {
+    try {
+      assertDataDirFree(config.dataDir);
+    } catch (err) {
+      throw inUse(err);
+    }
+  }
   const ports = [
     ...(roles.includes('api') ? [{ port: config.apiPort, host: '127.0.0.1', flag: '--api-port' }] : []),
     ...(roles.includes('worker') ? [{ port: config.edgePort, host: '0.0.0.0', flag: '--edge-port' }] : []),
   ];
   for (const p of ports) await assertPortFree(p.port, p.host, p.flag);
   if (roles.includes('worker')) await assertPrerequisites();
-  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites }).catch((err) => {
-    throw asPortError(err, ports);
+  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites }).catch((err: unknown) => {
+    throw inUse(asPortError(err, ports));
   });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
   process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://${config.edgeHost}:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
@@ -50,6 +61,8 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // Jobs handed back to the queue at the stop may still hold timers: do not wait for them.
+  process.exit();
 }
 
 export function registerUpCommands(program: Command): void {

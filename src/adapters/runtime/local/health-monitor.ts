@@ -2,7 +2,9 @@
  * Keeps probing each running tenant (like an ALB target group health check): each one every
  * `intervalMs` (30 s by default), healthy after 2 successes, unhealthy after 3 failures.
  * Transitions become events: unhealthy → SERVICE_TASK_START_IMPAIRED, healthy again →
- * SERVICE_STEADY_STATE.
+ * SERVICE_STEADY_STATE. A tenant watched as `unknown` (after a bbws restart: it may have been
+ * reported unhealthy while bbws was down, or before) reports either way once it reaches a
+ * threshold, so that a tenant FAILED by health returns to ACTIVE by itself when it serves again.
  */
 import type { ProbeResult } from './probe.js';
 
@@ -12,12 +14,15 @@ export interface MonitorCallbacks {
   onHealthy(tenantId: string): Promise<void>;
 }
 
+export type TenantHealth = 'healthy' | 'unhealthy' | 'unknown';
+
 export interface HealthMonitor {
-  watch(tenantId: string): void;
+  /** Starts probing; `initial` 'healthy' (default: readiness just passed) or 'unknown' (restart). */
+  watch(tenantId: string, initial?: 'healthy' | 'unknown'): void;
   unwatch(tenantId: string): void;
   /** Runs one round now (tests). */
   tick(): Promise<void>;
-  states(): Map<string, 'healthy' | 'unhealthy'>;
+  states(): Map<string, TenantHealth>;
   stop(): void;
 }
 
@@ -33,7 +38,7 @@ export const MAX_PROBES_IN_FLIGHT = 4;
  * tenants every 30 s was a burst of 1,000 WordPress requests and 1,000 forked php-fpm workers.)
  */
 export function createHealthMonitor(cb: MonitorCallbacks, intervalMs = 30_000): HealthMonitor {
-  const watched = new Map<string, { state: 'healthy' | 'unhealthy'; ok: number; bad: number }>();
+  const watched = new Map<string, { state: TenantHealth; ok: number; bad: number }>();
   const inFlight = new Set<string>();
   let cursor = watched.keys();
   let stopped = false;
@@ -48,14 +53,14 @@ export function createHealthMonitor(cb: MonitorCallbacks, intervalMs = 30_000): 
       if (r.ok) {
         w.bad = 0;
         w.ok += 1;
-        if (w.state === 'unhealthy' && w.ok >= HEALTHY_THRESHOLD) {
+        if (w.state !== 'healthy' && w.ok >= HEALTHY_THRESHOLD) {
           w.state = 'healthy';
           await cb.onHealthy(id);
         }
       } else {
         w.ok = 0;
         w.bad += 1;
-        if (w.state === 'healthy' && w.bad >= UNHEALTHY_THRESHOLD) {
+        if (w.state !== 'unhealthy' && w.bad >= UNHEALTHY_THRESHOLD) {
           w.state = 'unhealthy';
           await cb.onUnhealthy(id, `health check failed ${w.bad} times: ${r.error ?? `HTTP ${r.status}`}`);
         }
@@ -89,7 +94,7 @@ export function createHealthMonitor(cb: MonitorCallbacks, intervalMs = 30_000): 
   schedule();
 
   return {
-    watch: (id) => void (watched.has(id) ? undefined : watched.set(id, { state: 'healthy', ok: 0, bad: 0 })),
+    watch: (id, initial = 'healthy') => void (watched.has(id) ? undefined : watched.set(id, { state: initial, ok: 0, bad: 0 })),
     unwatch: (id) => void watched.delete(id),
     async tick() {
       const ids = [...watched.keys()];

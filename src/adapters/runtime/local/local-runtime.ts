@@ -27,6 +27,7 @@ import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
 import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
+import { startGroupReaper, stopLeftovers } from './leftovers.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -132,6 +133,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { layout, instanceId, web } = await prepareRuntime(config.dataDir, isRoot, logger).catch((e: unknown) => {
     throw new StartupError(`bbws could not lay out the runtime tree of ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}`, 'fix the cause named above (as root) and start bbws again', { cause: e });
   });
+  // Servers a killed earlier run of this data dir left behind would hold its ports, sockets and
+  // MariaDB's files (leftovers.ts): stop them before starting ours.
+  await stopLeftovers(layout.root, logger);
+  // Takes the servers' workers down too if bbws is killed (the parent-death signal reaches only the masters).
+  const reaper = startGroupReaper(layout.root);
   setHelperNiceness(options.helperNiceness ?? 19);
   const phpFpmBinary = await findPhpFpmBinary();
   if (!phpFpmBinary) throw new StartupError('php-fpm is not installed', 'run `bbws setup` (as root)');
@@ -176,6 +182,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // A replacement php-fpm master is warmed before it takes over (php-fpm.ts): one request
     // through a temporary, unguessable route to the new socket, removed right after.
     const warm = async (tenantId: string, socket: string) => {
+      // Matches WARM_ROUTE: a route left by a kill here is removed at the next start (nginx.ts).
       const host = `warm-${randomBytes(8).toString('hex')}.bbws.invalid`;
       await edge.addRoute(host, tenantPaths(layout, tenantId).www, socket);
       try {
@@ -209,8 +216,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       options.healthIntervalMs ?? config.healthIntervalSeconds * 1000,
     );
-    // After a bbws restart, keep watching the tenants that are running.
-    for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId);
+    // After a bbws restart, keep watching the tenants that are running. Their health is unknown:
+    // one reported unhealthy before (or while bbws was down) must be reported healthy again.
+    for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId, 'unknown');
 
     const ctx: StepContext = {
       config,
@@ -232,11 +240,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const statusOf = (s: Supervised, name = s.name): ComponentHealth => {
       const st = s.status();
+      // By the PID we supervise, not by whoever answers on the port (supervisor.ts problem()).
+      const problem = s.problem();
       return {
         name,
-        status: st.state === 'running' ? 'ok' : st.state === 'stopped' ? 'down' : 'degraded',
+        status: problem ? 'down' : st.state === 'running' ? 'ok' : st.state === 'stopped' ? 'down' : 'degraded',
         restarts: st.restarts,
-        detail: `pid ${st.pid ?? '-'}, ${st.state}${st.lastExit ? `, last exit: ${st.lastExit}` : ''}`,
+        detail: `pid ${st.pid ?? '-'}, ${st.state}${problem ? `: ${problem}` : ''}${st.lastExit ? `, last exit: ${st.lastExit}` : ''}`,
       };
     };
 
@@ -287,11 +297,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await edge.stop();
         await phpFpm.stop();
         await db.stop();
+        reaper.stop();
       },
     };
     return runtime;
   } catch (e) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    reaper.stop();
     if (e instanceof StartupError) throw e;
     const logs = [layout.mariadbErrorLog, join(layout.edgeLogs, 'error.log'), join(layout.phpFpmDir, 'shard-*.log')].join(', ');
     throw new StartupError(`the local runtime did not start: ${e instanceof Error ? e.message : String(e)}`, `read ${logs}; \`bbws setup\` installs what is missing`, { cause: e });

@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import type { Logger } from '../../../ports/logger.js';
 import { ExecError, run } from './exec.js';
 import { mysqlOptionValue, safeDbHost, safeInt, safePort, sqlIdentifier, sqlString } from './escape.js';
+import { listenerIsOwnedBy } from '../../os/processes.js';
+import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
 import type { Layout } from './layout.js';
 import { lookupUser } from './unix-users.js';
@@ -206,7 +208,17 @@ export async function startEmbeddedMariaDb(o: EmbeddedMariaDbOptions): Promise<D
         '--collation-server=utf8mb4_unicode_ci',
       ],
       logFile: join(layout.mariadbDir, 'mariadbd.out'),
-      ready: () => waitFor('MariaDB', () => run('mariadb', [...clientArgs, '-e', 'SELECT 1'], { timeoutMs: 5_000 }), 60_000, 100),
+      // Ready when the socket answers AND is held by this mariadbd: a leftover server of a killed run
+      // answered the probe while the new one looped on "Can't lock aria control file" (leftovers.ts).
+      ready: (pid) =>
+        waitFor('MariaDB', async () => {
+          await run('mariadb', [...clientArgs, '-e', 'SELECT 1'], { timeoutMs: 5_000 });
+          if (listenerIsOwnedBy(pid, { unixPath: layout.mariadbSocket }) === false) throw new Error(`${layout.mariadbSocket} is held by another process`);
+        }, 60_000, 100),
+      owns: (pid) => listenerIsOwnedBy(pid, { unixPath: layout.mariadbSocket }),
+      pidDir: pidRecordDir(layout.root),
+      // As mysql from the start (setpriv), so that the parent-death signal survives (supervisor.ts).
+      runAs: o.runAsRoot ? o.osUser : undefined,
     },
     o.logger,
   );

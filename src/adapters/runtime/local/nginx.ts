@@ -13,6 +13,8 @@ import { run } from './exec.js';
 import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
 import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
+import { listenerIsOwnedBy } from '../../os/processes.js';
+import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
 import { WORDPRESS_CORE } from './wordpress.js';
 
@@ -21,6 +23,9 @@ export function sshaHash(password: string, salt: Buffer = randomBytes(8)): strin
   const digest = createHash('sha1').update(password).update(salt).digest();
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 }
+
+/** The temporary route through which a new php-fpm master is warmed up (local-runtime.ts). */
+export const WARM_ROUTE = /^warm-[0-9a-f]{16}\.bbws\.invalid(\.sock)?$/;
 
 export interface EdgeOptions {
   layout: Layout;
@@ -102,7 +107,14 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       command: 'nginx',
       args: ['-p', layout.edgeDir, '-c', conf, '-g', 'daemon off;'],
       logFile: join(layout.edgeLogs, 'nginx.out'),
-      ready: () => waitFor('nginx', () => tcpAccepts(o.port, o.listenAddress), 30_000, 20),
+      // Ready when the port accepts AND the listening socket is this nginx's: a leftover of a killed
+      // run answering on the port is not our edge (leftovers.ts).
+      ready: (pid) => waitFor('nginx', async () => {
+        await tcpAccepts(o.port, o.listenAddress);
+        if (listenerIsOwnedBy(pid, { tcpPort: o.port }) === false) throw new Error(`port ${o.port} is held by another process`);
+      }, 30_000, 20),
+      owns: (pid) => listenerIsOwnedBy(pid, { tcpPort: o.port }),
+      pidDir: pidRecordDir(layout.root),
       stopSignal: 'SIGQUIT',
     },
     o.logger,
@@ -122,8 +134,12 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   // with addRoute/removeRoute (the only writers). Scanning the table (readdir + a readlink per
   // route) on every provisioning cost 75 ms p50 with 110 tenants on this host (bench).
   const index = new Map<string, Set<string>>();
+  // Leftovers of a killed run: a half-made link (`.tmp-`), or a php-fpm warm-up route
+  // (local-runtime.ts `warm`) whose removal never ran. Nobody else will ever remove them.
+  for (const dir of [layout.edgeRoutes, layout.edgeSockets]) {
+    for (const name of await readdir(dir)) if (name.includes('.tmp-') || WARM_ROUTE.test(name)) await rm(join(dir, name), { force: true });
+  }
   for (const name of await readdir(layout.edgeRoutes)) {
-    if (name.includes('.tmp-')) continue;
     const target = await currentTarget(name).catch(() => undefined);
     if (target && target !== '(not a symlink)') (index.get(target) ?? index.set(target, new Set()).get(target)!).add(name);
   }
@@ -157,6 +173,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     async routesTo(docroot) {
       return [...(index.get(docroot) ?? [])].sort();
     },
-    stop: () => supervised.stop(15_000),
+    // Part of a bbws stop, which must end within 10 s (SIGTERM): graceful SIGQUIT for 3 s.
+    stop: () => supervised.stop(3_000),
   };
 }

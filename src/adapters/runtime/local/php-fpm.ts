@@ -34,6 +34,7 @@ import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
 import { TENANT_PHP_UMASK, type Layout } from './layout.js';
 import { MASTER_INI, WORKER_IDLE_TIMEOUT_S, renderShardConfig, type PoolInput } from './render-php-fpm.js';
+import { pidRecordDir } from './leftovers.js';
 import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
 
 export interface PoolRecord extends PoolInput {
@@ -43,6 +44,9 @@ export interface PoolRecord extends PoolInput {
 
 /** Niceness of a master while it starts and warms up in the background (see startGeneration). */
 export const BACKGROUND_NICENESS = 19;
+
+/** How long a master stopping with bbws may finish its requests before it is killed. */
+const STOP_TIMEOUT_MS = 5_000;
 
 /** Pause between two retired masters' stops (see retire). */
 const RETIRE_SPACING_MS = 250;
@@ -237,6 +241,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
           stopSignal: 'SIGQUIT',
           niceness: background ? BACKGROUND_NICENESS : 0,
           umask: TENANT_PHP_UMASK,
+          pidDir: pidRecordDir(o.layout.root),
         },
         logger,
       );
@@ -470,7 +475,8 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       stopped = true;
       for (const wake of [...wakeOnStop]) wake();
       await manager.settled().catch(() => undefined);
-      await Promise.all([...shards.values()].map((s) => s.master.stop(35_000)));
+      // A bbws stop must end within 10 s (SIGTERM): 5 s of graceful SIGQUIT, then SIGKILL.
+      await Promise.all([...shards.values()].map((s) => s.master.stop(STOP_TIMEOUT_MS)));
       shards.clear();
       byPool.clear();
     },

@@ -6,11 +6,20 @@
  * workers die with it: an orphaned nginx worker keeps the edge port bound and an orphaned
  * php-fpm worker keeps serving from an unlinked socket, and either would make the restart fail
  * or misbehave. Stopping is by PID/PGID: SIGTERM, then SIGKILL after a timeout.
+ *
+ * Children do not outlive bbws: each is started through util-linux's `setpriv --pdeathsig KILL`,
+ * so the kernel kills it when bbws dies, even by `kill -9` (the signal fires when the parent
+ * *thread* that forked it exits: Node forks children from its main thread, which lives as long as
+ * the process). A credential change clears that signal, so a child that must not run as root
+ * (mariadbd) gets its user from setpriv too (`runAs`), not from its own `--user`. Each child also
+ * gets a PID record (leftovers.ts) so that the next run can stop what a killed one left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Logger } from '../../../ports/logger.js';
+import { isRunning } from '../../os/processes.js';
+import { removePidRecord, writePidRecord } from './leftovers.js';
 
 export interface SupervisedSpec {
   name: string;
@@ -41,6 +50,15 @@ export interface SupervisedSpec {
    * that files the tenants' PHP writes are readable by the web group (layout.ts TENANT_PHP_UMASK).
    */
   umask?: number;
+  /** PID records go here (leftovers.ts); the local runtime sets `<runtime>/pids`. */
+  pidDir?: string;
+  /** Run as this user and its group (set by setpriv, which keeps the parent-death signal). */
+  runAs?: string;
+  /**
+   * Whether the socket the child serves on is held by the child itself (`pid`), not by a leftover
+   * of an earlier run answering in its place; null when nothing listens. Used by ready checks and health.
+   */
+  owns?(pid: number): boolean | null;
 }
 
 /** spawn() forks synchronously, so the child inherits the umask set around the call (and only it). */
@@ -72,12 +90,35 @@ export interface Supervised {
   whenRunning(): Promise<void>;
   /** Sets the niceness of the child and of the processes it forked; a restart keeps it. */
   setNiceness(n: number): void;
+  /**
+   * What is wrong with the child right now, checked by its PID, or null: "running" only counts
+   * when that PID is alive (not a zombie) and, with `owns`, holds the socket it serves on.
+   */
+  problem(): string | null;
 }
 
 const BACKOFF_MIN_MS = 250;
-const BACKOFF_MAX_MS = 30_000;
-/** A child that stayed up this long is considered healthy again: the backoff resets. */
-const STABLE_AFTER_MS = 60_000;
+/**
+ * Restart delays double up to this. It was 30 s: while a leftover server held the port, the
+ * delay grew, and once the port was free the edge stayed down 24 s more. A start that becomes
+ * ready resets the delay.
+ */
+export const BACKOFF_MAX_MS = 5_000;
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The command line that starts `spec`: under `setpriv` (parent-death signal, and the user to run
+ * as) when util-linux has it, then `nice` when niced.
+ */
+export function launchCommand(spec: Pick<SupervisedSpec, 'command' | 'args' | 'runAs'>, niceness: number, setpriv = existsSync(SETPRIV)): [string, string[]] {
+  // Niced from its first instruction: `nice` execs the command in the same process. Renicing
+  // after spawn raced with the child's own forks (a worker forked first kept niceness 0).
+  const inner = niceness > 0 ? ['nice', '-n', String(niceness), spec.command, ...spec.args] : [spec.command, ...spec.args];
+  if (!setpriv) return [inner[0]!, inner.slice(1)];
+  const user = spec.runAs ? [`--reuid=${spec.runAs}`, `--regid=${spec.runAs}`, '--init-groups'] : [];
+  return [SETPRIV, [...user, '--pdeathsig', 'KILL', '--', ...inner]];
+}
 
 /** Kills the child's whole process group, ignoring "no such process". */
 function killGroup(pid: number, sig: NodeJS.Signals): void {
@@ -145,12 +186,10 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
   const startOnce = (): Promise<void> =>
     new Promise((resolve, reject) => {
       state = 'starting';
-      const startedAt = Date.now();
-      // Niced from its first instruction: `nice` execs the command in the same process. Renicing
-      // after spawn raced with the child's own forks (a worker forked first kept niceness 0).
-      const [command, args] = niceness > 0 ? ['nice', ['-n', String(niceness), spec.command, ...spec.args]] : [spec.command, spec.args];
+      const [command, args] = launchCommand(spec, niceness);
       const c = spawnWithUmask(spec.umask, () => spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...spec.env } }));
       child = c;
+      if (spec.pidDir && c.pid) writePidRecord(spec.pidDir, spec.name, c.pid);
       c.stdout?.pipe(log!, { end: false });
       c.stderr?.pipe(log!, { end: false });
       let exited = false;
@@ -163,6 +202,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
         lastExit = sig ? `signal ${sig}` : `exit code ${code}`;
         // Take the workers down with the master (see the module comment).
         if (c.pid) killGroup(c.pid, 'SIGKILL');
+        if (spec.pidDir && c.pid) removePidRecord(spec.pidDir, c.pid);
         spec.onExit?.();
         if (stopping) return;
         if (spec.failFast && !everReady) {
@@ -172,7 +212,6 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
           return;
         }
         state = 'backoff';
-        if (Date.now() - startedAt > STABLE_AFTER_MS) backoff = BACKOFF_MIN_MS;
         log_.warn({ lastExit, restarts, backoffMs: backoff }, `${spec.name} exited; restarting`);
         restartTimer = setTimeout(() => {
           restarts += 1;
@@ -186,6 +225,7 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
           if (exited) return reject(new Error(`${spec.name} exited during start (${lastExit})`));
           everReady = true;
           state = 'running';
+          backoff = BACKOFF_MIN_MS;
           const w = waiters;
           waiters = [];
           w.forEach((f) => f());
@@ -200,6 +240,15 @@ export async function superviseProcess(spec: SupervisedSpec, logger: Logger): Pr
   const handle: Supervised = {
     name: spec.name,
     status: () => ({ name: spec.name, pid: child?.pid, state, restarts, lastExit }),
+    problem() {
+      const pid = child?.pid;
+      if (state !== 'running' || !pid) return null;
+      if (!isRunning(pid)) return `pid ${pid} is not running`;
+      const owned = spec.owns?.(pid);
+      if (owned === false) return `its socket is held by another process, not by pid ${pid}`;
+      if (owned === null) return `pid ${pid} is not listening`;
+      return null;
+    },
     signal(sig) {
       if (child?.pid) process.kill(child.pid, sig);
     },

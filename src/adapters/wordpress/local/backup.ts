@@ -11,6 +11,11 @@
  * between, at the server's speed; and restore swaps the copy in with one atomic RENAME TABLE.
  * The manifest is written last: a backup without one is incomplete and is never restored from.
  * Restore verifies the checksums before it swaps anything in.
+ *
+ * A kill during a backup leaves its tables and a directory without a manifest, which nothing
+ * references: the next backup or restore of the same site removes them
+ * ({@link removeIncompleteBackups}). Backups still being written by this process are spared;
+ * no other process writes them (only the process holding the data dir's worker lock runs sites).
  */
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -99,20 +104,53 @@ async function autoIncrements(access: TenantAccess, prefix: string): Promise<Map
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 
+/** `<tenant>/<site>/<backupId>` of the backups this process is writing right now. */
+const inProgress = new Set<string>();
+const backupKey = (site: SiteRef, backupId: string) => `${site.tenantId}/${site.siteId}/${backupId}`;
+
+/**
+ * Removes the site's backups that have no manifest (a kill or a crash cut them short) and that
+ * this process is not writing: their `b<id>_` tables and directory. With `keep` (an id, or null
+ * for none), complete backups other than that one go too: a promote killed after its backup but
+ * before the site record referred to it. Returns the removed ids.
+ */
+export async function removeIncompleteBackups(access: TenantAccess, site: SiteRef, keep?: string | null): Promise<string[]> {
+  prefixOf('s', site.siteId);
+  const root = join(access.backupsDir, site.siteId);
+  const removed: string[] = [];
+  for (const id of await readdir(root).catch(() => [] as string[])) {
+    if (!/^[a-z0-9]{10}$/.test(id) || inProgress.has(backupKey(site, id))) continue;
+    if (id === keep || (keep === undefined && (await exists(join(root, id, 'manifest.json'))))) continue;
+    await deleteSiteBackup(access, site, id);
+    removed.push(id);
+  }
+  return removed;
+}
+
 /**
  * Saves the site's tables and uploads; returns the backup id. On failure, whatever was copied
  * is removed again, so a backup either exists completely (with its manifest) or not at all.
  */
-export async function backupSiteData(access: TenantAccess, site: SiteRef): Promise<string> {
+export interface BackupOptions {
+  /** See {@link removeIncompleteBackups}. */
+  keep?: string | null;
+  /** Called after the tables are copied (`backup-tables-copied`); lets tests stop there. */
+  onStep?: (step: string) => void | Promise<void>;
+}
+
+export async function backupSiteData(access: TenantAccess, site: SiteRef, options: BackupOptions = {}): Promise<string> {
   const backupId = newBackupId();
   const dir = backupDir(access, site, backupId);
   const bp = prefixOf('b', backupId);
   const live = prefixOf('s', site.siteId);
+  await removeIncompleteBackups(access, site, options.keep);
+  inProgress.add(backupKey(site, backupId));
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // Read before the copy: rows inserted meanwhile only make the saved counter higher (a gap, never a reuse).
     const ai = await autoIncrements(access, live);
     const suffixes = await copyTables(access, live, bp);
+    await options.onStep?.('backup-tables-copied');
     const sums = await checksums(access, bp, suffixes);
     const tables = [];
     for (const s of suffixes) {
@@ -134,6 +172,8 @@ export async function backupSiteData(access: TenantAccess, site: SiteRef): Promi
   } catch (e) {
     await deleteSiteBackup(access, site, backupId).catch(() => undefined);
     throw e;
+  } finally {
+    inProgress.delete(backupKey(site, backupId));
   }
 }
 
@@ -158,6 +198,7 @@ function assertChecksums(what: string, expected: BackupManifest['tables'], actua
  */
 export async function restoreSiteData(access: TenantAccess, site: SiteRef, backupId: string): Promise<void> {
   const m = await readBackupManifest(access, site, backupId);
+  await removeIncompleteBackups(access, site);
   const dir = backupDir(access, site, backupId);
   const bp = prefixOf('b', backupId);
   const work = prefixOf('w', site.siteId);

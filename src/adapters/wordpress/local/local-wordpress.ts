@@ -259,9 +259,9 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
     await routeSite(to);
   };
 
-  const backupSite = async (input: SiteRef) => {
+  const backupSite = async (input: SiteRef, options?: { keep?: string | null }) => {
     const site = checkSite(input);
-    return backupSiteData(await accessOf(site.tenantId), site);
+    return backupSiteData(await accessOf(site.tenantId), site, options);
   };
 
   const restoreSite = async (input: SiteRef, backupId: string) => {

@@ -34,8 +34,9 @@ export const KEPT_TARGET_OPTIONS = ['siteurl', 'home', 'blog_public'] as const;
 
 export interface PromoteOptions {
   /**
-   * Called after each step (`database-copied`, `uploads`, `options`, `database-swapped`); a
-   * throw aborts the promote there. Lets callers journal progress and tests inject failures.
+   * Called after each step (`database-copied`, `uploads`, `options`, `database-swapped`; with
+   * {@link promoteWithBackup} also `backup-tables-copied`); a throw aborts the promote there.
+   * Lets callers journal progress and tests inject failures (or stop the process there).
    */
   onStep?: (step: string) => void | Promise<void>;
 }
@@ -100,11 +101,14 @@ export async function promoteSiteData(access: TenantAccess, from: SiteRef, to: S
   const work = prefixOf('w', to.siteId);
   if (!(await listTables(access, live)).includes('options')) throw new Error(`site ${to.siteId} is not installed: nothing to promote over`);
   if (!(await listTables(access, source)).includes('options')) throw new Error(`site ${from.siteId} is not installed: nothing to promote`);
+  // Scratch tables a promote killed before its swap (or its cleanup) left: half-built `w<target>_`,
+  // swapped-out `o<target>_`. Whatever the scope, this promote removes them first.
+  await dropTables(access, work);
+  await dropTables(access, prefixOf('o', to.siteId));
 
   if (scope.includes('database')) {
     // Built completely beside the live tables; production keeps serving until the swap.
     const kept = await readOptions(access, live, [...KEPT_TARGET_OPTIONS]);
-    await dropTables(access, work);
     await copyTables(access, source, work);
     await renamePrefixKeys(access, work, source, live);
     await rewriteUrlsInTables(access, work, urls.fromUrl, urls.toUrl);
@@ -132,7 +136,7 @@ export async function promoteSiteData(access: TenantAccess, from: SiteRef, to: S
  */
 export async function promoteWithBackup(access: TenantAccess, from: SiteRef, to: SiteRef, scope: PromoteScope[], urls: PromoteUrls, options: PromoteOptions = {}): Promise<string> {
   validate(access, from, to, scope);
-  const backupId = await backupSiteData(access, to);
+  const backupId = await backupSiteData(access, to, { onStep: options.onStep });
   try {
     await promoteSiteData(access, from, to, scope, urls, options);
     return backupId;
