@@ -44,12 +44,22 @@ const TemplateBody = Type.Object({ templateId: Type.String({ maxLength: 64 }) },
 const InstallPluginBody = Type.Object({ slug: Type.String({ maxLength: 64 }), version: Type.Optional(Type.String({ maxLength: 32 })) }, strict);
 const ConfigurePluginBody = Type.Object({ active: Type.Optional(Type.Boolean()), options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))) }, strict);
 
+const SiteCreatedBody = Type.Object({
+  siteId: Type.String(),
+  operationId: Type.String(),
+  status: Type.String(),
+  url: Type.String(),
+  adminUser: Type.String(),
+  adminPassword: Type.Union([Type.String(), Type.Null()], { description: 'Shown once: null in an Idempotency-Key replay.' }),
+  adminPasswordShown: Type.Optional(Type.Boolean({ description: 'true in a replay: the password was shown in the first answer and is not stored.' })),
+});
+
 type P = { tenantId: string; siteId: string };
 
 export function registerSiteRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const base = '/v1.0/tenants/:tenantId/sites';
 
-  app.post<{ Params: { tenantId: string }; Body: Record<string, unknown> }>(base, { schema: { tags: ['sites'], summary: 'Create a site (async); the admin password is shown once', params: Params, body: CreateSiteBody, response: { ...errors } } }, async (request, reply) =>
+  app.post<{ Params: { tenantId: string }; Body: Record<string, unknown> }>(base, { config: { secretFields: ['adminPassword'] }, schema: { tags: ['sites'], summary: 'Create a site (async); the admin password is shown once', params: Params, body: CreateSiteBody, response: { 202: SiteCreatedBody, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await createSite(deps, principalOf(request), request.params.tenantId, request.body as never, request.id)),
   );
 
