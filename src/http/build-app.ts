@@ -80,10 +80,14 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     done();
   });
 
-  /** Sets the principal; the rate-limit error when its subject is over its rate. */
-  const admit = (request: FastifyRequest, reply: FastifyReply, principal: Principal): BbwsError | undefined => {
+  /**
+   * Sets the principal; the rate-limit error when its token is over its rate. The bucket is the
+   * token's (keyed by its signature, unique per token), not its subject's: every token the CLI
+   * mints has the subject `operator`, and one operator's parallel scripts must not share a bucket.
+   */
+  const admit = (request: FastifyRequest, reply: FastifyReply, principal: Principal, token: string): BbwsError | undefined => {
     request.principal = principal;
-    const wait = limiter.take(principal.subject);
+    const wait = limiter.take(token.slice(token.lastIndexOf('.') + 1));
     if (wait === 0) return undefined;
     reply.header('retry-after', String(wait));
     return new BbwsError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
@@ -100,9 +104,9 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     } catch (err) {
       return done(err as Error);
     }
-    if (known) return done(admit(request, reply, known));
+    if (known) return done(admit(request, reply, known, m[1]));
     deps.tokens.verify(m[1]).then(
-      (principal) => done(admit(request, reply, principal)),
+      (principal) => done(admit(request, reply, principal, m[1])),
       (err: Error) => done(err),
     );
   };
