@@ -9,6 +9,7 @@ import type { Principal } from '../domain/auth.js';
 import { BbwsError } from '../domain/errors.js';
 import { reportFields, reportMessage } from '../app/report-line.js';
 import { mapError } from './error-mapper.js';
+import { answerClientError, answerFrameworkError } from './framework-errors.js';
 import type { HttpDeps } from './http-deps.js';
 import { registerIdempotency } from './idempotency.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -55,6 +56,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const limiter = createRateLimiter(deps.rateLimitPerSecond, deps.now);
 
