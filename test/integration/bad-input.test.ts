@@ -88,7 +88,7 @@ describe('bad input is refused and changes nothing', () => {
 
   it("refuses a tenant-admin's webhook to a private or loopback address; an operator's may go there", async () => {
     const tenant = await h.token('tenant-admin', 'victim');
-    for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:9/', 'http://[::ffff:7f00:1]/', 'http://localhost:3306/', 'https://db.localhost/']) {
+    for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:9/', 'http://[::ffff:7f00:1]/', 'http://localhost:3306/', 'https://db.localhost/', 'http://localhost.:9/', 'http://foo.localhost./', 'http://DB.LocalHost../x']) {
       const res = await h.request('POST', '/v1.0/webhooks', { body: { url }, token: tenant });
       expect({ url, status: res.status, code: res.body?.error?.code }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED' });
     }
