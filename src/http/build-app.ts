@@ -65,6 +65,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'BBWS Platform API', version: '1.0.0', description: 'Multi-tenant WordPress hosting control plane.' },
+      servers: [{ url: '/', description: 'The API that serves this document' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
