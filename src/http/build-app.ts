@@ -17,6 +17,7 @@ import { registerResponseBatching } from './response-batch.js';
 import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
+import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
 import { registerWebhookRoutes } from './routes/webhooks.routes.js';
 import { registerEventRoutes } from './routes/events.routes.js';
@@ -180,6 +181,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerSiteRoutes(app, deps);
+  registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   await app.ready();

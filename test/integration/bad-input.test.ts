@@ -32,7 +32,7 @@ describe('bad input is refused and changes nothing', () => {
   add('unknown field', 400, 'VALIDATION_FAILED', () => h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine1', admin: true } }));
   add('array body', 400, 'VALIDATION_FAILED', () => h.request('POST', '/v1.0/tenants', { body: [{ tenantName: 'fine2' }] }));
   add('bad cpu', 400, 'VALIDATION_FAILED', () => h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine3', resources: { cpu: 3 } } }));
-  add('bad domain', 400, 'VALIDATION_FAILED', () => h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine4', domainName: 'evil.com; rm -rf /' } }));
+  add('bad domain', 400, 'HOSTNAME_INVALID', () => h.request('POST', '/v1.0/tenants', { body: { tenantName: 'fine4', domainName: 'evil.com; rm -rf /' } }));
   add('bad delete mode', 400, 'VALIDATION_FAILED', () => h.request('DELETE', '/v1.0/tenants/victim?mode=nuke'));
   add('bad If-Match', 400, 'VALIDATION_FAILED', () => h.request('PATCH', '/v1.0/tenants/victim/instance', { body: { desiredCount: 2 }, headers: { 'if-match': 'banana' } }));
   add('oversize body', 413, 'PAYLOAD_TOO_LARGE', () => h.request('POST', '/v1.0/tenants', { body: { tenantName: 'big', domainName: 'x'.repeat(1024 * 1024 + 10) } }));
