@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { applyTemplate, cloneSite, createSite, deleteSite, updateSiteSettings } from '../../app/sites/site-commands.js';
-import { loadSite, siteView } from '../../app/sites/site-records.js';
+import { loadSite, siteViewInTenant } from '../../app/sites/site-records.js';
 import { configurePlugin, installPlugin, promoteSite, undoPromote, uninstallPlugin } from '../../app/sites/site-sync-actions.js';
 import { assertTenantAccess } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
@@ -68,12 +68,14 @@ export function registerSiteRoutes(app: FastifyInstance, deps: HttpDeps): void {
     assertTenantAccess(principalOf(request), request.params.tenantId);
     if (!(await deps.store.getTenant(request.params.tenantId))) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId: request.params.tenantId });
     const sites = (await deps.store.listSites(request.params.tenantId)).filter((s) => s.status !== 'DELETED');
-    return { sites: sites.map((s) => siteView(deps, s)) };
+    const state = (await deps.store.getInstance(request.params.tenantId))?.provisioningState;
+    return { sites: sites.map((s) => siteViewInTenant(deps, s, state)) };
   });
 
-  app.get<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Get a site', params: SiteParams, response: { 200: SiteView, ...errors } } }, async (request) =>
-    siteView(deps, await loadSite(deps, principalOf(request), request.params.tenantId, request.params.siteId)),
-  );
+  app.get<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Get a site', params: SiteParams, response: { 200: SiteView, ...errors } } }, async (request) => {
+    const site = await loadSite(deps, principalOf(request), request.params.tenantId, request.params.siteId);
+    return siteViewInTenant(deps, site, (await deps.store.getInstance(site.tenantId))?.provisioningState);
+  });
 
   app.patch<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Change title, host names or allowlisted options (async)', params: SiteParams, body: UpdateSiteBody, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await updateSiteSettings(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body, request.id)),
