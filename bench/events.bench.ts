@@ -16,6 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createNodeTxtLookup } from '../src/adapters/domains/node-dns.js';
+import { createSqliteDomainRegistry } from '../src/adapters/domains/sqlite.js';
 import { createPrometheusMetrics } from '../src/adapters/metrics/prometheus.js';
 import { createSqliteQueue } from '../src/adapters/queue/sqlite.js';
 import { openSqliteDatabase, type SqliteSynchronous } from '../src/adapters/sqlite/database.js';
@@ -112,6 +114,8 @@ async function freshDeps(): Promise<{ deps: AppDeps; close(): Promise<number> }>
       clusterName: `bbws-cluster-${ENV}`,
       queues: queueNames(ENV),
       operationDeadlineMs: 15 * 60_000,
+      domains: createSqliteDomainRegistry(db),
+      txt: createNodeTxtLookup(),
       now: Date.now,
     };
     /** Closes everything, removes the dir, and returns how many log lines reached the file. */

@@ -4,9 +4,11 @@
  * be created again with the same name: its data (after a soft delete) is reused.
  */
 import { BbwsError } from '../domain/errors.js';
-import { assertTenantId, isValidHostname, names } from '../domain/naming.js';
+import { assertHostnameAllowed } from '../domain/hostnames.js';
+import { assertTenantId, names } from '../domain/naming.js';
 import { DEFAULT_RESOURCES, type Instance, type InstanceSpec, type Resources, type Tenant } from '../domain/tenant.js';
 import { StoreConflictError, type Write } from '../ports/store.js';
+import { hostnamePolicy } from './custom-domains.js';
 import { type AppDeps, isoNow } from './deps.js';
 import { newOperation } from './operation-records.js';
 import { provisioningMessage } from './operation-message.js';
@@ -28,10 +30,9 @@ export async function createTenant(deps: AppDeps, input: CreateTenantInput, corr
   const tenantId = assertTenantId(input.tenantName);
   const defaultHost = names.defaultHostname(deps.env, tenantId, deps.baseDomain);
   let domainName = defaultHost;
-  if (input.domainName !== undefined) {
-    if (!isValidHostname(input.domainName)) throw new BbwsError('VALIDATION_FAILED', 'domainName must be a DNS host name.', { field: 'domainName' });
-    domainName = input.domainName;
-  }
+  // The same rule as every other host name: the tenant's own namespace, or a domain it verified
+  // (possible for a tenant created again after a soft delete, which keeps its domains).
+  if (input.domainName !== undefined) domainName = assertHostnameAllowed(input.domainName, await hostnamePolicy(deps, tenantId), 'domainName');
   const resources = validateResources({ ...DEFAULT_RESOURCES, ...input.resources });
   const hostnames = [...new Set([defaultHost, domainName])];
   for (const host of hostnames) {

@@ -3,6 +3,7 @@
  */
 import type { Environment } from '../domain/naming.js';
 import type { QueueNames } from '../domain/queues.js';
+import type { DomainRegistry, TxtLookup } from '../ports/domains.js';
 import type { Logger } from '../ports/logger.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Queue } from '../ports/queue.js';
@@ -19,6 +20,9 @@ export interface AppDeps {
   clusterName: string;
   queues: QueueNames;
   operationDeadlineMs: number;
+  /** Custom-domain claims, and the DNS lookup that proves them. */
+  domains: DomainRegistry;
+  txt: TxtLookup;
   /** Milliseconds since the epoch; injectable so deadlines can be tested without sleeping. */
   now: () => number;
 }

@@ -2,18 +2,15 @@
  * The Lambda-style `REPORT` log line, one per request and per job, so that seed 000's log queries
  * (slow requests: `@duration > 5000`; memory: `@maxMemoryUsed / @memorySize > 0.9`) work on our logs.
  */
-import { totalmem } from 'node:os';
-
 const MIB = 2 ** 20;
 
-/** The memory this process may use: the cgroup limit when there is one, else the machine's. Read once. */
-let memorySize: number | undefined;
-function memorySizeMb(): number {
-  if (memorySize === undefined) {
-    const limit = process.constrainedMemory?.() ?? 0;
-    memorySize = Math.round((limit > 0 && limit < Number.MAX_SAFE_INTEGER ? limit : totalmem()) / MIB);
-  }
-  return memorySize;
+/**
+ * The memory this process may use, in MiB: set once by the composition root (src/main/logger.ts
+ * reads the cgroup limit, else the configured one; src/main/memory-limit.ts). 0 until then.
+ */
+let memorySize = 0;
+export function setReportMemorySize(mb: number): void {
+  memorySize = mb;
 }
 
 /**
@@ -44,7 +41,7 @@ export function reportFields(requestId: string, durationMs: number): ReportField
     '@type': 'REPORT',
     '@requestId': requestId,
     '@duration': Math.round(durationMs * 100) / 100,
-    '@memorySize': memorySizeMb(),
+    '@memorySize': memorySize,
     '@maxMemoryUsed': maxMemoryUsedMb(),
   };
 }

@@ -8,6 +8,7 @@ import type { Instance, ProvisioningState } from '../domain/tenant.js';
 import { StoreConflictError } from '../ports/store.js';
 import type { AppDeps } from './deps.js';
 import { AWAIT_RUNTIME_STEP, endStep, isAwaitingRuntime, withChanges } from './operation-records.js';
+import { isHardDelete, releaseTenantNames } from './release-names.js';
 
 /** States in which an awaiting operation finishes: its target (ACTIVE or DEPROVISIONED), or FAILED. */
 export const FINISHING_STATES: readonly ProvisioningState[] = ['ACTIVE', 'DEPROVISIONED', 'FAILED'];
@@ -30,7 +31,9 @@ export async function settleOperation(deps: AppDeps, op: Operation, instance: In
     let next: Operation;
     if (instance.provisioningState === target) {
       next = withChanges(deps, endStep(deps, current, AWAIT_RUNTIME_STEP, 'SUCCEEDED'), { status: 'SUCCEEDED' });
-    } else if (instance.provisioningState === 'FAILED') {
+    } else if (instance.provisioningState === 'FAILED' && current.type !== 'DELETE_TENANT') {
+      // A delete starts from any state, FAILED included: only its own steps (journaled by the
+      // saga) can fail it, never the failure it was asked to clean up.
       const error = instance.lastError ?? 'The runtime reported a failure.';
       next = withChanges(deps, endStep(deps, current, AWAIT_RUNTIME_STEP, 'FAILED', error), { status: 'FAILED', error });
     } else {
@@ -40,6 +43,7 @@ export async function settleOperation(deps: AppDeps, op: Operation, instance: In
     try {
       await deps.store.commit([{ kind: 'putOperation', operation: next, expectedVersion: current.version }]);
       recordOutcome(deps, next);
+      if (next.status === 'SUCCEEDED' && isHardDelete(next)) await releaseTenantNames(deps, next.tenantId);
       return next;
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err;

@@ -28,4 +28,6 @@ export interface PlatformConfig {
   /** Requests per second allowed per token (429 beyond). */
   rateLimitPerSecond: number;
   logLevel: string;
+  /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
+  dnsServer?: string | null;
 }

@@ -3,7 +3,6 @@
  * names, database tables (own table prefix) and uploads, labelled production or staging.
  */
 import { BbwsError } from './errors.js';
-import { isValidHostname } from './naming.js';
 
 export const SITE_STATUSES = ['PROVISIONING', 'ACTIVE', 'UPDATING', 'FAILED', 'DELETING', 'DELETED'] as const;
 export type SiteStatus = (typeof SITE_STATUSES)[number];
@@ -61,14 +60,6 @@ export function assertTitle(value: unknown): string {
     throw new BbwsError('VALIDATION_FAILED', 'title must be 1-200 printable characters.', { field: 'title' });
   }
   return value;
-}
-
-export function assertHostnames(value: unknown): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length > 10 || !value.every(isValidHostname)) {
-    throw new BbwsError('VALIDATION_FAILED', 'hostnames must be up to 10 DNS host names.', { field: 'hostnames' });
-  }
-  return [...new Set(value as string[])];
 }
 
 /** `<siteName>.<tenant>.wp<env>.<baseDomain>`: under the tenant's own host, so it cannot clash with another tenant's. */

@@ -9,6 +9,7 @@ import type { Principal } from '../domain/auth.js';
 import { BbwsError } from '../domain/errors.js';
 import { reportFields, reportMessage } from '../app/report-line.js';
 import { mapError } from './error-mapper.js';
+import { answerClientError, answerFrameworkError } from './framework-errors.js';
 import type { HttpDeps } from './http-deps.js';
 import { registerIdempotency } from './idempotency.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -16,6 +17,7 @@ import { registerResponseBatching } from './response-batch.js';
 import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
+import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
 import { registerWebhookRoutes } from './routes/webhooks.routes.js';
 import { registerEventRoutes } from './routes/events.routes.js';
@@ -55,6 +57,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const limiter = createRateLimiter(deps.rateLimitPerSecond, deps.now);
 
@@ -62,6 +66,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'BBWS Platform API', version: '1.0.0', description: 'Multi-tenant WordPress hosting control plane.' },
+      servers: [{ url: '/', description: 'The API that serves this document' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
@@ -80,10 +85,14 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     done();
   });
 
-  /** Sets the principal; the rate-limit error when its subject is over its rate. */
-  const admit = (request: FastifyRequest, reply: FastifyReply, principal: Principal): BbwsError | undefined => {
+  /**
+   * Sets the principal; the rate-limit error when its token is over its rate. The bucket is the
+   * token's (keyed by its signature, unique per token), not its subject's: every token the CLI
+   * mints has the subject `operator`, and one operator's parallel scripts must not share a bucket.
+   */
+  const admit = (request: FastifyRequest, reply: FastifyReply, principal: Principal, token: string): BbwsError | undefined => {
     request.principal = principal;
-    const wait = limiter.take(principal.subject);
+    const wait = limiter.take(token.slice(token.lastIndexOf('.') + 1));
     if (wait === 0) return undefined;
     reply.header('retry-after', String(wait));
     return new BbwsError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
@@ -100,9 +109,9 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     } catch (err) {
       return done(err as Error);
     }
-    if (known) return done(admit(request, reply, known));
+    if (known) return done(admit(request, reply, known, m[1]));
     deps.tokens.verify(m[1]).then(
-      (principal) => done(admit(request, reply, principal)),
+      (principal) => done(admit(request, reply, principal, m[1])),
       (err: Error) => done(err),
     );
   };
@@ -172,6 +181,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerSiteRoutes(app, deps);
+  registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   await app.ready();

@@ -2,6 +2,10 @@
  * `Idempotency-Key` on POST: the first response (2xx or 4xx) for a key is stored for 24 h and
  * replayed for a retry with the same body; the same key with another body is a 422. Keys are
  * scoped by token subject and path, so two callers never see each other's responses.
+ *
+ * Show-once secrets (a new site's `adminPassword`) are never stored: a route names them in its
+ * `config.secretFields`, and the stored copy has each one set to null with `<field>Shown: true`
+ * next to it. A replay answers the same ids and status, and says the secret was already shown.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +17,32 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency: { key: string; scope: string; requestHash: string } | null;
   }
+  interface FastifyContextConfig {
+    /** Response fields shown once: left out of the stored copy that replays answer with. */
+    secretFields?: readonly string[];
+  }
+}
+
+/**
+ * The body a replay may answer with: each secret field that carries a value becomes null, with
+ * `<field>Shown: true` beside it. A body that is not a JSON object is returned as it is.
+ */
+export function withoutSecrets(body: string, secretFields: readonly string[]): string {
+  if (secretFields.length === 0) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
+  const record = parsed as Record<string, unknown>;
+  for (const field of secretFields) {
+    if (record[field] === undefined || record[field] === null) continue;
+    record[field] = null;
+    record[`${field}Shown`] = true;
+  }
+  return JSON.stringify(record);
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -39,7 +69,7 @@ export function registerIdempotency(app: FastifyInstance, deps: HttpDeps): void 
     request.idempotency = { key, scope, requestHash };
   };
 
-  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  const onSendFor = (secretFields: readonly string[]) => async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const idem = request.idempotency;
     if (!idem || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
     request.idempotency = null;
@@ -48,7 +78,7 @@ export function registerIdempotency(app: FastifyInstance, deps: HttpDeps): void 
       scope: idem.scope,
       requestHash: idem.requestHash,
       statusCode: reply.statusCode,
-      body: payload,
+      body: withoutSecrets(payload, secretFields),
       createdAt: new Date(deps.now()).toISOString(),
     });
     return payload;
@@ -59,6 +89,6 @@ export function registerIdempotency(app: FastifyInstance, deps: HttpDeps): void 
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.includes('POST')) return;
     appendRouteHook(route, 'preHandler', preHandler);
-    appendRouteHook(route, 'onSend', onSend);
+    appendRouteHook(route, 'onSend', onSendFor(route.config?.secretFields ?? []));
   });
 }

@@ -53,6 +53,15 @@ function healthInterval(value: string | undefined): number {
   return n;
 }
 
+/** `BBWS_DNS_SERVER`: an IP address, optionally with a port (`127.0.0.1:5353`, `[::1]:53`). */
+function dnsServer(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (!/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/.test(value)) {
+    throw new ConfigError('BBWS_DNS_SERVER', `expected an IP address with an optional :port, got "${value}"`);
+  }
+  return value;
+}
+
 export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Readonly<PlatformConfig> {
   const environment = flags.env ?? env.BBWS_ENV ?? 'dev';
   if (!isEnvironment(environment)) throw new ConfigError('--env / BBWS_ENV', `expected dev, sit or prod, got "${environment}"`);
@@ -79,5 +88,6 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     rateLimitPerSecond: positive('BBWS_RATE_LIMIT', env.BBWS_RATE_LIMIT, 100),
     healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
     logLevel,
+    dnsServer: dnsServer(env.BBWS_DNS_SERVER),
   });
 }

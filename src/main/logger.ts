@@ -6,7 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { setReportMemorySize } from '../app/report-line.js';
 import type { Logger } from '../ports/logger.js';
+import { processMemoryLimitMb } from './memory-limit.js';
 
 export interface LoggerOptions {
   level: string;
@@ -15,12 +17,27 @@ export interface LoggerOptions {
   /** Defaults to stdout. */
   stdout?: boolean;
   role?: string;
+  /** `@memorySize` of REPORT lines; default: the process's memory limit (memory-limit.ts). */
+  memorySizeMb?: number;
+}
+
+const startedOn = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+export function logStreamName(role: string, pid: number): string {
+  return `${startedOn}/[${role}]${pid}`;
 }
 
 type Destination = ReturnType<typeof pino.destination>;
 type FlatFields = Readonly<Record<string, string | number | undefined>>;
 
 const INFO = 30;
+
+/**
+ * Fields that may carry a secret, wherever a caller puts them in a log line: pino's redaction
+ * (fast-redact) replaces their values before the line is written. Top level and one level down
+ * (`{ headers: { authorization } }`, `{ input: { password } }`).
+ */
+const SECRET_KEYS = ['authorization', 'cookie', 'password', 'adminPassword', 'dbPassword', 'token', 'secret', 'apiKey', 'basicAuth'];
+export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.headers.${key}`]);
 const isoNow = () => new Date().toISOString();
 
 /**
@@ -45,12 +62,17 @@ export function createLogger(options: LoggerOptions): Logger & { flush(): void }
     destinations.push(pino.destination({ dest: join(dir, 'bbws.jsonl'), mkdir: true, sync: false }));
   }
   const streams = destinations.map((stream) => ({ level: options.level as pino.Level, stream }));
-  const base = { role: options.role ?? 'bbws', pid: process.pid };
+  const role = options.role ?? 'bbws';
+  // Lambda names a log stream `<date>/[<version>]<instance>`: here the process's start date, its
+  // roles and its pid, so one process's lines can be told from another's (seed 000 §3).
+  const base = { role, pid: process.pid, '@logStream': logStreamName(role, process.pid) };
+  setReportMemorySize(options.memorySizeMb ?? processMemoryLimitMb());
   const logger = pino(
     {
       level: options.level,
       messageKey: '@message',
       base,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: () => `,"@timestamp":"${isoNow()}"`,
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
       hooks: {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
+import { createNodeTxtLookup } from '../adapters/domains/node-dns.js';
+import { createSqliteDomainRegistry } from '../adapters/domains/sqlite.js';
 import { createSqliteQueue } from '../adapters/queue/sqlite.js';
 import { openSqliteDatabase } from '../adapters/sqlite/database.js';
 import { createSqliteStore } from '../adapters/store/sqlite.js';
@@ -94,6 +96,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     clusterName: config.clusterName,
     queues: names,
     operationDeadlineMs: config.operationDeadlineMinutes * 60_000,
+    domains: createSqliteDomainRegistry(db),
+    txt: createNodeTxtLookup({ server: config.dnsServer }),
     now: Date.now,
     secrets,
     notifier,

@@ -36,13 +36,14 @@ describe('tenant lifecycle over HTTP (SQLite state, scripted runtime double)', (
     expect(instance.body.provisioningState).toBe('ACTIVE');
   });
 
-  it('rejects a duplicate tenant with 409 and a clashing custom domain with 409', async () => {
+  it("rejects a duplicate tenant with 409 and another tenant's host name with 403", async () => {
     const dup = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'acme' } });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('TENANT_EXISTS');
     const clash = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'other', domainName: 'acme.wpdev.localhost' } });
-    expect(clash.status).toBe(409);
-    expect(clash.body.error.code).toBe('HOSTNAME_TAKEN');
+    // Refused by the namespace rule before any lookup (domain/hostnames.ts).
+    expect(clash.status).toBe(403);
+    expect(clash.body.error.code).toBe('HOSTNAME_OTHER_TENANT');
     expect((await h.request('GET', '/v1.0/tenants/other')).status).toBe(404);
   });
 

@@ -52,9 +52,13 @@ function embeddedIpv4(address: string): string | null {
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
-/** A URL's host name without the brackets of an IPv6 literal, lower case. */
+/**
+ * A URL's host name without the brackets of an IPv6 literal or the trailing dot of a fully
+ * qualified name, lower case: `localhost.` and `Foo.LOCALHOST.` are `localhost` and
+ * `foo.localhost`, which is how the resolver treats them.
+ */
 export function bareHost(hostname: string): string {
-  return hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.+$/, '').toLowerCase();
 }
 
 /** True for a public unicast IP address; false for anything else, including what is not an IP address. */

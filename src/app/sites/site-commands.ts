@@ -6,13 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
+import { assertHostnamesAllowed } from '../../domain/hostnames.js';
 import { names } from '../../domain/naming.js';
 import type { SiteOperationType } from '../../domain/operation.js';
 import {
-  assertEmail, assertHostnames, assertSiteName, assertTitle, defaultSiteHostname, newSiteId, SITE_ENVIRONMENTS, type Site, type SiteEnvironment,
+  assertEmail, assertSiteName, assertTitle, defaultSiteHostname, newSiteId, SITE_ENVIRONMENTS, type Site, type SiteEnvironment,
 } from '../../domain/site.js';
 import { validateOptions } from '../../domain/template.js';
 import { StoreConflictError } from '../../ports/store.js';
+import { hostnamePolicy } from '../custom-domains.js';
 import { isoNow } from '../deps.js';
 import { operationMessage } from '../operation-message.js';
 import { newOperation } from '../operation-records.js';
@@ -117,7 +119,7 @@ export async function createSite(deps: SiteDeps, principal: Principal, tenantId:
   const siteName = assertSiteName(body.siteName);
   const title = assertTitle(body.title);
   const adminEmail = assertEmail(body.adminEmail);
-  const extraHostnames = assertHostnames(body.hostnames);
+  const extraHostnames = assertHostnamesAllowed(body.hostnames, await hostnamePolicy(deps, tenantId));
   const environment = parseEnvironment(body.environment, 'production');
   let templateId: string | null = null;
   if (body.templateId !== undefined) {
@@ -138,7 +140,7 @@ export async function updateSiteSettings(deps: SiteDeps, principal: Principal, t
   await assertNoSiteOperation(deps, tenantId, siteId);
   const title = body.title === undefined ? undefined : assertTitle(body.title);
   const options = validateOptions(body.options);
-  const hostnames = body.hostnames === undefined ? site.hostnames : [site.hostnames[0], ...assertHostnames(body.hostnames).filter((h) => h !== site.hostnames[0])];
+  const hostnames = body.hostnames === undefined ? site.hostnames : [site.hostnames[0], ...assertHostnamesAllowed(body.hostnames, await hostnamePolicy(deps, tenantId)).filter((h) => h !== site.hostnames[0])];
   if (title === undefined && Object.keys(options).length === 0 && body.hostnames === undefined) throw new BbwsError('VALIDATION_FAILED', 'Send title, hostnames or options.', {});
   const next: Site = { ...site, title: title ?? site.title, hostnames, status: 'UPDATING', updatedAt: isoNow(deps), version: site.version + 1 };
   const op = await commitSiteOperation(deps, next, site.version, 'UPDATE_SITE', { title, options, previousHostnames: site.hostnames }, correlationId);
@@ -167,7 +169,7 @@ export async function cloneSite(deps: SiteDeps, principal: Principal, tenantId: 
     adminEmail: source.adminEmail,
     environment: parseEnvironment(body.environment, 'staging'),
     templateId: source.templateId,
-    extraHostnames: assertHostnames(body.hostnames),
+    extraHostnames: assertHostnamesAllowed(body.hostnames, await hostnamePolicy(deps, tenantId)),
   });
   const clone: Site = { ...site, plugins: source.plugins };
   const op = await commitSiteOperation(deps, clone, null, 'CLONE_SITE', { sourceSiteId }, correlationId);

@@ -5,6 +5,7 @@ import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { describeSite, type Site } from '../../domain/site.js';
 import { StoreConflictError } from '../../ports/store.js';
+import type { ProvisioningState } from '../../domain/tenant.js';
 import type { SiteRef } from '../../ports/wordpress.js';
 import type { AppDeps } from '../deps.js';
 import { type Change, updateVersioned } from '../update-record.js';
@@ -19,6 +20,17 @@ export async function loadSite(deps: AppDeps, principal: Principal | null, tenan
 
 export function siteView(deps: Pick<SiteDeps, 'edgePort'>, site: Site) {
   return { ...describeSite(site), url: siteUrl(deps, site.hostnames[0]) };
+}
+
+/**
+ * A site as its tenant's state shows it: while the tenant is deprovisioned (a soft delete keeps
+ * the sites' data, but nothing serves them), an ACTIVE site reads SUSPENDED and says why. Its
+ * record is unchanged, so it reads ACTIVE again once the tenant is created again.
+ */
+export function siteViewInTenant(deps: Pick<SiteDeps, 'edgePort'>, site: Site, tenantState: ProvisioningState | undefined) {
+  const view = siteView(deps, site);
+  if (tenantState !== 'DEPROVISIONED' || site.status !== 'ACTIVE') return view;
+  return { ...view, status: 'SUSPENDED' as const, suspendedReason: 'The tenant is deprovisioned (soft delete); create the tenant again to serve its sites.' };
 }
 
 export function siteRef(site: Site): SiteRef {

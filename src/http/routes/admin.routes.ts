@@ -8,6 +8,7 @@ import { BbwsError } from '../../domain/errors.js';
 import { describeOperation } from '../../domain/operation.js';
 import { principalOf } from '../build-app.js';
 import type { HttpDeps } from '../http-deps.js';
+import { OpenOperations, Purged, QueueMessages, QueueStatsList, Redriven } from '../response-schemas.js';
 import { ErrorBody, PeekQuery, QueueNameParams } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -19,12 +20,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
   };
   const isDlq = (name: string) => deps.queue.definitions().some((d) => d.deadLetterQueue === name);
 
-  app.get('/v1.0/admin/queues', { schema: { tags: ['admin'], summary: 'Depth and age of every queue' } }, async (request) => {
+  app.get('/v1.0/admin/queues', { schema: { tags: ['admin'], summary: 'Depth and age of every queue', response: { 200: QueueStatsList, ...errors } } }, async (request) => {
     assertPlatformAdmin(principalOf(request));
     return { items: await Promise.all(deps.queue.definitions().map((d) => deps.queue.stats(d.name))) };
   });
 
-  app.get('/v1.0/admin/operations/open', { schema: { tags: ['admin'], summary: 'Operations not finished yet, oldest first (seed 000 §4.5 stuck operations)' } }, async (request) => {
+  app.get('/v1.0/admin/operations/open', { schema: { tags: ['admin'], summary: 'Operations not finished yet, oldest first (seed 000 §4.5 stuck operations)', response: { 200: OpenOperations, ...errors } } }, async (request) => {
     assertPlatformAdmin(principalOf(request));
     const now = deps.now();
     const ops = await deps.store.listOpenOperations();
@@ -40,7 +41,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
 
   app.get<{ Params: { queue: string }; Querystring: { limit?: string } }>(
     '/v1.0/admin/queues/:queue/messages',
-    { schema: { tags: ['admin'], summary: 'Inspect messages without receiving them', params: QueueNameParams, querystring: PeekQuery, response: errors } },
+    { schema: { tags: ['admin'], summary: 'Inspect messages without receiving them', params: QueueNameParams, querystring: PeekQuery, response: { 200: QueueMessages, ...errors } } },
     async (request) => {
       assertPlatformAdmin(principalOf(request));
       const limit = request.query.limit === undefined ? 10 : Math.min(100, Math.max(1, Number(request.query.limit)));
@@ -50,7 +51,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post<{ Params: { queue: string } }>(
     '/v1.0/admin/queues/:queue/redrive',
-    { schema: { tags: ['admin'], summary: 'Move every message of a DLQ back to its source queue', params: QueueNameParams, response: errors } },
+    { schema: { tags: ['admin'], summary: 'Move every message of a DLQ back to its source queue', params: QueueNameParams, response: { 200: Redriven, ...errors } } },
     async (request) => {
       assertPlatformAdmin(principalOf(request));
       const name = knownQueue(request.params.queue);
@@ -63,7 +64,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post<{ Params: { queue: string } }>(
     '/v1.0/admin/queues/:queue/purge',
-    { schema: { tags: ['admin'], summary: 'Delete every message of a queue (emergency only)', params: QueueNameParams, response: errors } },
+    { schema: { tags: ['admin'], summary: 'Delete every message of a queue (emergency only)', params: QueueNameParams, response: { 200: Purged, ...errors } } },
     async (request) => {
       assertPlatformAdmin(principalOf(request));
       const name = knownQueue(request.params.queue);

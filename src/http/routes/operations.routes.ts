@@ -6,6 +6,7 @@ import { retryOperation } from '../../app/retry-operation.js';
 import { getOperation } from '../../app/tenant-queries.js';
 import { principalOf } from '../build-app.js';
 import type { HttpDeps } from '../http-deps.js';
+import { RetryAccepted } from '../response-schemas.js';
 import { ErrorBody, OperationIdParams, OperationView } from '../schemas.js';
 
 export function registerOperationRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -17,7 +18,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: HttpDeps): v
 
   app.post<{ Params: { operationId: string } }>(
     '/v1.0/operations/:operationId/retry',
-    { schema: { tags: ['operations'], summary: 'Run a FAILED operation again (a new operation with the same input)', params: OperationIdParams, response: { 401: ErrorBody, 404: ErrorBody, 409: ErrorBody } } },
+    { schema: { tags: ['operations'], summary: 'Run a FAILED operation again (a new operation with the same input)', params: OperationIdParams, response: { 202: RetryAccepted, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => reply.code(202).send(await retryOperation(deps, principalOf(request), request.params.operationId, request.id)),
   );
 }

@@ -5,12 +5,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { applyTemplate, cloneSite, createSite, deleteSite, updateSiteSettings } from '../../app/sites/site-commands.js';
-import { loadSite, siteView } from '../../app/sites/site-records.js';
+import { loadSite, siteViewInTenant } from '../../app/sites/site-records.js';
 import { configurePlugin, installPlugin, promoteSite, undoPromote, uninstallPlugin } from '../../app/sites/site-sync-actions.js';
 import { assertTenantAccess } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { principalOf } from '../build-app.js';
 import type { HttpDeps } from '../http-deps.js';
+import { InstalledPlugin, NoContent, SiteAccepted, SiteList, SiteResult, SiteView, TenantPlugins } from '../response-schemas.js';
 import { ErrorBody } from '../schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -44,64 +45,76 @@ const TemplateBody = Type.Object({ templateId: Type.String({ maxLength: 64 }) },
 const InstallPluginBody = Type.Object({ slug: Type.String({ maxLength: 64 }), version: Type.Optional(Type.String({ maxLength: 32 })) }, strict);
 const ConfigurePluginBody = Type.Object({ active: Type.Optional(Type.Boolean()), options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))) }, strict);
 
+const SiteCreatedBody = Type.Object({
+  siteId: Type.String(),
+  operationId: Type.String(),
+  status: Type.String(),
+  url: Type.String(),
+  adminUser: Type.String(),
+  adminPassword: Type.Union([Type.String(), Type.Null()], { description: 'Shown once: null in an Idempotency-Key replay.' }),
+  adminPasswordShown: Type.Optional(Type.Boolean({ description: 'true in a replay: the password was shown in the first answer and is not stored.' })),
+});
+
 type P = { tenantId: string; siteId: string };
 
 export function registerSiteRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const base = '/v1.0/tenants/:tenantId/sites';
 
-  app.post<{ Params: { tenantId: string }; Body: Record<string, unknown> }>(base, { schema: { tags: ['sites'], summary: 'Create a site (async); the admin password is shown once', params: Params, body: CreateSiteBody, response: { ...errors } } }, async (request, reply) =>
+  app.post<{ Params: { tenantId: string }; Body: Record<string, unknown> }>(base, { config: { secretFields: ['adminPassword'] }, schema: { tags: ['sites'], summary: 'Create a site (async); the admin password is shown once', params: Params, body: CreateSiteBody, response: { 202: SiteCreatedBody, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await createSite(deps, principalOf(request), request.params.tenantId, request.body as never, request.id)),
   );
 
-  app.get<{ Params: { tenantId: string } }>(base, { schema: { tags: ['sites'], summary: "A tenant's sites", params: Params } }, async (request) => {
+  app.get<{ Params: { tenantId: string } }>(base, { schema: { tags: ['sites'], summary: "A tenant's sites", params: Params, response: { 200: SiteList, ...errors } } }, async (request) => {
     assertTenantAccess(principalOf(request), request.params.tenantId);
     if (!(await deps.store.getTenant(request.params.tenantId))) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId: request.params.tenantId });
     const sites = (await deps.store.listSites(request.params.tenantId)).filter((s) => s.status !== 'DELETED');
-    return { sites: sites.map((s) => siteView(deps, s)) };
+    const state = (await deps.store.getInstance(request.params.tenantId))?.provisioningState;
+    return { sites: sites.map((s) => siteViewInTenant(deps, s, state)) };
   });
 
-  app.get<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Get a site', params: SiteParams } }, async (request) =>
-    siteView(deps, await loadSite(deps, principalOf(request), request.params.tenantId, request.params.siteId)),
-  );
+  app.get<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Get a site', params: SiteParams, response: { 200: SiteView, ...errors } } }, async (request) => {
+    const site = await loadSite(deps, principalOf(request), request.params.tenantId, request.params.siteId);
+    return siteViewInTenant(deps, site, (await deps.store.getInstance(site.tenantId))?.provisioningState);
+  });
 
-  app.patch<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Change title, host names or allowlisted options (async)', params: SiteParams, body: UpdateSiteBody } }, async (request, reply) =>
+  app.patch<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Change title, host names or allowlisted options (async)', params: SiteParams, body: UpdateSiteBody, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await updateSiteSettings(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body, request.id)),
   );
 
-  app.delete<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Delete a site: tables, files, route and secrets (async)', params: SiteParams } }, async (request, reply) =>
+  app.delete<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Delete a site: tables, files, route and secrets (async)', params: SiteParams, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await deleteSite(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.id)),
   );
 
-  app.post<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId/clone`, { schema: { tags: ['sites'], summary: 'Clone a site: database and content copied, URLs rewritten (async)', params: SiteParams, body: CloneBody } }, async (request, reply) =>
+  app.post<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId/clone`, { schema: { tags: ['sites'], summary: 'Clone a site: database and content copied, URLs rewritten (async)', params: SiteParams, body: CloneBody, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await cloneSite(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body as never, request.id)),
   );
 
-  app.post<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId/promote`, { schema: { tags: ['sites'], summary: 'Promote this site over targetSiteId, with a backup of the target first', params: SiteParams, body: PromoteBody } }, async (request) =>
+  app.post<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId/promote`, { schema: { tags: ['sites'], summary: 'Promote this site over targetSiteId, with a backup of the target first', params: SiteParams, body: PromoteBody, response: { 200: SiteResult, ...errors } } }, async (request) =>
     promoteSite(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body as never),
   );
 
-  app.post<{ Params: P }>(`${base}/:siteId/promote/undo`, { schema: { tags: ['sites'], summary: 'Restore the backup taken before the last promote over this site', params: SiteParams } }, async (request) =>
+  app.post<{ Params: P }>(`${base}/:siteId/promote/undo`, { schema: { tags: ['sites'], summary: 'Restore the backup taken before the last promote over this site', params: SiteParams, response: { 200: SiteResult, ...errors } } }, async (request) =>
     undoPromote(deps, principalOf(request), request.params.tenantId, request.params.siteId),
   );
 
-  app.post<{ Params: P; Body: { templateId: string } }>(`${base}/:siteId/template`, { schema: { tags: ['templates'], summary: 'Apply a template (async)', params: SiteParams, body: TemplateBody } }, async (request, reply) =>
+  app.post<{ Params: P; Body: { templateId: string } }>(`${base}/:siteId/template`, { schema: { tags: ['templates'], summary: 'Apply a template (async)', params: SiteParams, body: TemplateBody, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await applyTemplate(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body.templateId, request.id)),
   );
 
-  app.post<{ Params: P; Body: { slug: string; version?: string } }>(`${base}/:siteId/plugins`, { schema: { tags: ['plugins'], summary: 'Install a vetted plugin: 201 active, or 422 PLUGIN_SECURITY_VIOLATION', params: SiteParams, body: InstallPluginBody } }, async (request, reply) =>
+  app.post<{ Params: P; Body: { slug: string; version?: string } }>(`${base}/:siteId/plugins`, { schema: { tags: ['plugins'], summary: 'Install a vetted plugin: 201 active, or 422 PLUGIN_SECURITY_VIOLATION', params: SiteParams, body: InstallPluginBody, response: { 201: InstalledPlugin, 422: ErrorBody, ...errors } } }, async (request, reply) =>
     reply.code(201).send(await installPlugin(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body.slug, request.body.version)),
   );
 
-  app.delete<{ Params: P & { slug: string } }>(`${base}/:siteId/plugins/:slug`, { schema: { tags: ['plugins'], summary: 'Uninstall a plugin', params: PluginParams } }, async (request, reply) => {
+  app.delete<{ Params: P & { slug: string } }>(`${base}/:siteId/plugins/:slug`, { schema: { tags: ['plugins'], summary: 'Uninstall a plugin', params: PluginParams, response: { 204: NoContent, ...errors } } }, async (request, reply) => {
     await uninstallPlugin(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.params.slug);
     return reply.code(204).send();
   });
 
-  app.patch<{ Params: P & { slug: string }; Body: Record<string, unknown> }>(`${base}/:siteId/plugins/:slug`, { schema: { tags: ['plugins'], summary: "Activate/deactivate; set the plugin's own options", params: PluginParams, body: ConfigurePluginBody } }, async (request) =>
+  app.patch<{ Params: P & { slug: string }; Body: Record<string, unknown> }>(`${base}/:siteId/plugins/:slug`, { schema: { tags: ['plugins'], summary: "Activate/deactivate; set the plugin's own options", params: PluginParams, body: ConfigurePluginBody, response: { 200: InstalledPlugin, ...errors } } }, async (request) =>
     configurePlugin(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.params.slug, request.body),
   );
 
-  app.get<{ Params: { tenantId: string } }>('/v1.0/tenants/:tenantId/plugins', { schema: { tags: ['plugins'], summary: 'Plugins installed across the tenant’s sites', params: Params } }, async (request) => {
+  app.get<{ Params: { tenantId: string } }>('/v1.0/tenants/:tenantId/plugins', { schema: { tags: ['plugins'], summary: 'Plugins installed across the tenant’s sites', params: Params, response: { 200: TenantPlugins, ...errors } } }, async (request) => {
     assertTenantAccess(principalOf(request), request.params.tenantId);
     const sites = (await deps.store.listSites(request.params.tenantId)).filter((s) => s.status !== 'DELETED');
     return { plugins: sites.flatMap((s) => s.plugins.map((p) => ({ ...p, siteId: s.siteId, siteName: s.siteName }))) };

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { NOTIFICATION_TYPES, type Notifier, type WebhookDelivery, type WebhookSubscription } from '../../ports/notifier.js';
+import { bareHost } from '../../adapters/notifier/public-address.js';
 import { validateWebhookUrl } from '../../adapters/notifier/webhooks.js';
 import { principalOf } from '../build-app.js';
 import type { HttpDeps } from '../http-deps.js';
@@ -57,7 +58,7 @@ const WebhookIdParams = Type.Object({ webhookId: Type.String({ minLength: 1, max
 const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1-100, default 25' })) }, strict);
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]']);
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);
 
 const view = ({ webhookId, url, types, tenantId, publicOnly, createdAt }: WebhookSubscription) => ({ webhookId, url, types, tenantId, publicOnly, createdAt });
 
@@ -70,8 +71,8 @@ function assertNotOwnApi(request: FastifyRequest, url: URL): void {
   const apiPort = request.socket?.localPort;
   if (!apiPort) return;
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const host = url.hostname.toLowerCase();
-  if (port === apiPort && (LOOPBACK_HOSTS.has(host) || host.startsWith('127.') || host === request.hostname.replace(/:\d+$/, '').toLowerCase())) {
+  const host = bareHost(url.hostname);
+  if (port === apiPort && (LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || host.startsWith('127.') || host === bareHost(request.hostname.replace(/:\d+$/, '')))) {
     throw new BbwsError('VALIDATION_FAILED', 'A webhook must not target the platform API.', { field: 'url' });
   }
 }
