@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { printJson, printRecord } from '../output.js';
-import { clientFor, type CommonOptions, withCommonOptions } from './common.js';
+import { clientFor, type CommonOptions } from './common.js';
 
 export function registerInstallLinkCommand(tenants: Command): void {
-  withCommonOptions(tenants.command('install-link <tenantId>').description("a one-time link to the tenant's WordPress installer (replaces the previous one)")).action(
+  tenants.command('install-link <tenantId>').description("a one-time link to the tenant's WordPress installer (replaces the previous one)").action(
     async (tenantId: string, opts: CommonOptions) => {
       const link = await (await clientFor(opts)).request<{ tenantId: string; installUrl: string; expiresAt: string }>('POST', `/v1.0/tenants/${encodeURIComponent(tenantId)}/install-link`);
       if (opts.json) return printJson(link);
