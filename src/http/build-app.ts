@@ -24,6 +24,7 @@ import { registerEventRoutes } from './routes/events.routes.js';
 import { registerOperationRoutes } from './routes/operations.routes.js';
 import { registerSystemRoutes } from './routes/system.routes.js';
 import { registerTenantRoutes } from './routes/tenants.routes.js';
+import { registerInstallLinkRoutes } from './routes/install-link.routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -177,6 +178,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   registerSystemRoutes(app, deps);
   registerTenantRoutes(app, deps);
+  registerInstallLinkRoutes(app, deps);
   registerOperationRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);

@@ -64,4 +64,10 @@ export interface WordPress {
    * WordPress (a blocked plugin copied in by hand cannot be activated).
    */
   enforceBlocklist(entries: Array<{ slug: string; versions: string[] | '*'; reason: string }>): Promise<void>;
+  /**
+   * A new one-time token for the tenant's own WordPress installer (install.php answers only to
+   * its holder); replaces any earlier one. The token is returned once, inside `installPath`
+   * (`/wp-admin/install.php?…`, to be opened on the tenant's own host), and stored only hashed.
+   */
+  issueInstallToken(tenantId: string): Promise<{ installPath: string; expiresAt: string }>;
 }

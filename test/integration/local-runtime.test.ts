@@ -109,7 +109,12 @@ describe('local runtime (dev)', () => {
       expect(u.uid).toBeGreaterThanOrEqual(BBWS_ID_RANGE.min);
       expect(u.gid).toBeLessThanOrEqual(BBWS_ID_RANGE.max);
       expect(cfg.gid).toBe(u.gid);
-      expect((await stat(paths.content)).uid).toBe(u.uid);
+      // The gate: the edge's user owns it, the tenant's group enters it, nobody else (runtime/local/wordpress.ts).
+      const web = (await lookupUser(`bw${(await readFile(t.runtime.layout.instanceIdFile, "utf8")).trim()}-web`))!;
+      expect(await stat(paths.dir)).toMatchObject({ uid: web.uid, gid: u.gid, mode: 0o40550 });
+      // Code directories are root's; uploads the tenant's.
+      expect(await stat(paths.content)).toMatchObject({ uid: 0, mode: 0o40755 });
+      expect((await stat(join(paths.content, 'uploads'))).uid).toBe(u.uid);
     }
   });
 

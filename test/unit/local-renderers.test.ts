@@ -59,6 +59,7 @@ const pool: PoolInput = {
   opcacheApiFile: `${R}/tenants/acme/www/wp-config.php`,
 };
 
+const guard = { blocklistFile: `${R}/tenants/acme/plugin-blocklist.json`, manifestFile: `${R}/tenants/acme/plugin-manifest.json`, coreThemesDir: '/usr/share/wordpress/wp-content/themes', defaultTheme: 'twentytwentythree' };
 const salts = Object.fromEntries(SALT_KEYS.map((k, i) => [k, `salt-${i}-${'x'.repeat(40)}`])) as Salts;
 
 describe('local runtime renderers (golden files)', () => {
@@ -77,8 +78,11 @@ describe('local runtime renderers (golden files)', () => {
     expect(text.indexOf('[sit-acme-service]')).toBeLessThan(text.indexOf('[sit-zulu-service]'));
   });
   it('wp-config.php', async () => {
-    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts, sitesFile: `${R}/tenants/acme/sites.php` });
+    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts, sitesFile: `${R}/tenants/acme/sites.php`, muPluginsDir: `${R}/tenants/acme/mu-plugins` });
     await expect(text).toMatchFileSnapshot(`${FIX}/wp-config.php`);
+    // The marketplace is the only way in for code: no upload, update or editor in wp-admin.
+    expect(text).toContain("define('DISALLOW_FILE_MODS', true);");
+    expect(text).toContain("define('DISALLOW_FILE_EDIT', true);");
     expect(text).toContain("define('DB_PASSWORD', 'p\\'w\\\\d');");
     expect(text).toContain("define('DISABLE_WP_CRON', true);");
     await lint(text);
@@ -98,7 +102,7 @@ describe('local runtime renderers (golden files)', () => {
     expect(siteHomeUrl('a.example', 8088)).toBe('http://a.example:8088');
   });
   it('guard mu-plugin', async () => {
-    const text = renderGuardPlugin({ blocklistFile: `${R}/tenants/acme/plugin-blocklist.json` });
+    const text = renderGuardPlugin(guard);
     await expect(text).toMatchFileSnapshot(`${FIX}/bbws-guard.php`);
     await lint(text);
   });
@@ -117,7 +121,9 @@ describe('local runtime renderers (golden files)', () => {
     expect(() => parsePhpResult('<html><head><style>body{}</style></head><body><p>Plugin is blocked</p></body></html>', 'activate')).toThrow(/activate: PHP ended without a result: Plugin is blocked$/);
   });
   it('prepend.php', async () => {
-    await expect(renderPrepend(`${R}/tenants/acme/www`)).toMatchFileSnapshot(`${FIX}/prepend.php`);
+    const text = renderPrepend({ docroot: `${R}/tenants/acme/www`, contentDir: `${R}/tenants/acme/content`, corePath: '/usr/share/wordpress', installTokenFile: `${R}/tenants/acme/install-token.json`, tmpDir: `${R}/tenants/acme/tmp` });
+    await expect(text).toMatchFileSnapshot(`${FIX}/prepend.php`);
+    await lint(text);
   });
 
   it('renderers refuse values that would change the config structure', () => {
@@ -133,7 +139,10 @@ describe('local runtime renderers (golden files)', () => {
     expect(() => renderSitesMap([{ siteId: 'aaaa000001', hostnames: ["x.example' => 1); system('id'); //"] }], 8088)).toThrow(/unsafe hostname/);
     expect(() => renderSitesMap([{ siteId: "a'); system('id", hostnames: ['x.example'] }], 8088)).toThrow(/invalid site id/);
     expect(() => renderSitesMap([{ siteId: 'aaaa000001', hostnames: ['x.example'] }, { siteId: 'bbbb000001', hostnames: ['x.example'] }], 8088)).toThrow(/two sites/);
-    expect(() => renderGuardPlugin({ blocklistFile: "/x');system('id" })).toThrow(/unsafe path/);
+    expect(() => renderGuardPlugin({ ...guard, blocklistFile: "/x');system('id" })).toThrow(/unsafe path/);
+    expect(() => renderGuardPlugin({ ...guard, manifestFile: "/x');system('id" })).toThrow(/unsafe path/);
+    expect(() => renderGuardPlugin({ ...guard, defaultTheme: "x');system('id" })).toThrow(/unsafe name/);
+    expect(() => renderPrepend({ docroot: '/x', contentDir: '/x', corePath: '/x', tmpDir: '/x', installTokenFile: "/x');system('id" })).toThrow(/unsafe path/);
   });
 
   it('htpasswd lines use {SSHA} that nginx verifies as salted SHA-1', () => {

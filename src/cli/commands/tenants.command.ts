@@ -1,11 +1,12 @@
 /**
- * `bbws tenants list|get|create|scale|delete|rollback`.
+ * `bbws tenants list|get|create|scale|delete|rollback|install-link`.
  */
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
 import { clientFor, type CommonOptions } from './common.js';
 import { waitForOperation } from './wait-operation.js';
+import { registerInstallLinkCommand } from './install-link.command.js';
 
 interface TenantView {
   tenantId: string;
@@ -98,4 +99,6 @@ export function registerTenantCommands(program: Command): void {
       const client = await clientFor(opts);
       await accepted(client, opts, await client.request('DELETE', `/v1.0/tenants/${encodeURIComponent(tenantId)}?mode=${encodeURIComponent(opts.mode)}`));
     });
+
+  registerInstallLinkCommand(tenants);
 }

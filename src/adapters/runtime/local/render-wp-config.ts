@@ -21,6 +21,8 @@ export interface WpConfigInput {
    * Absent: no sites, every host is the tenant's default install.
    */
   sitesFile?: string;
+  /** Where the must-use plugins are (root-owned, outside wp-content: the tenant cannot remove the guard). */
+  muPluginsDir?: string;
 }
 
 /**
@@ -73,10 +75,15 @@ ${salts}
 
 /* The content directory is the tenant's own (the "EFS access point"); core is shared read-only. */
 define('WP_CONTENT_DIR', ${phpString(safePath(input.contentDir))});
-define('FS_METHOD', 'direct');
+${input.muPluginsDir ? `define('WPMU_PLUGIN_DIR', ${phpString(safePath(input.muPluginsDir))});\n` : ''}define('FS_METHOD', 'direct');
+/* Code comes from the platform's marketplace only: no plugin/theme upload, update or editor in wp-admin. */
+define('DISALLOW_FILE_MODS', true);
+define('DISALLOW_FILE_EDIT', true);
 define('WP_AUTO_UPDATE_CORE', false);
 define('AUTOMATIC_UPDATER_DISABLED', true);
-define('DISALLOW_FILE_EDIT', true);
+/* What WordPress creates is readable by the edge: inside the tenant's gate "others" are the edge alone. */
+define('FS_CHMOD_DIR', 0755);
+define('FS_CHMOD_FILE', 0644);
 /* WP-Cron runs from the platform (WordPress.runCron), not on visitors' requests. */
 define('DISABLE_WP_CRON', true);
 
@@ -91,17 +98,100 @@ require_once ABSPATH . 'wp-settings.php';
 `;
 }
 
+/** The query parameter of install.php that carries the tenant's one-time install token. */
+export const INSTALL_TOKEN_PARAM = 'bbws_install_token';
+
+export interface PrependInput {
+  /** The tenant's docroot (ABSPATH). */
+  docroot: string;
+  /** wp-content of the tenant: PHP under its uploads/ never runs. */
+  contentDir: string;
+  /** Debian's core (install.php and setup-config.php live there, the docroot links to it). */
+  corePath: string;
+  /** Hash and expiry of the tenant's one-time install token (install-token.ts), root-owned. */
+  installTokenFile: string;
+  /** The tenant's own tmp dir: the used token's session is recorded there. */
+  tmpDir: string;
+}
+
 /**
- * Loaded by php-fpm before every script of the pool. PHP resolves symlinks, so
- * `/…/www/index.php` runs as `/usr/share/wordpress/index.php`, and wp-load.php would set ABSPATH
- * to /usr/share/wordpress/ and load Debian's wp-config.php (which reads /etc/wordpress/config-<host>.php).
- * Defining ABSPATH first makes it load the tenant's wp-config.php from its docroot.
+ * Loaded by php-fpm before every script of the pool (never by the platform's php-cli runs).
+ *
+ * - ABSPATH: PHP resolves symlinks, so `/…/www/index.php` runs as `/usr/share/wordpress/index.php`,
+ *   and wp-load.php would set ABSPATH to /usr/share/wordpress/ and load Debian's wp-config.php
+ *   (which reads /etc/wordpress/config-<host>.php). Defining ABSPATH first makes it load the
+ *   tenant's wp-config.php from its docroot.
+ * - umask 022: whatever the platform's own umask is, files WordPress writes (uploads, image
+ *   sizes) are readable by the edge; other tenants never pass the tenant's directory (its gate).
+ * - A script whose real path is under wp-content/uploads is refused (the edge refuses it too):
+ *   an uploaded file never runs as PHP.
+ * - The installer (install.php, setup-config.php) answers only to the holder of the tenant's
+ *   one-time install link: the token is exchanged once for an install session cookie, then the
+ *   browser is sent to the clean URL. Everyone else gets 403. `GET /` still answers WordPress's
+ *   302 to install.php, which is what the platform's readiness probe checks (seed 003).
  */
-export function renderPrepend(docroot: string): string {
+export function renderPrepend(input: PrependInput): string {
+  const core = safePath(input.corePath);
+  const hashFile = phpString(safePath(input.installTokenFile));
   return `<?php
 /* Rendered by bbws (render-wp-config.ts). */
+umask(022);
 if (!defined('ABSPATH')) {
-  define('ABSPATH', ${phpString(safePath(docroot) + '/')});
+  define('ABSPATH', ${phpString(safePath(input.docroot) + '/')});
 }
+(function () {
+  $script = isset($_SERVER['SCRIPT_FILENAME']) ? realpath((string) $_SERVER['SCRIPT_FILENAME']) : false;
+  if (!is_string($script)) {
+    return;
+  }
+  $deny = function ($message) {
+    http_response_code(403);
+    header('Content-Type: text/plain; charset=utf-8');
+    header('Cache-Control: no-store');
+    echo $message, "\n";
+    exit;
+  };
+  $uploads = realpath(${phpString(safePath(input.contentDir) + '/uploads')});
+  if (is_string($uploads) && strpos($script, $uploads . '/') === 0) {
+    $deny('PHP does not run from uploads.');
+  }
+  if ($script !== ${phpString(core + '/wp-admin/install.php')} && $script !== ${phpString(core + '/wp-admin/setup-config.php')}) {
+    return;
+  }
+  $ask = 'The installer answers only to the owner of this WordPress: ask the platform for an install link (bbws tenants install-link <tenant>).';
+  $raw = @file_get_contents(${hashFile});
+  $record = is_string($raw) ? json_decode($raw, true) : null;
+  if (!is_array($record) || !isset($record['sha256'], $record['expires']) || !is_string($record['sha256']) || !preg_match('/^[0-9a-f]{64}$/', $record['sha256'])) {
+    $deny($ask);
+  }
+  $session_file = ${phpString(safePath(input.tmpDir) + '/install-session-')} . $record['sha256'];
+  $cookie = isset($_COOKIE['bbws_install']) ? (string) $_COOKIE['bbws_install'] : '';
+  if ($cookie !== '') {
+    $stored = @file_get_contents($session_file);
+    if (is_string($stored) && hash_equals($stored, hash('sha256', $cookie))) {
+      return;
+    }
+  }
+  $token = isset($_GET['${INSTALL_TOKEN_PARAM}']) ? (string) $_GET['${INSTALL_TOKEN_PARAM}'] : '';
+  if ($token === '' || !hash_equals($record['sha256'], hash('sha256', $token))) {
+    $deny($ask);
+  }
+  if (time() > (int) $record['expires']) {
+    $deny('This install link has expired: ask the platform for a new one.');
+  }
+  $h = @fopen($session_file, 'x');
+  if ($h === false) {
+    $deny('This install link was already used: ask the platform for a new one.');
+  }
+  $session = bin2hex(random_bytes(32));
+  fwrite($h, hash('sha256', $session));
+  fclose($h);
+  $https = (isset($_SERVER['HTTPS']) && $_SERVER['HTTPS'] === 'on') || (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https');
+  setcookie('bbws_install', $session, array('path' => '/wp-admin/', 'httponly' => true, 'samesite' => 'Lax', 'secure' => $https));
+  header('Cache-Control: no-store');
+  header('Referrer-Policy: no-referrer');
+  header('Location: /wp-admin/' . basename($script), true, 302);
+  exit;
+})();
 `;
 }

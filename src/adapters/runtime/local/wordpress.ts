@@ -1,17 +1,24 @@
 /**
  * A tenant's files: the docroot made of symlinks into Debian's WordPress core (shared and
- * read-only: it belongs to root), the tenant's own content directory, the ABSPATH prepend file
- * and the rendered, linted wp-config.php.
+ * read-only: it belongs to root), the content directory, the ABSPATH prepend file and the
+ * rendered, linted wp-config.php.
  *
- * Modes are the isolation (open_basedir was measured 3.7× slower): `tenants/<t>/` is 0750
- * `<tenant user>:<web group>`, so only the tenant's PHP and nginx's workers can enter it;
- * wp-config.php is 0640 `root:<tenant group>`, so nginx cannot read it either.
+ * Modes are the isolation (open_basedir was measured 3.7× slower). `tenants/<t>/` is the
+ * tenant's **gate**: owned by the edge's user, group the tenant's, mode 0550. Only the tenant's
+ * PHP (group) and nginx's workers (owner) pass it, nobody can rename entries in it but root, and
+ * inside it "others" means those two alone: so what the tenant's WordPress writes with WordPress's
+ * usual modes (0644/0755) is served by the edge, without group games (setgid bits that a copy or
+ * a rename silently loses), and is still unreadable by every other tenant.
+ *
+ * Inside the gate, everything that is code belongs to root: `content/` itself (so no drop-in
+ * such as db.php or object-cache.php can appear), `content/plugins/` (the marketplace installer
+ * writes there as root), `content/themes/` (Debian's themes, linked), the must-use plugins
+ * (`mu-plugins/`, outside wp-content). The tenant owns `content/uploads/`, `logs/` and `tmp/`.
+ * wp-config.php and the platform's data files are 0640 `root:<tenant group>`: not the edge's.
  */
-import { chmod, chown, lchown, lstat, mkdir, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
-import { runAs } from '../../wordpress/local/php-runner.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
 import { run } from './exec.js';
 import type { TenantPaths } from './layout.js';
@@ -28,13 +35,54 @@ export const sitesMapFile = (paths: TenantPaths) => join(paths.dir, 'sites.php')
 export const sitesStateFile = (paths: TenantPaths) => join(paths.dir, 'sites.json');
 /** The plugin blocklist the guard mu-plugin reads (0640 root:<tenant group>). */
 export const blocklistFile = (paths: TenantPaths) => join(paths.dir, 'plugin-blocklist.json');
-export const guardPluginFile = (paths: TenantPaths) => join(paths.content, 'mu-plugins', GUARD_PLUGIN_FILE);
+/** Must-use plugins: root-owned, outside wp-content (`WPMU_PLUGIN_DIR`), so the tenant cannot remove the guard. */
+export const muPluginsDir = (paths: TenantPaths) => join(paths.dir, 'mu-plugins');
+export const guardPluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), GUARD_PLUGIN_FILE);
+/** Which plugins came from the marketplace, with their checksums (plugin-manifest.ts; 0640 root:<tenant group>). */
+export const pluginManifestFile = (paths: TenantPaths) => join(paths.dir, 'plugin-manifest.json');
+/** The hash of the tenant's one-time install token (install-token.ts; 0640 root:<tenant group>). */
+export const installTokenFile = (paths: TenantPaths) => join(paths.dir, 'install-token.json');
 
 /** Owner of the tenant's files; null when not root (everything stays the current user's). */
 export interface TenantOwner {
   uid: number;
   gid: number;
   webGid: number;
+  /** The edge's user (owner of the tenant's gate); looked up by the web group's name when absent. */
+  webUid?: number;
+}
+
+/** The uid of the user whose private group is `gid` (the edge's user `bw<instance>-web`). */
+async function userOfGroup(gid: number): Promise<number> {
+  const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.split(':')[3] === String(gid));
+  if (!line) throw new Error(`no user has the edge's group ${gid} as its group`);
+  return Number(line.split(':')[2]);
+}
+
+/**
+ * Code directories are root's: content/, plugins/, themes/ (and the links in it) — also for a
+ * tenant provisioned before this layout, whose tree was the tenant's (chown -h never follows
+ * a link; a planted symlink becomes root's own link, which the edge then refuses to follow).
+ */
+export async function secureCodeDirs(paths: TenantPaths): Promise<void> {
+  await chown(paths.content, 0, 0);
+  await chmod(paths.content, 0o755);
+  for (const d of ['plugins', 'themes']) {
+    const dir = join(paths.content, d);
+    await run('chown', ['-R', '-h', '0:0', '--', dir]);
+    await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', dir]);
+  }
+  // The guard used to live in wp-content (written as the tenant); it is in mu-plugins/ now.
+  await rm(join(paths.content, 'mu-plugins'), { recursive: true, force: true });
+}
+
+/** True when content/ and content/plugins/ are root's real directories (root may write there). */
+export async function codeDirsAreRoots(paths: TenantPaths): Promise<boolean> {
+  for (const d of [paths.content, join(paths.content, 'plugins')]) {
+    const st = await lstat(d).catch(() => null);
+    if (!st || !st.isDirectory() || st.uid !== 0) return false;
+  }
+  return true;
 }
 
 async function ensureSymlink(target: string, link: string): Promise<void> {
@@ -48,7 +96,8 @@ async function ensureSymlink(target: string, link: string): Promise<void> {
 
 export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner | null, corePath = WORDPRESS_CORE): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o750 });
-  for (const d of [paths.www, paths.content, paths.logs, paths.tmp, join(paths.content, 'themes'), join(paths.content, 'plugins'), join(paths.content, 'uploads')])
+  const uploads = join(paths.content, 'uploads');
+  for (const d of [paths.www, paths.content, paths.logs, paths.tmp, muPluginsDir(paths), join(paths.content, 'themes'), join(paths.content, 'plugins'), uploads])
     await mkdir(d, { recursive: true });
   for (const entry of await readdir(corePath)) if (!NOT_LINKED.has(entry)) await ensureSymlink(join(corePath, entry), join(paths.www, entry));
   await ensureSymlink(paths.content, join(paths.www, 'wp-content'));
@@ -57,51 +106,42 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
   await ensureSymlink(theme, join(paths.content, 'themes', DEFAULT_THEME));
   // 'wx': never through a symlink the tenant planted, and no second line on re-provisioning.
   for (const d of ['themes', 'plugins', 'uploads'])
-    await writeFile(join(paths.content, d, 'index.php'), '<?php // Silence is golden.\n', { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+    await writeFile(join(paths.content, d, 'index.php'), '<?php // Silence is golden.\n', { flag: 'wx', mode: 0o644 }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e;
     });
-  await writeFile(paths.prepend, renderPrepend(paths.www), { mode: 0o644 });
+  await writeFile(paths.prepend, renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp }), { mode: 0o644 });
   await chmod(paths.prepend, 0o644); // the process umask (0o077) masked the mode above
   await writeFile(paths.phpErrorLog, '', { flag: 'a', mode: 0o640 });
 
-  await chmod(paths.dir, owner ? 0o751 : 0o750);
   await chmod(paths.www, 0o755);
+  await chmod(muPluginsDir(paths), 0o755);
   await chmod(paths.tmp, 0o700);
   await chmod(paths.logs, 0o750);
   if (owner) {
-    // root:<tenant group> 0751: the tenant (group) and nginx (search only) reach www/ and content/,
-    // but only root can rename entries here, so root-managed files (sites map, blocklist, prepend,
-    // backups) cannot be swapped for symlinks that root would then follow.
-    await chown(paths.dir, 0, owner.gid);
-    // Content, logs and tmp belong to the tenant; the setgid bit keeps new uploads readable by nginx.
-    await run('chown', ['-R', '-h', `${owner.uid}:${owner.webGid}`, paths.content, paths.logs]);
-    await chown(paths.tmp, owner.uid, owner.gid);
-    await run('chmod', ['-R', 'g+rX,o-rwx', paths.content]);
-    // nginx follows a docroot symlink only when link and target have one owner (render-nginx.ts):
-    // www/ is root's (safe to lchown in), and wp-content → content points at the tenant's.
-    await lchown(join(paths.www, 'wp-content'), owner.uid, owner.webGid);
-    await chmod(paths.content, 0o2750);
+    // The gate (see the top of this file): the edge's user owns it, the tenant's group enters it.
+    await chown(paths.dir, owner.webUid ?? (await userOfGroup(owner.webGid)), owner.gid);
+    await chmod(paths.dir, 0o550);
     await chown(paths.www, 0, 0);
     await chown(paths.prepend, 0, 0);
+    await chown(muPluginsDir(paths), 0, 0);
+    await secureCodeDirs(paths);
+    // The tenant's own: uploads (world-readable modes: "the world" inside the gate is the edge), logs, tmp.
+    await run('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', uploads, paths.logs]);
+    await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', uploads]);
+    await chown(uploads, owner.uid, owner.gid);
+    await chown(paths.tmp, owner.uid, owner.gid);
   } else {
-    await chmod(paths.content, 0o750);
+    await chmod(paths.dir, 0o750);
+    await chmod(paths.content, 0o755);
   }
   await writeGuardPlugin(paths, owner);
 }
 
-/** The guard mu-plugin (render-guard-plugin.ts), linted, then renamed into place. */
+/** The guard mu-plugin (render-guard-plugin.ts), linted, then renamed into place (root's, read by all inside the gate). */
 export async function writeGuardPlugin(paths: TenantPaths, owner: TenantOwner | null): Promise<void> {
-  const text = renderGuardPlugin({ blocklistFile: blocklistFile(paths) });
-  await run('php', ['-n', '-l'], { input: text });
-  // Written AS THE TENANT: wp-content/ is the tenant's, who could have swapped mu-plugins/ for a
-  // symlink; root must not follow it. (A tenant running code can remove the guard either way: it
-  // is a guard against plugins that reach the disk, not against the tenant's own PHP.)
-  const as = { owner: owner ? { uid: owner.uid, gid: owner.gid } : null, cwd: paths.content, tmpDir: paths.tmp };
-  const final = guardPluginFile(paths);
-  const tmp = `${final}.tmp-${randomBytes(4).toString('hex')}`;
-  await runAs('mkdir', ['-p', '--', join(paths.content, 'mu-plugins')], as);
-  await runAs('tee', ['--', tmp], { ...as, stdin: text });
-  await runAs('mv', ['-f', '-T', '--', tmp, final], as);
+  const text = renderGuardPlugin({ blocklistFile: blocklistFile(paths), manifestFile: pluginManifestFile(paths), coreThemesDir: join(WORDPRESS_CORE, 'wp-content', 'themes'), defaultTheme: DEFAULT_THEME });
+  await mkdir(muPluginsDir(paths), { recursive: true, mode: 0o755 });
+  await writeRootFile(guardPluginFile(paths), text, owner ? { gid: 0, mode: 0o644 } : null, true);
 }
 
 /**
@@ -137,9 +177,17 @@ export async function writeSitesMap(paths: TenantPaths, sites: SiteHosts[], edge
   await writeFile(sitesStateFile(paths), `${JSON.stringify(sites, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** The guard's blocklist (JSON, not PHP: it is data, read with file_get_contents). */
+/**
+ * A data file the tenant's PHP reads and only root writes (blocklist, plugin manifest, install
+ * token hash): JSON, not PHP, read with file_get_contents. 0640 root:<tenant group>.
+ */
+export async function writeTenantDataFile(path: string, json: string, owner: TenantOwner | null): Promise<void> {
+  await writeRootFile(path, json, owner ? { gid: owner.gid, mode: 0o640 } : null, false);
+}
+
+/** The guard's blocklist. */
 export async function writeBlocklistFile(paths: TenantPaths, json: string, owner: TenantOwner | null): Promise<void> {
-  await writeRootFile(blocklistFile(paths), json, owner ? { gid: owner.gid, mode: 0o640 } : null, false);
+  await writeTenantDataFile(blocklistFile(paths), json, owner);
 }
 
 /**
@@ -148,7 +196,7 @@ export async function writeBlocklistFile(paths: TenantPaths, json: string, owner
  */
 export async function writeWpConfig(paths: TenantPaths, input: WpConfigInput, owner: TenantOwner | null, phpBinary = 'php'): Promise<void> {
   const candidate = `${paths.wpConfig}.candidate`;
-  await writeFile(candidate, renderWpConfig({ sitesFile: sitesMapFile(paths), ...input }), { mode: 0o640 });
+  await writeFile(candidate, renderWpConfig({ sitesFile: sitesMapFile(paths), muPluginsDir: muPluginsDir(paths), ...input }), { mode: 0o640 });
   try {
     await chmod(candidate, 0o640);
     if (owner) await chown(candidate, 0, owner.gid);

@@ -38,7 +38,7 @@ export interface LocalTenantAccess extends TenantAccess {
 const PRELUDE = String.raw`
 $__bbws = json_decode(stream_get_contents(STDIN), true, 512, JSON_THROW_ON_ERROR);
 $input = $__bbws['input'];
-umask(0027);
+umask(022);
 $_SERVER['HTTP_HOST'] = $__bbws['httpHost'];
 $_SERVER['SERVER_NAME'] = $__bbws['host'];
 $_SERVER['SERVER_PORT'] = (string) $__bbws['port'];
@@ -156,11 +156,11 @@ export async function createTenantAccess(runtime: LocalRuntime, secrets: Secrets
       const real = await realpath(path);
       if (real !== paths.dir && !real.startsWith(paths.dir + sep)) throw new Error(`chownToTenant: ${path} is outside the tenant's directory`);
       if (real === paths.dir || real === backupsDir || real.startsWith(backupsDir + sep)) return; // root's, by design
-      // Content stays readable by nginx's group (uploads are served by it); the rest is the tenant's alone.
+      // Uploads are served by the edge: readable by "others", who inside the tenant's gate are the
+      // edge alone (runtime/local/wordpress.ts). The rest is the tenant's alone.
       const inContent = real === paths.content || real.startsWith(paths.content + sep);
-      const group = inContent ? owner.webGid : owner.gid;
-      await run('chown', ['-R', '-h', `${owner.uid}:${group}`, '--', real]);
-      await run('chmod', ['-R', inContent ? 'u+rwX,g+rX,g-w,o-rwx' : 'u+rwX,go-rwx', '--', real]);
+      await run('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', real]);
+      await run('chmod', ['-R', inContent ? 'u+rwX,go+rX,go-w' : 'u+rwX,go-rwx', '--', real]);
     },
     asTenant,
     async copyPlatformTree(source, dest) {

@@ -26,6 +26,7 @@ import { createTenantAccess, type LocalTenantAccess } from './create-tenant-acce
 import * as php from './php-scripts.js';
 import { checkPluginSlug, createPluginFiles } from './plugin-files.js';
 import { writeBlocklist } from './blocklist.js';
+import { issueInstallToken } from './install-token.js';
 import { promoteSiteData } from './promote.js';
 import { checkSite, createSiteRoutes } from './site-routes.js';
 import { siteHomeUrl } from './sites-map.js';
@@ -103,7 +104,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
       failed(what, e);
     }
     const err = (result as { error?: unknown } | null)?.error;
-    if (typeof err === 'string') throw new BbwsError('RUNTIME_FAILURE', `${what}: ${err}`);
+    if (typeof err === 'string') failed(what, new Error(err));
     return result;
   };
 
@@ -175,7 +176,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
   };
 
   // ---- plugins --------------------------------------------------------------------------
-  const { pluginDir, removeAsTenant, copyPlugin } = createPluginFiles({ runtime, logger });
+  const { removeAsTenant, copyPlugin, removePlugin } = createPluginFiles({ runtime, logger });
 
   const activate = async (site: SiteRef, slug: string) => {
     const r = await runPhp<{ file: string; active: boolean }>(site, `activate plugin ${slug}`, php.ACTIVATE_PLUGIN, { slug }, true);
@@ -223,7 +224,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
         logger.info({ tenantId: site.tenantId, siteId: site.siteId, slug, activeIn: others.map(([t]) => t) }, 'plugin deactivated; files kept for other sites');
         return;
       }
-      await removeAsTenant(site.tenantId, pluginDir(site.tenantId, slug));
+      await removePlugin(site.tenantId, slug);
     });
   };
 
@@ -301,6 +302,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
     promoteSite,
     runCron,
     enforceBlocklist: (entries) => writeBlocklist(runtime, 'all', entries),
+    issueInstallToken: (tenantId) => issueInstallToken(runtime, tenantId),
   };
 
   // Every call is timed (WordPressAPILatency), failures included.

@@ -1,16 +1,21 @@
 /**
- * Plugin directories in the tenant's wp-content. wp-content is the tenant's: it could swap a
- * directory for a symlink to /etc at any time, so changes there are made AS THE TENANT (tenantRunner),
- * and root only ever writes into root-owned places (a staging dir in the root-owned tenant dir).
+ * Plugin directories in the tenant's wp-content. `content/` and `content/plugins/` are root's
+ * (runtime/local/wordpress.ts): the marketplace installer is the only writer, as root, and
+ * records each plugin in the tenant's manifest (plugin-manifest.ts) for the guard mu-plugin.
+ * Root writes there only after checking that both are root's real directories (a tenant
+ * provisioned before this layout is converted first), so no tenant symlink can redirect it.
+ * The tenant's uploads stay the tenant's: `removeAsTenant` removes things there AS THE TENANT.
  */
-import { cp, lstat, mkdir, rm } from 'node:fs/promises';
+import { cp, lstat, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BbwsError } from '../../../domain/errors.js';
 import type { Logger } from '../../../ports/logger.js';
 import { run } from '../../runtime/local/exec.js';
 import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import { codeDirsAreRoots, secureCodeDirs } from '../../runtime/local/wordpress.js';
 import { tenantRunner } from './php-runner.js';
+import { mainFileHashes, updatePluginManifest } from './plugin-manifest.js';
 
 const PLUGIN_SLUG = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -49,41 +54,57 @@ export function createPluginFiles({ runtime, logger }: { runtime: LocalRuntime; 
     }
   };
 
-  /**
-   * Root copies the vetted directory into a root-owned staging dir (symlinks refused), the tenant
-   * copies it from there beside the live one and renames it into place: the result is the tenant's
-   * and root never writes inside the tenant-owned wp-content.
-   */
-  const copyPlugin = async (tenantId: string, slug: string, sourceDir: string) => {
+  /** content/ and plugins/ are root's real directories (converted when the tenant predates that). */
+  const rootOwnedPlugins = async (tenantId: string) => {
     const paths = runtime.tenantPaths(tenantId);
     const owner = await runtime.tenantOwner(tenantId);
+    if (owner && !(await codeDirsAreRoots(paths))) {
+      logger.warn({ tenantId }, 'making the tenant\'s code directories root\'s (provisioned before the marketplace-only layout)');
+      await secureCodeDirs(paths);
+    }
+    return { paths, owner };
+  };
+
+  /**
+   * Root copies the vetted directory beside the live one (symlinks refused), makes it read-only
+   * for everyone but root (0644/0755: the edge serves its CSS and JS), renames it into place
+   * and records its main files' checksums in the manifest.
+   */
+  const copyPlugin = async (tenantId: string, slug: string, sourceDir: string) => {
+    const { paths, owner } = await rootOwnedPlugins(tenantId);
     const target = pluginDir(tenantId, slug);
     const id = randomBytes(4).toString('hex');
-    const staging = join(paths.dir, `staging-${id}`);
     const tmp = `${target}.tmp-${id}`;
     const old = `${target}.old-${id}`;
     try {
-      await mkdir(staging, { mode: 0o750 });
-      await cp(sourceDir, join(staging, slug), {
+      await cp(sourceDir, tmp, {
         recursive: true,
         errorOnExist: true,
+        force: false,
         filter: async (src) => {
           if ((await lstat(src)).isSymbolicLink()) throw new BbwsError('PLUGIN_SECURITY_VIOLATION', `plugin ${slug} contains a symbolic link`, { slug });
           return true;
         },
       });
-      if (owner) await run('chown', ['-R', '-h', `0:${owner.gid}`, '--', staging]);
-      await run('chmod', ['-R', 'u+rwX,g+rX,g-w,o-rwx', '--', staging]);
-      await asTenant(tenantId, 'cp', ['-R', '--', join(staging, slug), tmp]);
+      if (owner) await run('chown', ['-R', '-h', '0:0', '--', tmp]);
+      await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', tmp]);
+      const files = await mainFileHashes(tmp, slug);
       const existed = await lstat(target).then(() => true, () => false);
-      if (existed) await asTenant(tenantId, 'mv', ['-T', '--', target, old]);
-      await asTenant(tenantId, 'mv', ['-T', '--', tmp, target]);
-      if (existed) await asTenant(tenantId, 'rm', ['-rf', '--', old]);
+      if (existed) await rename(target, old);
+      await rename(tmp, target);
+      await updatePluginManifest(paths, owner, slug, files);
+      if (existed) await rm(old, { recursive: true, force: true });
     } finally {
-      await rm(staging, { recursive: true, force: true });
-      await asTenant(tenantId, 'rm', ['-rf', '--', tmp]).catch(() => undefined);
+      await rm(tmp, { recursive: true, force: true });
     }
   };
 
-  return { pluginDir, removeAsTenant, copyPlugin };
+  /** Removes a plugin's files (root's) and its manifest entry. */
+  const removePlugin = async (tenantId: string, slug: string) => {
+    const { paths, owner } = await rootOwnedPlugins(tenantId);
+    await updatePluginManifest(paths, owner, slug, null);
+    await rm(pluginDir(tenantId, slug), { recursive: true, force: true });
+  };
+
+  return { pluginDir, removeAsTenant, copyPlugin, removePlugin };
 }

@@ -1,6 +1,16 @@
 /**
- * The must-use plugin every tenant gets (`wp-content/mu-plugins/bbws-guard.php`, root-owned).
- * Pure renderer, checked against test/fixtures/local-runtime/bbws-guard.php.
+ * The must-use plugin every tenant gets (`tenants/<t>/mu-plugins/bbws-guard.php`, root-owned,
+ * outside wp-content: `WPMU_PLUGIN_DIR`). Pure renderer, checked against
+ * test/fixtures/local-runtime/bbws-guard.php.
+ *
+ * (0) Only the marketplace's code runs. A plugin is loaded or activated only when the tenant's
+ *     manifest (`tenants/<t>/plugin-manifest.json`, written by the installer, plugin-manifest.ts;
+ *     root-owned) lists its main file and that file's sha256 matches; a theme only when it is
+ *     one of Debian's (its real path is in Debian's themes directory), otherwise the site falls
+ *     back to the default theme. The file system already keeps the tenant out of plugins/ and
+ *     themes/ (root's, wordpress.ts): this is the second line. Activation is refused *before*
+ *     core includes the file: validate_plugin_requirements() reads the plugin's headers, and the
+ *     guard's `extra_plugin_headers` filter finds the plugin being activated in the call stack.
  *
  * (a) The platform's plugin blocklist, enforced inside WordPress too (seed 001: a vetted
  *     marketplace is not enough when a plugin reaches the disk another way): a blocked plugin is
@@ -14,20 +24,26 @@
  *     not resolve on this host, so curl is told to reach the tenant's own host names at 127.0.0.1
  *     (CURLOPT_RESOLVE) — the edge routes them by Host as usual.
  */
-import { phpString, safePath } from '../../runtime/local/escape.js';
+import { phpString, safeName, safePath } from '../../runtime/local/escape.js';
 
 export const GUARD_PLUGIN_FILE = 'bbws-guard.php';
 
 export interface GuardPluginInput {
   /** The tenant's blocklist JSON file (absolute). */
   blocklistFile: string;
+  /** The tenant's plugin manifest JSON file (absolute). */
+  manifestFile: string;
+  /** Debian's themes (`/usr/share/wordpress/wp-content/themes`). */
+  coreThemesDir: string;
+  /** What a site whose theme is refused falls back to (one of Debian's). */
+  defaultTheme: string;
 }
 
 export function renderGuardPlugin(input: GuardPluginInput): string {
   return `<?php
 /**
  * Plugin Name: BBWS guard
- * Description: Platform plugin blocklist and loopback resolution. Managed by the platform.
+ * Description: Marketplace-only code, platform plugin blocklist and loopback resolution. Managed by the platform.
  * Rendered by bbws (adapters/wordpress/local/render-guard-plugin.ts). Do not edit.
  */
 if (!defined('ABSPATH')) {
@@ -75,23 +91,88 @@ function bbws_guard_blocked_reason($plugin) {
   return false;
 }
 
+function bbws_guard_manifest() {
+  static $plugins = null;
+  if ($plugins === null) {
+    $raw = @file_get_contents(${phpString(safePath(input.manifestFile))});
+    $m = is_string($raw) ? json_decode($raw, true) : null;
+    $plugins = is_array($m) && isset($m['plugins']) && is_array($m['plugins']) ? $m['plugins'] : array();
+  }
+  return $plugins;
+}
+
+/** Why \`$plugin\` ('slug/file.php') may not run, or false. */
+function bbws_guard_refusal($plugin) {
+  static $hashes = array();
+  $plugin = (string) $plugin;
+  $blocked = bbws_guard_blocked_reason($plugin);
+  if ($blocked !== false) {
+    return $blocked;
+  }
+  $slash = strpos($plugin, '/');
+  $manifest = bbws_guard_manifest();
+  $slug = $slash === false ? '' : substr($plugin, 0, $slash);
+  if ($slug === '' || !isset($manifest[$slug]['files'][$plugin]) || !is_string($manifest[$slug]['files'][$plugin])) {
+    return 'it was not installed from the platform marketplace';
+  }
+  if (!array_key_exists($plugin, $hashes)) {
+    $hashes[$plugin] = @hash_file('sha256', WP_PLUGIN_DIR . '/' . $plugin);
+  }
+  if (!is_string($hashes[$plugin]) || !hash_equals($manifest[$slug]['files'][$plugin], $hashes[$plugin])) {
+    return 'it changed since the marketplace installed it';
+  }
+  return false;
+}
+
+function bbws_guard_refuse_activation($plugin) {
+  $reason = bbws_guard_refusal($plugin);
+  if ($reason !== false) {
+    wp_die(esc_html(sprintf('The plugin %s is blocked by the platform: %s', $plugin, $reason)), 'Plugin blocked', array('response' => 403));
+  }
+}
+
 function bbws_guard_strip_blocked($plugins) {
   if (!is_array($plugins)) {
     return $plugins;
   }
   return array_values(array_filter($plugins, function ($p) {
-    return bbws_guard_blocked_reason($p) === false;
+    return bbws_guard_refusal($p) === false;
   }));
 }
 
 add_filter('pre_update_option_active_plugins', 'bbws_guard_strip_blocked', 0);
 add_filter('option_active_plugins', 'bbws_guard_strip_blocked', 0);
-add_action('activate_plugin', function ($plugin) {
-  $reason = bbws_guard_blocked_reason($plugin);
-  if ($reason !== false) {
-    wp_die(esc_html(sprintf('The plugin %s is blocked by the platform: %s', $plugin, $reason)), 'Plugin blocked', array('response' => 403));
+// Before core's activate_plugin() includes the file: it reads the plugin's headers first.
+add_filter('extra_plugin_headers', function ($headers) {
+  foreach (debug_backtrace(0, 8) as $frame) {
+    if (isset($frame['function'], $frame['args'][0]) && $frame['function'] === 'activate_plugin' && !isset($frame['class'])) {
+      bbws_guard_refuse_activation(plugin_basename(trim((string) $frame['args'][0])));
+    }
   }
-}, 0, 1);
+  return $headers;
+}, 0);
+add_action('activate_plugin', 'bbws_guard_refuse_activation', 0, 1);
+
+/** A theme runs only when it is one of Debian's (its real path is in Debian's themes directory). */
+function bbws_guard_theme_allowed($theme) {
+  static $seen = array();
+  $theme = (string) $theme;
+  if (!isset($seen[$theme])) {
+    $real = preg_match('/^[A-Za-z0-9._-]+$/', $theme) ? realpath(WP_CONTENT_DIR . '/themes/' . $theme) : false;
+    $seen[$theme] = is_string($real) && strpos($real, ${phpString(safePath(input.coreThemesDir) + '/')}) === 0;
+  }
+  return $seen[$theme];
+}
+
+foreach (array('template', 'stylesheet') as $bbws_option) {
+  add_filter('option_' . $bbws_option, function ($value) {
+    return bbws_guard_theme_allowed($value) ? $value : ${phpString(safeName(input.defaultTheme))};
+  }, 0);
+  add_filter('pre_update_option_' . $bbws_option, function ($value, $old) {
+    return bbws_guard_theme_allowed($value) ? $value : $old;
+  }, 0, 2);
+}
+unset($bbws_option);
 
 /** Host names of this tenant's sites (the sites map loaded by wp-config.php) and of this request. */
 function bbws_guard_own_hosts() {
