@@ -250,7 +250,7 @@ describe('local WordPress adapter', () => {
     expect(await tables('stwo0000002_')).toEqual([]);
     expect(await exists(uploads)).toBe(false);
     expect(await exists(join(t.runtime.layout.edgeRoutes, 'two.acme.wpdev.localhost'))).toBe(false);
-    expect(await readFile(join(t.runtime.tenantPaths('acme').dir, 'sites.php'), 'utf8')).not.toContain('two0000002');
+    expect(await readFile(join(t.runtime.tenantPaths('acme').dir, 'sites-map.json'), 'utf8')).not.toContain('two0000002');
     expect((await get(t, 'two.acme.wpdev.localhost')).status).toBe(404);
     expect((await get(t, 'one.acme.wpdev.localhost')).status).toBe(200);
   });
@@ -262,7 +262,7 @@ describe('local WordPress adapter', () => {
     const out = await acme.php(
       site1,
       "foreach ($input as $f) { echo (@file_get_contents($f) === false ? 'denied' : 'READ'), ' '; }",
-      [beta.wpConfig, join(beta.dir, 'sites.php'), join(beta.dir, 'mu-plugins', 'bbws-guard.php')],
+      [beta.wpConfig, join(beta.dir, 'sites-map.json'), join(beta.dir, 'mu-plugins', 'bbws-guard.php')],
       { loadWordPress: false },
     );
     expect(out.trim()).toBe('denied denied denied');

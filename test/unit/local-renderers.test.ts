@@ -56,7 +56,6 @@ const pool: PoolInput = {
   errorLog: `${R}/tenants/acme/logs/php-error.log`,
   tmpDir: `${R}/tenants/acme/tmp`,
   memoryLimitMb: 256,
-  opcacheApiFile: `${R}/tenants/acme/www/wp-config.php`,
 };
 
 const guard = { blocklistFile: `${R}/tenants/acme/plugin-blocklist.json`, manifestFile: `${R}/tenants/acme/plugin-manifest.json`, coreThemesDir: '/usr/share/wordpress/wp-content/themes', defaultTheme: 'twentytwentythree' };
@@ -78,7 +77,7 @@ describe('local runtime renderers (golden files)', () => {
     expect(text.indexOf('[sit-acme-service]')).toBeLessThan(text.indexOf('[sit-zulu-service]'));
   });
   it('wp-config.php', async () => {
-    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts, sitesFile: `${R}/tenants/acme/sites.php`, muPluginsDir: `${R}/tenants/acme/mu-plugins` });
+    const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts, sitesFile: `${R}/tenants/acme/sites-map.json`, muPluginsDir: `${R}/tenants/acme/mu-plugins` });
     await expect(text).toMatchFileSnapshot(`${FIX}/wp-config.php`);
     // The marketplace is the only way in for code: no upload, update or editor in wp-admin.
     expect(text).toContain("define('DISALLOW_FILE_MODS', true);");
@@ -95,9 +94,9 @@ describe('local runtime renderers (golden files)', () => {
       ],
       8088,
     );
-    await expect(text).toMatchFileSnapshot(`${FIX}/sites-map.php`);
+    await expect(text).toMatchFileSnapshot(`${FIX}/sites-map.json`);
     await lint(text);
-    expect(renderSitesMap([], 8088)).toContain('return array(\n);');
+    expect(renderSitesMap([], 8088)).toBe('{}\n');
     expect(siteHomeUrl('a.example', 80)).toBe('http://a.example');
     expect(siteHomeUrl('a.example', 8088)).toBe('http://a.example:8088');
   });

@@ -22,12 +22,6 @@ export interface PoolInput {
   tmpDir: string;
   /** memory_limit in MiB. */
   memoryLimitMb: number;
-  /**
-   * The one script of the pool allowed to use the opcode cache's API (`opcache.restrict_api`, a
-   * path prefix): the tenant's root-owned wp-config.php, which invalidates its sites map. Absent
-   * (pools recorded by older versions): nobody, as in {@link MASTER_INI}.
-   */
-  opcacheApiFile?: string;
 }
 
 /** `opcache.restrict_api` of every master: a prefix no script path has, so the API is refused. */
@@ -74,8 +68,8 @@ php_admin_value[session.save_path] = ${tmp}
 php_admin_value[sys_temp_dir] = ${tmp}
 php_admin_flag[allow_url_include] = off
 ; Pools of a master share its opcode cache: opcache_get_status() would list, and opcache_invalidate()
-; reset, other tenants' scripts. Only the tenant's own wp-config.php may call the API.
-php_admin_value[opcache.restrict_api] = ${safePath(pool.opcacheApiFile ?? OPCACHE_API_NOBODY)}
+; reset, other tenants' scripts: no script may call the API.
+php_admin_value[opcache.restrict_api] = ${OPCACHE_API_NOBODY}
 `;
 }
 

@@ -28,17 +28,14 @@ export interface WpConfigInput {
 /**
  * Picks the site by HTTP_HOST (port stripped, as the edge adds it). `BBWS_SITE_ID` can only be
  * defined by the platform's own php-cli runs (create-tenant-access.ts), never by a request.
- * opcache_invalidate (not forced) re-checks the map's mtime on every request: with Debian's
- * revalidate_freq of 2 s a just-routed site would otherwise get the old map (the writer keeps
- * the mtime strictly increasing, see writeSitesMap).
+ * The map is JSON read on every request, not an `include`: an included map is cached by opcache
+ * for revalidate_freq (2 s on Debian), so a just-routed site got the old map, and the opcache API
+ * that could invalidate it is refused to every tenant script (opcache.restrict_api, render-php-fpm.ts).
  */
 function renderSitePicker(sitesFile: string): string {
   return `
 $bbws_sites_file = ${phpString(safePath(sitesFile))};
-if (function_exists('opcache_invalidate')) {
-  @opcache_invalidate($bbws_sites_file);
-}
-$bbws_sites = is_readable($bbws_sites_file) ? (include $bbws_sites_file) : array();
+$bbws_sites = is_readable($bbws_sites_file) ? json_decode((string) file_get_contents($bbws_sites_file), true) : array();
 if (!is_array($bbws_sites)) {
   $bbws_sites = array();
 }

@@ -21,7 +21,6 @@ import { tenantPaths, tenantUnixUser, type Layout } from './layout.js';
 import { SALT_KEYS, type Salts } from './render-wp-config.js';
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
 import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeWpConfig, type TenantOwner } from './wordpress.js';
-import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface StepContext {
@@ -99,7 +98,6 @@ async function applyService(ctx: StepContext, spec: InstanceSpec): Promise<void>
     tmpDir: paths.tmp,
     memoryLimitMb: Math.max(128, Math.min(1024, Math.floor(spec.resources.memory / 2))),
     // PHP names a script by its real path (opcache.restrict_api compares that).
-    opcacheApiFile: join(await realpath(paths.www), 'wp-config.php'),
   });
   // Every PHP child may hold one connection: keep MariaDB's limit above the sum of the pools.
   const pools = await ctx.phpFpm.listPools();

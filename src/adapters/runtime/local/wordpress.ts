@@ -31,7 +31,7 @@ export const DEFAULT_THEME = 'twentytwentythree';
 const NOT_LINKED = new Set(['wp-config.php', 'wp-config-sample.php', 'wp-content', '.htaccess', 'readme.html']);
 
 /** The sites map wp-config.php includes (0640 root:<tenant group>), and its source of truth (root only). */
-export const sitesMapFile = (paths: TenantPaths) => join(paths.dir, 'sites.php');
+export const sitesMapFile = (paths: TenantPaths) => join(paths.dir, 'sites-map.json');
 export const sitesStateFile = (paths: TenantPaths) => join(paths.dir, 'sites.json');
 /** The plugin blocklist the guard mu-plugin reads (0640 root:<tenant group>). */
 export const blocklistFile = (paths: TenantPaths) => join(paths.dir, 'plugin-blocklist.json');
@@ -165,15 +165,14 @@ async function writeRootFile(path: string, text: string, group: { gid: number; m
 }
 
 /**
- * Renders, lints and installs the tenant's sites map. Its mtime (whole seconds, what opcache
- * compares) strictly increases with every write, so the not-forced opcache_invalidate in
- * wp-config.php sees every change, even two within one second.
+ * Renders and installs the tenant's sites map (JSON, read by wp-config.php on every request). Its
+ * mtime strictly increases with every write, so a reader can tell two writes within one second apart.
  */
 export async function writeSitesMap(paths: TenantPaths, sites: SiteHosts[], edgePort: number, owner: TenantOwner | null): Promise<void> {
   const text = renderSitesMap(sites, edgePort);
   const previous = await stat(sitesMapFile(paths)).then((s) => Math.floor(s.mtimeMs / 1000), () => 0);
   const mtime = Math.max(Math.floor(Date.now() / 1000), previous + 1);
-  await writeRootFile(sitesMapFile(paths), text, owner ? { gid: owner.gid, mode: 0o640 } : null, true, mtime);
+  await writeRootFile(sitesMapFile(paths), text, owner ? { gid: owner.gid, mode: 0o640 } : null, false, mtime);
   await writeFile(sitesStateFile(paths), `${JSON.stringify(sites, null, 2)}\n`, { mode: 0o600 });
 }
 

@@ -1,12 +1,13 @@
 /**
  * The tenant's sites map: which site (table prefix, uploads, home URL) answers a host name.
- * The tenant's wp-config.php includes it (render-wp-config.ts) and picks the entry of HTTP_HOST
+ * A JSON file: the tenant's wp-config.php reads it on every request (render-wp-config.ts; not
+ * `include`d, so the opcode cache, whose API tenants may not use, never serves a stale copy) and picks the entry of HTTP_HOST
  * (port stripped); unknown hosts keep the tenant's default install (`wp_`).
  *
  * `renderSitesMap` is pure (golden file in test/fixtures/local-runtime/sites-map.php): every host
- * is an allow-listed DNS name, every id a validated site id, and both are PHP-quoted anyway.
+ * is an allow-listed DNS name, every id a validated site id, and JSON.stringify quotes both anyway.
  */
-import { phpString, safeHostname, safePort } from '../../runtime/local/escape.js';
+import { safeHostname, safePort } from '../../runtime/local/escape.js';
 import { tablePrefix } from '../../../domain/site.js';
 
 /** One site of a tenant: its id and host names (the first is primary). */
@@ -22,7 +23,7 @@ export function siteHomeUrl(hostname: string, edgePort: number): string {
 }
 
 export function renderSitesMap(sites: SiteHosts[], edgePort: number): string {
-  const lines: string[] = [];
+  const map: Record<string, { id: string; home: string }> = {};
   const seen = new Set<string>();
   for (const s of [...sites].sort((a, b) => a.siteId.localeCompare(b.siteId))) {
     tablePrefix(s.siteId);
@@ -32,12 +33,8 @@ export function renderSitesMap(sites: SiteHosts[], edgePort: number): string {
       const host = safeHostname(h.toLowerCase());
       if (seen.has(host)) throw new Error(`host ${host} is mapped to two sites`);
       seen.add(host);
-      lines.push(`  ${phpString(host)} => array('id' => ${phpString(s.siteId)}, 'home' => ${phpString(home)}),`);
+      map[host] = { id: s.siteId, home };
     }
   }
-  return `<?php
-/* Rendered by bbws (adapters/wordpress/local/sites-map.ts). Do not edit: re-rendered when sites are routed. */
-return array(
-${lines.join('\n')}${lines.length ? '\n' : ''});
-`;
+  return JSON.stringify(map, null, 1) + '\n';
 }
