@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Principal } from '../domain/auth.js';
+import './request-context.js';
 import { BbwsError } from '../domain/errors.js';
 import { reportFields, reportMessage } from '../app/report-line.js';
 import { mapError } from './error-mapper.js';
@@ -26,27 +27,9 @@ import { registerSystemRoutes } from './routes/system.routes.js';
 import { registerTenantRoutes } from './routes/tenants.routes.js';
 import { registerInstallLinkRoutes } from './routes/install-link.routes.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-    startedAt: bigint;
-    /** The error registry code of an error response, for the request's log line. */
-    errorCode: string | null;
-  }
-  interface FastifyContextConfig {
-    /** Routes that need no token (health, metrics, openapi). */
-    public?: boolean;
-  }
-}
-
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new BbwsError('UNAUTHORIZED');
-  return request.principal;
-}
 
 export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({

@@ -57,6 +57,8 @@ export interface PlatformOptions {
   workerLeaseSeconds?: number;
   /** API listen host (default 127.0.0.1). */
   host?: string;
+  /** Clock (epoch ms) of the use cases and of token expiry (default `Date.now`; tests move it instead of sleeping). */
+  now?: () => number;
 }
 
 export interface RunningPlatform {
@@ -98,7 +100,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     operationDeadlineMs: config.operationDeadlineMinutes * 60_000,
     domains: createSqliteDomainRegistry(db),
     txt: createNodeTxtLookup({ server: config.dnsServer }),
-    now: Date.now,
+    now: options.now ?? Date.now,
     secrets,
     notifier,
     templates: createLocalTemplateCatalog({ dir: join(config.dataDir, 'templates') }),
@@ -154,7 +156,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
     if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));
     if (roles.includes('api')) {
-      const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')));
+      const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')), { now: deps.now });
       app = await buildApp({
         ...deps,
         tokens,

@@ -22,6 +22,8 @@ export interface Harness {
   request(method: string, path: string, options?: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   waitForOperation(operationId: string): Promise<any>;
+  /** Moves the platform's clock (use cases, token expiry) forward: real time plus this offset. */
+  advanceClock(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-test-'));
   const config = parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIMIT: '0', ...env });
   let runtime!: ScriptedRuntime;
+  let clockOffsetMs = 0;
+  const now = () => Date.now() + clockOffsetMs;
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
@@ -36,13 +40,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       roles: ['api', 'worker', 'events', 'reconciler'],
       logger: createLogger({ level: 'info', dataDir, stdout: false }),
       reconcileIntervalMs: 200,
+      now,
       createRuntime: async ({ emit }) => (runtime = createScriptedRuntime(emit)),
     });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const authority = createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key')));
+  const authority = createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key')), { now });
   const adminToken = await authority.sign({ role: 'platform-admin' }, 3600);
   const h: Harness = {
     dataDir,
@@ -74,6 +79,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         const r = await h.request('GET', `/v1.0/operations/${operationId}`);
         return r.body.status === 'SUCCEEDED' || r.body.status === 'FAILED' ? r.body : undefined;
       });
+    },
+    advanceClock(ms) {
+      clockOffsetMs += ms;
     },
     async stop() {
       try {

@@ -13,19 +13,17 @@ import { jwtVerify } from 'jose/jwt/verify';
 import { type Principal, ROLES, type Role } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { isValidTenantId } from '../../domain/naming.js';
+import type { Tokens } from '../../ports/tokens.js';
 
 const ISSUER = 'bbws';
 const AUDIENCE = 'bbws-api';
 
-export interface TokenAuthority {
-  sign(claims: { role: Role; tenantId?: string | null; subject?: string }, ttlSeconds: number): Promise<string>;
-  /** Throws UNAUTHORIZED or TOKEN_EXPIRED. */
-  verify(token: string): Promise<Principal>;
-  /**
-   * `verify` without the promise for a token verified before: its principal, or undefined when
-   * this token has not been seen (then call `verify`). Throws TOKEN_EXPIRED.
-   */
-  verifyCached(token: string): Principal | undefined;
+/** The adapter's name for the {@link Tokens} port (kept for callers that use it). */
+export type TokenAuthority = Tokens;
+
+export interface TokenAuthorityOptions {
+  /** Clock in epoch ms that issues and expiry are judged by (default `Date.now`). */
+  now?: () => number;
 }
 
 /** Reads the key file, creating it (32 random bytes, mode 0600) on first use. */
@@ -42,9 +40,10 @@ export function loadOrCreateSigningKey(file: string): Uint8Array {
 /** Verified tokens kept so that each is checked cryptographically once (27 % of a GET's CPU otherwise). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-export function createTokenAuthority(key: Uint8Array): TokenAuthority {
+export function createTokenAuthority(key: Uint8Array, options: TokenAuthorityOptions = {}): Tokens {
+  const now = options.now ?? Date.now;
   const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
-  const authority: TokenAuthority = {
+  const authority: Tokens = {
     async sign({ role, tenantId = null, subject }, ttlSeconds) {
       if (!ROLES.includes(role)) throw new BbwsError('VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`);
       if (role === 'tenant-admin' && !isValidTenantId(tenantId)) throw new BbwsError('VALIDATION_FAILED', 'tenant-admin tokens need a valid --tenant');
@@ -53,15 +52,15 @@ export function createTokenAuthority(key: Uint8Array): TokenAuthority {
         .setSubject(subject ?? (tenantId ? `tenant:${tenantId}` : 'operator'))
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
-        .setIssuedAt()
+        .setIssuedAt(Math.floor(now() / 1000))
         .setJti(globalThis.crypto.randomUUID())
-        .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+        .setExpirationTime(Math.floor(now() / 1000) + ttlSeconds)
         .sign(key);
     },
     verifyCached(token) {
       const hit = verified.get(token);
       if (!hit) return undefined;
-      if (Date.now() < hit.expiresAtMs) return hit.principal;
+      if (now() < hit.expiresAtMs) return hit.principal;
       verified.delete(token);
       throw new BbwsError('TOKEN_EXPIRED');
     },
@@ -77,7 +76,7 @@ export function createTokenAuthority(key: Uint8Array): TokenAuthority {
 
   async function verifyOnce(token: string): Promise<Principal> {
     try {
-      const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+      const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'], currentDate: new Date(now()) });
       const role = payload.role;
       if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new BbwsError('UNAUTHORIZED', 'The token has no valid role.');
       const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : null;

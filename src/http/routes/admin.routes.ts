@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { assertPlatformAdmin } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { describeOperation } from '../../domain/operation.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { OpenOperations, Purged, QueueMessages, QueueStatsList, Redriven } from '../response-schemas.js';
 import { ErrorBody, PeekQuery, QueueNameParams } from '../schemas.js';

@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { previewTemplate } from '../../app/sites/site-commands.js';
 import { BbwsError } from '../../domain/errors.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { MarketplacePlugins, PreviewAccepted, TemplateList, TemplateView } from '../response-schemas.js';
 import { ErrorBody } from '../schemas.js';

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { claimDomain, listDomains, verifyDomain } from '../../app/custom-domains.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { Open } from '../response-schemas.js';
 import { ErrorBody, TenantIdParams } from '../schemas.js';

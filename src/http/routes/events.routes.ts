@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { handleEcsEvent, parseEcsEvent } from '../../app/handle-ecs-event.js';
 import { assertPlatformAdmin } from '../../domain/auth.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { ErrorBody, EventResultBody } from '../schemas.js';
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { retryOperation } from '../../app/retry-operation.js';
 import { getOperation } from '../../app/tenant-queries.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { RetryAccepted } from '../response-schemas.js';
 import { ErrorBody, OperationIdParams, OperationView } from '../schemas.js';

@@ -9,7 +9,7 @@ import { loadSite, siteViewInTenant } from '../../app/sites/site-records.js';
 import { configurePlugin, installPlugin, promoteSite, undoPromote, uninstallPlugin } from '../../app/sites/site-sync-actions.js';
 import { assertTenantAccess } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { InstalledPlugin, NoContent, SiteAccepted, SiteList, SiteResult, SiteView, TenantPlugins } from '../response-schemas.js';
 import { ErrorBody } from '../schemas.js';

@@ -8,7 +8,8 @@ import { deleteTenant, parseDeleteMode, rollbackInstance, scaleInstance } from '
 import { getInstanceView, getTenant, listTenantOperations, listTenants } from '../../app/tenant-queries.js';
 import { assertPlatformAdmin, assertTenantAccess } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
-import { principalOf } from '../build-app.js';
+import { parseIfMatch, parseLimit } from '../params.js';
+import { principalOf } from '../request-context.js';
 import { createFrozenBodySender } from '../frozen-body.js';
 import type { HttpDeps } from '../http-deps.js';
 import {
@@ -26,21 +27,6 @@ import {
 } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-
-/** `If-Match: 3` or `If-Match: "3"` → 3; absent → undefined. */
-export function parseIfMatch(header: unknown): number | undefined {
-  if (header === undefined) return undefined;
-  const m = typeof header === 'string' ? /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header) : null;
-  if (!m) throw new BbwsError('VALIDATION_FAILED', 'If-Match must be the resource version, e.g. "3".', { field: 'If-Match' });
-  return Number(m[1]);
-}
-
-export function parseLimit(value: string | undefined, fallback = 25): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new BbwsError('VALIDATION_FAILED', 'limit must be 1-100.', { field: 'limit' });
-  return n;
-}
 
 export function registerTenantRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Body: CreateTenantBody }>(

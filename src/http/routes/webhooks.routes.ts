@@ -11,10 +11,10 @@ import { BbwsError } from '../../domain/errors.js';
 import { NOTIFICATION_TYPES, type Notifier, type WebhookDelivery, type WebhookSubscription } from '../../ports/notifier.js';
 import { bareHost } from '../../adapters/notifier/public-address.js';
 import { validateWebhookUrl } from '../../adapters/notifier/webhooks.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { ErrorBody } from '../schemas.js';
-import { parseLimit } from './tenants.routes.js';
+import { parseLimit } from '../params.js';
 
 const strict = { additionalProperties: false } as const;
 const NotificationTypeSchema = Type.Union(NOTIFICATION_TYPES.map((t) => Type.Literal(t)));
