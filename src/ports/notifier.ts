@@ -3,8 +3,9 @@
  * `adapters/notifier/webhooks.ts` — signed webhooks (HMAC-SHA256) with retries, backoff and a
  * delivery log; SNS on AWS.
  */
-export const NOTIFICATION_TYPES = ['site.created', 'site.failed', 'site.deleted', 'site.promoted'] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+import { NOTIFICATION_TYPES, type NotificationType } from '../domain/webhook.js';
+
+export { NOTIFICATION_TYPES, type NotificationType };
 
 export interface Notification {
   type: NotificationType;

@@ -6,7 +6,8 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { NotPublicAddressError, bareHost, isNonPublicLiteral, publicOnlyLookup } from './public-address.js';
+import { bareHost } from '../../domain/webhook.js';
+import { NotPublicAddressError, isNonPublicLiteral, publicOnlyLookup } from './public-address.js';
 
 export function postOnce(url: string, headers: Record<string, string>, body: string, options: { signal: AbortSignal; publicOnly: boolean }): Promise<number> {
   return new Promise((resolve, reject) => {

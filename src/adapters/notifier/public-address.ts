@@ -10,6 +10,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { bareHost } from '../../domain/webhook.js';
 
 /** Special-purpose ranges (IANA registries for IPv4 and IPv6): loopback, private, link-local, CGNAT, documentation, multicast, reserved. */
 const NOT_PUBLIC = new BlockList();
@@ -50,15 +51,6 @@ function embeddedIpv4(address: string): string | null {
   const hi = parseInt(m[2]!, 16);
   const lo = parseInt(m[3]!, 16);
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-}
-
-/**
- * A URL's host name without the brackets of an IPv6 literal or the trailing dot of a fully
- * qualified name, lower case: `localhost.` and `Foo.LOCALHOST.` are `localhost` and
- * `foo.localhost`, which is how the resolver treats them.
- */
-export function bareHost(hostname: string): string {
-  return hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.+$/, '').toLowerCase();
 }
 
 /** True for a public unicast IP address; false for anything else, including what is not an IP address. */

@@ -18,7 +18,8 @@ import { NOTIFICATION_TYPES, type Notification, type NotificationType, type Noti
 import type { Secrets } from '../../ports/secrets.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
 import { postOnce } from './post-once.js';
-import { NotPublicAddressError, bareHost, isNonPublicLiteral } from './public-address.js';
+import { NotPublicAddressError, isNonPublicLiteral } from './public-address.js';
+import { bareHost, normalizeNotificationTypes, validateWebhookUrl } from '../../domain/webhook.js';
 import { WEBHOOK_MIGRATIONS, prepareWebhookStatements, rowToDelivery, rowToWebhook, type DeliveryRow, type WebhookRow } from './webhooks-schema.js';
 
 export interface WebhookRetryPolicy {
@@ -52,31 +53,9 @@ export interface WebhookNotifierOptions {
   closeTimeoutMs?: number;
 }
 
-const MAX_URL_LENGTH = 2048;
 /** Added to the attempt timeout to form the lease: covers recording the result after the response. */
 const LEASE_MARGIN_MS = 5_000;
 const MAX_ERROR_LENGTH = 500;
-
-/**
- * Checks a webhook URL: absolute http(s), no user or password (they would be stored and listed as
- * plain text; receivers authenticate us by the signature instead), at most 2048 characters.
- * Throws VALIDATION_FAILED. The URL is stored and called exactly as given.
- */
-export function validateWebhookUrl(value: unknown): URL {
-  const fail = (problem: string) => new BbwsError('VALIDATION_FAILED', `Webhook URL ${problem}.`, { field: 'url' });
-  if (typeof value !== 'string' || value.length === 0) throw fail('is required');
-  if (value.length > MAX_URL_LENGTH) throw fail(`is longer than ${MAX_URL_LENGTH} characters`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw fail('is not an absolute URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('must use http or https');
-  if (url.username || url.password) throw fail('must not contain credentials');
-  if (!url.hostname) throw fail('has no host');
-  return url;
-}
 
 /**
  * For a webhook limited to public addresses: refuses at once what can be seen from the URL alone
@@ -102,17 +81,6 @@ export function signWebhookBody(secret: string, timestamp: string, body: string)
 export function retryDelayMs(attempt: number, policy: Required<WebhookRetryPolicy>, random: () => number = Math.random): number {
   const exponential = policy.baseMs * 2 ** Math.min(attempt - 1, 30);
   return Math.round(Math.min(policy.maxDelayMs, exponential * (0.8 + 0.4 * random())));
-}
-
-function normalizeTypes(types: unknown): NotificationType[] {
-  if (types === undefined || types === null) return [];
-  if (!Array.isArray(types)) throw new BbwsError('VALIDATION_FAILED', 'types must be a list.', { field: 'types' });
-  for (const t of types) {
-    if (!(NOTIFICATION_TYPES as readonly unknown[]).includes(t)) {
-      throw new BbwsError('VALIDATION_FAILED', `Unknown notification type; expected one of ${NOTIFICATION_TYPES.join(', ')}.`, { field: 'types', value: String(t).slice(0, 64) });
-    }
-  }
-  return [...new Set(types as NotificationType[])];
 }
 
 /** An error as one short line (for errors that carry the useful part in `cause`, that part). */
@@ -381,7 +349,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
 
     async addWebhook(input) {
       const url = validateWebhookUrl(input.url);
-      const types = normalizeTypes(input.types);
+      const types = normalizeNotificationTypes(input.types);
       const tenantId = input.tenantId === undefined || input.tenantId === null ? null : assertTenantId(input.tenantId);
       const publicOnly = input.publicOnly === true;
       if (publicOnly) assertMayBePublic(url);

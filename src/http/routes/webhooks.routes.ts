@@ -5,12 +5,11 @@
  * tenant-admin sees and manages only its own tenant's, and anything else answers 404.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { NOTIFICATION_TYPES, type Notifier, type WebhookDelivery, type WebhookSubscription } from '../../ports/notifier.js';
-import { bareHost } from '../../adapters/notifier/public-address.js';
-import { validateWebhookUrl } from '../../adapters/notifier/webhooks.js';
+import { assertNotOwnApi, validateWebhookUrl } from '../../domain/webhook.js';
 import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { ErrorBody } from '../schemas.js';
@@ -58,24 +57,7 @@ const WebhookIdParams = Type.Object({ webhookId: Type.String({ minLength: 1, max
 const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1-100, default 25' })) }, strict);
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);
-
 const view = ({ webhookId, url, types, tenantId, publicOnly, createdAt }: WebhookSubscription) => ({ webhookId, url, types, tenantId, publicOnly, createdAt });
-
-/**
- * The one SSRF rule we enforce (docs/webhooks.md): a tenant-admin may not point a webhook at the
- * API that is serving this request, which would let a tenant make the platform call itself.
- * Operators add webhooks to hosts they choose; wider egress rules belong to the network.
- */
-function assertNotOwnApi(request: FastifyRequest, url: URL): void {
-  const apiPort = request.socket?.localPort;
-  if (!apiPort) return;
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const host = bareHost(url.hostname);
-  if (port === apiPort && (LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || host.startsWith('127.') || host === bareHost(request.hostname.replace(/:\d+$/, '')))) {
-    throw new BbwsError('VALIDATION_FAILED', 'A webhook must not target the platform API.', { field: 'url' });
-  }
-}
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { notifier: Notifier }): void {
   const { notifier } = deps;
@@ -108,7 +90,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { n
         if (request.body.tenantId === null) throw new BbwsError('FORBIDDEN', 'Only a platform-admin may add a webhook for every tenant.');
         if (request.body.tenantId !== undefined) assertTenantAccess(principal, request.body.tenantId);
         tenantId = principal.tenantId;
-        assertNotOwnApi(request, url);
+        const apiPort = request.socket?.localPort;
+        if (apiPort) assertNotOwnApi(url, apiPort, request.hostname);
       }
       // A tenant-admin's webhook may only call public addresses (SSRF); an operator's may call anything.
       const created = await notifier.addWebhook({ url: request.body.url, types: request.body.types, tenantId, publicOnly: principal.role !== 'platform-admin' });

@@ -5,8 +5,7 @@
  * `putenv('LD_PRELOAD=…')`, `dl()`, `imap_open()`'s `-oProxyCommand`).
  */
 import { ARRAY_OF, DANGEROUS_INI, ELEMENT_OF, REMOTE_SOURCES, WRITABLE_DIRS } from './catalog.js';
-import { type Frame, type PackageAnalysis } from './context.js';
-import { assignTo } from './expressions.js';
+import { assign, type Frame, type PackageAnalysis } from './context.js';
 import { describeTaint } from './sinks.js';
 import { carry, elements, lit, OPAQUE, single, type Val } from './value.js';
 
@@ -73,7 +72,7 @@ export function modelledResult(ctx: PackageAnalysis, f: Frame, name: string, arg
     return key !== undefined ? (ctx.props.get(optionKey(key)) ?? OPAQUE) : OPAQUE;
   }
   if (name === 'extract' && args[0]?.items) {
-    for (const [k, v] of args[0].items) if (/^[A-Za-z_]\w*$/.test(k)) assignTo(ctx, f, { kind: 'variable', name: k }, v);
+    for (const [k, v] of args[0].items) if (/^[A-Za-z_]\w*$/.test(k)) assign(ctx, f, { kind: 'variable', name: k }, v);
     return OPAQUE;
   }
   if (name === 'class_alias' && args[0] && args[1] && single(args[0]) && single(args[1])) {

@@ -4,8 +4,7 @@
  * functions and methods through their summaries.
  */
 import { CALLBACK_ARGS, CLEANSERS, CODE_FUNCTIONS, DECODERS, FILE_WRITERS, isRequestServerKey, PATH_SANITIZERS, SHELL_FUNCTIONS, SOURCE_FUNCTIONS, SOURCE_METHODS } from './catalog.js';
-import { lineOf, reach, type Frame, type Node, type PackageAnalysis } from './context.js';
-import { assignTo, evalExpr, noteAssembled } from './expressions.js';
+import { assign, evaluate, type Frame, lineOf, type Node, noteAssembledName, type PackageAnalysis, reach } from './context.js';
 import { foldCall, foldPregReplace } from './fold.js';
 import { hasEvalModifier } from './heuristics.js';
 import { describeTaint, writeDanger } from './sinks.js';
@@ -19,9 +18,9 @@ const withInput = (v: Val) => (v.taint ? ` with ${describeTaint(v)}` : '');
 function evalArgs(ctx: PackageAnalysis, f: Frame, n: Node): Val[] {
   return ((n.arguments ?? []) as Node[]).map((a) => {
     if (a.kind === 'variadicplaceholder') return OPAQUE;
-    if (a.kind === 'spread') return elements(evalExpr(ctx, f, a.what as Node));
-    if (a.kind === 'namedargument') return evalExpr(ctx, f, a.value as Node);
-    return evalExpr(ctx, f, a);
+    if (a.kind === 'spread') return elements(evaluate(ctx, f, a.what as Node));
+    if (a.kind === 'namedargument') return evaluate(ctx, f, a.value as Node);
+    return evaluate(ctx, f, a);
   });
 }
 
@@ -90,7 +89,7 @@ function checkDangerousBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: 
     else if (patterns.taint && !fixedModifiers(patterns)) ctx.report('request-input', file, line, `${name}() takes its pattern (and so the /e modifier) from ${describeTaint(patterns)}`);
     else if (patterns.decoded) ctx.report('eval-decoded', file, line, `${name}() with a pattern decoded at run time (${patterns.decoded}) can hide the /e modifier`);
     const folded = foldPregReplace(args);
-    if (folded) noteAssembled(ctx, f, line, folded, `${name}()`);
+    if (folded) noteAssembledName(ctx, f, line, folded, `${name}()`);
     return folded ?? { ...OPAQUE, ...carry(...args), built: `${name}()` };
   }
   if (name === 'mb_ereg_replace' || name === 'mb_eregi_replace' || name === 'mb_regex_set_options') {
@@ -105,7 +104,7 @@ function checkDangerousBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: 
   if (name === 'extract' && args[0]?.taint) ctx.report('request-input', file, line, `extract() turns ${describeTaint(args[0])} into variables`);
   if (name === 'parse_str') {
     if (args.length < 2 && args[0]?.taint) ctx.report('request-input', file, line, `parse_str() without a result array turns ${describeTaint(args[0])} into variables`);
-    if (n.arguments?.[1]) assignTo(ctx, f, n.arguments[1] as Node, { ...OPAQUE, ...carry(args[0] ?? OPAQUE) });
+    if (n.arguments?.[1]) assign(ctx, f, n.arguments[1] as Node, { ...OPAQUE, ...carry(args[0] ?? OPAQUE) });
     return CLEAN;
   }
   if (name === 'unserialize' && args[0]) reach(ctx, f, 'unserialize', args[0], line, 'unserialize()');
@@ -191,7 +190,7 @@ export function evalCall(ctx: PackageAnalysis, f: Frame, n: Node): Val {
     return evalBuiltin(ctx, f, name, n, args);
   }
   if (what.kind === 'propertylookup' || what.kind === 'nullsafepropertylookup' || what.kind === 'staticlookup') return evalMethodCall(ctx, f, n, what);
-  const callee = evalExpr(ctx, f, what);
+  const callee = evaluate(ctx, f, what);
   const args = evalArgs(ctx, f, n);
   const label = what.kind === 'variable' && typeof what.name === 'string' ? `$${what.name}()` : 'a dynamic call';
   reachCallable(ctx, f, callee, line, label);
@@ -221,7 +220,7 @@ function evalBuiltin(ctx: PackageAnalysis, f: Frame, name: string, n: Node, args
   }
   const folded = foldCall(name, args);
   if (folded) {
-    if (!folded.open) noteAssembled(ctx, f, lineOf(n), folded, `${name}()`);
+    if (!folded.open) noteAssembledName(ctx, f, lineOf(n), folded, `${name}()`);
     return folded;
   }
   if (DECODERS.has(name)) return { ...OPAQUE, ...carry(...args), decoded: `${name}()` };
@@ -232,14 +231,14 @@ function evalMethodCall(ctx: PackageAnalysis, f: Frame, n: Node, what: Node): Va
   const line = lineOf(n);
   const isStatic = what.kind === 'staticlookup';
   const baseNode = what.what as Node;
-  const evaluated = baseNode.kind === 'name' ? undefined : evalExpr(ctx, f, baseNode);
+  const evaluated = baseNode.kind === 'name' ? undefined : evaluate(ctx, f, baseNode);
   const base = evaluated === undefined ? { ...OPAQUE, cls: ctx.className(String(baseNode.name)) } : single(evaluated) !== undefined ? { ...evaluated, cls: ctx.className(single(evaluated)!) } : evaluated;
   if (isStatic && baseNode.kind !== 'name' && !['self', 'static', 'parent'].includes(String(baseNode.name))) reach(ctx, f, 'class', base, line, `${baseNode.kind === 'variable' ? `$${String(baseNode.name)}` : 'a class expression'}::…()`);
   const offset = what.offset as Node;
   let method: string | undefined;
   if (offset.kind === 'identifier') method = String(offset.name).toLowerCase();
   else {
-    const m = evalExpr(ctx, f, offset);
+    const m = evaluate(ctx, f, offset);
     reach(ctx, f, 'method', m, line, `${offset.kind === 'variable' ? `->$${String(offset.name)}` : '->{…}'}()`);
     method = single(m)?.toLowerCase();
   }
@@ -274,7 +273,7 @@ export function evalNew(ctx: PackageAnalysis, f: Frame, n: Node): Val {
   const args = evalArgs(ctx, f, n);
   if (what.kind === 'class') return { ...OPAQUE, cls: 'anonymous' };
   if (what.kind !== 'name') {
-    const cls = evalExpr(ctx, f, what);
+    const cls = evaluate(ctx, f, what);
     reach(ctx, f, 'class', cls, line, 'new');
     return { ...OPAQUE, ...(single(cls) ? { cls: single(cls)!.toLowerCase() } : {}) };
   }

@@ -76,6 +76,18 @@ function withoutParams(v: Val): Val {
   };
 }
 
+/**
+ * The expression evaluator, reached through the analysis: evaluation is mutually recursive
+ * (an expression holds calls and closures, whose statements hold expressions), and passing it in
+ * keeps the modules free of an import cycle — `expressions.ts` imports `calls.ts` and
+ * `statements.ts`, which reach back only through {@link evaluate} and {@link assign}.
+ */
+export interface ExpressionEvaluator {
+  evalExpr(ctx: PackageAnalysis, f: Frame, n: Node | null | undefined): Val;
+  assignTo(ctx: PackageAnalysis, f: Frame, left: Node | null | undefined, v: Val): void;
+  noteAssembled(ctx: PackageAnalysis, f: Frame, line: number, v: Val, how: string): void;
+}
+
 export class PackageAnalysis {
   readonly functions = new Map<string, FnDecl[]>();
   readonly summaries = new Map<string, Summary>();
@@ -89,7 +101,10 @@ export class PackageAnalysis {
   changed = false;
   private steps = 0;
 
-  constructor(private readonly maxSteps: number) {}
+  constructor(
+    private readonly maxSteps: number,
+    readonly evaluator: ExpressionEvaluator,
+  ) {}
 
   /** Forgets what an earlier pass reported (it saw summaries that were not final yet). */
   startReport(): void {
@@ -167,3 +182,10 @@ export function writeVar(ctx: PackageAnalysis, f: Frame, name: string, v: Val): 
   const old = f.vars.get(name);
   f.vars.set(name, f.weak > 0 && old ? join(old, v) : v);
 }
+
+/** The value of an expression (see {@link ExpressionEvaluator}). */
+export const evaluate = (ctx: PackageAnalysis, f: Frame, n: Node | null | undefined): Val => ctx.evaluator.evalExpr(ctx, f, n);
+/** Assigns to an assignable expression (see {@link ExpressionEvaluator}). */
+export const assign = (ctx: PackageAnalysis, f: Frame, left: Node | null | undefined, v: Val): void => ctx.evaluator.assignTo(ctx, f, left, v);
+/** Reports a dangerous name built at run time (see {@link ExpressionEvaluator}). */
+export const noteAssembledName = (ctx: PackageAnalysis, f: Frame, line: number, v: Val, how: string): void => ctx.evaluator.noteAssembled(ctx, f, line, v, how);

@@ -7,7 +7,7 @@
 import { Engine } from 'php-parser';
 import type { PackageFile, PluginViolation } from '../../../domain/plugin-policy.js';
 import { AnalysisBudgetExceeded, PackageAnalysis, type Node } from './context.js';
-import { TooDeeplyNested } from './expressions.js';
+import { assignTo, evalExpr, noteAssembled, TooDeeplyNested } from './expressions.js';
 import { analyzeDeclaration, collectDeclarations, newTopFrame, walkStatement } from './statements.js';
 
 const PHP_EXTENSIONS = /\.(php[0-9]?|phtml|pht|phps|inc|module)$/i;
@@ -83,7 +83,7 @@ export function scanPluginPackage(files: PackageFile[]): PluginViolation[] {
   const sources = classify(files, out);
   const totalBytes = sources.reduce((n, s) => n + s.text.length, 0);
   // Real plugins need a few dozen steps per byte at most; deliberately pathological code runs out.
-  const ctx = new PackageAnalysis(200 * totalBytes + 200_000);
+  const ctx = new PackageAnalysis(200 * totalBytes + 200_000, { evalExpr, assignTo, noteAssembled });
   const parsed: ParsedFile[] = [];
   for (const s of sources) {
     const ast = parse(s.file, s.text, out);

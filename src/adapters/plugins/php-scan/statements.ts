@@ -5,8 +5,7 @@
  * declarations (properties, constants, `use function`), and the summaries of functions and closures.
  */
 import { TERMINATING_CALLS } from './catalog.js';
-import { lineOf, readVar, writeVar, type FnDecl, type Frame, type Node, type PackageAnalysis, type Summary } from './context.js';
-import { assignTo, evalExpr } from './expressions.js';
+import { assign, evaluate, type FnDecl, type Frame, lineOf, type Node, type PackageAnalysis, readVar, type Summary, writeVar } from './context.js';
 import { carry, elements, fnName, join, lit, OPAQUE, untainted, type Val } from './value.js';
 
 type Guards = Map<string, Val>;
@@ -30,7 +29,7 @@ export function guardsOf(ctx: PackageAnalysis, f: Frame, test: Node | undefined)
   const args = (test.arguments ?? []) as Node[];
   if ((name === 'in_array' || name === 'array_key_exists') && varName(args[0])) {
     const v = varName(args[0])!;
-    const narrowed = allowed(evalExpr(ctx, f, args[1]), readVar(ctx, f, v), name === 'array_key_exists');
+    const narrowed = allowed(evaluate(ctx, f, args[1]), readVar(ctx, f, v), name === 'array_key_exists');
     if (narrowed) out.set(v, narrowed);
   } else if (name === 'method_exists' && varName(args[1])) {
     const current = readVar(ctx, f, varName(args[1])!);
@@ -39,14 +38,14 @@ export function guardsOf(ctx: PackageAnalysis, f: Frame, test: Node | undefined)
     for (const item of (test.variables ?? []) as Node[]) {
       if (item.kind === 'offsetlookup' && varName(item.offset)) {
         const v = varName(item.offset)!;
-        const narrowed = allowed(evalExpr(ctx, f, item.what as Node), readVar(ctx, f, v), true);
+        const narrowed = allowed(evaluate(ctx, f, item.what as Node), readVar(ctx, f, v), true);
         if (narrowed) out.set(v, narrowed);
       }
     }
   } else if (test.kind === 'bin' && (test.type === '===' || test.type === '==')) {
     const [a, b] = [test.left as Node, test.right as Node];
     const [v, other] = varName(a) ? [varName(a)!, b] : varName(b) ? [varName(b)!, a] : [undefined, undefined];
-    const value = other ? evalExpr(ctx, f, other) : undefined;
+    const value = other ? evaluate(ctx, f, other) : undefined;
     if (v && value && !value.open && value.strs.length) out.set(v, value);
   } else if (test.kind === 'bin' && (test.type === '&&' || test.type === 'and')) {
     for (const [k, v] of [...guardsOf(ctx, f, test.left as Node), ...guardsOf(ctx, f, test.right as Node)]) out.set(k, v);
@@ -100,7 +99,7 @@ export function walkBlock(ctx: PackageAnalysis, f: Frame, nodes: (Node | null)[]
 }
 
 function walkIf(ctx: PackageAnalysis, f: Frame, n: Node): void {
-  evalExpr(ctx, f, n.test as Node);
+  evaluate(ctx, f, n.test as Node);
   const guards = guardsOf(ctx, f, n.test as Node);
   branch(f, () => {
     withGuards(ctx, f, guards, () => walkStatement(ctx, f, n.body as Node));
@@ -116,12 +115,12 @@ function walkLoop(ctx: PackageAnalysis, f: Frame, n: Node): void {
   branch(f, () => {
     for (let pass = 0; pass < 2; pass++) {
       if (n.kind === 'foreach') {
-        const source = evalExpr(ctx, f, n.source as Node);
-        if (n.key) assignTo(ctx, f, n.key as Node, { ...OPAQUE, ...carry(source) });
-        assignTo(ctx, f, n.value as Node, { ...elements(source), ...carry(source) });
+        const source = evaluate(ctx, f, n.source as Node);
+        if (n.key) assign(ctx, f, n.key as Node, { ...OPAQUE, ...carry(source) });
+        assign(ctx, f, n.value as Node, { ...elements(source), ...carry(source) });
       } else {
-        for (const e of [...((n.init ?? []) as Node[]), ...((n.test ?? []) as Node[]), ...((n.increment ?? []) as Node[])]) evalExpr(ctx, f, e);
-        if (n.test && !Array.isArray(n.test)) evalExpr(ctx, f, n.test as Node);
+        for (const e of [...((n.init ?? []) as Node[]), ...((n.test ?? []) as Node[]), ...((n.increment ?? []) as Node[])]) evaluate(ctx, f, e);
+        if (n.test && !Array.isArray(n.test)) evaluate(ctx, f, n.test as Node);
       }
       walkStatement(ctx, f, n.body as Node);
     }
@@ -129,11 +128,11 @@ function walkLoop(ctx: PackageAnalysis, f: Frame, n: Node): void {
 }
 
 function walkSwitch(ctx: PackageAnalysis, f: Frame, n: Node): void {
-  evalExpr(ctx, f, n.test as Node);
+  evaluate(ctx, f, n.test as Node);
   const v = varName(n.test as Node);
   branch(f, () => {
     for (const c of ((n.body?.children ?? []) as Node[])) {
-      const value = c.test ? evalExpr(ctx, f, c.test as Node) : undefined;
+      const value = c.test ? evaluate(ctx, f, c.test as Node) : undefined;
       const guards: Guards = v && value && !value.open && value.strs.length ? new Map([[v, value]]) : new Map();
       withGuards(ctx, f, guards, () => walkStatement(ctx, f, c.body as Node));
     }
@@ -143,9 +142,9 @@ function walkSwitch(ctx: PackageAnalysis, f: Frame, n: Node): void {
 function walkClass(ctx: PackageAnalysis, f: Frame, n: Node): void {
   for (const member of (n.body ?? []) as Node[]) {
     if (member.kind === 'propertystatement') {
-      for (const p of (member.properties ?? []) as Node[]) if (p.value) ctx.mergeInto(ctx.props, `${member.isStatic ? 's:' : ''}${String(p.name?.name ?? p.name).toLowerCase()}`, evalExpr(ctx, f, p.value as Node));
+      for (const p of (member.properties ?? []) as Node[]) if (p.value) ctx.mergeInto(ctx.props, `${member.isStatic ? 's:' : ''}${String(p.name?.name ?? p.name).toLowerCase()}`, evaluate(ctx, f, p.value as Node));
     } else if (member.kind === 'classconstant') {
-      for (const c of (member.constants ?? []) as Node[]) ctx.mergeInto(ctx.consts, `c:${String(c.name?.name ?? c.name).toLowerCase()}`, evalExpr(ctx, f, c.value as Node));
+      for (const c of (member.constants ?? []) as Node[]) ctx.mergeInto(ctx.consts, `c:${String(c.name?.name ?? c.name).toLowerCase()}`, evaluate(ctx, f, c.value as Node));
     }
   }
 }
@@ -153,10 +152,10 @@ function walkClass(ctx: PackageAnalysis, f: Frame, n: Node): void {
 export function walkStatement(ctx: PackageAnalysis, f: Frame, n: Node): void {
   ctx.tick();
   switch (n.kind) {
-    case 'expressionstatement': evalExpr(ctx, f, n.expression as Node); return;
-    case 'echo': for (const e of (n.expressions ?? []) as Node[]) evalExpr(ctx, f, e); return;
+    case 'expressionstatement': evaluate(ctx, f, n.expression as Node); return;
+    case 'echo': for (const e of (n.expressions ?? []) as Node[]) evaluate(ctx, f, e); return;
     case 'return': {
-      const v = evalExpr(ctx, f, n.expr as Node);
+      const v = evaluate(ctx, f, n.expr as Node);
       if (f.summary) f.summary.ret = f.summary.ret === NO_RETURN ? v : join(f.summary.ret, v);
       return;
     }
@@ -183,16 +182,16 @@ export function walkStatement(ctx: PackageAnalysis, f: Frame, n: Node): void {
     case 'static':
       for (const s of (n.variables ?? []) as Node[]) {
         const name = varName(s.variable as Node);
-        if (name) writeVar(ctx, f, name, join(readVar(ctx, f, name), evalExpr(ctx, f, s.defaultValue as Node)));
+        if (name) writeVar(ctx, f, name, join(readVar(ctx, f, name), evaluate(ctx, f, s.defaultValue as Node)));
       }
       return;
     case 'constantstatement':
-      for (const c of (n.constants ?? []) as Node[]) ctx.mergeInto(ctx.consts, String(c.name?.name ?? c.name).toLowerCase(), evalExpr(ctx, f, c.value as Node));
+      for (const c of (n.constants ?? []) as Node[]) ctx.mergeInto(ctx.consts, String(c.name?.name ?? c.name).toLowerCase(), evaluate(ctx, f, c.value as Node));
       return;
     case 'function': case 'interface': case 'usegroup': case 'inline': case 'halt': case 'label': case 'goto': case 'break': case 'continue': case 'noop':
       return;
     case 'unset': return;
-    default: evalExpr(ctx, f, n);
+    default: evaluate(ctx, f, n);
   }
 }
 
@@ -204,7 +203,7 @@ function paramValues(ctx: PackageAnalysis, f: Frame, params: Node[]): void {
     // A parameter typed WP_REST_Request is a request, whoever calls the function.
     const rest = /wp_rest_request$/i.test(String(p.type?.name ?? ''));
     const v: Val = { ...OPAQUE, params: [i], ...(rest ? { taint: `$${String(p.name?.name ?? p.name)} (WP_REST_Request)` } : {}) };
-    f.vars.set(name, p.value ? join(v, evalExpr(ctx, f, p.value as Node)) : v);
+    f.vars.set(name, p.value ? join(v, evaluate(ctx, f, p.value as Node)) : v);
   });
 }
 
@@ -229,7 +228,7 @@ export function analyzeClosure(ctx: PackageAnalysis, outer: Frame, n: Node): str
   for (const u of (n.uses ?? []) as Node[]) if (varName(u)) f.vars.set(varName(u)!, readVar(ctx, outer, varName(u)!));
   f.vars.set('this', readVar(ctx, outer, 'this'));
   paramValues(ctx, f, (n.arguments ?? []) as Node[]);
-  if (n.kind === 'arrowfunc') f.summary!.ret = evalExpr(ctx, f, n.body as Node);
+  if (n.kind === 'arrowfunc') f.summary!.ret = evaluate(ctx, f, n.body as Node);
   else walkStatement(ctx, f, n.body as Node);
   finish(ctx, key, f.summary!);
   return key;
