@@ -9,8 +9,11 @@ import { type AppDeps, isoNow } from './deps.js';
 
 const MAX_ATTEMPTS = 8;
 
-/** What a change decides: the fields to change, and other writes for the same commit. */
-export type Change<T> = (current: T) => { patch: Partial<T>; writes?: Write[] } | undefined;
+/**
+ * What a change decides: the fields to change, and other writes for the same commit (given the
+ * record as it will be stored, when they depend on it, e.g. a notification that shows it).
+ */
+export type Change<T> = (current: T) => { patch: Partial<T>; writes?: Write[] | ((next: T) => Write[]) } | undefined;
 
 /**
  * Applies `change` to the record `load` returns (undefined: leave it as it is) and commits it
@@ -30,7 +33,8 @@ export async function updateVersioned<T extends { version: number; updatedAt: st
     if (!decided) return current;
     const next: T = { ...current, ...decided.patch, updatedAt: isoNow(deps), version: current.version + 1 };
     try {
-      await deps.store.commit([put(next, current.version), ...(decided.writes ?? [])]);
+      const writes = typeof decided.writes === 'function' ? decided.writes(next) : (decided.writes ?? []);
+      await deps.store.commit([put(next, current.version), ...writes]);
       return next;
     } catch (err) {
       if (!(err instanceof StoreConflictError) || err.which !== which || attempt >= MAX_ATTEMPTS) throw err;

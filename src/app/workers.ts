@@ -8,6 +8,8 @@ import type { AppDeps, WorkerDeps } from './deps.js';
 import { parseOperationMessage } from './operation-message.js';
 import { runOperation } from './run-operation.js';
 import { reconcile } from './reconcile.js';
+import { errorMessage } from './journal-steps.js';
+import { relayOutbox, type OutboxRelayDeps } from './relay-outbox.js';
 import type { SiteDeps } from './sites/site-deps.js';
 import { removeExpiredPreviews, runSiteCron, syncPluginBlocklist } from './sites/site-housekeeping.js';
 import { runSiteOperation } from './sites/run-site-operation.js';
@@ -91,6 +93,21 @@ export async function runSiteHousekeeping(deps: SiteDeps, signal: AbortSignal, i
       }
     } catch (err) {
       deps.logger.error({ action: 'SITE_HOUSEKEEPING', err: err instanceof Error ? err.message : String(err) }, 'site housekeeping pass failed');
+    }
+    await sleep(intervalMs, signal);
+  }
+}
+
+/**
+ * Relays the outbox every `intervalMs` until aborted (every process that commits notifications
+ * runs one; two relays on one store publish an entry twice at worst, which the Notifier absorbs).
+ */
+export async function runOutboxRelay(deps: OutboxRelayDeps, signal: AbortSignal, intervalMs = 200): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await relayOutbox(deps);
+    } catch (err) {
+      deps.logger.error({ action: 'OUTBOX_RELAY', status: 'ERROR', err: errorMessage(err) }, 'outbox relay pass failed');
     }
     await sleep(intervalMs, signal);
   }

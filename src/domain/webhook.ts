@@ -4,9 +4,7 @@
  * what needs the network (is this address public?) stays in the adapter that connects.
  */
 import { BbwsError } from './errors.js';
-
-export const NOTIFICATION_TYPES = ['site.created', 'site.failed', 'site.deleted', 'site.promoted'] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+import { NOTIFICATION_TYPES, type NotificationType } from './notification.js';
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 

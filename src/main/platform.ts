@@ -23,7 +23,7 @@ import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.
 import type { Metrics } from '../ports/metrics.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
-import { runEventWorker, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
+import { runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import { buildApp } from '../http/build-app.js';
@@ -57,6 +57,8 @@ export interface PlatformOptions {
   workerLeaseSeconds?: number;
   /** API listen host (default 127.0.0.1). */
   host?: string;
+  /** How often the outbox is relayed to the notifier (default 200 ms). */
+  outboxRelayIntervalMs?: number;
   /** Clock (epoch ms) of the use cases and of token expiry (default `Date.now`; tests move it instead of sleeping). */
   now?: () => number;
 }
@@ -103,6 +105,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     now: options.now ?? Date.now,
     secrets,
     notifier,
+    webhooks: notifier,
     templates: createLocalTemplateCatalog({ dir: join(config.dataDir, 'templates') }),
     marketplace: createLocalMarketplace({ dir: join(config.dataDir, 'plugins') }),
     wordpress: null,
@@ -135,6 +138,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
 
   try {
+    // Every role may commit notifications (the worker ends site operations, the API promotes).
+    loops.push(runOutboxRelay(deps, abort.signal, options.outboxRelayIntervalMs));
     if (roles.includes('worker')) {
       if (!options.createRuntime) throw new Error('The worker role needs a runtime.');
       const emit: RuntimeEventSink = async (event) => {

@@ -1,51 +1,28 @@
 /**
- * The notifications topic (`bbws-wp-notifications-<env>`, seed 001). Adapter:
+ * Sending notifications of the topic `bbws-wp-notifications-<env>` (seed 001). Adapter:
  * `adapters/notifier/webhooks.ts` — signed webhooks (HMAC-SHA256) with retries, backoff and a
- * delivery log; SNS on AWS.
+ * delivery log; SNS on AWS. Who receives them is the {@link WebhookSubscriptions} port's business
+ * (`ports/webhook-subscriptions.ts`). Contract suite: `test/contract/notifier.contract.ts`.
+ *
+ * Use cases do not call `publish`: they add a `notify` write to the `Store.commit` of the state
+ * change that causes the notification (the outbox), and `app/relay-outbox.ts` publishes it. So a
+ * crash between the two loses nothing, and `publish` sees each notification at least once.
+ *
+ * What an adapter must guarantee:
+ * - `publish` is durable when it resolves: the notification reaches every matching subscriber
+ *   later even if this process dies right after (at-least-once delivery).
+ * - `publish` is idempotent by `notificationId`: publishing an id again (a relay that crashed
+ *   before it removed the outbox entry) adds no second delivery.
+ * - It never waits for a receiver: a slow or dead endpoint does not slow `publish`.
+ * - No ordering between notifications is promised to receivers; each carries `occurredAt`.
  */
-import { NOTIFICATION_TYPES, type NotificationType } from '../domain/webhook.js';
+import { NOTIFICATION_TYPES, type Notification, type NotificationType } from '../domain/notification.js';
 
-export { NOTIFICATION_TYPES, type NotificationType };
-
-export interface Notification {
-  type: NotificationType;
-  tenantId: string;
-  siteId: string;
-  /** Safe to send to customers' endpoints: never secrets. */
-  data: Record<string, unknown>;
-  occurredAt: string;
-}
-
-export interface WebhookSubscription {
-  webhookId: string;
-  url: string;
-  /** Types delivered; empty means all. */
-  types: NotificationType[];
-  /** Only for this tenant's sites; null means all tenants (operator webhook). */
-  tenantId: string | null;
-  /** Only public addresses may be called (webhooks added by a tenant-admin): no SSRF into the platform's network. */
-  publicOnly: boolean;
-  createdAt: string;
-}
-
-export interface WebhookDelivery {
-  deliveryId: string;
-  webhookId: string;
-  type: NotificationType;
-  attempt: number;
-  status: 'PENDING' | 'DELIVERED' | 'FAILED';
-  statusCode: number | null;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export { NOTIFICATION_TYPES, type Notification, type NotificationType };
 
 export interface Notifier {
-  /** Publishes to the topic; delivery happens asynchronously with retries. Never throws for a slow endpoint. */
+  /** Records the notification for delivery (see the guarantees above). Throws VALIDATION_FAILED for an unknown type. */
   publish(notification: Notification): Promise<void>;
-  addWebhook(input: { url: string; types?: NotificationType[]; tenantId?: string | null; publicOnly?: boolean }): Promise<WebhookSubscription & { secret: string }>;
-  listWebhooks(tenantId?: string | null): Promise<WebhookSubscription[]>;
-  removeWebhook(webhookId: string): Promise<void>;
-  listDeliveries(options: { webhookId?: string; limit: number }): Promise<WebhookDelivery[]>;
+  /** Stops sending; what is recorded stays for the next start. */
   close(): Promise<void>;
 }

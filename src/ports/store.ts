@@ -7,6 +7,7 @@
  * succeed or fail together. This is how a record and the message carrying its work are committed
  * atomically (one SQLite transaction here; TransactWriteItems plus an outbox on AWS).
  */
+import type { Notification } from '../domain/notification.js';
 import type { Operation } from '../domain/operation.js';
 import type { OutgoingMessage } from './queue.js';
 import type { Instance, Tenant } from '../domain/tenant.js';
@@ -21,6 +22,11 @@ export type Write =
   | { kind: 'putSite'; site: Site; expectedVersion: number | null }
   | { kind: 'deleteTenant'; tenantId: string }
   | { kind: 'enqueue'; message: OutgoingMessage }
+  /**
+   * An outbox entry: the notification is published (`app/relay-outbox.ts`) after this commit and
+   * never without it. Its `notificationId` already in the outbox fails the commit ('notification').
+   */
+  | { kind: 'notify'; notification: Notification }
   /** Records an ECS event id; the commit fails with a conflict if it was recorded before. */
   | { kind: 'recordEvent'; eventId: string; tenantId: string | null; outcome: string };
 
@@ -29,7 +35,7 @@ export type Write =
  * means an instance's spec routes a host name that another tenant already owns (`id` is the name).
  */
 export class StoreConflictError extends Error {
-  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'site' | 'event' | 'hostname', readonly id: string) {
+  constructor(readonly which: 'tenant' | 'instance' | 'operation' | 'site' | 'event' | 'hostname' | 'notification', readonly id: string) {
     super(`conditional write failed for ${which} ${id}`);
     this.name = 'StoreConflictError';
   }
@@ -76,6 +82,11 @@ export interface Store {
   listOpenOperations(tenantId?: string): Promise<Operation[]>;
 
   hasEvent(eventId: string): Promise<boolean>;
+
+  /** Outbox entries not yet relayed, in commit order (oldest first), at most `limit` (1-1000). */
+  listOutbox(limit: number): Promise<Notification[]>;
+  /** Removes relayed entries. An id not in the outbox is ignored (two relays may race). */
+  deleteOutbox(notificationIds: readonly string[]): Promise<void>;
 
   getIdempotency(key: string, scope: string): Promise<IdempotencyRecord | undefined>;
   /** First writer wins: returns false if a record for (key, scope) already exists. */

@@ -3,7 +3,7 @@
  * receiver verifies signatures the way docs/webhooks.md tells customers to (its own HMAC code,
  * not the adapter's), so a change that breaks receivers fails here.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,8 @@ import { createWebhookNotifier, retryDelayMs, type WebhookNotifierOptions } from
 import { validateWebhookUrl } from '../../src/domain/webhook.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/adapters/sqlite/database.js';
-import type { Notification, Notifier, WebhookDelivery } from '../../src/ports/notifier.js';
+import type { Notification, Notifier } from '../../src/ports/notifier.js';
+import type { WebhookDelivery, WebhookSubscriptions } from '../../src/ports/webhook-subscriptions.js';
 import { silentLogger } from '../support/local-runtime-harness.js';
 
 const TOPIC = 'bbws-wp-notifications-dev';
@@ -85,7 +86,7 @@ function tempDb(): { db: SqliteDatabase; dir: string } {
   return { db, dir };
 }
 
-function notifierOn(db: SqliteDatabase, extra: Partial<WebhookNotifierOptions> = {}): Notifier {
+function notifierOn(db: SqliteDatabase, extra: Partial<WebhookNotifierOptions> = {}): Notifier & WebhookSubscriptions {
   const notifier = createWebhookNotifier({
     db,
     logger: silentLogger(),
@@ -100,6 +101,7 @@ function notifierOn(db: SqliteDatabase, extra: Partial<WebhookNotifierOptions> =
 }
 
 const event = (overrides: Partial<Notification> = {}): Notification => ({
+  notificationId: randomUUID(),
   type: 'site.created',
   tenantId: 'acme',
   siteId: 'abc1234567',
@@ -109,7 +111,7 @@ const event = (overrides: Partial<Notification> = {}): Notification => ({
 });
 
 /** Polls the delivery log until `predicate` holds for one of the webhook's deliveries (tests wait on state, not on sleeps). */
-async function waitForDelivery(notifier: Notifier, webhookId: string, predicate: (d: WebhookDelivery) => boolean, timeoutMs = 5_000): Promise<WebhookDelivery> {
+async function waitForDelivery(notifier: WebhookSubscriptions, webhookId: string, predicate: (d: WebhookDelivery) => boolean, timeoutMs = 5_000): Promise<WebhookDelivery> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const deliveries = await notifier.listDeliveries({ webhookId, limit: 100 });

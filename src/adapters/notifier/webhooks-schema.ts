@@ -8,7 +8,8 @@
  * mid-attempt leaves a delivery that becomes due again instead of one stuck forever, and two
  * processes on one file never send the same attempt twice.
  */
-import { NOTIFICATION_TYPES, type NotificationType, type WebhookDelivery, type WebhookSubscription } from '../../ports/notifier.js';
+import { NOTIFICATION_TYPES, type NotificationType } from '../../domain/notification.js';
+import type { WebhookDelivery, WebhookSubscription } from '../../ports/webhook-subscriptions.js';
 import type { Migration, SqliteDatabase } from '../sqlite/database.js';
 
 export const WEBHOOK_MIGRATIONS: readonly Migration[] = [
@@ -65,6 +66,11 @@ export const WEBHOOK_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE webhooks ADD COLUMN public_only INTEGER NOT NULL DEFAULT 0;
       UPDATE webhooks SET public_only = 1 WHERE tenant_id IS NOT NULL;
     `,
+  },
+  {
+    // publish is idempotent by notification id (the outbox relays an entry again after a crash).
+    id: '003-webhook-delivery-per-event',
+    sql: `CREATE UNIQUE INDEX webhook_deliveries_per_event ON webhook_deliveries (event_id, webhook_id);`,
   },
 ];
 
@@ -138,7 +144,7 @@ export function prepareWebhookStatements(db: SqliteDatabase) {
         WHERE webhook_id = @webhook_id AND status = 'PENDING'`,
     ),
 
-    insertDelivery: db.prepare<DeliveryRow>(`INSERT INTO webhook_deliveries (${deliveryColumns}) VALUES (${deliveryColumns.split(', ').map((c) => `@${c}`).join(', ')})`),
+    insertDelivery: db.prepare<DeliveryRow>(`INSERT INTO webhook_deliveries (${deliveryColumns}) VALUES (${deliveryColumns.split(', ').map((c) => `@${c}`).join(', ')}) ON CONFLICT DO NOTHING`),
     getDelivery: db.prepare<[string], DeliveryRow>(`SELECT ${deliveryColumns} FROM webhook_deliveries WHERE delivery_id = ?`),
     dueDeliveries: db.prepare<[number, number], Pick<DeliveryRow, 'delivery_id'>>(
       `SELECT delivery_id FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,

@@ -4,7 +4,7 @@
  * retries with exponential backoff and jitter. See `docs/webhooks.md` for what receivers see.
  *
  * Delivery is at least once: `publish` commits one PENDING delivery per matching subscription
- * before it returns, then a scheduler in this process sends them. Because the schedule lives in
+ * (at most one per notification id and subscription) before it returns, then a scheduler in this process sends them. Because the schedule lives in
  * the table (`next_attempt_at`), deliveries survive a restart, and several processes on one file
  * share the work without sending one attempt twice (see the lease in `webhooks-schema.ts`).
  */
@@ -14,7 +14,8 @@ import { BbwsError, isDiskFull } from '../../domain/errors.js';
 import { assertTenantId } from '../../domain/naming.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Metrics } from '../../ports/metrics.js';
-import { NOTIFICATION_TYPES, type Notification, type NotificationType, type Notifier, type WebhookSubscription } from '../../ports/notifier.js';
+import { NOTIFICATION_TYPES, type Notification, type Notifier } from '../../ports/notifier.js';
+import type { WebhookSubscription, WebhookSubscriptions } from '../../ports/webhook-subscriptions.js';
 import type { Secrets } from '../../ports/secrets.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
 import { postOnce } from './post-once.js';
@@ -97,7 +98,7 @@ function describeError(err: unknown): string {
  * `listWebhooks(tenantId)` that tenant's. `removeWebhook` of an unknown id throws NOT_FOUND.
  * After `close()`, `publish` still records deliveries (durably); the next notifier sends them.
  */
-export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier {
+export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier & WebhookSubscriptions {
   const { db, metrics, topic, secrets } = options;
   const logger = options.logger.child({ component: 'webhooks' });
   const now = options.now ?? Date.now;
@@ -293,7 +294,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
   }
 
   // ---- the port ----------------------------------------------------------------------------------
-  const insertDeliveries = db.transaction((notification: Notification, eventId: string, at: number): number => {
+  const insertDeliveries = db.transaction((notification: Notification, at: number): number => {
+    const eventId = notification.notificationId;
     const body = JSON.stringify({
       id: eventId,
       type: notification.type,
@@ -304,8 +306,10 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       occurredAt: notification.occurredAt,
     });
     const targets = stmt.webhooksForTenant.all(notification.tenantId).map(rowToWebhook).filter((w) => w.types.length === 0 || w.types.includes(notification.type));
+    let added = 0;
     for (const webhook of targets) {
-      stmt.insertDelivery.run({
+      // A subscriber that has this notification already (published again by the outbox relay) gets no second one.
+      added += stmt.insertDelivery.run({
         delivery_id: randomUUID(),
         webhook_id: webhook.webhookId,
         event_id: eventId,
@@ -320,9 +324,9 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
         next_attempt_at: at,
         created_at: iso(at),
         updated_at: iso(at),
-      });
+      }).changes;
     }
-    return targets.length;
+    return added;
   });
 
   const removeRows = db.transaction((webhookId: string, at: number) => {
@@ -338,10 +342,13 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       if (!(NOTIFICATION_TYPES as readonly string[]).includes(notification.type)) {
         throw new BbwsError('VALIDATION_FAILED', 'Unknown notification type.', { type: String(notification.type) });
       }
+      if (typeof notification.notificationId !== 'string' || notification.notificationId.length === 0) {
+        throw new BbwsError('VALIDATION_FAILED', 'A notification needs its notificationId.', { field: 'notificationId' });
+      }
       const at = now();
-      const eventId = randomUUID();
+      const eventId = notification.notificationId;
       // Durable before we return: a crash after this line still delivers.
-      const count = run(() => insertDeliveries.immediate(notification, eventId, at));
+      const count = run(() => insertDeliveries.immediate(notification, at));
       metrics.increment('bbws_notifications_published_total', { type: notification.type });
       logger.debug({ action: 'NOTIFY', eventId, type: notification.type, tenantId: notification.tenantId, siteId: notification.siteId, deliveries: count }, `published ${notification.type} to ${count} webhooks`);
       if (count > 0) wake(at);

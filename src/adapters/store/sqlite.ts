@@ -9,6 +9,7 @@ import type { QueueDefinition } from '../../domain/queues.js';
 import type { Instance, Tenant } from '../../domain/tenant.js';
 import { StoreConflictError, type IdempotencyRecord, type Page, type Store, type Write } from '../../ports/store.js';
 import { ensureQueueSchema, indexQueueDefinitions, insertMessagesSync } from '../queue/sqlite-messages.js';
+import { createOutboxStatements, OUTBOX_MIGRATIONS } from './sqlite-outbox.js';
 import { createSiteStatements, SITE_MIGRATIONS } from './sqlite-sites.js';
 import { createCommitCache } from '../sqlite/commit-cache.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
@@ -73,8 +74,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const { db } = options;
   const now = options.now ?? Date.now;
   const queueDefinitionsByName = indexQueueDefinitions(options.queueDefinitions);
-  applyMigrations(db, 'store', [...STORE_MIGRATIONS, ...SITE_MIGRATIONS]);
+  applyMigrations(db, 'store', [...STORE_MIGRATIONS, ...SITE_MIGRATIONS, ...OUTBOX_MIGRATIONS]);
   const sites = createSiteStatements(db, normalizeHostname);
+  const outbox = createOutboxStatements(db);
   ensureQueueSchema(db);
 
   const tenantColumns = 'tenant_id, domain_name, environment, created_at, updated_at, version';
@@ -210,6 +212,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         case 'enqueue':
           insertMessagesSync(db, queueDefinitionsByName, [write.message], at);
           break;
+        case 'notify':
+          outbox.add(write.notification, new Date(at).toISOString());
+          break;
         case 'recordEvent':
           if (stmt.insertEvent.run(write.eventId, write.tenantId, write.outcome, new Date(at).toISOString()).changes !== 1) {
             throw new StoreConflictError('event', write.eventId);
@@ -318,6 +323,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listSites: (tenantId) => run(() => sites.listSites(tenantId)),
     listExpiredSites: (iso) => run(() => sites.listExpiredSites(iso)),
     hasEvent: (eventId) => run(() => stmt.hasEvent.get(eventId) !== undefined),
+
+    listOutbox: (limit) =>
+      run(() => {
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BbwsError('VALIDATION_FAILED', 'limit must be 1-1000.', { field: 'limit', value: limit });
+        return outbox.list(limit);
+      }),
+    deleteOutbox: (ids) => run(() => (ids.length > 0 ? outbox.remove(ids) : undefined)),
 
     getIdempotency: (key, scope) =>
       run(() => {

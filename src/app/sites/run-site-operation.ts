@@ -1,19 +1,19 @@
 /**
  * The site processor (seed 001 "async-processor"): carries out a site operation from the site
  * queues with a journal of steps, undoing them on failure (deletion goes forward only), then
- * records the outcome on the site and the operation, counts seed 001's metrics and publishes the
- * notification. Safe under redelivery: finished operations are left alone, succeeded steps skipped.
+ * records the outcome on the site and the operation with its notification (one commit), and counts
+ * seed 001's metrics. Safe under redelivery: finished operations are left alone, succeeded steps skipped.
  */
 import { isTerminal, type Operation } from '../../domain/operation.js';
 import type { Site, SiteStatus } from '../../domain/site.js';
-import type { NotificationType } from '../../ports/notifier.js';
-import { isoNow } from '../deps.js';
+import type { NotificationType } from '../../domain/notification.js';
+import { StoreConflictError, type Write } from '../../ports/store.js';
 import { closeInterruptedSteps, errorMessage, OperationClosedError, RetryLaterError, runJournaledSteps, saveOperation } from '../journal-steps.js';
 import { BbwsError } from '../../domain/errors.js';
 import { withChanges } from '../operation-records.js';
 import { recordOutcome } from '../settle-operation.js';
 import { wordpressOf, type SiteDeps } from './site-deps.js';
-import { siteView, updateSite } from './site-records.js';
+import { siteNotification, siteView, updateSite } from './site-records.js';
 import { stepsForSiteOperation } from './site-steps.js';
 
 /**
@@ -58,23 +58,47 @@ export async function runSiteOperation(deps: SiteDeps, operationId: string): Pro
     }
     const { status, notify } = outcomeFor(op, !error);
     const lastError = error ? (undoFailed ? `${error} (undo incomplete: see operation ${op.operationId})` : error) : null;
-    const updated = await updateSite(deps, op.tenantId, siteId, (cur) => ({
-      patch: {
-        status: undoFailed ? 'FAILED' : status,
-        lastError,
-        plugins: mergePlugins(cur, installed),
-      },
-    }));
-    op = await saveOperation(deps, op, withChanges(deps, op, error ? { status: 'FAILED', error: lastError } : { status: 'SUCCEEDED' }));
+    const running = op;
+    op = await finishSiteOperation(deps, running, withChanges(deps, running, error ? { status: 'FAILED', error: lastError } : { status: 'SUCCEEDED' }), siteId, {
+      patch: (cur) => ({ status: undoFailed ? 'FAILED' : status, lastError, plugins: mergePlugins(cur, installed) }),
+      notify: notify && ((updated) => siteNotification(deps, notify, updated, { operationId: running.operationId, operationType: running.type, site: siteView(deps, updated), error: lastError })),
+    });
     recordOutcome(deps, op);
     recordSiteMetrics(deps, op);
-    if (notify && updated) {
-      await deps.notifier.publish({ type: notify, tenantId: op.tenantId, siteId, occurredAt: isoNow(deps), data: { operationId: op.operationId, operationType: op.type, site: siteView(deps, updated), error: lastError } });
-    }
     return op;
   } catch (err) {
     if (err instanceof OperationClosedError) return deps.store.getOperation(operationId);
     if (err instanceof RetryLaterError) deps.logger.warn({ tenantId: op.tenantId, siteId, operationId, action: op.type, status: 'RETRY' }, err.message);
+    throw err;
+  }
+}
+
+/**
+ * Ends the operation in one commit with the site's outcome and its notification (an outbox
+ * entry): a crash before the commit reruns the operation, a crash after it leaves nothing undone,
+ * and the notification cannot be lost between the two. With the site record gone, only the
+ * operation ends. Returns the stored operation.
+ */
+async function finishSiteOperation(
+  deps: SiteDeps,
+  running: Operation,
+  finished: Operation,
+  siteId: string,
+  outcome: { patch: (current: Site) => Partial<Site>; notify: ((updated: Site) => Write) | null },
+): Promise<Operation> {
+  const record: Operation = { ...finished, version: running.version + 1 };
+  try {
+    const updated = await updateSite(deps, running.tenantId, siteId, (current) => ({
+      patch: outcome.patch(current),
+      writes: (next) => [{ kind: 'putOperation', operation: record, expectedVersion: running.version }, ...(outcome.notify ? [outcome.notify(next)] : [])],
+    }));
+    return updated ? record : await saveOperation(deps, running, finished);
+  } catch (err) {
+    // As saveOperation: someone else closed the operation (a retry, an operator) while this ran.
+    if (err instanceof StoreConflictError && err.which === 'operation') {
+      const stored = await deps.store.getOperation(running.operationId);
+      if (!stored || isTerminal(stored)) throw new OperationClosedError();
+    }
     throw err;
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { PluginMarketplace } from '../../ports/plugin-marketplace.js';
 import type { Notifier } from '../../ports/notifier.js';
+import type { WebhookSubscriptions } from '../../ports/webhook-subscriptions.js';
 import type { Secrets } from '../../ports/secrets.js';
 import type { TemplateCatalog } from '../../ports/template-catalog.js';
 import type { WordPress } from '../../ports/wordpress.js';
@@ -14,7 +15,9 @@ export interface SiteDeps extends AppDeps {
   secrets: Secrets;
   templates: TemplateCatalog;
   marketplace: PluginMarketplace;
+  /** Publishes what the outbox relay takes from the store (use cases commit `notify` writes instead). */
   notifier: Notifier;
+  webhooks: WebhookSubscriptions;
   /** Absent in a process that does not run the runtime (e.g. `bbws api` alone). */
   wordpress: WordPress | null;
   /** Port of the edge, for the URLs shown to users. */

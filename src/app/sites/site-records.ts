@@ -4,10 +4,11 @@
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { describeSite, type Site } from '../../domain/site.js';
-import { StoreConflictError } from '../../ports/store.js';
+import type { Notification, NotificationType } from '../../domain/notification.js';
+import { StoreConflictError, type Write } from '../../ports/store.js';
 import type { ProvisioningState } from '../../domain/tenant.js';
 import type { SiteRef } from '../../ports/wordpress.js';
-import type { AppDeps } from '../deps.js';
+import { type AppDeps, isoNow, newId } from '../deps.js';
 import { type Change, updateVersioned } from '../update-record.js';
 import { siteUrl, type SiteDeps } from './site-deps.js';
 
@@ -45,6 +46,14 @@ export async function updateSite(deps: AppDeps, tenantId: string, siteId: string
     if (err instanceof StoreConflictError && err.which === 'hostname') throw new BbwsError('HOSTNAME_TAKEN', undefined, { hostname: err.id });
     throw err;
   }
+}
+
+/**
+ * The outbox write of a notification about `site`, for the commit of the change that causes it
+ * (relayed to the Notifier by app/relay-outbox.ts). `data` must hold no secrets.
+ */
+export function siteNotification(deps: Pick<AppDeps, 'now'>, type: NotificationType, site: Site, data: Notification['data']): Write {
+  return { kind: 'notify', notification: { notificationId: newId(), type, tenantId: site.tenantId, siteId: site.siteId, occurredAt: isoNow(deps), data } };
 }
 
 /** Refuses a second running operation on the same site. */

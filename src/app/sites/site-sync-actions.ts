@@ -8,7 +8,7 @@ import type { Site } from '../../domain/site.js';
 import type { PromoteScope } from '../../ports/wordpress.js';
 import { isoNow } from '../deps.js';
 import { wordpressOf, type SiteDeps } from './site-deps.js';
-import { assertNoSiteOperation, loadSite, siteRef, siteView, updateSite } from './site-records.js';
+import { assertNoSiteOperation, loadSite, siteNotification, siteRef, siteView, updateSite } from './site-records.js';
 
 const SCOPES: readonly PromoteScope[] = ['database', 'uploads', 'themes', 'plugins'];
 
@@ -41,12 +41,13 @@ export async function promoteSite(deps: SiteDeps, principal: Principal, tenantId
     throw new BbwsError('RUNTIME_FAILURE', `Promote failed and the target was restored from its backup: ${(err as Error).message}`, { targetSiteId: target.siteId });
   }
   const previousBackup = target.promoteBackupId;
+  // The notification is committed with the record (the outbox): it cannot be lost to a crash in between.
   const promoted = await updateSite(deps, tenantId, target.siteId, () => ({
     patch: { promoteBackupId: backupId, plugins: scope.includes('plugins') ? source.plugins : target.plugins },
+    writes: (next) => [siteNotification(deps, 'site.promoted', next, { sourceSiteId, scope, site: siteView(deps, next) })],
   }));
   if (previousBackup) await wp.deleteBackup(siteRef(target), previousBackup).catch(() => undefined);
   deps.logger.info({ tenantId, siteId: target.siteId, action: 'PROMOTE_SITE', status: 'OK', sourceSiteId, scope, backupId }, 'site promoted');
-  await deps.notifier.publish({ type: 'site.promoted', tenantId, siteId: target.siteId, occurredAt: isoNow(deps), data: { sourceSiteId, scope, site: siteView(deps, promoted!) } });
   return { site: siteView(deps, promoted!) };
 }
 

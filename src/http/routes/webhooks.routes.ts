@@ -8,7 +8,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
-import { NOTIFICATION_TYPES, type Notifier, type WebhookDelivery, type WebhookSubscription } from '../../ports/notifier.js';
+import { NOTIFICATION_TYPES } from '../../domain/notification.js';
+import type { WebhookDelivery, WebhookSubscription } from '../../ports/webhook-subscriptions.js';
 import { assertNotOwnApi, validateWebhookUrl } from '../../domain/webhook.js';
 import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
@@ -59,11 +60,11 @@ const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const view = ({ webhookId, url, types, tenantId, publicOnly, createdAt }: WebhookSubscription) => ({ webhookId, url, types, tenantId, publicOnly, createdAt });
 
-export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { notifier: Notifier }): void {
-  const { notifier } = deps;
+export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { webhooks } = deps;
 
   /** The webhooks this principal may see: all for a platform-admin, its tenant's for a tenant-admin. */
-  const visibleWebhooks = (principal: Principal) => notifier.listWebhooks(principal.role === 'platform-admin' ? undefined : principal.tenantId);
+  const visibleWebhooks = (principal: Principal) => webhooks.listWebhooks(principal.role === 'platform-admin' ? undefined : principal.tenantId);
 
   /** 404 for a webhook that does not exist and for another tenant's, so existence does not leak. */
   async function findVisibleWebhook(principal: Principal, webhookId: string): Promise<WebhookSubscription> {
@@ -94,7 +95,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { n
         if (apiPort) assertNotOwnApi(url, apiPort, request.hostname);
       }
       // A tenant-admin's webhook may only call public addresses (SSRF); an operator's may call anything.
-      const created = await notifier.addWebhook({ url: request.body.url, types: request.body.types, tenantId, publicOnly: principal.role !== 'platform-admin' });
+      const created = await webhooks.addWebhook({ url: request.body.url, types: request.body.types, tenantId, publicOnly: principal.role !== 'platform-admin' });
       deps.logger.info({ action: 'WEBHOOK_ADD', correlationId: request.id, webhookId: created.webhookId, tenantId, status: 'OK' }, `webhook ${created.webhookId} added`);
       return reply.code(201).header('location', `/v1.0/webhooks/${created.webhookId}`).send({ ...view(created), secret: created.secret });
     },
@@ -112,9 +113,9 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { n
     async (request) => {
       const principal = principalOf(request);
       const limit = parseLimit(request.query.limit);
-      if (principal.role === 'platform-admin') return { items: await notifier.listDeliveries({ limit }) };
+      if (principal.role === 'platform-admin') return { items: await webhooks.listDeliveries({ limit }) };
       // A tenant has a handful of webhooks: merging their logs is cheaper than a tenant column in the port.
-      const perWebhook = await Promise.all((await visibleWebhooks(principal)).map((w) => notifier.listDeliveries({ webhookId: w.webhookId, limit })));
+      const perWebhook = await Promise.all((await visibleWebhooks(principal)).map((w) => webhooks.listDeliveries({ webhookId: w.webhookId, limit })));
       const items: WebhookDelivery[] = perWebhook.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.deliveryId.localeCompare(a.deliveryId));
       return { items: items.slice(0, limit) };
     },
@@ -125,7 +126,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { n
     { schema: { tags: ['webhooks'], summary: 'Recent deliveries of one webhook, newest first', params: WebhookIdParams, querystring: LimitQuery, response: { 200: DeliveryList, ...errors } } },
     async (request) => {
       const webhook = await findVisibleWebhook(principalOf(request), request.params.webhookId);
-      return { items: await notifier.listDeliveries({ webhookId: webhook.webhookId, limit: parseLimit(request.query.limit) }) };
+      return { items: await webhooks.listDeliveries({ webhookId: webhook.webhookId, limit: parseLimit(request.query.limit) }) };
     },
   );
 
@@ -134,7 +135,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps & { n
     { schema: { tags: ['webhooks'], summary: 'Remove a webhook; its pending deliveries end as FAILED', params: WebhookIdParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       const webhook = await findVisibleWebhook(principalOf(request), request.params.webhookId);
-      await notifier.removeWebhook(webhook.webhookId);
+      await webhooks.removeWebhook(webhook.webhookId);
       deps.logger.info({ action: 'WEBHOOK_REMOVE', correlationId: request.id, webhookId: webhook.webhookId, tenantId: webhook.tenantId, status: 'OK' }, `webhook ${webhook.webhookId} removed`);
       return reply.code(204).send();
     },
