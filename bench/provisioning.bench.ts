@@ -70,7 +70,7 @@ const nurseryLimit = process.argv.includes('--nursery-limit') ? Number(arg('nurs
 const asJson = process.argv.includes('--json');
 const say = (s: string) => (asJson ? process.stderr.write(`${s}\n`) : console.log(s));
 
-const quiet: Logger = { debug() {}, info() {}, infoFlat() {}, warn() {}, error() {}, child: () => quiet };
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const spec = (t: string): InstanceSpec => ({ tenantId: t, environment: 'dev', hostnames: [], resources: { cpu: 256, memory: 512, desiredCount: 1 }, revision: 1 });
 const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-');
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');

@@ -119,7 +119,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   const logRequest = (request: FastifyRequest, statusCode: number, action: string, durationMs: number): void => {
     const query = request.url.indexOf('?');
     const path = query === -1 ? request.url : request.url.slice(0, query);
-    deps.logger.infoFlat(
+    deps.logger.info(
       {
         correlationId: request.id,
         tenantId: (request.params as Record<string, string | undefined> | undefined)?.tenantId ?? request.principal?.tenantId ?? undefined,

@@ -27,9 +27,6 @@ export function logStreamName(role: string, pid: number): string {
 }
 
 type Destination = ReturnType<typeof pino.destination>;
-type FlatFields = Readonly<Record<string, string | number | undefined>>;
-
-const INFO = 30;
 
 /**
  * Fields that may carry a secret, wherever a caller puts them in a log line: pino's redaction
@@ -39,19 +36,6 @@ const INFO = 30;
 const SECRET_KEYS = ['authorization', 'cookie', 'password', 'adminPassword', 'dbPassword', 'token', 'secret', 'apiKey', 'basicAuth'];
 export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.headers.${key}`]);
 const isoNow = () => new Date().toISOString();
-
-/**
- * What pino writes for `info(fields, msg)` on a logger with these bindings, made by one
- * JSON.stringify of a flat record: a flat string, where pino's piecewise concatenation leaves a
- * rope that each later step (byte count, buffer append, write) flattens again.
- */
-function flatLine(bindings: Readonly<Record<string, unknown>>, fields: FlatFields, msg: string): string {
-  const record: Record<string, unknown> = { level: 'INFO', '@timestamp': isoNow() };
-  for (const key in bindings) record[key] = bindings[key];
-  for (const key in fields) record[key] = fields[key];
-  record['@message'] = msg;
-  return `${JSON.stringify(record)}\n`;
-}
 
 export function createLogger(options: LoggerOptions): Logger & { flush(): void } {
   const destinations: Destination[] = [];
@@ -89,36 +73,5 @@ export function createLogger(options: LoggerOptions): Logger & { flush(): void }
     },
     streams.length ? pino.multistream(streams) : pino.destination('/dev/null'),
   );
-  attachInfoFlat(logger, base, destinations);
   return logger as unknown as Logger & { flush(): void };
-}
-
-/** The bindings of each logger (base, then every child's), for `infoFlat`. */
-const flatBindings = Symbol('flatBindings');
-type FlatLogger = pino.Logger & { [flatBindings]: Readonly<Record<string, unknown>> };
-
-/**
- * Adds `infoFlat` to the root logger, and a `child` that records each child's bindings for it.
- * pino makes children with Object.create, so they inherit both. Lines go to the same
- * destinations as pino's, in call order.
- */
-function attachInfoFlat(logger: pino.Logger, base: Readonly<Record<string, unknown>>, destinations: readonly Destination[]): void {
-  const pinoChild = Object.getPrototypeOf(logger).child as (this: pino.Logger, bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => pino.Logger;
-  Object.defineProperties(logger, {
-    [flatBindings]: { value: base },
-    infoFlat: {
-      value(this: FlatLogger, fields: FlatFields, msg: string): void {
-        if (this.levelVal > INFO || destinations.length === 0) return;
-        const line = flatLine(this[flatBindings], fields, msg);
-        for (const d of destinations) d.write(line);
-      },
-    },
-    child: {
-      value(this: FlatLogger, bindings: pino.Bindings, options?: pino.ChildLoggerOptions): pino.Logger {
-        const made = pinoChild.call(this, bindings, options);
-        Object.defineProperty(made, flatBindings, { value: { ...this[flatBindings], ...bindings } });
-        return made;
-      },
-    },
-  });
 }

@@ -20,7 +20,7 @@ import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 export function silentLogger(lines: Array<Record<string, unknown>> = []): Logger {
   const make = (bindings: Record<string, unknown>): Logger => {
     const at = (level: string) => (obj: Record<string, unknown>, msg?: string) => void lines.push({ level, ...bindings, ...obj, msg });
-    return { debug: at('debug'), info: at('info'), infoFlat: at('info'), warn: at('warn'), error: at('error'), child: (b) => make({ ...bindings, ...b }) };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => make({ ...bindings, ...b }) };
   };
   return make({});
 }

@@ -65,7 +65,7 @@ describe('log lines', () => {
     dirs.push(dataDir);
     const logger = createLogger({ level: 'info', dataDir, stdout: false, role: 'api+worker' });
     logger.info({ headers: { authorization: 'Bearer sekrit-token' }, input: { password: 'hunter2-pass' }, adminPassword: 'show-once-pw' }, 'request with secrets');
-    logger.infoFlat({ ...reportFields('req-1', 1.5) }, 'REPORT RequestId: req-1');
+    logger.info({ ...reportFields('req-1', 1.5) }, 'REPORT RequestId: req-1');
     logger.flush();
     await new Promise((r) => setTimeout(r, 50));
     const text = readFileSync(join(dataDir, 'logs', 'bbws.jsonl'), 'utf8');
