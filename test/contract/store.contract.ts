@@ -1,7 +1,7 @@
 /**
  * The Store port's contract (DESIGN.md "State"): conditional writes with optimistic locking,
- * atomic commits of records and messages, pagination, host-name uniqueness, the event ledger and
- * idempotency records. Run it from `store.<adapter>.test.ts` with a factory that builds a fresh,
+ * atomic commits of records, messages and outbox entries, pagination, host-name uniqueness, the
+ * event ledger and idempotency records. Run it from `store.<adapter>.test.ts` with a factory that builds a fresh,
  * isolated store (and the queue its `enqueue` writes reach) per test.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { expectBbwsError, expectConflict } from '../support/expect-error.js';
 import { createManualClock, type ManualClock } from '../support/manual-clock.js';
 import { isoAt, makeInstance, makeOperation, makeSpec, makeTenant } from '../support/store-records.js';
 import { describeStoreCommitContract } from './store-commit.contract.js';
+import { describeStoreOutboxContract } from './store-outbox.contract.js';
 import { describeStoreSitesContract } from './store-sites.contract.js';
 
 export interface StoreContractContext {
@@ -274,5 +275,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
 
     describeStoreCommitContract(harness);
     describeStoreSitesContract(harness);
+    describeStoreOutboxContract(harness);
   });
 }
