@@ -62,6 +62,25 @@ export interface PackageFile {
   content: Uint8Array;
 }
 
+/**
+ * Why a path inside a package is unsafe to write under the plugin's directory, or undefined: the
+ * rule for zip entries at publish (yauzl checks `..`, absolute paths and backslashes too) and for
+ * the files an installer writes.
+ */
+export function unsafePackagePath(name: string): string | undefined {
+  if (name.length === 0 || name.length > 1024) return 'an empty or overlong name';
+  if (name.includes('\\')) return 'a backslash in the name';
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'an absolute path';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'a control character in the name';
+  if (name.includes(':')) return 'a colon in the name';
+  const segments = name.replace(/\/$/, '').split('/');
+  if (segments.some((s) => s === '..')) return 'a ".." path segment';
+  if (segments.some((s) => s === '' || s === '.')) return 'an empty or "." path segment';
+  if (segments.some((s) => s.length > 255) || segments.length > 32) return 'a path too long or too deep';
+  return undefined;
+}
+
 export function isValidSlug(slug: unknown): slug is string {
   return typeof slug === 'string' && PLUGIN_SLUG_PATTERN.test(slug);
 }

@@ -38,18 +38,22 @@ export const ROLES = ['api', 'worker', 'events', 'reconciler'] as const;
 export type PlatformRole = (typeof ROLES)[number];
 
 /** Makes the runtime the worker drives; `emit` feeds the runtime's events to the event handler. */
-export type RuntimeFactory = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger; secrets: Secrets }) => Promise<Runtime>;
+export type RuntimeFactory<R extends Runtime = Runtime> = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger; secrets: Secrets }) => Promise<R>;
 
-/** Makes the WordPress adapter for sites on top of a runtime (absent: site work is unavailable). */
-export type WordPressFactory = (ctx: { config: PlatformConfig; runtime: Runtime; logger: Logger; secrets: Secrets; metrics: Metrics }) => WordPress & { close?(): Promise<void> };
+/**
+ * Makes the WordPress adapter for sites on top of a runtime (absent: site work is unavailable).
+ * `H` is what the adapter needs of the runtime: the runtime the factory pair makes must offer it,
+ * which the types check (no cast in the composition root).
+ */
+export type WordPressFactory<H = Runtime> = (ctx: { config: PlatformConfig; runtime: H; logger: Logger; secrets: Secrets; metrics: Metrics }) => WordPress & { close?(): Promise<void> };
 
-export interface PlatformOptions {
+export interface PlatformOptions<R extends Runtime = Runtime> {
   config: PlatformConfig;
   roles: readonly PlatformRole[];
   /** Needed when the worker role runs. */
-  createRuntime?: RuntimeFactory;
+  createRuntime?: RuntimeFactory<R>;
   /** Sites need it; created on the runtime when the worker role runs. */
-  createWordPress?: WordPressFactory;
+  createWordPress?: WordPressFactory<R>;
   logger?: Logger;
   /** Reconciler pass interval (tests shorten it). */
   reconcileIntervalMs?: number;
@@ -74,7 +78,7 @@ export interface RunningPlatform {
 /** Where `bbws` commands find a running platform: written at start, removed at stop. */
 export { platformFile };
 
-export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+export async function startPlatform<R extends Runtime = Runtime>(options: PlatformOptions<R>): Promise<RunningPlatform> {
   const { config, roles } = options;
   // First: everything below is created with the private umask, and nothing old stays readable.
   securePlatformDataDir(config.dataDir);
@@ -148,11 +152,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         if (queueClosed) return logger.warn({ action: 'RUNTIME_EVENT', eventName: event.detail.eventName, status: 'DROPPED' }, 'runtime event after the queue closed (stopping): dropped');
         await queue.send({ queue: names.ecsEvents, body: JSON.stringify(event) });
       };
-      runtime = await options.createRuntime({ config, emit, logger, secrets });
+      const started = await options.createRuntime({ config, emit, logger, secrets });
+      runtime = started;
       const workerDeps: WorkerDeps = { ...deps, runtime };
       loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
       if (options.createWordPress) {
-        wordpress = options.createWordPress({ config, runtime, logger, secrets, metrics });
+        wordpress = options.createWordPress({ config, runtime: started, logger, secrets, metrics });
         deps.wordpress = wordpress;
         loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
         if (roles.includes('reconciler')) loops.push(runSiteHousekeeping(deps, abort.signal, options.reconcileIntervalMs));

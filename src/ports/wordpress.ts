@@ -4,7 +4,9 @@
  * the tenant's Unix user; SQL through the tenant's own database user). Every method is idempotent
  * where the name says so, because site jobs are delivered at least once.
  */
+import type { PackageFile } from '../domain/plugin-policy.js';
 import type { TemplateBlueprint } from '../domain/template.js';
+import type { PluginMarketplace } from './plugin-marketplace.js';
 
 export type { TemplateBlueprint };
 export interface SiteRef {
@@ -40,8 +42,11 @@ export interface WordPress {
   getOptions(site: SiteRef, names: string[]): Promise<Record<string, unknown>>;
   setOptions(site: SiteRef, options: Record<string, string | number | boolean>): Promise<void>;
   applyTemplate(site: SiteRef, template: TemplateBlueprint): Promise<void>;
-  /** Copies a vetted plugin's directory into the tenant's plugins and activates it on the site. */
-  installPlugin(site: SiteRef, slug: string, sourceDir: string): Promise<void>;
+  /**
+   * Writes a vetted plugin's files (from {@link PluginMarketplace.prepareInstall}) as the tenant's
+   * plugin `slug`, replacing an older copy whole, and activates it on the site. Idempotent.
+   */
+  installPlugin(site: SiteRef, slug: string, files: readonly PackageFile[]): Promise<void>;
   setPluginActive(site: SiteRef, slug: string, active: boolean): Promise<void>;
   uninstallPlugin(site: SiteRef, slug: string): Promise<void>;
   listActivePlugins(site: SiteRef): Promise<string[]>;

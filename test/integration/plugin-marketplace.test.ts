@@ -143,10 +143,11 @@ describe('local plugin marketplace', () => {
     });
     const pluginDir = () => join(dir, 'packages/hello-bbws/1.0.0/hello-bbws');
 
-    it('hands out the verified plugin directory', async () => {
+    it('hands out the verified files, with paths inside the package and the stored bytes', async () => {
       const r = await m.prepareInstall('hello-bbws');
       expect(r).toMatchObject({ ok: true, pkg: { slug: 'hello-bbws', version: '1.0.0' } });
-      expect(r.ok && readdirSync(r.dir).sort()).toEqual(['hello-bbws.php', 'readme.txt']);
+      expect(r.ok && r.files.map((f) => f.path).sort()).toEqual(['hello-bbws.php', 'readme.txt']);
+      expect(r.ok && Buffer.from(r.files.find((f) => f.path === 'hello-bbws.php')!.content).equals(readFileSync(join(pluginDir(), 'hello-bbws.php')))).toBe(true);
       expect(await m.prepareInstall('hello-bbws', '1.0.0')).toMatchObject({ ok: true });
     });
     it('answers not found (no pkg, no violations) for unknown or invalid slugs and versions', async () => {

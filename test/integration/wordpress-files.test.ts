@@ -10,6 +10,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageFilesOf } from '../support/plugin-zips.js';
 import type { SiteRef } from '../../src/ports/wordpress.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createLocalWordPress, type LocalWordPress } from '../../src/adapters/wordpress/local/local-wordpress.js';
@@ -91,7 +92,7 @@ describe.runIf(isRoot)('files WordPress writes, served by the edge; code only fr
   });
 
   it("a marketplace plugin's CSS and a Debian theme's assets are served: 200, the same bytes", async () => {
-    await wp.installPlugin(shop, 'bbws-assets', join(pluginSource, 'bbws-assets'));
+    await wp.installPlugin(shop, 'bbws-assets', packageFilesOf(join(pluginSource, 'bbws-assets')));
     const client = edgeClient(t.edgePort, shop.hostnames[0]!);
     const home = await client.get('/');
     expect(home.text).toContain('bbws-assets-was-here');

@@ -9,6 +9,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageFilesOf } from '../support/plugin-zips.js';
 import type { SiteRef, TemplateBlueprint } from '../../src/ports/wordpress.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createLocalWordPress, type LocalWordPress } from '../../src/adapters/wordpress/local/local-wordpress.js';
@@ -132,7 +133,7 @@ describe('local WordPress adapter', () => {
     expect(await option('one0000001', 'bbws_test_option')).toBe(hostile);
     await expect(wp.isInstalled({ ...site1, siteId: "x' OR '1'='1" })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await expect(wp.routeSite({ ...site1, hostnames: ['../../etc'] })).rejects.toThrow(/unsafe hostname/);
-    await expect(wp.installPlugin(site1, '../evil', '/tmp')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(wp.installPlugin(site1, '../evil', [])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('applies a template: theme active, pages and menu in WordPress\'s own tables; idempotent', async () => {
@@ -180,8 +181,8 @@ describe('local WordPress adapter', () => {
     pluginSource = await mkdtemp(join(tmpdir(), 'bbws-plugin-'));
     await mkdir(join(pluginSource, 'bbws-hello'));
     await writeFile(join(pluginSource, 'bbws-hello', 'bbws-hello.php'), "<?php\n/**\n * Plugin Name: BBWS Hello\n * Version: 1.0.0\n */\nadd_action('wp_footer', function () { echo '<p>bbws-hello-was-here</p>'; });\n");
-    await wp.installPlugin(site1, 'bbws-hello', join(pluginSource, 'bbws-hello'));
-    await wp.installPlugin(site1, 'bbws-hello', join(pluginSource, 'bbws-hello')); // again: replaced, still active
+    await wp.installPlugin(site1, 'bbws-hello', packageFilesOf(join(pluginSource, 'bbws-hello')));
+    await wp.installPlugin(site1, 'bbws-hello', packageFilesOf(join(pluginSource, 'bbws-hello'))); // again: replaced, still active
     expect(await wp.listActivePlugins(site1)).toEqual(['bbws-hello']);
     expect(await option('one0000001', 'active_plugins')).toContain('bbws-hello/bbws-hello.php');
     expect(await wp.listActivePlugins(site2)).toEqual([]);

@@ -120,3 +120,9 @@ export function writeRawZip(entries: RawEntry[], out = join(zipDir('bbws-raw-zip
   writeFileSync(out, Buffer.concat([...locals, cd, end]));
   return out;
 }
+
+/** A plugin directory's files as a package (paths relative to it), for WordPress.installPlugin. */
+export function packageFilesOf(dir: string): Array<{ path: string; content: Uint8Array }> {
+  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+  return walk(dir).map((file) => ({ path: relative(dir, file).split(sep).join('/'), content: readFileSync(file) }));
+}

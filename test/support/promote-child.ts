@@ -6,7 +6,7 @@
  * The parent hands over what its local runtime knows of the tenant (paths, owner, env, edge
  * port) as JSON: a second runtime on the same data dir would stop the parent's servers.
  */
-import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../src/adapters/runtime/local/local-runtime.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
 import { promoteWithBackup } from '../../src/adapters/wordpress/local/promote.js';
@@ -16,7 +16,7 @@ const facts = {
   config: { env: input.env, edgePort: input.edgePort },
   tenantPaths: () => input.paths,
   tenantOwner: async () => input.owner,
-} as unknown as LocalRuntime;
+} as unknown as WordPressHost;
 const access = await createTenantAccess(facts, createLocalSecrets({ dir: input.secretsDir }), input.tenantId);
 await promoteWithBackup(access, input.from, input.to, input.scope, input.urls, {
   onStep: (step) => {

@@ -131,8 +131,7 @@ export function createLocalMarketplace(options: LocalMarketplaceOptions): Plugin
     async prepareInstall(slug, version) {
       const record = await findRecord(slug, version);
       if (!record) return { ok: false, violations: [] };
-      const dirToCopy = pluginDirOf(dir, record.slug, record.version);
-      const verified = await readVerifiedFiles(dirToCopy, record.files);
+      const verified = await readVerifiedFiles(pluginDirOf(dir, record.slug, record.version), record.files);
       const policy = await loadPolicy(files);
       // The whole vetting again, on the stored files: new scan rules apply to old packages too.
       const outcome = vetPackage({ slug: record.slug, files: verified.files, checksum: record.archiveSha256, ...policy, now: now(), priorViolations: verified.violations, scan: scanPluginPackage });
@@ -141,7 +140,7 @@ export function createLocalMarketplace(options: LocalMarketplaceOptions): Plugin
         outcome.result.approved = false;
       }
       const pkg = toPackage(record, outcome.result);
-      return outcome.result.approved ? { ok: true, pkg, dir: dirToCopy } : { ok: false, pkg, violations: outcome.result.violations };
+      return outcome.result.approved ? { ok: true, pkg, files: verified.files } : { ok: false, pkg, violations: outcome.result.violations };
     },
 
     /**

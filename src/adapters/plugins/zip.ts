@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import type { PackageFile, PluginViolation } from '../../domain/plugin-policy.js';
+import { unsafePackagePath as unsafeEntryName, type PackageFile, type PluginViolation } from '../../domain/plugin-policy.js';
 
 export interface ZipLimits {
   /** At most this many entries (files and directories). */
@@ -39,21 +39,6 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
-
-/** Why a file name is unsafe, or undefined. yauzl checks `..`, absolute paths and backslashes too. */
-export function unsafeEntryName(name: string): string | undefined {
-  if (name.length === 0 || name.length > 1024) return 'an empty or overlong name';
-  if (name.includes('\\')) return 'a backslash in the name';
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'an absolute path';
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(name)) return 'a control character in the name';
-  if (name.includes(':')) return 'a colon in the name';
-  const segments = name.replace(/\/$/, '').split('/');
-  if (segments.some((s) => s === '..')) return 'a ".." path segment';
-  if (segments.some((s) => s === '' || s === '.')) return 'an empty or "." path segment';
-  if (segments.some((s) => s.length > 255) || segments.length > 32) return 'a path too long or too deep';
-  return undefined;
-}
 
 const reject = (message: string, file?: string): never => {
   throw new ArchiveRejectedError([{ rule: 'bad-archive', message, ...(file ? { file } : {}) }]);

@@ -22,7 +22,7 @@ export function pluginStep(deps: SiteDeps, wp: WordPress, site: Site, slug: stri
       const prepared = await deps.marketplace.prepareInstall(slug, version);
       if (!prepared.ok && !prepared.pkg && prepared.violations.length === 0) throw new BbwsError('PLUGIN_NOT_FOUND', `Plugin ${slug} is not in the marketplace; publish it with \`bbws plugins publish\`.`, { slug, version });
       if (!prepared.ok) throw new BbwsError('PLUGIN_SECURITY_VIOLATION', undefined, { slug, violations: prepared.violations });
-      await wp.installPlugin(siteRef(site), slug, prepared.dir);
+      await wp.installPlugin(siteRef(site), slug, prepared.files);
       installed.push({ slug, version: prepared.pkg.version });
     },
     () => wp.uninstallPlugin(siteRef(site), slug),

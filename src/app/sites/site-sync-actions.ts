@@ -79,7 +79,7 @@ export async function installPlugin(deps: SiteDeps, principal: Principal, tenant
     throw new BbwsError('PLUGIN_SECURITY_VIOLATION', undefined, { slug, version: prepared.pkg?.version ?? version ?? null, violations: prepared.violations });
   }
   const wp = wordpressOf(deps);
-  await wp.installPlugin(siteRef(site), slug, prepared.dir);
+  await wp.installPlugin(siteRef(site), slug, prepared.files);
   const entry = { slug, version: prepared.pkg.version, active: true };
   await updateSite(deps, tenantId, siteId, (cur) => ({ patch: { plugins: [...cur.plugins.filter((p) => p.slug !== slug), entry] } }));
   return { ...entry, name: prepared.pkg.name, vetting: prepared.pkg.vetting };

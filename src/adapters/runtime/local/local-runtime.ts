@@ -84,6 +84,13 @@ export interface LocalRuntime extends Runtime {
   tenantOwner(tenantId: string): Promise<{ uid: number; gid: number; webGid: number } | null>;
 }
 
+/**
+ * The part of the local runtime the WordPress adapter (`adapters/wordpress/local/`) works with:
+ * the platform settings, the data dir's layout, the edge's route table and, per tenant, its
+ * paths, Unix owner and php-fpm socket. Nothing that starts, stops or probes servers.
+ */
+export type WordPressHost = Pick<LocalRuntime, 'config' | 'layout' | 'edge' | 'tenantPaths' | 'tenantOwner' | 'tenantSocket'>;
+
 const BASIC_AUTH_ENVS = new Set(['sit', 'prod']);
 
 /** Secret holding the edge's basic-auth password (user `bbws-<env>`). */

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { isValidTenantId } from '../../../domain/naming.js';
-import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { writeBlocklistFile } from '../../runtime/local/wordpress.js';
 
 export interface BlocklistEntry {
@@ -30,7 +30,7 @@ export function renderBlocklist(entries: BlocklistEntry[]): string {
 }
 
 /** Writes the blocklist for one tenant, or for every tenant of this runtime (`'all'`). */
-export async function writeBlocklist(runtime: LocalRuntime, target: string | 'all', entries: BlocklistEntry[]): Promise<void> {
+export async function writeBlocklist(runtime: WordPressHost, target: string | 'all', entries: BlocklistEntry[]): Promise<void> {
   const json = renderBlocklist(entries);
   const tenants = target === 'all' ? (await readdir(runtime.layout.tenantsDir)).filter((t) => isValidTenantId(t)) : [target];
   for (const t of tenants) {

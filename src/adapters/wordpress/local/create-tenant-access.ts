@@ -22,7 +22,7 @@ import type { SiteRef } from '../../../ports/wordpress.js';
 import type { Secrets } from '../../../ports/secrets.js';
 import { run } from '../../runtime/local/exec.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
-import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import type { DbCredentials } from '../../runtime/local/tenant-steps.js';
 import { runPhp, tenantRunner } from './php-runner.js';
 import { siteHomeUrl } from './sites-map.js';
@@ -55,7 +55,7 @@ function stripOpenTag(script: string): string {
   return script.replace(/^\s*<\?php\b/, '');
 }
 
-export async function createTenantAccess(runtime: LocalRuntime, secrets: Secrets, tenantId: string): Promise<LocalTenantAccess> {
+export async function createTenantAccess(runtime: WordPressHost, secrets: Secrets, tenantId: string): Promise<LocalTenantAccess> {
   const t = safeTenantId(tenantId);
   const paths = runtime.tenantPaths(t);
   const secretName = names.dbCredentialsSecret(runtime.config.env, t);

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { BbwsError } from '../../../domain/errors.js';
 import { safeTenantId } from '../../runtime/local/escape.js';
-import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { INSTALL_TOKEN_PARAM } from '../../runtime/local/render-wp-config.js';
 import { installTokenFile, writeTenantDataFile } from '../../runtime/local/wordpress.js';
 
@@ -20,7 +20,7 @@ export function renderInstallTokenRecord(token: string, expiresAtSeconds: number
   return `${JSON.stringify({ sha256: createHash('sha256').update(token).digest('hex'), expires: expiresAtSeconds })}\n`;
 }
 
-export async function issueInstallToken(runtime: LocalRuntime, tenantId: string, now = Date.now()): Promise<{ installPath: string; expiresAt: string }> {
+export async function issueInstallToken(runtime: WordPressHost, tenantId: string, now = Date.now()): Promise<{ installPath: string; expiresAt: string }> {
   const paths = runtime.tenantPaths(safeTenantId(tenantId));
   if (!(await stat(paths.wpConfig).then(() => true, () => false)))
     throw new BbwsError('INVALID_STATE', 'The tenant has no WordPress yet: wait until it is provisioned.', { tenantId });

@@ -16,9 +16,10 @@ import { names } from '../../../domain/naming.js';
 import { tablePrefix } from '../../../domain/site.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { Secrets } from '../../../ports/secrets.js';
+import type { PackageFile } from '../../../domain/plugin-policy.js';
 import type { InstallSiteInput, PromoteScope, SiteRef, TemplateBlueprint, WordPress } from '../../../ports/wordpress.js';
 import { safeTenantId } from '../../runtime/local/escape.js';
-import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { WORDPRESS_CORE } from '../../runtime/local/wordpress.js';
 import { backupSiteData, deleteSiteBackup, restoreSiteData } from './backup.js';
 import { cloneSiteData, dropSiteTables } from './clone.js';
@@ -32,7 +33,7 @@ import { checkSite, createSiteRoutes } from './site-routes.js';
 import { siteHomeUrl } from './sites-map.js';
 
 export interface LocalWordPressOptions {
-  runtime: LocalRuntime;
+  runtime: WordPressHost;
   secrets: Secrets;
   config: PlatformConfig;
   logger: Logger;
@@ -183,10 +184,10 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
     if (!r.active) throw new BbwsError('PLUGIN_SECURITY_VIOLATION', `plugin ${slug} was not activated (blocked inside WordPress?)`, { slug, file: r.file });
   };
 
-  const installPlugin = async (input: SiteRef, slug: string, sourceDir: string) => {
+  const installPlugin = async (input: SiteRef, slug: string, files: readonly PackageFile[]) => {
     const site = checkSite(input);
     checkPluginSlug(slug);
-    await serialised(site.tenantId, () => copyPlugin(site.tenantId, slug, sourceDir));
+    await serialised(site.tenantId, () => copyPlugin(site.tenantId, slug, files));
     await activate(site, slug);
   };
 

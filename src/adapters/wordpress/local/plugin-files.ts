@@ -6,13 +6,14 @@
  * provisioned before this layout is converted first), so no tenant symlink can redirect it.
  * The tenant's uploads stay the tenant's: `removeAsTenant` removes things there AS THE TENANT.
  */
-import { cp, lstat, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BbwsError } from '../../../domain/errors.js';
+import { unsafePackagePath, type PackageFile } from '../../../domain/plugin-policy.js';
 import type { Logger } from '../../../ports/logger.js';
 import { run } from '../../runtime/local/exec.js';
-import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { codeDirsAreRoots, secureCodeDirs } from '../../runtime/local/wordpress.js';
 import { tenantRunner } from './php-runner.js';
 import { mainFileHashes, updatePluginManifest } from './plugin-manifest.js';
@@ -24,7 +25,7 @@ export function checkPluginSlug(slug: string): string {
   return slug;
 }
 
-export function createPluginFiles({ runtime, logger }: { runtime: LocalRuntime; logger: Logger }) {
+export function createPluginFiles({ runtime, logger }: { runtime: WordPressHost; logger: Logger }) {
   const pluginDir = (tenantId: string, slug: string) => join(runtime.tenantPaths(tenantId).content, 'plugins', checkPluginSlug(slug));
 
   /** Runs `command` as the tenant: file changes inside wp-content never follow a tenant's symlink as root. */
@@ -66,33 +67,41 @@ export function createPluginFiles({ runtime, logger }: { runtime: LocalRuntime; 
   };
 
   /**
-   * Root copies the vetted directory beside the live one (symlinks refused), makes it read-only
+   * Writes `files` into the new directory `root` (it must not exist). Every path is checked again
+   * here, and each file is created exclusively (`wx`), so nothing is written outside `root` or
+   * through a link.
+   */
+  const writePackage = async (root: string, slug: string, files: readonly PackageFile[]) => {
+    await mkdir(root, { mode: 0o755 });
+    for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+      const why = unsafePackagePath(file.path);
+      if (why) throw new BbwsError('PLUGIN_SECURITY_VIOLATION', `plugin ${slug} has a file with ${why}`, { slug, file: file.path.slice(0, 200) });
+      const target = join(root, file.path);
+      await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+      await writeFile(target, file.content, { flag: 'wx', mode: 0o644 });
+    }
+  };
+
+  /**
+   * Root writes the vetted files beside the live directory, makes them read-only
    * for everyone but root (0644/0755: the edge serves its CSS and JS), renames it into place
    * and records its main files' checksums in the manifest.
    */
-  const copyPlugin = async (tenantId: string, slug: string, sourceDir: string) => {
+  const copyPlugin = async (tenantId: string, slug: string, files: readonly PackageFile[]) => {
     const { paths, owner } = await rootOwnedPlugins(tenantId);
     const target = pluginDir(tenantId, slug);
     const id = randomBytes(4).toString('hex');
     const tmp = `${target}.tmp-${id}`;
     const old = `${target}.old-${id}`;
     try {
-      await cp(sourceDir, tmp, {
-        recursive: true,
-        errorOnExist: true,
-        force: false,
-        filter: async (src) => {
-          if ((await lstat(src)).isSymbolicLink()) throw new BbwsError('PLUGIN_SECURITY_VIOLATION', `plugin ${slug} contains a symbolic link`, { slug });
-          return true;
-        },
-      });
+      await writePackage(tmp, slug, files);
       if (owner) await run('chown', ['-R', '-h', '0:0', '--', tmp]);
       await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', tmp]);
-      const files = await mainFileHashes(tmp, slug);
+      const hashes = await mainFileHashes(tmp, slug);
       const existed = await lstat(target).then(() => true, () => false);
       if (existed) await rename(target, old);
       await rename(tmp, target);
-      await updatePluginManifest(paths, owner, slug, files);
+      await updatePluginManifest(paths, owner, slug, hashes);
       if (existed) await rm(old, { recursive: true, force: true });
     } finally {
       await rm(tmp, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { isValidSiteId } from '../../../domain/site.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { SiteRef } from '../../../ports/wordpress.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
-import type { LocalRuntime } from '../../runtime/local/local-runtime.js';
+import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { guardPluginFile, sitesStateFile, writeGuardPlugin, writeSitesMap } from '../../runtime/local/wordpress.js';
 import type { SiteHosts } from './sites-map.js';
 
@@ -26,7 +26,7 @@ export function checkSite(site: SiteRef): SiteRef {
 }
 
 export interface SiteRoutesDeps {
-  runtime: LocalRuntime;
+  runtime: WordPressHost;
   logger: Logger;
   edgePort: number;
   serialised: <T>(tenantId: string, fn: () => Promise<T>) => Promise<T>;
