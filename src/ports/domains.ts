@@ -2,6 +2,10 @@
  * Custom domains a tenant claims and proves it owns (a DNS TXT record at
  * `_bbws-challenge.<domain>` holding the claim's token). Adapters: `adapters/domains/sqlite.ts`
  * (records), `adapters/domains/node-dns.ts` (the TXT lookup).
+ *
+ * What a registry must guarantee (contract: `test/contract/domains.contract.ts`): one claim per
+ * tenant and domain (the first wins); at most one tenant has a domain VERIFIED, decided
+ * atomically (a conditional write on DynamoDB); releasing a tenant frees its names at once.
  */
 export type DomainStatus = 'PENDING' | 'VERIFIED';
 

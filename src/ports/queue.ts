@@ -1,6 +1,12 @@
 /**
  * A message queue with SQS semantics. Adapters: `adapters/queue/sqlite.ts` (embedded default);
  * an SQS adapter must pass the same contract suite (`test/contract/queue.contract.ts`).
+ *
+ * What an adapter must guarantee: at-least-once delivery (consumers are idempotent); a received
+ * message is invisible for its visibility timeout and comes back after it with `receiveCount`
+ * one higher; past its queue's `maxReceiveCount` it moves to the dead-letter queue; a stale
+ * receipt handle is a no-op for `delete` and `changeVisibility`. No ordering is promised (SQS
+ * standard queues): consumers must not rely on it.
  */
 import type { QueueDefinition } from '../domain/queues.js';
 

@@ -4,6 +4,10 @@
  * drives a runtime through steps and journals them; the runtime reports what happens to running
  * services as ECS-shaped events through the {@link RuntimeEventSink} it was created with, so one
  * event handler serves every runtime.
+ *
+ * What an adapter must guarantee: every step's `run` and `undo` is idempotent and may be called
+ * after a crash half-way through either; `undo` of a step that never ran is a no-op; events are
+ * emitted at least once and may arrive late or out of order (the handler orders them by `time`).
  */
 import type { EcsEvent } from '../domain/ecs-event.js';
 import type { InstanceSpec } from '../domain/tenant.js';

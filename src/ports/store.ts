@@ -6,6 +6,24 @@
  * Writes go through {@link Store.commit}: a list of conditional writes and outgoing messages that
  * succeed or fail together. This is how a record and the message carrying its work are committed
  * atomically (one SQLite transaction here; TransactWriteItems plus an outbox on AWS).
+ *
+ * What an adapter must guarantee (contract: `test/contract/store.contract.ts`):
+ * - `commit` applies all its writes or none, in order; a failed condition throws
+ *   {@link StoreConflictError} naming the record, and nothing of that commit is visible, ever.
+ * - Conditional puts: `expectedVersion: null` only creates; a number only replaces that version.
+ *   The record is stored exactly as given (the caller sets `version`).
+ * - A read after a commit resolved sees it (read-your-writes, also from another process on the
+ *   same backend: DynamoDB reads must be strongly consistent).
+ * - `getTenantWithInstance` is one moment: never the tenant of one commit with the instance of
+ *   another.
+ * - `nextToken` is opaque and stable: paging through `listTenants` sees every tenant that existed
+ *   for the whole walk once, in tenant id order; a token the adapter did not issue is
+ *   VALIDATION_FAILED.
+ * - The outbox (`notify` writes, `listOutbox`, `deleteOutbox`) keeps commit order.
+ * - Records returned may be shared and frozen (the SQLite adapter's read cache): callers must not
+ *   mutate them.
+ * - Backend failures a client should retry are BbwsError STORE_UNAVAILABLE (or
+ *   INSUFFICIENT_STORAGE), never a driver error.
  */
 import type { Notification } from '../domain/notification.js';
 import type { Operation } from '../domain/operation.js';

@@ -3,6 +3,10 @@
  * and plugins, copy them. Adapter: `adapters/wordpress/local/` (PHP against Debian's core, run as
  * the tenant's Unix user; SQL through the tenant's own database user). Every method is idempotent
  * where the name says so, because site jobs are delivered at least once.
+ *
+ * What an adapter must guarantee: calls for one tenant may run concurrently (the adapter
+ * serialises what must not interleave); a failure leaves the site as it was or in a state the
+ * same call, repeated, completes; no secret appears in an error message.
  */
 import type { PackageFile } from '../domain/plugin-policy.js';
 import type { TemplateBlueprint } from '../domain/template.js';
