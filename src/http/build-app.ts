@@ -141,7 +141,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   registerIdempotency(app, deps);
-  registerResponseBatching(app);
+  if (deps.responseBatching) registerResponseBatching(app);
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = mapError(err);

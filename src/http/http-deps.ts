@@ -9,6 +9,10 @@ export interface HttpDeps extends SiteDeps {
   tokens: Tokens;
   /** Requests per second per token (0 disables the limit). */
   rateLimitPerSecond: number;
+  /** Hold responses to the end of the event-loop turn (BBWS_RESPONSE_BATCHING; see PlatformConfig). */
+  responseBatching?: boolean;
+  /** Reuse the serialized body of a frozen record (BBWS_READ_CACHE; see PlatformConfig). */
+  frozenBodies?: boolean;
   /** Prometheus exposition of every metric. */
   renderMetrics(): Promise<{ contentType: string; body: string }>;
   /** State of each component for GET /health. */

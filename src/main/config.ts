@@ -53,6 +53,14 @@ function healthInterval(value: string | undefined): number {
   return n;
 }
 
+/** An on/off setting: 1/true/on or 0/false/off (absent: off). */
+function flag(setting: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (/^(1|true|on|yes)$/i.test(value)) return true;
+  if (/^(0|false|off|no)$/i.test(value)) return false;
+  throw new ConfigError(setting, `expected on or off (1/0, true/false), got "${value}"`);
+}
+
 /** `BBWS_DNS_SERVER`: an IP address, optionally with a port (`127.0.0.1:5353`, `[::1]:53`). */
 function dnsServer(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
@@ -89,5 +97,7 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
     logLevel,
     dnsServer: dnsServer(env.BBWS_DNS_SERVER),
+    responseBatching: flag('BBWS_RESPONSE_BATCHING', env.BBWS_RESPONSE_BATCHING),
+    readCache: flag('BBWS_READ_CACHE', env.BBWS_READ_CACHE),
   });
 }

@@ -89,7 +89,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
   const queue = createSqliteQueue({ db, definitions });
-  const store = createSqliteStore({ db, queueDefinitions: definitions });
+  const store = createSqliteStore({ db, queueDefinitions: definitions, readCache: config.readCache === true });
   const metrics = createPrometheusMetrics();
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
@@ -171,6 +171,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         ...deps,
         tokens,
         rateLimitPerSecond: config.rateLimitPerSecond,
+        responseBatching: config.responseBatching === true,
+        frozenBodies: config.readCache === true,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         health: () => componentHealth(deps, roles, runtime, config.dataDir),
       });

@@ -134,7 +134,7 @@ describe('commit-validated read cache', () => {
 
   it("keeps the store's tenant read exact when another process changes the instance", async () => {
     const { db, file } = openTemp();
-    const store = createSqliteStore({ db, queueDefinitions: STORE_CONTRACT_QUEUES });
+    const store = createSqliteStore({ db, queueDefinitions: STORE_CONTRACT_QUEUES, readCache: true });
     cleanups.push(() => void store.close());
     await store.commit([
       { kind: 'putTenant', tenant: makeTenant('acme'), expectedVersion: null },
@@ -149,5 +149,25 @@ describe('commit-validated read cache', () => {
     expect(after?.instance?.version).toBe((before?.instance?.version ?? 0) + 1);
     execInOtherProcess(file, "DELETE FROM instances WHERE tenant_id = 'acme'; DELETE FROM tenants WHERE tenant_id = 'acme'");
     expect(await store.getTenantWithInstance('acme')).toBeUndefined();
+  });
+
+  it('is off unless asked for: the store then reads every time and shares nothing', async () => {
+    const { db } = openTemp();
+    const store = createSqliteStore({ db, queueDefinitions: STORE_CONTRACT_QUEUES });
+    cleanups.push(() => void store.close());
+    await store.commit([{ kind: 'putTenant', tenant: makeTenant('acme'), expectedVersion: null }]);
+    const first = await store.getTenantWithInstance('acme');
+    const second = await store.getTenantWithInstance('acme');
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect(Object.isFrozen(first)).toBe(false);
+  });
+
+  it('refuses a connection in locking_mode=EXCLUSIVE, whose WAL-index header is not shared', () => {
+    const { db } = openTemp();
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec("UPDATE kv SET v = 'two'"); // takes the exclusive lock: the WAL index moves to the heap
+    expect(() => createCommitCache(db)).toThrow(/locking_mode=NORMAL/);
+    expect(() => createSqliteStore({ db, queueDefinitions: STORE_CONTRACT_QUEUES, readCache: true })).toThrow(/locking_mode=NORMAL/);
   });
 });

@@ -64,8 +64,9 @@ describe('frozen response bodies', () => {
     let h: Harness;
     afterEach(async () => h?.stop());
 
-    it('follows a change made through the API and one made by another process', async () => {
-      h = await startHarness();
+    // The default (BBWS_READ_CACHE off) and the read cache with frozen bodies must answer alike.
+    it.each([['off', {}], ['on', { BBWS_READ_CACHE: '1' }]] as const)('with the read cache %s, follows a change made through the API and one made by another process', async (_setting, env) => {
+      h = await startHarness(env);
       const created = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'frozenbody' } });
       expect(created.status).toBe(202);
       await h.waitForOperation(created.body.operationId);

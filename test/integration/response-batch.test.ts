@@ -63,4 +63,29 @@ describe('response batching', () => {
       agent.destroy();
     }
   });
+
+  // What batching does, observed: a response finished in a turn is held to that turn's check
+  // phase. An `onSend` hook registered after it runs only when the batch is released, so it comes
+  // after a setImmediate the handler queued; without batching it comes before.
+  it.each([
+    [true, ['handler', 'check phase', 'sent']],
+    [false, ['handler', 'sent', 'check phase']],
+  ])('with batching %s, the response leaves in the check phase of its turn (or at once)', async (batching, order) => {
+    app = Fastify({ logger: false });
+    if (batching) registerResponseBatching(app);
+    const marks: string[] = [];
+    app.addHook('onSend', (_request, _reply, payload, done) => {
+      marks.push('sent');
+      done(null, payload);
+    });
+    app.get('/mark', (_request, reply) => {
+      marks.push('handler');
+      setImmediate(() => marks.push('check phase'));
+      reply.send({ ok: true });
+    });
+    const res = await app.inject({ method: 'GET', url: '/mark' });
+    expect(res.json()).toEqual({ ok: true });
+    await new Promise((r) => setImmediate(r));
+    expect(marks).toEqual(order);
+  });
 });

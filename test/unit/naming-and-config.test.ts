@@ -56,6 +56,12 @@ describe('configuration', () => {
     expect(() => parseConfig({ baseDomain: 'bad domain' }, {})).toThrow(/--base-domain/);
     expect(() => parseConfig({ mysqlUrl: 'postgres://x' }, {})).toThrow(/--mysql-url/);
   });
+  it('keeps the speed settings off unless switched on', () => {
+    expect(parseConfig({}, {})).toMatchObject({ responseBatching: false, readCache: false });
+    expect(parseConfig({}, { BBWS_RESPONSE_BATCHING: 'on', BBWS_READ_CACHE: '1' })).toMatchObject({ responseBatching: true, readCache: true });
+    expect(parseConfig({}, { BBWS_RESPONSE_BATCHING: 'false', BBWS_READ_CACHE: '0' })).toMatchObject({ responseBatching: false, readCache: false });
+    expect(() => parseConfig({}, { BBWS_READ_CACHE: 'maybe' })).toThrow(/BBWS_READ_CACHE: expected on or off/);
+  });
 });
 
 describe('rate limiter and ttl', () => {

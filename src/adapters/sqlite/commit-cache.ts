@@ -34,6 +34,11 @@ export interface CommitCache<V> {
  * or whose `-shm` cannot be read, every `get` loads: the cache is then a no-op, never stale.
  */
 export function createCommitCache<V>(db: SqliteDatabase): CommitCache<V> {
+  // With locking_mode=EXCLUSIVE the WAL index lives in this connection's heap, not in `-shm`: a
+  // header read from a left-over `-shm` file would vouch for entries that are stale.
+  if (String(db.pragma('locking_mode', { simple: true })).toLowerCase() === 'exclusive') {
+    throw new Error('The read cache needs locking_mode=NORMAL: with EXCLUSIVE, the WAL-index header it validates entries by is not shared. Turn BBWS_READ_CACHE off or open the database in NORMAL locking mode.');
+  }
   let fd: number | null = null;
   if (!db.memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal') {
     try {

@@ -36,6 +36,11 @@ export interface SqliteStoreOptions {
   queueDefinitions: readonly QueueDefinition[];
   /** Clock in epoch ms, for event-ledger times and message send times. */
   now?: () => number;
+  /**
+   * Serve `getTenantWithInstance` from a cache validated by the WAL-index header (commit-cache.ts;
+   * default off, BBWS_READ_CACHE): the records it returns are then shared and frozen.
+   */
+  readCache?: boolean;
 }
 
 /** Prefix of the `id` of the StoreConflictError thrown when a host name belongs to another tenant. */
@@ -232,8 +237,23 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     (olderThan: string) => stmt.pruneIdempotency.run(olderThan).changes + stmt.pruneEvents.run(olderThan).changes,
   );
 
+  /** One read: the tenant and its instance (LEFT JOIN), as of one moment. */
+  function readTenantWithInstance(tenantId: string): { tenant: Tenant; instance: Instance | undefined } | undefined {
+    const row = stmt.getTenantWithInstance.get(tenantId);
+    if (!row) return undefined;
+    const tenant = rowToTenant({
+      tenant_id: row.t_tenant_id,
+      domain_name: row.t_domain_name,
+      environment: row.t_environment,
+      created_at: row.t_created_at,
+      updated_at: row.t_updated_at,
+      version: row.t_version,
+    });
+    return { tenant, instance: row.tenant_id === null ? undefined : rowToInstance(row as InstanceRow) };
+  }
+
   let closed = false;
-  const tenantReads = createCommitCache<{ tenant: Tenant; instance: Instance | undefined } | undefined>(db);
+  const tenantReads = options.readCache ? createCommitCache<{ tenant: Tenant; instance: Instance | undefined } | undefined>(db) : null;
 
   /** Runs a database call, turning "database unavailable" failures into STORE_UNAVAILABLE. */
   function run<T>(fn: () => T): Promise<T> {
@@ -268,21 +288,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return row && rowToInstance(row);
       }),
 
-    // The API's hot read (GET /v1.0/tenants/{id}): served from memory until anything commits.
+    // The API's hot read (GET /v1.0/tenants/{id}): with the read cache, served from memory until anything commits.
     getTenantWithInstance: (tenantId) =>
-      run(() => tenantReads.get(tenantId, () => {
-        const row = stmt.getTenantWithInstance.get(tenantId);
-        if (!row) return undefined;
-        const tenant = rowToTenant({
-          tenant_id: row.t_tenant_id,
-          domain_name: row.t_domain_name,
-          environment: row.t_environment,
-          created_at: row.t_created_at,
-          updated_at: row.t_updated_at,
-          version: row.t_version,
-        });
-        return { tenant, instance: row.tenant_id === null ? undefined : rowToInstance(row as InstanceRow) };
-      })),
+      run(() => (tenantReads ? tenantReads.get(tenantId, () => readTenantWithInstance(tenantId)) : readTenantWithInstance(tenantId))),
 
     listTenants: ({ limit, nextToken }) =>
       run((): Page<Tenant> => {
@@ -348,7 +356,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async close() {
       closed = true;
-      tenantReads.close();
+      tenantReads?.close();
     },
   };
 }

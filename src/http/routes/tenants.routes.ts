@@ -2,7 +2,7 @@
  * /v1.0/tenants: create, list, get, instance get/scale, delete.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createTenant } from '../../app/create-tenant.js';
 import { deleteTenant, parseDeleteMode, rollbackInstance, scaleInstance } from '../../app/change-instance.js';
 import { getInstanceView, getTenant, listTenantOperations, listTenants } from '../../app/tenant-queries.js';
@@ -45,7 +45,7 @@ export function registerTenantRoutes(app: FastifyInstance, deps: HttpDeps): void
     async (request) => listTenants(deps, principalOf(request), parseLimit(request.query.limit), request.query.nextToken ?? null),
   );
 
-  const sendTenant = createFrozenBodySender();
+  const sendTenant = deps.frozenBodies ? createFrozenBodySender() : (reply: FastifyReply, value: object) => reply.send(value);
   app.get<{ Params: { tenantId: string } }>(
     '/v1.0/tenants/:tenantId',
     { schema: { tags: ['tenants'], summary: 'Get a tenant and its instance', params: TenantIdParams, response: { 200: TenantView, ...errors } } },
