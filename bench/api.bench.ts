@@ -11,6 +11,7 @@
  *
  *   node --import tsx bench/api.bench.ts [--json] [--duration 10] [--warmup 3] [--rounds 3] [--connections 32] [--rate 2000]
  *   node --import tsx bench/api.bench.ts --serve     # start the servers only, print URLs + token (for profiling)
+ *   BBWS_RESPONSE_BATCHING=1 BBWS_READ_CACHE=1 node --import tsx bench/api.bench.ts   # with the speed settings on
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -147,7 +148,9 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-bench-api-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
-    const config = parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIMIT: '1000000000' });
+    // The speed settings (off by default) come from the environment, so each can be measured on and off.
+    const speed = { BBWS_RESPONSE_BATCHING: process.env.BBWS_RESPONSE_BATCHING ?? '', BBWS_READ_CACHE: process.env.BBWS_READ_CACHE ?? '' };
+    const config = parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIMIT: '1000000000', ...speed });
     const logger = createLogger({ level: 'info', dataDir, stdout: false });
     const platform: RunningPlatform = await startPlatform({ config, roles: ['api'], logger });
     cleanups.push(() => platform.stop());

@@ -4,12 +4,12 @@
  * retries with exponential backoff and jitter. See `docs/webhooks.md` for what receivers see.
  *
  * Delivery is at least once: `publish` commits one PENDING delivery per matching subscription
- * (at most one per notification id and subscription) before it returns, then a scheduler in this process sends them. Because the schedule lives in
- * the table (`next_attempt_at`), deliveries survive a restart, and several processes on one file
- * share the work without sending one attempt twice (see the lease in `webhooks-schema.ts`).
+ * (at most one per notification id and subscription) before it returns, then the scheduler of
+ * `webhook-delivery.ts` sends them. Because the schedule lives in the table (`next_attempt_at`),
+ * deliveries survive a restart, and several processes on one file share the work without sending
+ * one attempt twice (see the lease in `webhooks-schema.ts`).
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { BbwsError, isDiskFull } from '../../domain/errors.js';
 import { assertTenantId } from '../../domain/naming.js';
 import type { Logger } from '../../ports/logger.js';
@@ -18,19 +18,11 @@ import { NOTIFICATION_TYPES, type Notification, type Notifier } from '../../port
 import type { WebhookSubscription, WebhookSubscriptions } from '../../ports/webhook-subscriptions.js';
 import type { Secrets } from '../../ports/secrets.js';
 import { applyMigrations, isSqliteUnavailableError, type SqliteDatabase } from '../sqlite/database.js';
-import { postOnce } from './post-once.js';
-import { NotPublicAddressError, isNonPublicLiteral } from './public-address.js';
+import { isNonPublicLiteral } from './public-address.js';
+import { createDeliveryScheduler } from './webhook-delivery.js';
+import { describeError, type WebhookRetryPolicy } from './webhook-signing.js';
 import { bareHost, normalizeNotificationTypes, validateWebhookUrl } from '../../domain/webhook.js';
-import { WEBHOOK_MIGRATIONS, prepareWebhookStatements, rowToDelivery, rowToWebhook, type DeliveryRow, type WebhookRow } from './webhooks-schema.js';
-
-export interface WebhookRetryPolicy {
-  /** Delay before the 2nd attempt; doubles per attempt. Default 1000. */
-  baseMs?: number;
-  /** Attempts in all, the first included. Default 6 (waits of ~1, 2, 4, 8, 16 s). */
-  maxAttempts?: number;
-  /** Upper bound of one wait. Default 5 minutes. */
-  maxDelayMs?: number;
-}
+import { WEBHOOK_MIGRATIONS, prepareWebhookStatements, rowToDelivery, rowToWebhook, type WebhookRow } from './webhooks-schema.js';
 
 export interface WebhookNotifierOptions {
   /** The shared database (see `openSqliteDatabase`). The notifier does not close it. */
@@ -54,10 +46,6 @@ export interface WebhookNotifierOptions {
   closeTimeoutMs?: number;
 }
 
-/** Added to the attempt timeout to form the lease: covers recording the result after the response. */
-const LEASE_MARGIN_MS = 5_000;
-const MAX_ERROR_LENGTH = 500;
-
 /**
  * For a webhook limited to public addresses: refuses at once what can be seen from the URL alone
  * (an IP literal that is not public, `localhost`). Host names are checked again at each delivery,
@@ -68,27 +56,6 @@ function assertMayBePublic(url: URL): void {
   if (isNonPublicLiteral(host) || host === 'localhost' || host.endsWith('.localhost')) {
     throw new BbwsError('VALIDATION_FAILED', 'Webhook URL must point to a public address: a tenant webhook cannot call the platform host or its private networks.', { field: 'url' });
   }
-}
-
-/** `sha256=<hex>` of HMAC-SHA256(secret, "<timestamp>.<body>"): the `X-BBWS-Signature` header. */
-export function signWebhookBody(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/**
- * Wait after attempt `attempt` (1-based) failed: baseMs·2^(attempt-1), ±20 % jitter so receivers
- * that came back up are not hit by every queued delivery in the same millisecond, capped.
- */
-export function retryDelayMs(attempt: number, policy: Required<WebhookRetryPolicy>, random: () => number = Math.random): number {
-  const exponential = policy.baseMs * 2 ** Math.min(attempt - 1, 30);
-  return Math.round(Math.min(policy.maxDelayMs, exponential * (0.8 + 0.4 * random())));
-}
-
-/** An error as one short line (for errors that carry the useful part in `cause`, that part). */
-function describeError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const text = cause ? [cause.code, cause.message].filter(Boolean).join(' ') : err instanceof Error ? err.message : String(err);
-  return text.slice(0, MAX_ERROR_LENGTH);
 }
 
 /**
@@ -131,71 +98,6 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
     }
   }
 
-  // ---- scheduler -------------------------------------------------------------------------------
-  const inFlight = new Map<string, Promise<void>>();
-  /** Aborts of the attempts in flight, called by close() when they outlast its bound. */
-  const abortOnClose = new Set<() => void>();
-  let timer: NodeJS.Timeout | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-  let closing = false;
-
-  /** Runs the pump at `atMs` unless it is already due to run sooner. */
-  function wake(atMs: number): void {
-    if (closing || (timer && timerAt <= atMs)) return;
-    if (timer) clearTimeout(timer);
-    timerAt = atMs;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      pump();
-    }, Math.max(0, atMs - now()));
-    // Never keep a process (a CLI command, a finished test) alive just to poll.
-    timer.unref();
-  }
-
-  /** Starts every due attempt there is room for, then sleeps until the next one is due. */
-  function pump(): void {
-    if (closing) return;
-    const at = now();
-    try {
-      stmt.failExhausted.run({ now: at, max_attempts: retry.maxAttempts, updated_at: iso(at) });
-      let started = 0;
-      if (inFlight.size < maxConcurrent) {
-        for (const { delivery_id } of stmt.dueDeliveries.all(at, maxConcurrent - inFlight.size)) if (startAttempt(delivery_id, at)) started++;
-      }
-      metrics.setGauge('bbws_webhook_pending_deliveries', stmt.pendingCount.get() ?? 0);
-      // Full: a finishing attempt wakes the pump. Otherwise sleep until the next due time, but no
-      // longer than the poll interval, so deliveries published by another process are seen.
-      if (inFlight.size >= maxConcurrent) return wake(at + pollIntervalMs);
-      const next = stmt.nextDueAt.get() ?? null;
-      wake(next !== null && next > at ? Math.min(next, at + pollIntervalMs) : started > 0 ? at : at + pollIntervalMs);
-    } catch (err) {
-      logger.error({ action: 'WEBHOOK_SCHEDULE', status: 'ERROR', err: describeError(err) }, 'webhook scheduler error');
-      wake(at + pollIntervalMs);
-    }
-  }
-
-  const claim = db.transaction((deliveryId: string, at: number): DeliveryRow | undefined => {
-    const lease = { delivery_id: deliveryId, now: at, lease_until: at + timeoutMs + LEASE_MARGIN_MS, max_attempts: retry.maxAttempts, updated_at: iso(at) };
-    if (stmt.claimAttempt.run(lease).changes !== 1) return undefined;
-    const row = stmt.getDelivery.get(deliveryId)!;
-    stmt.insertAttempt.run(deliveryId, row.attempt, iso(at));
-    return row;
-  });
-
-  function startAttempt(deliveryId: string, at: number): boolean {
-    const row = claim.immediate(deliveryId, at);
-    if (!row) return false;
-    const attempt = sendAttempt(row)
-      .catch((err) => logger.error({ action: 'WEBHOOK_DELIVERY', deliveryId, status: 'ERROR', err: describeError(err) }, 'webhook attempt could not be recorded'))
-      .finally(() => {
-        inFlight.delete(deliveryId);
-        wake(now());
-      });
-    inFlight.set(deliveryId, attempt);
-    return true;
-  }
-
   async function secretOf(webhook: WebhookRow): Promise<string | undefined> {
     if (webhook.secret !== null) return webhook.secret;
     const cached = secretCache.get(webhook.webhook_id);
@@ -205,93 +107,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
     return value;
   }
 
-  const finish = db.transaction((row: DeliveryRow, result: { status: DeliveryRow['status']; statusCode: number | null; error: string | null; nextAt: number | null; at: number; durationMs: number }) => {
-    stmt.finishAttempt.run({
-      delivery_id: row.delivery_id,
-      attempt: row.attempt,
-      status: result.status,
-      status_code: result.statusCode,
-      error: result.error,
-      next_attempt_at: result.nextAt,
-      updated_at: iso(result.at),
-    });
-    stmt.finishAttemptLog.run({
-      delivery_id: row.delivery_id,
-      attempt: row.attempt,
-      finished_at: iso(result.at),
-      status_code: result.statusCode,
-      error: result.error,
-      duration_ms: Math.round(result.durationMs),
-    });
-  });
-
-  const release = db.transaction((row: DeliveryRow) => {
-    stmt.releaseAttempt.run({ delivery_id: row.delivery_id, attempt: row.attempt, now: now() });
-    stmt.deleteAttemptLog.run(row.delivery_id, row.attempt);
-  });
-
-  /** One HTTP attempt for a claimed delivery, and its outcome recorded. */
-  async function sendAttempt(row: DeliveryRow): Promise<void> {
-    const startedAt = performance.now();
-    const controller = new AbortController();
-    let abortedByClose = false;
-    const onClose = () => {
-      abortedByClose = true;
-      controller.abort();
-    };
-    abortOnClose.add(onClose);
-    const timeout = setTimeout(() => controller.abort(), timeoutMs);
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    // A removed webhook or a lost secret will not come back: no point in retrying.
-    let permanent = false;
-    try {
-      const webhook = stmt.getWebhook.get(row.webhook_id);
-      const secret = webhook && (await secretOf(webhook));
-      if (!webhook) [error, permanent] = ['webhook removed', true];
-      else if (!secret) [error, permanent] = ['signing secret missing', true];
-      else {
-        // A fresh timestamp per attempt: receivers reject old timestamps, and a retry is not a replay.
-        const timestamp = String(Math.floor(now() / 1000));
-        statusCode = await postOnce(
-          webhook.url,
-          {
-            'content-type': 'application/json',
-            'user-agent': 'bbws-webhooks/1',
-            'x-bbws-event': row.type,
-            'x-bbws-delivery': row.delivery_id,
-            'x-bbws-timestamp': timestamp,
-            'x-bbws-signature': signWebhookBody(secret, timestamp, row.body),
-          },
-          row.body,
-          { signal: controller.signal, publicOnly: webhook.public_only === 1 },
-        );
-        if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}${statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : ''}`;
-      }
-    } catch (err) {
-      error = controller.signal.aborted && !abortedByClose ? `no response within ${timeoutMs} ms` : describeError(err);
-      // A tenant's webhook aimed at a private address: retrying will not make it public.
-      if (err instanceof NotPublicAddressError) permanent = true;
-    } finally {
-      clearTimeout(timeout);
-      abortOnClose.delete(onClose);
-    }
-    // Interrupted by close(): give the attempt back so the next start sends it again right away.
-    if (abortedByClose) return void release(row);
-
-    const at = now();
-    const durationMs = performance.now() - startedAt;
-    const status = error === null ? 'DELIVERED' : permanent || row.attempt >= retry.maxAttempts ? 'FAILED' : 'PENDING';
-    const nextAt = status === 'PENDING' ? at + retryDelayMs(row.attempt, retry) : null;
-    finish(row, { status, statusCode, error, nextAt, at, durationMs });
-
-    const fields = { action: 'WEBHOOK_DELIVERY', deliveryId: row.delivery_id, webhookId: row.webhook_id, tenantId: row.tenant_id, siteId: row.site_id, type: row.type, attempt: row.attempt, statusCode, status };
-    metrics.increment('bbws_webhook_attempts_total', { type: row.type, outcome: status === 'PENDING' ? 'RETRY' : status });
-    metrics.observe('bbws_webhook_attempt_duration_seconds', durationMs / 1000, { outcome: error === null ? 'ok' : 'error' });
-    if (status === 'DELIVERED') logger.info(fields, `webhook ${row.type} delivered (attempt ${row.attempt})`);
-    else if (status === 'PENDING') logger.warn({ ...fields, error, nextAttemptAt: iso(nextAt!) }, `webhook ${row.type} attempt ${row.attempt} failed: ${error}; retrying`);
-    else logger.error({ ...fields, error }, `webhook ${row.type} delivery failed after ${row.attempt} attempts: ${error}`);
-  }
+  const scheduler = createDeliveryScheduler({ db, stmt, logger, metrics, now, timeoutMs, retry, maxConcurrent, pollIntervalMs, closeTimeoutMs, secretOf });
+  const wake = scheduler.wake;
 
   // ---- the port ----------------------------------------------------------------------------------
   const insertDeliveries = db.transaction((notification: Notification, at: number): number => {
@@ -402,20 +219,6 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       return rows.map(rowToDelivery);
     },
 
-    async close() {
-      if (closing) return;
-      closing = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      const settled = Promise.allSettled([...inFlight.values()]);
-      let bound: NodeJS.Timeout | undefined;
-      const inTime = await Promise.race([settled.then(() => true), new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), closeTimeoutMs)))]);
-      clearTimeout(bound);
-      if (!inTime) {
-        // Still waiting on slow receivers: abort, and each attempt gives its lease back before we return.
-        for (const abort of abortOnClose) abort();
-        await settled;
-      }
-    },
+    close: () => scheduler.close(),
   };
 }
