@@ -11,6 +11,7 @@ import type { Logger } from '../ports/logger.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Queue, ReceivedMessage } from '../ports/queue.js';
 import { reportFields, reportMessage } from './report-line.js';
+import { errorMessage } from '../domain/errors.js';
 
 export interface ConsumerOptions {
   queue: Queue;
@@ -94,7 +95,7 @@ async function runOne(options: ConsumerOptions, message: ReceivedMessage): Promi
     const backoff = Math.min(900, (options.retryBaseSeconds ?? 1) * 2 ** Math.max(0, message.receiveCount - 1));
     await queue.changeVisibility(queueName, message.receiptHandle, backoff).catch(() => undefined);
     logger.error(
-      { queue: queueName, messageId: message.messageId, receiveCount: message.receiveCount, err: err instanceof Error ? err.message : String(err), status: 'FAILED' },
+      { queue: queueName, messageId: message.messageId, receiveCount: message.receiveCount, err: errorMessage(err), status: 'FAILED' },
       `message handling failed (receive ${message.receiveCount}); it will be retried with backoff, then dead-lettered`,
     );
   } finally {

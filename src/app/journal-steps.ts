@@ -4,6 +4,7 @@
  * already succeeded is skipped when a message is redelivered; on failure, what was done is undone
  * newest first (the failed step too: it may have half run), each undo journaled as `undo:<step>`.
  */
+import { errorMessage } from '../domain/errors.js';
 import { findStep, isTerminal, type Operation } from '../domain/operation.js';
 import type { RuntimeStep } from '../ports/runtime.js';
 import { StoreConflictError } from '../ports/store.js';
@@ -27,9 +28,7 @@ export async function saveOperation(deps: AppDeps, prev: Operation, next: Operat
   }
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorMessage };
 
 /**
  * A step still IN_PROGRESS when the operation is picked up again was cut off (the worker crashed

@@ -67,7 +67,7 @@ export async function runReconciler(deps: AppDeps, signal: AbortSignal, interval
     try {
       await reconcile(deps);
     } catch (err) {
-      deps.logger.error({ action: 'RECONCILE', err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
+      deps.logger.error({ action: 'RECONCILE', err: errorMessage(err) }, 'reconcile pass failed');
     }
     await sleep(intervalMs, signal);
   }
@@ -92,7 +92,7 @@ export async function runSiteHousekeeping(deps: SiteDeps, signal: AbortSignal, i
         await runSiteCron(deps);
       }
     } catch (err) {
-      deps.logger.error({ action: 'SITE_HOUSEKEEPING', err: err instanceof Error ? err.message : String(err) }, 'site housekeeping pass failed');
+      deps.logger.error({ action: 'SITE_HOUSEKEEPING', err: errorMessage(err) }, 'site housekeeping pass failed');
     }
     await sleep(intervalMs, signal);
   }

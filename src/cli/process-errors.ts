@@ -6,6 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../domain/errors.js';
 
 /** The reader of our output went away (EPIPE): nothing more to say to it, and nothing went wrong. */
 export function exitQuietlyWhenOutputCloses(): void {
@@ -32,7 +33,7 @@ export function writeErrorDetail(err: unknown, argv: string[]): string | null {
 
 /** One line on stderr (exit 1): what failed and where the stack trace went. */
 export function reportUnexpectedError(err: unknown, argv: string[]): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const file = writeErrorDetail(err, argv);
   process.stderr.write(`bbws: unexpected error: ${message.split('\n')[0]}\n${file ? `The full detail is in ${file}; please include it when you report this.\n` : ''}`);
   process.exitCode = 1;

@@ -118,3 +118,8 @@ export class BbwsError extends Error {
 export function isBbwsError(err: unknown): err is BbwsError {
   return err instanceof BbwsError;
 }
+
+/** The message of anything thrown (an Error's message, else the value as text): for logs and journals. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

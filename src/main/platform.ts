@@ -33,6 +33,7 @@ import { securePlatformDataDir } from './data-dir.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
+import { errorMessage } from '../domain/errors.js';
 
 export const ROLES = ['api', 'worker', 'events', 'reconciler'] as const;
 export type PlatformRole = (typeof ROLES)[number];
@@ -212,7 +213,7 @@ export async function diskHealth(dataDir: string): Promise<ComponentHealth> {
       detail: `${Math.floor(free / 1024 ** 2)} MiB free (${percent.toFixed(1)} %) on the data dir's file system${low ? `: below ${DISK_LOW_FREE_BYTES / 1024 ** 2} MiB or ${DISK_LOW_FREE_PERCENT} %, free some space` : ''}`,
     };
   } catch (err) {
-    return { name: 'disk', status: 'down', detail: err instanceof Error ? err.message : String(err) };
+    return { name: 'disk', status: 'down', detail: errorMessage(err) };
   }
 }
 
@@ -222,7 +223,7 @@ async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], ru
     await deps.store.ping();
     out.push({ name: 'store', status: 'ok' });
   } catch (err) {
-    out.push({ name: 'store', status: 'down', detail: err instanceof Error ? err.message : String(err) });
+    out.push({ name: 'store', status: 'down', detail: errorMessage(err) });
   }
   let dlqMessages = 0;
   for (const def of deps.queue.definitions()) {

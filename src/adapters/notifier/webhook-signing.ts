@@ -3,6 +3,7 @@
  * a delivery (`X-BBWS-Signature`, docs/webhooks.md) and the exponential backoff with jitter.
  */
 import { createHmac } from 'node:crypto';
+import { errorMessage } from '../../domain/errors.js';
 
 export interface WebhookRetryPolicy {
   /** Delay before the 2nd attempt; doubles per attempt. Default 1000. */
@@ -32,6 +33,6 @@ export function retryDelayMs(attempt: number, policy: Required<WebhookRetryPolic
 /** An error as one short line (for errors that carry the useful part in `cause`, that part). */
 export function describeError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const text = cause ? [cause.code, cause.message].filter(Boolean).join(' ') : err instanceof Error ? err.message : String(err);
+  const text = cause ? [cause.code, cause.message].filter(Boolean).join(' ') : errorMessage(err);
   return text.slice(0, MAX_ERROR_LENGTH);
 }

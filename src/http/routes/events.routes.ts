@@ -9,6 +9,7 @@ import { assertPlatformAdmin } from '../../domain/auth.js';
 import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { ErrorBody, EventResultBody } from '../schemas.js';
+import { errorMessage } from '../../domain/errors.js';
 
 export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post(
@@ -27,7 +28,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps): void 
       try {
         return await handleEcsEvent(deps, event);
       } catch (err) {
-        deps.logger.warn({ correlationId: request.id, eventId: event.id, err: err instanceof Error ? err.message : String(err) }, 'event handling failed; queued for retry');
+        deps.logger.warn({ correlationId: request.id, eventId: event.id, err: errorMessage(err) }, 'event handling failed; queued for retry');
         await deps.queue.send({ queue: deps.queues.ecsEvents, body: JSON.stringify(event) });
         return reply.code(202).send({ status: 'queued', reason: 'Handling failed; the event was queued for retry.' });
       }

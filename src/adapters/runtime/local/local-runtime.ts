@@ -28,6 +28,7 @@ import { names } from '../../../domain/naming.js';
 import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
 import { startGroupReaper, stopLeftovers } from './leftovers.js';
+import { errorMessage } from '../../../domain/errors.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -138,7 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) logger.warn({}, 'not running as root: all tenants run as the current user, without isolation between them');
   const { layout, instanceId, web } = await prepareRuntime(config.dataDir, isRoot, logger).catch((e: unknown) => {
-    throw new StartupError(`bbws could not lay out the runtime tree of ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}`, 'fix the cause named above (as root) and start bbws again', { cause: e });
+    throw new StartupError(`bbws could not lay out the runtime tree of ${config.dataDir}: ${errorMessage(e)}`, 'fix the cause named above (as root) and start bbws again', { cause: e });
   });
   // Servers a killed earlier run of this data dir left behind would hold its ports, sockets and
   // MariaDB's files (leftovers.ts): stop them before starting ours.
@@ -313,6 +314,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     reaper.stop();
     if (e instanceof StartupError) throw e;
     const logs = [layout.mariadbErrorLog, join(layout.edgeLogs, 'error.log'), join(layout.phpFpmDir, 'shard-*.log')].join(', ');
-    throw new StartupError(`the local runtime did not start: ${e instanceof Error ? e.message : String(e)}`, `read ${logs}; \`bbws setup\` installs what is missing`, { cause: e });
+    throw new StartupError(`the local runtime did not start: ${errorMessage(e)}`, `read ${logs}; \`bbws setup\` installs what is missing`, { cause: e });
   }
 }

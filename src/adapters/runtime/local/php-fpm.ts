@@ -36,6 +36,7 @@ import { TENANT_PHP_UMASK, type Layout } from './layout.js';
 import { MASTER_INI, WORKER_IDLE_TIMEOUT_S, renderShardConfig, type PoolInput } from './render-php-fpm.js';
 import { pidRecordDir } from './leftovers.js';
 import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
+import { errorMessage } from '../../../domain/errors.js';
 
 export interface PoolRecord extends PoolInput {
   tenantId: string;
@@ -253,7 +254,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       const why = [await tail(out, outOffset), await tail(logFile(shard), offset)].filter(Boolean).join(' | ');
       await rm(dir, { recursive: true, force: true });
       await rm(conf, { force: true });
-      throw new Error(`php-fpm master of shard ${shard} did not start: ${why || (e instanceof Error ? e.message : String(e))}`);
+      throw new Error(`php-fpm master of shard ${shard} did not start: ${why || errorMessage(e)}`);
     }
   }
 

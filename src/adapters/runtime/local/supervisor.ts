@@ -20,6 +20,7 @@ import { setPriority } from 'node:os';
 import type { Logger } from '../../../ports/logger.js';
 import { isRunning } from '../../os/processes.js';
 import { removePidRecord, writePidRecord } from './leftovers.js';
+import { errorMessage } from '../../../domain/errors.js';
 
 export interface SupervisedSpec {
   name: string;
@@ -310,7 +311,7 @@ export async function waitFor(what: string, check: () => Promise<unknown>, timeo
       if (giveUp(e)) throw e;
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${errorMessage(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -22,6 +22,7 @@ import { SALT_KEYS, type Salts } from './render-wp-config.js';
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
 import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeWpConfig, type TenantOwner } from './wordpress.js';
 import { join } from 'node:path';
+import { errorMessage } from '../../../domain/errors.js';
 
 export interface StepContext {
   config: PlatformConfig;
@@ -156,7 +157,7 @@ function reported(ctx: StepContext, spec: InstanceSpec, steps: RuntimeStep[]): R
       try {
         await s.run();
       } catch (e) {
-        const reason = `${s.name}: ${e instanceof Error ? e.message : String(e)}`;
+        const reason = `${s.name}: ${errorMessage(e)}`;
         ctx.logger.error({ tenantId: spec.tenantId, step: s.name, err: reason }, 'runtime step failed');
         if (s.name !== 'await-readiness') await ctx.emit(spec.tenantId, 'DEPLOYMENT_FAILED', { desired: spec.resources.desiredCount, running: 0 }, reason).catch(() => undefined);
         throw e;

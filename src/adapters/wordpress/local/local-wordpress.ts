@@ -11,7 +11,7 @@
 import { lstat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PlatformConfig } from '../../../domain/config.js';
-import { BbwsError } from '../../../domain/errors.js';
+import { BbwsError, errorMessage } from '../../../domain/errors.js';
 import { names } from '../../../domain/naming.js';
 import { tablePrefix } from '../../../domain/site.js';
 import type { Logger } from '../../../ports/logger.js';
@@ -54,7 +54,7 @@ export function parseSerializedStrings(value: string): string[] {
 }
 
 function failed(what: string, e: unknown): never {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   // The guard mu-plugin's wp_die: the plugin is on the platform's blocklist.
   if (/is blocked by the platform/.test(message)) throw new BbwsError('PLUGIN_SECURITY_VIOLATION', message);
   throw new BbwsError('RUNTIME_FAILURE', message.startsWith(what) ? message : `${what}: ${message}`);
