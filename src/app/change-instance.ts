@@ -118,6 +118,7 @@ export function rollbackInstance(deps: AppDeps, tenantId: string, correlationId:
 
 export type DeleteMode = 'soft' | 'hard';
 
+/** `?mode=` of a tenant delete: `soft` (the default) or `hard`; anything else is VALIDATION_FAILED. */
 export function parseDeleteMode(value: unknown): DeleteMode {
   if (value === undefined || value === 'soft') return 'soft';
   if (value === 'hard') return 'hard';

@@ -39,6 +39,12 @@ export interface ConsumerOptions {
 /** Default of {@link ConsumerOptions.shutdownGraceMs}: SIGTERM must end bbws within 10 s in all. */
 export const SHUTDOWN_GRACE_MS = 2_000;
 
+/**
+ * Receives from `queueName` and runs `handle` on each message, up to `concurrency` at once,
+ * renewing each message's lease while it runs; a message is deleted when `handle` succeeds and
+ * comes back later when it throws (then dead-letters). Returns when `signal` aborts, after
+ * handing back what is still running.
+ */
 export async function consumeQueue(options: ConsumerOptions): Promise<void> {
   const { queue, queueName, logger, signal } = options;
   const inFlight = new Set<Promise<void>>();

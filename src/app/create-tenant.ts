@@ -26,6 +26,11 @@ export interface CreateTenantResult {
   provisioningState: 'PROVISIONING';
 }
 
+/**
+ * POST /v1.0/tenants: validates the name, host names and resources, and commits the tenant, its
+ * PROVISIONING instance, the operation and its provisioning message in one commit (202 with the
+ * operation). HOSTNAME_TAKEN or TENANT_EXISTS leaves nothing behind.
+ */
 export async function createTenant(deps: AppDeps, input: CreateTenantInput, correlationId: string | null): Promise<CreateTenantResult> {
   const tenantId = assertTenantId(input.tenantName);
   const defaultHost = names.defaultHostname(deps.env, tenantId, deps.baseDomain);

@@ -12,6 +12,7 @@ import { challengeName, classifyHostname, type HostnamePolicy } from '../domain/
 import { type DomainClaim, DnsUnavailableError } from '../ports/domains.js';
 import { type AppDeps, isoNow } from './deps.js';
 
+/** A domain claim as the API shows it, with the DNS TXT challenge to publish. */
 export function describeClaim(claim: DomainClaim) {
   return {
     domain: claim.domain,

@@ -32,10 +32,12 @@ export interface WorkerDeps extends AppDeps {
   runtime: Runtime;
 }
 
+/** The use cases' clock as an ISO 8601 string. */
 export function isoNow(deps: Pick<AppDeps, 'now'>): string {
   return new Date(deps.now()).toISOString();
 }
 
+/** A new random id (UUID v4) for operations, notifications and other records. */
 export function newId(): string {
   return globalThis.crypto.randomUUID();
 }

@@ -55,6 +55,11 @@ export interface StepsOutcome {
  */
 export class RetryLaterError extends Error {}
 
+/**
+ * Runs `steps` in order, journaling each in the operation (a step that SUCCEEDED before is
+ * skipped, so a redelivery resumes); on a failure, undoes the steps done so far in reverse when
+ * `undoOnFailure`, and reports the error. A failure `isPermanent` does not call for a retry.
+ */
 export async function runJournaledSteps(
   deps: AppDeps,
   op: Operation,

@@ -12,6 +12,7 @@ export interface OperationMessageBody {
   tenantId: string;
 }
 
+/** The message carrying an operation's work (`{operationId, tenantId}`) on `queue`. */
 export function operationMessage(queue: string, op: Operation): OutgoingMessage {
   const body: OperationMessageBody = { operationId: op.operationId, tenantId: op.tenantId };
   return { queue, body: JSON.stringify(body) };
@@ -22,6 +23,10 @@ export function provisioningMessage(deps: Pick<AppDeps, 'queues'>, op: Operation
   return operationMessage(deps.queues.tenantProvisioning, op);
 }
 
+/**
+ * An operation message's body, or undefined when it is not one (such a message goes to the DLQ
+ * after its retries).
+ */
 export function parseOperationMessage(body: string): OperationMessageBody | undefined {
   try {
     const v = JSON.parse(body) as Partial<OperationMessageBody>;

@@ -6,6 +6,7 @@
 import type { Operation, OperationStep, OperationType } from '../domain/operation.js';
 import { type AppDeps, isoNow, newId } from './deps.js';
 
+/** A PENDING operation with a fresh id, no steps, and its deadline `operationDeadlineMs` from now. */
 export function newOperation(
   deps: Pick<AppDeps, 'now' | 'operationDeadlineMs'>,
   type: OperationType,
@@ -30,10 +31,12 @@ export function newOperation(
   };
 }
 
+/** `op` with `changes` applied and `updatedAt` now (the version is set by whoever commits it). */
 export function withChanges(deps: Pick<AppDeps, 'now'>, op: Operation, changes: Partial<Operation>): Operation {
   return { ...op, ...changes, updatedAt: isoNow(deps) };
 }
 
+/** `op` with step `name` IN_PROGRESS from now (a new journal entry, or the same one started again). */
 export function startStep(deps: Pick<AppDeps, 'now'>, op: Operation, name: string): Operation {
   const step: OperationStep = { name, status: 'IN_PROGRESS', startedAt: isoNow(deps), durationMs: null, error: null };
   return withChanges(deps, op, { status: 'IN_PROGRESS', steps: [...op.steps, step] });
@@ -60,6 +63,7 @@ export function endStep(
 /** The step the saga waits in until the runtime reports the target state through an event. */
 export const AWAIT_RUNTIME_STEP = 'await-runtime';
 
+/** True while the saga has handed over to the runtime and waits for its steady-state event. */
 export function isAwaitingRuntime(op: Operation): boolean {
   const last = op.steps[op.steps.length - 1];
   return op.status === 'IN_PROGRESS' && last?.name === AWAIT_RUNTIME_STEP && last.status === 'IN_PROGRESS';

@@ -19,6 +19,10 @@ export interface ReconcileReport {
   pruned: number;
 }
 
+/**
+ * One reconciler pass: fails operations past their deadline (and their instance), so nothing stays
+ * IN_PROGRESS silently; returns what it changed.
+ */
 export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
   const now = deps.now();
   const timedOut: string[] = [];

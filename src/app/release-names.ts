@@ -8,6 +8,7 @@ import type { Write } from '../ports/store.js';
 import { type AppDeps, isoNow } from './deps.js';
 import { updateInstance } from './update-record.js';
 
+/** True for a tenant delete with `mode=hard` (everything removed, names released). */
 export function isHardDelete(op: Operation): boolean {
   return op.type === 'DELETE_TENANT' && op.input.mode === 'hard';
 }

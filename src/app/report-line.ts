@@ -9,6 +9,7 @@ const MIB = 2 ** 20;
  * reads the cgroup limit, else the configured one; src/main/memory-limit.ts). 0 until then.
  */
 let memorySize = 0;
+/** `@memorySize` of REPORT fields from now on (set once by the logger). */
 export function setReportMemorySize(mb: number): void {
   memorySize = mb;
 }
@@ -36,6 +37,10 @@ export interface ReportFields {
   '@maxMemoryUsed': number;
 }
 
+/**
+ * The REPORT fields of a request (seed 000's Lambda-style `@type`, `@requestId`, `@duration`,
+ * `@memorySize`, `@maxMemoryUsed`).
+ */
 export function reportFields(requestId: string, durationMs: number): ReportFields {
   return {
     '@type': 'REPORT',
@@ -46,6 +51,7 @@ export function reportFields(requestId: string, durationMs: number): ReportField
   };
 }
 
+/** The REPORT line's text, as Lambda writes it. */
 export function reportMessage(requestId: string, durationMs: number): string {
   return `REPORT RequestId: ${requestId} Duration: ${durationMs.toFixed(2)} ms`;
 }

@@ -18,6 +18,11 @@ import type { SiteDeps } from './sites/site-deps.js';
 const SITE_STATUS_ON_RETRY: Record<string, SiteStatus> = { CREATE_SITE: 'PROVISIONING', CLONE_SITE: 'PROVISIONING', UPDATE_SITE: 'UPDATING', APPLY_TEMPLATE: 'UPDATING', DELETE_SITE: 'DELETING' };
 const INSTANCE_STATE_ON_RETRY: Record<string, ProvisioningState | null> = { CREATE_TENANT: 'PROVISIONING', SCALE_INSTANCE: 'SCALING', ROLLBACK_INSTANCE: 'ROLLING_BACK', DELETE_TENANT: null };
 
+/**
+ * POST /v1.0/operations/{id}/retry: runs a FAILED operation again as a new operation (its steps
+ * from the start, `retryOf` naming the failed one). Refused while the same tenant or site has an
+ * open or newer operation.
+ */
 export async function retryOperation(deps: SiteDeps, principal: Principal, operationId: string, correlationId: string | null) {
   const failed = await deps.store.getOperation(operationId);
   if (!failed || (principal.role !== 'platform-admin' && principal.tenantId !== failed.tenantId)) throw new BbwsError('OPERATION_NOT_FOUND', undefined, { operationId });

@@ -13,16 +13,24 @@ import { isHardDelete, releaseTenantNames } from './release-names.js';
 /** States in which an awaiting operation finishes: its target (ACTIVE or DEPROVISIONED), or FAILED. */
 export const FINISHING_STATES: readonly ProvisioningState[] = ['ACTIVE', 'DEPROVISIONED', 'FAILED'];
 
+/**
+ * The instance state that ends an operation waiting on the runtime: DEPROVISIONED for a delete,
+ * ACTIVE otherwise.
+ */
 export function targetStateOf(op: Operation): ProvisioningState {
   return op.type === 'DELETE_TENANT' ? 'DEPROVISIONED' : 'ACTIVE';
 }
 
-/** Returns the operation as stored afterwards. */
+/** Settles every open operation of the instance's tenant that waits on the runtime. */
 export async function settleAwaitingOperations(deps: AppDeps, instance: Instance): Promise<void> {
   const open = await deps.store.listOpenOperations(instance.tenantId);
   for (const op of open) await settleOperation(deps, op, instance);
 }
 
+/**
+ * Ends an operation waiting on the runtime once the instance reached its target state (SUCCEEDED)
+ * or FAILED; retries on a conflict. Returns the operation as stored afterwards.
+ */
 export async function settleOperation(deps: AppDeps, op: Operation, instance: Instance): Promise<Operation> {
   let current: Operation | undefined = op;
   for (let attempt = 0; attempt < 8 && current; attempt++) {
@@ -53,6 +61,10 @@ export async function settleOperation(deps: AppDeps, op: Operation, instance: In
   return current ?? op;
 }
 
+/**
+ * Counts and logs a finished operation (bbws_operations_finished_total,
+ * bbws_operation_duration_seconds).
+ */
 export function recordOutcome(deps: AppDeps, op: Operation): void {
   const durationMs = Date.parse(op.updatedAt) - Date.parse(op.createdAt);
   deps.metrics.increment('bbws_operations_finished_total', { type: op.type, status: op.status });

@@ -9,6 +9,7 @@ import { describeOperation } from '../domain/operation.js';
 import { describeInstance, type Instance, type Tenant } from '../domain/tenant.js';
 import type { AppDeps } from './deps.js';
 
+/** A tenant with its instance as the API shows it. */
 export async function describeTenant(deps: AppDeps, tenant: Tenant) {
   return viewOf(tenant, await deps.store.getInstance(tenant.tenantId));
 }
@@ -32,6 +33,10 @@ function viewOf(tenant: Tenant, instance: Instance | undefined) {
  */
 const sharedViews = new WeakMap<object, Readonly<ReturnType<typeof viewOf>>>();
 
+/**
+ * GET /v1.0/tenants/{id}: the tenant and its instance as of one moment; with the read cache, the
+ * same frozen view until anything commits.
+ */
 export async function getTenant(deps: AppDeps, principal: Principal, tenantId: string) {
   assertTenantAccess(principal, tenantId);
   const found = await deps.store.getTenantWithInstance(tenantId);
@@ -42,6 +47,7 @@ export async function getTenant(deps: AppDeps, principal: Principal, tenantId: s
   return view;
 }
 
+/** GET /v1.0/tenants/{id}/instance. */
 export async function getInstanceView(deps: AppDeps, principal: Principal, tenantId: string) {
   assertTenantAccess(principal, tenantId);
   const instance = await deps.store.getInstance(tenantId);
@@ -49,6 +55,7 @@ export async function getInstanceView(deps: AppDeps, principal: Principal, tenan
   return describeInstance(instance);
 }
 
+/** GET /v1.0/tenants: a page of tenants (a tenant-admin sees only its own). */
 export async function listTenants(deps: AppDeps, principal: Principal, limit: number, nextToken: string | null) {
   if (principal.role === 'tenant-admin') {
     const own = principal.tenantId ? await deps.store.getTenant(principal.tenantId) : undefined;
@@ -58,6 +65,7 @@ export async function listTenants(deps: AppDeps, principal: Principal, limit: nu
   return { items: await Promise.all(page.items.map((t) => describeTenant(deps, t))), nextToken: page.nextToken };
 }
 
+/** GET /v1.0/operations/{id}; another tenant's operation reads as OPERATION_NOT_FOUND. */
 export async function getOperation(deps: AppDeps, principal: Principal, operationId: string) {
   const op = await deps.store.getOperation(operationId);
   if (!op || (principal.role !== 'platform-admin' && principal.tenantId !== op.tenantId)) {
@@ -66,6 +74,7 @@ export async function getOperation(deps: AppDeps, principal: Principal, operatio
   return describeOperation(op);
 }
 
+/** GET /v1.0/tenants/{id}/operations: newest first, up to `limit`. */
 export async function listTenantOperations(deps: AppDeps, principal: Principal, tenantId: string, limit: number) {
   assertTenantAccess(principal, tenantId);
   if (!(await deps.store.getTenant(tenantId))) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });

@@ -7,6 +7,7 @@ import type { Resources } from '../domain/tenant.js';
 export const CPU_UNITS = [256, 512, 1024, 2048, 4096] as const;
 export const MAX_DESIRED_COUNT = 20;
 
+/** A desired task count within the platform's limits, or VALIDATION_FAILED naming `desiredCount`. */
 export function validateDesiredCount(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_DESIRED_COUNT) {
     throw new BbwsError('VALIDATION_FAILED', `desiredCount must be an integer from 0 to ${MAX_DESIRED_COUNT}.`, { field: 'desiredCount' });
@@ -14,6 +15,10 @@ export function validateDesiredCount(value: unknown): number {
   return value;
 }
 
+/**
+ * CPU, memory and desired count checked against the allowed values, or VALIDATION_FAILED
+ * naming the field.
+ */
 export function validateResources(r: { cpu: unknown; memory: unknown; desiredCount: unknown }): Resources {
   if (typeof r.cpu !== 'number' || !(CPU_UNITS as readonly number[]).includes(r.cpu)) {
     throw new BbwsError('VALIDATION_FAILED', `resources.cpu must be one of ${CPU_UNITS.join(', ')}.`, { field: 'resources.cpu' });

@@ -11,6 +11,10 @@ import { assertNoSiteOperation, loadSite, siteNotification, siteRef, siteView, u
 
 const SCOPES: readonly PromoteScope[] = ['database', 'uploads', 'themes', 'plugins'];
 
+/**
+ * The parts a promote copies: a non-empty list of database, uploads, themes and plugins; all of
+ * them when absent.
+ */
 export function parseScope(value: unknown): PromoteScope[] {
   if (value === undefined) return [...SCOPES];
   if (!Array.isArray(value) || value.length === 0 || value.some((s) => !SCOPES.includes(s))) {

@@ -24,15 +24,18 @@ export interface SiteDeps extends AppDeps {
   edgePort: number;
 }
 
+/** The WordPress port, or RUNTIME_UNAVAILABLE in a process that does not run the runtime. */
 export function wordpressOf(deps: SiteDeps): WordPress {
   if (!deps.wordpress) throw new BbwsError('RUNTIME_UNAVAILABLE');
   return deps.wordpress;
 }
 
+/** A site's URL on the edge for `hostname` (no port for port 80). */
 export function siteUrl(deps: Pick<SiteDeps, 'edgePort'>, hostname: string): string {
   return deps.edgePort === 80 ? `http://${hostname}/` : `http://${hostname}:${deps.edgePort}/`;
 }
 
+/** Name of the secret holding a site's WordPress admin password. */
 export function adminSecretName(deps: Pick<SiteDeps, 'env'>, tenantId: string, siteId: string): string {
   return `${deps.env}-${tenantId}-site-${siteId}-admin`;
 }

@@ -29,6 +29,10 @@ export async function installPlugin(deps: SiteDeps, principal: Principal, tenant
   return { ...entry, name: prepared.pkg.name, vetting: prepared.pkg.vetting };
 }
 
+/**
+ * DELETE …/sites/{siteId}/plugins/{slug}: deactivates and removes the plugin from the site (its
+ * files stay while another site of the tenant uses them).
+ */
 export async function uninstallPlugin(deps: SiteDeps, principal: Principal, tenantId: string, siteId: string, slug: string) {
   const site = await loadSite(deps, principal, tenantId, siteId);
   if (!site.plugins.some((p) => p.slug === slug)) throw new BbwsError('PLUGIN_NOT_FOUND', undefined, { slug });

@@ -12,6 +12,10 @@ import { type AppDeps, isoNow, newId } from '../deps.js';
 import { type Change, updateVersioned } from '../update-record.js';
 import { siteUrl, type SiteDeps } from './site-deps.js';
 
+/**
+ * The site, when `principal` may see its tenant and it is not DELETED; SITE_NOT_FOUND otherwise
+ * (another tenant's site reads as missing).
+ */
 export async function loadSite(deps: AppDeps, principal: Principal | null, tenantId: string, siteId: string): Promise<Site> {
   if (principal) assertTenantAccess(principal, tenantId);
   const site = await deps.store.getSite(tenantId, siteId);
@@ -19,6 +23,7 @@ export async function loadSite(deps: AppDeps, principal: Principal | null, tenan
   return site;
 }
 
+/** The site as the API shows it, with its URL on the edge. */
 export function siteView(deps: Pick<SiteDeps, 'edgePort'>, site: Site) {
   return { ...describeSite(site), url: siteUrl(deps, site.hostnames[0]) };
 }
@@ -34,6 +39,7 @@ export function siteViewInTenant(deps: Pick<SiteDeps, 'edgePort'>, site: Site, t
   return { ...view, status: 'SUSPENDED' as const, suspendedReason: 'The tenant is deprovisioned (soft delete); create the tenant again to serve its sites.' };
 }
 
+/** What the WordPress port needs to find a site: tenant, site id and host names. */
 export function siteRef(site: Site): SiteRef {
   return { tenantId: site.tenantId, siteId: site.siteId, hostnames: site.hostnames };
 }

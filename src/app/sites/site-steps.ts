@@ -29,6 +29,7 @@ export function pluginStep(deps: SiteDeps, wp: WordPress, site: Site, slug: stri
   );
 }
 
+/** Steps that apply `template` to the site, then install each of its plugins (vetted again). */
 export function templateSteps(deps: SiteDeps, wp: WordPress, site: Site, template: TemplateBlueprint, installed: Array<{ slug: string; version: string }>): RuntimeStep[] {
   return [
     step(`apply-template:${template.templateId}`, () => wp.applyTemplate(siteRef(site), template)),
@@ -36,6 +37,10 @@ export function templateSteps(deps: SiteDeps, wp: WordPress, site: Site, templat
   ];
 }
 
+/**
+ * The journaled steps of a site operation (create, clone, update, apply template, delete), each
+ * with its undo.
+ */
 export async function stepsForSiteOperation(deps: SiteDeps, wp: WordPress, op: Operation, site: Site, installed: Array<{ slug: string; version: string }>): Promise<RuntimeStep[]> {
   const ref = siteRef(site);
   const template = async () => {
