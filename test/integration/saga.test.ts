@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pollUntil } from '../support/poll.js';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
 import { reconcile } from '../../src/app/reconcile.js';
 import { runOperation } from '../../src/app/run-operation.js';
@@ -176,12 +177,10 @@ describe('provisioning saga', () => {
       createRuntime: async ({ emit }) => (runtime = createScriptedRuntime(emit)),
     });
     cleanups.push(() => platform.stop());
-    let op: any;
-    const deadline = Date.now() + 30_000;
-    do {
-      await new Promise((r) => setTimeout(r, 50));
-      op = await platform.deps.store.getOperation(opId);
-    } while (op.status !== 'SUCCEEDED' && op.status !== 'FAILED' && Date.now() < deadline);
+    const op: any = await pollUntil(`operation ${opId} to finish`, async () => {
+      const current = await platform.deps.store.getOperation(opId);
+      return current && (current.status === 'SUCCEEDED' || current.status === 'FAILED') ? current : undefined;
+    }, 30_000, 50);
     expect(op.status).toBe('SUCCEEDED');
     const succeeded = op.steps.filter((s: any) => s.status === 'SUCCEEDED').map((s: any) => s.name);
     expect(new Set(succeeded).size).toBe(succeeded.length);

@@ -19,6 +19,7 @@ import { openSqliteDatabase, type SqliteDatabase } from '../../src/adapters/sqli
 import type { Notification, Notifier } from '../../src/ports/notifier.js';
 import type { WebhookDelivery, WebhookSubscriptions } from '../../src/ports/webhook-subscriptions.js';
 import { silentLogger } from '../support/local-runtime-harness.js';
+import { pollUntil } from '../support/poll.js';
 
 const TOPIC = 'bbws-wp-notifications-dev';
 const cleanups: Array<() => unknown> = [];
@@ -113,13 +114,11 @@ const event = (overrides: Partial<Notification> = {}): Notification => ({
 
 /** Polls the delivery log until `predicate` holds for one of the webhook's deliveries (tests wait on state, not on sleeps). */
 async function waitForDelivery(notifier: WebhookSubscriptions, webhookId: string, predicate: (d: WebhookDelivery) => boolean, timeoutMs = 5_000): Promise<WebhookDelivery> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const deliveries = await notifier.listDeliveries({ webhookId, limit: 100 });
-    const found = deliveries.find(predicate);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no delivery matched; log: ${JSON.stringify(deliveries)}`);
-    await new Promise((r) => setTimeout(r, 10));
+  let deliveries: WebhookDelivery[] = [];
+  try {
+    return await pollUntil('a matching delivery', async () => (deliveries = await notifier.listDeliveries({ webhookId, limit: 100 })).find(predicate), timeoutMs, 10);
+  } catch {
+    throw new Error(`no delivery matched; log: ${JSON.stringify(deliveries)}`);
   }
 }
 
@@ -306,8 +305,7 @@ describe('webhook notifier', () => {
     const hook = await first.addWebhook({ url: receiver.url });
     receiver.secret = hook.secret;
     await first.publish(event());
-    const deadline = Date.now() + 5_000;
-    while (receiver.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await pollUntil('the first attempt to reach the receiver', async () => receiver.requests.length > 0, 5_000, 5);
 
     const closing = performance.now();
     await first.close();
