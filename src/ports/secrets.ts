@@ -1,7 +1,8 @@
 /**
  * Secrets (database credentials, basic-auth passwords, site admin passwords), encrypted at rest.
  * Adapters: `adapters/secrets/local.ts` (AES-256-GCM, master key file mode 0600 in the data dir);
- * AWS Secrets Manager later. The HTTP API never returns a secret value.
+ * AWS Secrets Manager later. The HTTP API returns no secret value, but for the edge's basic-auth
+ * password to a platform-admin (app/read-edge-basic-auth.ts, every read recorded).
  */
 export interface Secrets {
   /** Creates or replaces the secret `name` (e.g. `dev-acme-db-credentials`). */
