@@ -123,24 +123,57 @@ export function decideEvent(event: EcsEvent, ctx: EventContext): EventDecision {
     return { kind: 'ignore', reason: `Environment mismatch: event ${envTag}, handler ${ctx.environment}` };
   if (event.detail.clusterArn !== undefined && clusterNameFromArn(event.detail.clusterArn) !== ctx.clusterName)
     return { kind: 'ignore', reason: `Cluster mismatch: ${clusterNameFromArn(event.detail.clusterArn)} is not ${ctx.clusterName}` };
-  const tenantId = tenantIdOf(event);
-  if (!tenantId) return { kind: 'ignore', reason: 'No bbws:tenant-id tag found' };
+  const found = tenantIdOf(event);
+  if (found.kind === 'missing') return { kind: 'ignore', reason: 'No bbws:tenant-id tag found' };
+  if (found.kind === 'invalid')
+    return { kind: 'ignore', reason: `Invalid bbws:tenant-id tag: tenant ${printable(found.value)} does not exist (a tenant id is 3 to 32 lower-case letters and digits)` };
+  const { tenantId } = found;
   const eventName = canonicalEventName(event.detail.eventName);
   const state = EVENT_STATE_MAPPING[eventName];
   if (!state) return { kind: 'ignore', reason: `Unmapped event: ${event.detail.eventName}`, tenantId };
   return { kind: 'apply', tenantId, eventName, state };
 }
 
-/** Tenant id from the `bbws:tenant-id` tag, else from the service name (resources[0] or detail.serviceName). */
-export function tenantIdOf(event: EcsEvent): string | undefined {
+export type TenantIdLookup = { kind: 'found'; tenantId: string } | { kind: 'missing' } | { kind: 'invalid'; value: string };
+
+/**
+ * Tenant id from the `bbws:tenant-id` tag, else from the service name (resources[0] or
+ * detail.serviceName). A tag whose value is no tenant id is `invalid`, not `missing`: the tag wins
+ * over the service name, so such an event is not applied to whatever tenant the name suggests.
+ */
+export function tenantIdOf(event: EcsEvent): TenantIdLookup {
   const tagged = tag(event, 'bbws:tenant-id');
-  if (tagged !== undefined) return isValidTenantId(tagged) ? tagged : undefined;
+  if (tagged !== undefined) return isValidTenantId(tagged) ? { kind: 'found', tenantId: tagged } : { kind: 'invalid', value: tagged };
   const candidates = [event.resources?.[0], event.detail.serviceName].filter((s): s is string => typeof s === 'string');
   for (const c of candidates) {
     const id = tenantIdFromServiceName(c);
-    if (id) return id;
+    if (id) return { kind: 'found', tenantId: id };
   }
-  return undefined;
+  return { kind: 'missing' };
+}
+
+/** A sender's value as it may go into a reason and a log line: as is when plain, else quoted and cut. */
+function printable(value: string): string {
+  if (/^[\x21-\x7e]{1,64}$/.test(value)) return value;
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+}
+
+/** How far ahead of the receiver's clock an event's `time` may be: clock skew between hosts, no more. */
+export const MAX_EVENT_TIME_AHEAD_MS = 5 * 60_000;
+
+export type EventTimeDecision = { kind: 'ignore'; reason: string } | { kind: 'order'; time: string };
+
+/**
+ * The time an event is ordered and stored by: its own `time`, but never later than when it was
+ * received. Otherwise a sender could push a tenant's last-event time into the future, and every
+ * later real event would be stale. A time further ahead than clock skew explains is refused.
+ */
+export function eventOrderTime(eventTime: string, receivedAtMs: number): EventTimeDecision {
+  const t = Date.parse(eventTime);
+  const received = new Date(receivedAtMs).toISOString();
+  if (t - receivedAtMs > MAX_EVENT_TIME_AHEAD_MS)
+    return { kind: 'ignore', reason: `Future event: time ${printable(eventTime)} is more than 5 minutes ahead of the time received (${received}); check the sender's clock` };
+  return { kind: 'order', time: t > receivedAtMs ? received : new Date(t).toISOString() };
 }
 
 /** True when (time, id) is after the last applied event: late events never move state backwards. */

@@ -38,6 +38,11 @@ export const ERRORS = {
   PLUGIN_NOT_FOUND: { status: 404, kind: 'user', message: 'No such plugin in the marketplace or on this site.' },
   WEBHOOK_NOT_FOUND: { status: 404, kind: 'user', message: 'No such webhook.' },
   DOMAIN_NOT_FOUND: { status: 404, kind: 'user', message: 'This tenant has not claimed this domain.' },
+  EDGE_BASIC_AUTH_NOT_SET: {
+    status: 404,
+    kind: 'user',
+    message: 'The edge of this environment has not started yet, so it has no basic-auth password: start `bbws up`, then ask again.',
+  },
   METHOD_NOT_ALLOWED: { status: 405, kind: 'user', message: 'Method not allowed on this resource.' },
   TENANT_EXISTS: { status: 409, kind: 'user', message: 'A tenant with this name already exists.' },
   SITE_EXISTS: { status: 409, kind: 'user', message: 'This tenant already has a site with this name.' },

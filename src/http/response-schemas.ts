@@ -47,4 +47,10 @@ export const OpenOperations = Open({ items: Type.Array(Open({ operationId: Str, 
 export const QueueMessages = Open({ items: Type.Array(Open({})) });
 export const Redriven = Open({ queue: Str, moved: Type.Integer() });
 export const Purged = Open({ queue: Str, purged: Type.Integer() });
+export const EdgeBasicAuthView = Open({
+  environment: Str,
+  enabled: Type.Boolean({ description: 'False in DEV: its edge asks for no basic auth (user and password null).' }),
+  user: NullableStr,
+  password: Type.Union([Type.String(), Type.Null()], { description: 'The secret itself: never cached (Cache-Control: no-store), never kept for replays.' }),
+});
 export const NoContent = Type.Null({ description: 'No content.' });

@@ -1,7 +1,8 @@
 /**
  * Secrets (database credentials, basic-auth passwords, site admin passwords), encrypted at rest.
  * Adapters: `adapters/secrets/local.ts` (AES-256-GCM, master key file mode 0600 in the data dir);
- * AWS Secrets Manager later. The HTTP API never returns a secret value.
+ * AWS Secrets Manager later. The HTTP API returns no secret value, but for the edge's basic-auth
+ * password to a platform-admin (app/read-edge-basic-auth.ts, every read recorded).
  *
  * What an adapter must guarantee (contract: `test/contract/secrets.contract.ts`): values round-trip
  * exactly and are never stored or logged in plain text; a `put` replaces; `delete` of a missing

@@ -5,12 +5,15 @@ import { startHarness, type Harness } from '../support/platform-harness.js';
 
 describe('POST /v1.0/events/ecs (seed 004)', () => {
   let h: Harness;
-  let clock = Date.parse('2030-01-01T00:00:00Z');
+  // Event times a little ahead of the real clock and increasing: newer than the runtime's own
+  // reports, and within the clock skew the handler accepts (it orders them by when they arrived).
+  let clock = 0;
   const next = () => new Date((clock += 1000));
   beforeAll(async () => {
     h = await startHarness();
     const res = await h.request('POST', '/v1.0/tenants', { body: { tenantName: 'evt' } });
     await h.waitForOperation(res.body.operationId);
+    clock = Date.now();
   });
   afterAll(async () => {
     await h?.stop();
@@ -49,7 +52,9 @@ describe('POST /v1.0/events/ecs (seed 004)', () => {
       version: '0', id: 'test-event-id', 'detail-type': 'ECS Service Action', source: 'aws.ecs', account: '536580886816', time: '2025-01-25T12:00:00Z', region: 'af-south-1', resources: [],
       detail: { eventType: 'INFO', eventName: 'SERVICE_STEADY_STATE', clusterArn: 'arn:aws:ecs:af-south-1:536580886816:cluster/bbws-cluster-dev', serviceName: 'test-verification-service', tags: [{ key: 'bbws:tenant-id', value: 'test-tenant-123' }, { key: 'bbws:environment', value: 'dev' }] },
     };
-    expect((await post(seedTest)).body).toEqual({ status: 'ignored', reason: 'No bbws:tenant-id tag found' });
+    const seedAnswer = (await post(seedTest)).body;
+    expect(seedAnswer).toEqual({ status: 'ignored', reason: expect.stringContaining('tenant test-tenant-123 does not exist') });
+    expect(seedAnswer.reason).not.toMatch(/No bbws:tenant-id tag/);
     const sit = ecsEvent('dev', 'evt', 'SERVICE_DELETED', {}, next());
     sit.detail.tags = [{ key: 'bbws:tenant-id', value: 'evt' }, { key: 'bbws:environment', value: 'sit' }];
     expect((await post(sit)).body.reason).toMatch(/^Environment mismatch/);
@@ -58,7 +63,7 @@ describe('POST /v1.0/events/ecs (seed 004)', () => {
     const unknown = ecsEvent('dev', 'evt', 'SERVICE_SOMETHING_NEW', {}, next());
     expect((await post(unknown)).body).toMatchObject({ status: 'ignored', reason: 'Unmapped event: SERVICE_SOMETHING_NEW' });
     const noTenant = ecsEvent('dev', 'nosuchtenant', 'SERVICE_DELETED', {}, next());
-    expect((await post(noTenant)).body).toMatchObject({ status: 'ignored', reason: 'Unknown tenant: nosuchtenant' });
+    expect((await post(noTenant)).body).toMatchObject({ status: 'ignored', reason: 'Unknown tenant: tenant nosuchtenant does not exist' });
     expect(await state()).toEqual(before);
   });
 
@@ -72,6 +77,28 @@ describe('POST /v1.0/events/ecs (seed 004)', () => {
     expect(late.body).toMatchObject({ status: 'ignored', reason: 'Stale event: a newer event was already applied' });
     expect(await state()).toEqual(after);
     expect(after.provisioningState).toBe('DEPROVISIONED');
+  });
+
+  it('a future-dated event changes nothing and says why; later real events still apply', async () => {
+    const before = await state();
+    const future = ecsEvent('dev', 'evt', 'SERVICE_DELETED', {}, new Date(Date.now() + 365 * 86_400_000));
+    const res = await post(future);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ignored', tenantId: 'evt', reason: expect.stringMatching(/^Future event: time \S+ is more than 5 minutes ahead of the time received/) });
+    expect(await state()).toEqual(before);
+    expect(await h.platform.deps.store.hasEvent(future.id)).toBe(false);
+    // A sender's clock a little ahead: applied, but stored as the time it was received, so the
+    // next real event (dated now, behind that sender's clock) is not stale.
+    const sentAt = Date.now();
+    const skewed = await post(ecsEvent('dev', 'evt', 'SERVICE_TASK_START_IMPAIRED', {}, new Date(Date.now() + 4 * 60_000)));
+    expect(skewed.body).toMatchObject({ status: 'success', provisioningState: 'FAILED' });
+    const stored = await h.platform.deps.store.getInstance('evt');
+    expect(Date.parse(stored!.lastEventTime!)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(stored!.lastEventTime!)).toBeGreaterThanOrEqual(sentAt);
+    await new Promise((r) => setTimeout(r, 5));
+    const real = await post(ecsEvent('dev', 'evt', 'SERVICE_STEADY_STATE'));
+    expect(real.body).toMatchObject({ status: 'success', provisioningState: 'ACTIVE' });
+    clock = Date.now() + 1000;
   });
 
   it('an event that keeps failing is retried, lands in bbws-ecs-events-dlq-dev, and can be inspected, redriven and purged', async () => {

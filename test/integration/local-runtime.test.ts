@@ -180,7 +180,9 @@ echo json_encode($r);
     const before = t.events.length;
     await runSteps(t.runtime.deprovisionSteps(spec('acme', 'dev', 3, ['shop.example.test']), 'soft'));
     expect(t.events.slice(before).map((e) => e.detail.eventName)).toEqual(['SERVICE_DELETED']);
-    expect((await curl(t, 'acme.wpdev.localhost')).status).toBe(404);
+    // Suspended, not gone: the edge says so (503) for each of its names (docs/sites.md).
+    expect((await curl(t, 'acme.wpdev.localhost')).status).toBe(503);
+    expect((await curl(t, 'shop.example.test')).status).toBe(503);
     const left = await leftovers(t, 'acme');
     expect(left).toMatchObject({ database: true, dbUser: true, files: true, pool: false, poolInConfig: false, route: false });
     expect(left.secrets).toContain('dev-acme-db-credentials');

@@ -3,26 +3,11 @@
  * record that replays the answer, and every other file of the data dir (state.db, its -wal,
  * the log), never holds it in clear.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesContaining } from '../support/files-containing.js';
 import { startHarness, type Harness } from '../support/platform-harness.js';
-
-/** Every regular file under `dir` whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const path = join(dir, entry);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      continue; // a file that went away meanwhile (a -shm, a temp file)
-    }
-    if (st.isFile() && readFileSync(path).includes(needle)) found.push(entry);
-  }
-  return found;
-}
 
 describe('secrets never reach the state database or the log', () => {
   let h: Harness;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEventToInstance, decideEvent, EVENT_STATE_MAPPING, isNewerThanApplied, tenantIdOf, validateEcsEventShape } from '../../src/domain/ecs-event.js';
+import { applyEventToInstance, decideEvent, EVENT_STATE_MAPPING, eventOrderTime, isNewerThanApplied, tenantIdOf, validateEcsEventShape } from '../../src/domain/ecs-event.js';
 import type { Instance } from '../../src/domain/tenant.js';
 import { ecsEvent } from '../support/scripted-runtime.js';
 
@@ -37,13 +37,44 @@ describe('seed 004 event mapping', () => {
   it('finds the tenant in the tag, else in either service-name pattern, and never accepts an invalid id', () => {
     const e = ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE');
     e.detail.tags = [{ key: 'bbws:tenant-id', value: '../etc' }];
-    expect(tenantIdOf(e)).toBeUndefined();
+    expect(tenantIdOf(e)).toEqual({ kind: 'invalid', value: '../etc' });
     e.detail.tags = undefined;
     e.resources = ['arn:aws:ecs:r:1:service/c/prod-shop1-service'];
-    expect(tenantIdOf(e)).toBe('shop1');
+    expect(tenantIdOf(e)).toEqual({ kind: 'found', tenantId: 'shop1' });
     e.resources = [];
     e.detail.serviceName = 'tenant-shop2-wordpress';
-    expect(tenantIdOf(e)).toBe('shop2');
+    expect(tenantIdOf(e)).toEqual({ kind: 'found', tenantId: 'shop2' });
+    e.detail.serviceName = 'test-verification-service';
+    expect(tenantIdOf(e)).toEqual({ kind: 'missing' });
+  });
+
+  it('says the tag is missing only when it is: an invalid value is named as such, and as no tenant', () => {
+    // Seed 004's own sample event: the tag is there, its value names no tenant of ours.
+    const seed = ecsEvent('dev', 'x', 'SERVICE_STEADY_STATE', { serviceName: 'test-verification-service' });
+    seed.resources = [];
+    seed.detail.tags = [{ key: 'bbws:tenant-id', value: 'test-tenant-123' }, { key: 'bbws:environment', value: 'dev' }];
+    const d = decideEvent(seed, ctx);
+    expect(d).toEqual({ kind: 'ignore', reason: expect.stringContaining('tenant test-tenant-123 does not exist') });
+    expect(d.kind === 'ignore' && d.reason).toMatch(/^Invalid bbws:tenant-id tag/);
+    expect(d.kind === 'ignore' && d.reason).not.toMatch(/No bbws:tenant-id tag/);
+    // A hostile value is quoted and cut, never echoed raw into a log line.
+    seed.detail.tags = [{ key: 'bbws:tenant-id', value: `a\nb${'x'.repeat(500)}` }];
+    const hostile = decideEvent(seed, ctx);
+    expect(hostile.kind === 'ignore' && hostile.reason).toMatch(/^Invalid bbws:tenant-id tag: tenant "a\\nbx+…" does not exist/);
+    expect(hostile.kind === 'ignore' && hostile.reason.length).toBeLessThan(200);
+    seed.detail.tags = [];
+    expect(decideEvent(seed, ctx)).toEqual({ kind: 'ignore', reason: 'No bbws:tenant-id tag found' });
+  });
+
+  it('orders by a time no later than when the event was received, and refuses one far ahead', () => {
+    const received = Date.parse('2030-06-01T12:00:00.000Z');
+    expect(eventOrderTime('2030-06-01T11:59:00Z', received)).toEqual({ kind: 'order', time: '2030-06-01T11:59:00.000Z' });
+    // Clock skew between hosts: applied, but ordered as if it came when it was received.
+    expect(eventOrderTime('2030-06-01T12:04:59.000Z', received)).toEqual({ kind: 'order', time: '2030-06-01T12:00:00.000Z' });
+    expect(eventOrderTime('2030-06-01T12:05:00.000Z', received)).toEqual({ kind: 'order', time: '2030-06-01T12:00:00.000Z' });
+    const far = eventOrderTime('2099-01-01T00:00:00Z', received);
+    expect(far).toEqual({ kind: 'ignore', reason: expect.stringMatching(/^Future event: time 2099-01-01T00:00:00Z is more than 5 minutes ahead of the time received \(2030-06-01T12:00:00.000Z\)/) });
+    expect(eventOrderTime('2030-06-01T12:05:00.001Z', received).kind).toBe('ignore');
   });
 
   it('orders by (time, id) so late events never move state backwards', () => {

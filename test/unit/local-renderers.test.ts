@@ -38,6 +38,7 @@ const edge = {
   edgeDir: `${R}/edge`,
   routesDir: `${R}/edge/routes`,
   socketsDir: `${R}/edge/sockets`,
+  suspendedDir: `${R}/edge/suspended`,
   listenAddress: '0.0.0.0',
   port: 8088,
   workerUser: { user: 'bw1a2b-web', group: 'bw1a2b-web' },

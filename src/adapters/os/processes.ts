@@ -2,8 +2,8 @@
  * What Linux's /proc says about processes: whether a PID is still the process we think it is
  * (PID + start time + boot id, since PIDs are reused), process groups, command lines, and which
  * process holds a listening socket. Used to find servers an earlier, killed bbws left behind, to
- * check that a server answering on our socket is the one we supervise, and to reclaim queue
- * leases of dead processes. Everything returns "unknown"/empty rather than throwing off Linux.
+ * check that a server answering on our socket is the one we supervise, to reclaim queue leases of
+ * dead processes, and to name who holds a port `bbws up` wants (cli/port-in-use.ts). Everything returns "unknown"/empty rather than throwing off Linux.
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
@@ -159,4 +159,25 @@ export function listenerIsOwnedBy(pid: number, where: { unixPath: string } | { t
   if (inodes.length === 0) return null;
   const mine = socketInodesOf(pid);
   return inodes.some((i) => mine.has(i));
+}
+
+/**
+ * The process holding the socket listening on TCP `port`, when /proc tells (best effort: without
+ * the right to read other processes' fds, null). For messages such as "port 8080 is in use by …".
+ */
+export function findTcpListener(port: number): { pid: number; command: string } | null {
+  const inodes = listeningTcpInodes(port);
+  if (inodes.length === 0) return null;
+  for (const { pid } of listProcesses()) {
+    const mine = socketInodesOf(pid);
+    if (!inodes.some((i) => mine.has(i))) continue;
+    let command = '?';
+    try {
+      command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      /* gone meanwhile */
+    }
+    return { pid, command };
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 /**
  * Operator procedures of seeds 000 and 004: `operations get`, `queues stats`,
- * `dlq list|redrive|purge`, `events send`.
+ * `dlq list|redrive|purge`, `events send`; and `edge basic-auth` (seed 003's basic auth).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -97,5 +97,14 @@ export function registerAdminCommands(program: Command): void {
     for (const e of list) results.push(await client.request<Record<string, unknown>>('POST', '/v1.0/events/ecs', e));
     if (opts.json) return printJson(Array.isArray(event) ? results : results[0]);
     printTable(results, ['status', 'reason', 'tenantId', 'provisioningState']);
+  });
+
+  const edge = program.command('edge').description('the edge (nginx) in front of every tenant');
+  edge.command('basic-auth').description("the user and password the SIT/PROD edge asks visitors for (platform-admin; every read is recorded)").action(async (opts: CommonOptions) => {
+    const auth = await (await clientFor(opts)).request<{ environment: string; enabled: boolean; user: string | null; password: string | null }>('GET', '/v1.0/admin/edge/basic-auth');
+    if (opts.json) return printJson(auth);
+    if (!auth.enabled) return void process.stdout.write(`The ${auth.environment} edge asks for no basic auth (only sit and prod do).\n`);
+    printRecord({ environment: auth.environment, user: auth.user, password: auth.password });
+    process.stdout.write(`\nUse it as: curl -u '${auth.user}:<password>' http://<tenant host>/  (this read was recorded in the audit log)\n`);
   });
 }

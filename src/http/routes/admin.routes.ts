@@ -1,14 +1,16 @@
 /**
  * Operator routes behind `bbws queues stats` and `bbws dlq list|redrive|purge` (seed 000 §5):
- * queue depth and age, DLQ inspection, redrive to the source queue, purge. platform-admin only.
+ * queue depth and age, DLQ inspection, redrive to the source queue, purge; and `bbws edge
+ * basic-auth`, the edge's basic-auth credentials of SIT/PROD. platform-admin only.
  */
 import type { FastifyInstance } from 'fastify';
+import { readEdgeBasicAuth } from '../../app/read-edge-basic-auth.js';
 import { assertPlatformAdmin } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { describeOperation } from '../../domain/operation.js';
 import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
-import { OpenOperations, Purged, QueueMessages, QueueStatsList, Redriven } from '../response-schemas.js';
+import { EdgeBasicAuthView, OpenOperations, Purged, QueueMessages, QueueStatsList, Redriven } from '../response-schemas.js';
 import { ErrorBody, PeekQuery, QueueNameParams } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -71,6 +73,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
       const purged = await deps.queue.purge(name);
       deps.logger.warn({ action: 'QUEUE_PURGE', queue: name, purged, correlationId: request.id, status: 'OK' }, `purged ${purged} messages from ${name}`);
       return { queue: name, purged };
+    },
+  );
+
+  app.get(
+    '/v1.0/admin/edge/basic-auth',
+    { schema: { tags: ['admin'], summary: "The edge's basic-auth user and password (SIT, PROD); every read is recorded", response: { 200: EdgeBasicAuthView, ...errors } } },
+    async (request, reply) => {
+      const credentials = await readEdgeBasicAuth(deps, principalOf(request), request.id);
+      // A secret: no cache keeps it, and no idempotency record (GETs get none) holds it.
+      return reply.header('cache-control', 'no-store').send(credentials);
     },
   );
 }

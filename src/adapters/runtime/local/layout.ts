@@ -60,6 +60,8 @@ export interface Layout {
   edgeDir: string;
   edgeRoutes: string;
   edgeSockets: string;
+  /** Suspended host names (edge-suspensions.ts): nginx workers stat them, nobody else writes. */
+  edgeSuspended: string;
   edgeLogs: string;
   edgeTmp: string;
   tenantsDir: string;
@@ -163,6 +165,7 @@ export function layoutAt(runtimeRoot: string): Layout {
     edgeDir: join(root, 'edge'),
     edgeRoutes: join(root, 'edge', 'routes'),
     edgeSockets: join(root, 'edge', 'sockets'),
+    edgeSuspended: join(root, 'edge', 'suspended'),
     edgeLogs: join(root, 'edge', 'logs'),
     edgeTmp: join(root, 'edge', 'tmp'),
     tenantsDir: join(root, 'tenants'),
@@ -187,6 +190,7 @@ export function prepareRuntimeTree(layout: Layout, webGid: number | null): void 
     [layout.edgeDir, 0o710, true],
     [layout.edgeRoutes, 0o710, true],
     [layout.edgeSockets, 0o710, true],
+    [layout.edgeSuspended, 0o710, true],
     [layout.edgeTmp, 0o710, true],
     [layout.edgeLogs, 0o700, false],
   ];

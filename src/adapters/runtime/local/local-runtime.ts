@@ -9,6 +9,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { PlatformConfig } from '../../../domain/config.js';
+import { edgeAsksForBasicAuth, edgeBasicAuthSecretName, edgeBasicAuthUser } from '../../../domain/edge-basic-auth.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../../../ports/runtime.js';
 import type { Secrets } from '../../../ports/secrets.js';
@@ -92,13 +93,6 @@ export interface LocalRuntime extends Runtime {
  */
 export type WordPressHost = Pick<LocalRuntime, 'config' | 'layout' | 'edge' | 'tenantPaths' | 'tenantOwner' | 'tenantSocket'>;
 
-const BASIC_AUTH_ENVS = new Set(['sit', 'prod']);
-
-/** Secret holding the edge's basic-auth password (user `bbws-<env>`). */
-export function basicAuthSecretName(env: string): string {
-  return `${env}-edge-basic-auth`;
-}
-
 async function readOrCreateInstanceId(layout: Layout): Promise<string> {
   const existing = (await readFile(layout.instanceIdFile, 'utf8').catch(() => '')).trim();
   if (/^[0-9a-f]{4}$/.test(existing)) return existing;
@@ -151,14 +145,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   if (!phpFpmBinary) throw new StartupError('php-fpm is not installed', 'run `bbws setup` (as root)');
 
   let basicAuth: { user: string; password: string } | null = null;
-  if (BASIC_AUTH_ENVS.has(config.env)) {
-    const name = basicAuthSecretName(config.env);
+  if (edgeAsksForBasicAuth(config.env)) {
+    const name = edgeBasicAuthSecretName(config.env);
     let password = await secrets.get(name);
     if (!password) {
       password = randomBytes(24).toString('base64url');
       await secrets.put(name, password);
     }
-    basicAuth = { user: `bbws-${config.env}`, password };
+    basicAuth = { user: edgeBasicAuthUser(config.env), password };
   }
 
   const started: Array<{ stop(): Promise<void> }> = [];

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BbwsError } from '../../../domain/errors.js';
 import type { Logger } from '../../../ports/logger.js';
+import { edgeSuspensions, type EdgeSuspensions } from './edge-suspensions.js';
 import { run } from './exec.js';
 import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
@@ -44,6 +45,8 @@ export interface Edge {
   removeRoute(hostname: string, docroot: string): Promise<void>;
   /** Host names currently routed to `docroot`. */
   routesTo(docroot: string): Promise<string[]>;
+  /** Host names answered 503 "suspended" whatever their route (a soft-deleted tenant's). */
+  readonly suspensions: EdgeSuspensions;
   stop(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     edgeDir: layout.edgeDir,
     routesDir: layout.edgeRoutes,
     socketsDir: layout.edgeSockets,
+    suspendedDir: layout.edgeSuspended,
     listenAddress: o.listenAddress,
     port: o.port,
     workerUser: o.workerUser,
@@ -173,6 +177,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     async routesTo(docroot) {
       return [...(index.get(docroot) ?? [])].sort();
     },
+    suspensions: edgeSuspensions(layout.edgeSuspended),
     // Part of a bbws stop, which must end within 10 s (SIGTERM): graceful SIGQUIT for 3 s.
     stop: () => supervised.stop(3_000),
   };

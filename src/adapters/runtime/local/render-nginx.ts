@@ -13,6 +13,8 @@ export interface EdgeConfigInput {
   edgeDir: string;
   routesDir: string;
   socketsDir: string;
+  /** Suspended host names (edge-suspensions.ts): answered 503 with a page saying so. */
+  suspendedDir: string;
   listenAddress: string;
   port: number;
   /** Worker user and group (root only); null: workers run as the current user. */
@@ -39,6 +41,7 @@ export function renderEdgeConfig(input: EdgeConfigInput): string {
   const edge = safePath(input.edgeDir);
   const routes = safePath(input.routesDir);
   const sockets = safePath(input.socketsDir);
+  const suspended = safePath(input.suspendedDir);
   const port = safePort(input.port);
   const listen = safeListenAddress(input.listenAddress);
   const user = input.workerUser ? `user ${safeName(input.workerUser.user)} ${safeName(input.workerUser.group)};\n` : '';
@@ -91,6 +94,9 @@ http {
 
     # The route table: only host names made of DNS characters are looked up at all.
     if ($host !~ "^[a-z0-9][a-z0-9.-]*$") { return 404; }
+    # A suspended site (its tenant soft-deleted) says so, for every path, before its route is
+    # looked at: 503 with Retry-After, not a 502 or a 404 that would look like a fault or a loss.
+    if (-f ${suspended}/$host) { rewrite ^ /__bbws_suspended__ last; }
     set $bbws_route ${routes}/$host;
     if (!-d $bbws_route) { return 404; }
     root $bbws_route;
@@ -104,6 +110,13 @@ http {
     disable_symlinks if_not_owner from=$document_root;
 
 ${auth}
+    location = /__bbws_suspended__ {
+      internal;
+      default_type text/html;
+      add_header Retry-After 3600 always;
+      add_header Cache-Control no-store always;
+      return 503 "<!doctype html><html><head><meta charset=utf-8><title>Site suspended</title></head><body><h1>This site is suspended</h1><p>Its hosting is suspended; it will answer again when the hosting is restored.</p></body></html>\\n";
+    }
     location ~ /\\. { deny all; }
     location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }
     location = /favicon.ico { log_not_found off; try_files $uri =204; }

@@ -107,6 +107,8 @@ async function applyService(ctx: StepContext, spec: InstanceSpec): Promise<void>
 
 async function applyRoutes(ctx: StepContext, spec: InstanceSpec): Promise<void> {
   const paths = tenantPaths(ctx.layout, spec.tenantId);
+  // The tenant is served again (created again after a soft delete): its sites are no longer suspended.
+  await ctx.edge.suspensions.lift(spec.tenantId);
   const socket = join(ctx.layout.phpFpmRun, `${names.serviceName(ctx.config.env, spec.tenantId)}.sock`);
   const wanted = hostnamesOf(ctx, spec);
   for (const h of wanted) await ctx.edge.addRoute(h, paths.www, socket);
@@ -115,8 +117,8 @@ async function applyRoutes(ctx: StepContext, spec: InstanceSpec): Promise<void> 
 
 /**
  * Removes the instance's routes; with `includeSites`, its sites' routes too (they point at
- * `sites-www`, see wordpress/local/site-routes.ts). A soft deprovision keeps the sites' routes: they
- * answer again as soon as the pool is back.
+ * `sites-www`, see wordpress/local/site-routes.ts), and any suspension of its host names (a hard
+ * delete frees them for others).
  */
 async function removeRoutes(ctx: StepContext, tenantId: string, includeSites = false): Promise<void> {
   const paths = tenantPaths(ctx.layout, tenantId);
@@ -124,6 +126,18 @@ async function removeRoutes(ctx: StepContext, tenantId: string, includeSites = f
   if (!includeSites) return;
   const sitesDocroot = join(paths.dir, 'sites-www');
   for (const h of await ctx.edge.routesTo(sitesDocroot)) await ctx.edge.removeRoute(h, sitesDocroot);
+  await ctx.edge.suspensions.lift(tenantId);
+}
+
+/**
+ * A soft deprovision keeps the sites' routes (they answer again as soon as the pool is back), and
+ * suspends every host name of the tenant: the edge answers them 503 "suspended" meanwhile, not a
+ * 502 from a pool that is gone or a 404.
+ */
+async function suspendHosts(ctx: StepContext, tenantId: string): Promise<void> {
+  const paths = tenantPaths(ctx.layout, tenantId);
+  const hosts = [...(await ctx.edge.routesTo(paths.www)), ...(await ctx.edge.routesTo(join(paths.dir, 'sites-www')))];
+  await ctx.edge.suspensions.suspend(tenantId, hosts);
 }
 
 /** Polls the real route until WordPress answers; SERVICE_STEADY_STATE or SERVICE_TASK_START_IMPAIRED. */
@@ -259,6 +273,7 @@ export function deprovisionSteps(ctx: StepContext, spec: InstanceSpec, mode: Dep
       name: 'remove-route',
       run: async () => {
         ctx.monitor.unwatch(t);
+        if (mode === 'soft') await suspendHosts(ctx, t);
         await removeRoutes(ctx, t, mode === 'hard');
       },
       undo: () => applyRoutes(ctx, spec),

@@ -16,7 +16,7 @@
  * (`mu-plugins/`, outside wp-content). The tenant owns `content/uploads/`, `logs/` and `tmp/`.
  * wp-config.php and the platform's data files are 0640 `root:<tenant group>`: not the edge's.
  */
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
@@ -148,7 +148,7 @@ export async function writeGuardPlugin(paths: TenantPaths, owner: TenantOwner | 
  * Writes a root-owned file readable by `group`: candidate, optional `php -l`, rename. Every
  * generated PHP file goes through the linter so a bad render never reaches a running pool.
  */
-async function writeRootFile(path: string, text: string, group: { gid: number; mode: number } | null, lint: boolean, mtime?: number): Promise<void> {
+async function writeRootFile(path: string, text: string, group: { gid: number; mode: number } | null, lint: boolean): Promise<void> {
   const candidate = `${path}.candidate`;
   const mode = group?.mode ?? 0o640;
   await writeFile(candidate, text, { mode });
@@ -156,7 +156,6 @@ async function writeRootFile(path: string, text: string, group: { gid: number; m
     await chmod(candidate, mode);
     if (group) await chown(candidate, 0, group.gid);
     if (lint) await run('php', ['-n', '-l', candidate]);
-    if (mtime !== undefined) await utimes(candidate, mtime, mtime);
     await rename(candidate, path);
   } catch (e) {
     await rm(candidate, { force: true });
@@ -165,14 +164,11 @@ async function writeRootFile(path: string, text: string, group: { gid: number; m
 }
 
 /**
- * Renders and installs the tenant's sites map (JSON, read by wp-config.php on every request). Its
- * mtime strictly increases with every write, so a reader can tell two writes within one second apart.
+ * Renders and installs the tenant's sites map (JSON, read with file_get_contents by wp-config.php
+ * on every request, so a rename is seen by the next request: no cache keyed by mtime to outwit).
  */
 export async function writeSitesMap(paths: TenantPaths, sites: SiteHosts[], edgePort: number, owner: TenantOwner | null): Promise<void> {
-  const text = renderSitesMap(sites, edgePort);
-  const previous = await stat(sitesMapFile(paths)).then((s) => Math.floor(s.mtimeMs / 1000), () => 0);
-  const mtime = Math.max(Math.floor(Date.now() / 1000), previous + 1);
-  await writeRootFile(sitesMapFile(paths), text, owner ? { gid: owner.gid, mode: 0o640 } : null, false, mtime);
+  await writeRootFile(sitesMapFile(paths), renderSitesMap(sites, edgePort), owner ? { gid: owner.gid, mode: 0o640 } : null, false);
   await writeFile(sitesStateFile(paths), `${JSON.stringify(sites, null, 2)}\n`, { mode: 0o600 });
 }
 
