@@ -25,6 +25,8 @@ export const ERRORS = {
   HOSTNAME_RESERVED: { status: 403, kind: 'user', message: "The host name belongs to the platform (its base domain, localhost or a special-use name)." },
   HOSTNAME_OTHER_TENANT: { status: 403, kind: 'user', message: "The host name is in another tenant's namespace." },
   DOMAIN_NOT_VERIFIED: { status: 403, kind: 'user', message: 'The host name is a custom domain this tenant has not verified.' },
+  LOGS_QUERY_INVALID: { status: 400, kind: 'user', message: 'The log query is not valid Logs Insights syntax; the message names the line and column.' },
+  LOGS_TIME_RANGE_INVALID: { status: 400, kind: 'user', message: 'The time range of the log query is not valid.' },
   INVALID_EVENT: { status: 400, kind: 'user', message: 'The event is not an ECS EventBridge event.' },
   UNAUTHORIZED: { status: 401, kind: 'user', message: 'A valid bearer token is required.' },
   TOKEN_EXPIRED: { status: 401, kind: 'user', message: 'The bearer token has expired.' },

@@ -3,6 +3,7 @@
  */
 import type { SiteDeps } from '../app/sites/site-deps.js';
 import type { Tokens } from '../ports/tokens.js';
+import type { LogArchive } from '../ports/log-archive.js';
 import type { ComponentHealth } from '../ports/runtime.js';
 
 export interface HttpDeps extends SiteDeps {
@@ -11,6 +12,8 @@ export interface HttpDeps extends SiteDeps {
   rateLimitPerSecond: number;
   /** Prometheus exposition of every metric. */
   renderMetrics(): Promise<{ contentType: string; body: string }>;
+  /** The platform's own logs, for GET /v1.0/logs/query. */
+  logs: LogArchive;
   /** State of each component for GET /health. */
   health(): Promise<ComponentHealth[]>;
 }

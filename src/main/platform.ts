@@ -18,6 +18,7 @@ import type { AppDeps, WorkerDeps } from '../app/deps.js';
 import type { SiteDeps } from '../app/sites/site-deps.js';
 import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js';
 import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
+import { createJsonlLogArchive } from '../adapters/logs/jsonl-archive.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
 import type { Metrics } from '../ports/metrics.js';
@@ -166,6 +167,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         ...deps,
         tokens,
         rateLimitPerSecond: config.rateLimitPerSecond,
+        logs: createJsonlLogArchive({ dir: join(config.dataDir, 'logs') }),
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         health: () => componentHealth(deps, roles, runtime, config.dataDir),
       });

@@ -1,0 +1,113 @@
+/**
+ * The LogArchive port on the data dir's JSON-lines files (logs/bbws.jsonl and its rotated,
+ * gzip-compressed predecessors). Built for a gigabyte per query (docs/benchmarks.md "Log query"):
+ * big reads, a line's time read from its `"@timestamp":"…"` text, and the query's needles checked
+ * on the raw line before any JSON.parse.
+ */
+import { createReadStream, readdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { LogArchive, LogScanRange, LogScanStats } from '../../ports/log-archive.js';
+import { CURRENT_LOG, parseRotatedName } from './log-files.js';
+
+const CHUNK = 8 * 1024 * 1024;
+const TS_KEY = '"@timestamp":"';
+/** `toISOString()` length: every line this platform writes has it. */
+const TS_LEN = 24;
+
+/** The files whose lines may fall in [since, until), oldest first; the current file last. */
+export function logFilesInRange(dir: string, since: string, until: string): { path: string; compressed: boolean }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const rotated = names
+    .map(parseRotatedName)
+    .filter((r): r is NonNullable<typeof r> => r !== null && r.to >= since && r.from < until)
+    .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const files = rotated.map((r) => ({ path: join(dir, r.name), compressed: r.compressed }));
+  if (names.includes(CURRENT_LOG)) files.push({ path: join(dir, CURRENT_LOG), compressed: false });
+  return files;
+}
+
+async function* plainChunks(path: string): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+  if (!fh) return; // rotated away between listing and opening: its compressed copy was listed or is newer
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function gzipChunks(path: string): AsyncIterable<Buffer> {
+  return createReadStream(path, { highWaterMark: 1024 * 1024 }).pipe(createGunzip({ chunkSize: 1024 * 1024 }));
+}
+
+export function createJsonlLogArchive(options: { dir: string }): LogArchive {
+  return {
+    async scan(range: LogScanRange, onRecord): Promise<LogScanStats> {
+      const stats: LogScanStats = { filesRead: 0, bytesScanned: 0, recordsScanned: 0 };
+      const { since, until, needles } = range;
+      let going = true;
+      const line = (text: string) => {
+        const at = text.indexOf(TS_KEY);
+        if (at >= 0) {
+          const ts = text.substr(at + TS_KEY.length, TS_LEN);
+          if (ts < since || ts >= until) return;
+        }
+        stats.recordsScanned++;
+        for (const any of needles) {
+          let hit = false;
+          for (const n of any) if (text.includes(n)) (hit = true);
+          if (!hit) return;
+        }
+        let record: Record<string, unknown>;
+        try {
+          record = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        if (at < 0) {
+          const ts = record['@timestamp'];
+          if (typeof ts !== 'string' || ts < since || ts >= until) return;
+        }
+        going = onRecord(record);
+      };
+      for (const file of logFilesInRange(options.dir, since, until)) {
+        if (!going) break;
+        stats.filesRead++;
+        let rest: Buffer | null = null;
+        for await (const chunk of file.compressed ? gzipChunks(file.path) : plainChunks(file.path)) {
+          stats.bytesScanned += chunk.length;
+          const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+          const last = buf.lastIndexOf(10);
+          if (last < 0) {
+            rest = buf;
+            continue;
+          }
+          const text = buf.toString('utf8', 0, last);
+          rest = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
+          let pos = 0;
+          while (going && pos < text.length) {
+            let nl = text.indexOf('\n', pos);
+            if (nl < 0) nl = text.length;
+            if (nl > pos) line(text.slice(pos, nl));
+            pos = nl + 1;
+          }
+          if (!going) break;
+        }
+        if (going && rest && rest.length) line(rest.toString('utf8'));
+      }
+      return stats;
+    },
+  };
+}

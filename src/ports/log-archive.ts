@@ -1,0 +1,27 @@
+/**
+ * The platform's own logs, as `bbws logs query` reads them: every file (current and rotated,
+ * compressed or not) whose time range meets the query's. The local adapter reads JSON lines under
+ * the data dir (adapters/logs/jsonl-archive.ts); on AWS, CloudWatch Logs holds them.
+ */
+export interface LogScanRange {
+  /** ISO 8601, inclusive. */
+  since: string;
+  /** ISO 8601, exclusive. */
+  until: string;
+  /** Each entry: a line must contain one of these strings to be parsed (domain/logs-query/line-prefilter.ts). */
+  needles: readonly (readonly string[])[];
+}
+
+export interface LogScanStats {
+  filesRead: number;
+  bytesScanned: number;
+  recordsScanned: number;
+}
+
+export interface LogArchive {
+  /**
+   * Calls `onRecord` with each record in the range, oldest file first, until it returns false.
+   * A line that is not JSON (a torn last line after a crash) is skipped.
+   */
+  scan(range: LogScanRange, onRecord: (record: Record<string, unknown>) => boolean): Promise<LogScanStats>;
+}
