@@ -82,7 +82,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   // The worker role owns the data dir's servers and sockets: only one process may run it (data-dir-lock.ts).
   // Taken first after the modes, so that a refused start touches nothing of the running one's.
   const lock: DataDirLock | null = roles.includes('worker') ? lockDataDir(config.dataDir, roles) : null;
-  const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+'), rotation: config.logRotation });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
   const queue = createSqliteQueue({ db, definitions });

@@ -12,6 +12,7 @@ import type { LogArchive, LogScanRange, LogScanStats } from '../../ports/log-arc
 import { CURRENT_LOG, parseRotatedName } from './log-files.js';
 
 const CHUNK = 8 * 1024 * 1024;
+const LATE_WRITES_MS = 60_000;
 const TS_KEY = '"@timestamp":"';
 /** `toISOString()` length: every line this platform writes has it. */
 const TS_LEN = 24;
@@ -24,9 +25,13 @@ export function logFilesInRange(dir: string, since: string, until: string): { pa
   } catch {
     return [];
   }
+  const present = new Set(names);
+  // A writer may still append to a file for a few seconds after it was renamed (until it reopens).
+  const sinceLate = new Date(Date.parse(since) - LATE_WRITES_MS).toISOString();
   const rotated = names
     .map(parseRotatedName)
-    .filter((r): r is NonNullable<typeof r> => r !== null && r.to >= since && r.from < until)
+    // A plain file beside its .gz is a compression's leftover (rotate-logs.ts): read the .gz only.
+    .filter((r): r is NonNullable<typeof r> => r !== null && r.to >= sinceLate && r.from < until && (r.compressed || !present.has(`${r.name}.gz`)))
     .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
   const files = rotated.map((r) => ({ path: join(dir, r.name), compressed: r.compressed }));
   if (names.includes(CURRENT_LOG)) files.push({ path: join(dir, CURRENT_LOG), compressed: false });
