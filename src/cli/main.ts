@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
 import { addGlobalOptions } from './commands/common.js';
+import { registerAlarmCommands } from './commands/alarms.command.js';
 import { registerLogCommands } from './commands/logs.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerPluginCommands(program);
   registerWebhookCommands(program);
   registerLogCommands(program);
+  registerAlarmCommands(program);
   return program;
 }
 

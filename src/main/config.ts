@@ -94,6 +94,7 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     rateLimitPerSecond: positive('BBWS_RATE_LIMIT', env.BBWS_RATE_LIMIT, 100),
     healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
     logLevel,
+    alarmIntervalSeconds: atLeast('BBWS_ALARM_INTERVAL_SECONDS', env.BBWS_ALARM_INTERVAL_SECONDS, 60, 1),
     logRotation: Object.freeze({
       maxBytes: atLeast('BBWS_LOG_MAX_MB', env.BBWS_LOG_MAX_MB, 100, 1) * 2 ** 20,
       maxAgeMs: atLeast('BBWS_LOG_MAX_AGE_HOURS', env.BBWS_LOG_MAX_AGE_HOURS, 24, 1) * 3_600_000,

@@ -14,5 +14,8 @@ export const createLocalSites: WordPressFactory = ({ config, runtime, logger, se
     secrets,
     config,
     logger,
-    onLatency: (ms, method) => metrics.observe('WordPressAPILatency', ms, { method }),
+    onLatency: (ms, method, outcome) => {
+      metrics.observe('WordPressAPILatency', ms, { method });
+      metrics.increment('WordPressAPICalls', { outcome });
+    },
   });

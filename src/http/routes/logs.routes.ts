@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { assertPlatformAdmin } from '../../domain/auth.js';
 import { queryLogs } from '../../app/query-logs.js';
-import { principalOf } from '../build-app.js';
+import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
 import { Open } from '../response-schemas.js';
 import { ErrorBody } from '../schemas.js';
