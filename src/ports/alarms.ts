@@ -49,6 +49,12 @@ export interface AlarmStore {
   samplesSince(sinceMs: number): Promise<{ alarm: string; at: number; sample: Sample }[]>;
   /** Newest first. */
   history(options: { alarm?: string; limit: number }): Promise<AlarmTransition[]>;
+  /**
+   * Transitions not yet published to the webhooks, oldest first (an outbox: recorded in the same
+   * transaction as the state, published after, marked once published; muted ones never are).
+   */
+  unannounced(limit: number): Promise<(AlarmTransition & { seq: number })[]>;
+  markAnnounced(seq: number): Promise<void>;
   /** Drops samples older than `beforeMs` (history is kept). */
   pruneSamples(beforeMs: number): Promise<number>;
 }

@@ -28,7 +28,8 @@ const policy = { maxBytes: 4096, maxAgeMs: DAY, retentionMs: 30 * DAY, graceMs: 
 
 describe('log rotation', () => {
   it('rotates by size while writing, compresses, keeps every line once and every file 0600', async () => {
-    const logger = createLogger({ level: 'info', dataDir: dir, stdout: false, rotation: { ...policy, checkIntervalMs: 20 } });
+    // Writers reopen within a tick (20 ms); a renamed file is compressed after 200 ms without writes.
+    const logger = createLogger({ level: 'info', dataDir: dir, stdout: false, rotation: { ...policy, graceMs: 200, checkIntervalMs: 20 } });
     const total = 600;
     for (let i = 0; i < total; i++) {
       logger.info({ action: 'ROTATION_TEST', seq: i, pad: 'x'.repeat(40) }, `line ${i}`);
@@ -41,9 +42,12 @@ describe('log rotation', () => {
       return names.filter((n) => parseRotatedName(n)?.compressed).length >= 3 && !names.some((n) => parseRotatedName(n) && !parseRotatedName(n)!.compressed) && !names.some((n) => n.endsWith('.tmp'));
     }, 10_000, 20);
     for (const name of files()) expect(statSync(join(logsDir(), name)).mode & 0o777, name).toBe(0o600);
-    const answer = await queryLogs({ logs: createJsonlLogArchive({ dir: logsDir() }), now: Date.now }, {
+    const count = () => queryLogs({ logs: createJsonlLogArchive({ dir: logsDir() }), now: Date.now }, {
       query: 'filter action = "ROTATION_TEST" | stats count(*) as lines, count_distinct(seq) as distinct, min(seq) as first, max(seq) as last',
     });
+    // flush() is asynchronous: wait for the last lines, then every line must be there exactly once.
+    let answer = await count();
+    await pollUntil('the last lines written', async () => Number((answer = await count()).rows[0]?.lines ?? 0) >= total, 5000, 20);
     expect(answer.rows).toEqual([{ lines: total, distinct: total, first: 0, last: total - 1 }]);
     expect(answer.statistics.filesRead).toBeGreaterThanOrEqual(4);
   });
@@ -59,6 +63,8 @@ describe('log rotation', () => {
     const report = await rotateLogs(logsDir(), policy, now);
     expect(report.rotated).toBe(rotatedName(old, new Date(now).toISOString(), 0));
     expect(report.deleted).toEqual([expired]);
+    expect(files()).toEqual([report.rotated, kept].sort()); // compressed on a later pass, once writers reopened
+    expect((await rotateLogs(logsDir(), policy, now + 1000)).compressed).toEqual([`${report.rotated}.gz`]);
     expect(files()).toEqual([`${report.rotated}.gz`, kept].sort());
     // A young, small file stays where it is.
     writeFileSync(join(logsDir(), 'bbws.jsonl'), `{"level":"INFO","@timestamp":"${new Date(now).toISOString()}","@message":"new"}\n`);

@@ -17,8 +17,10 @@ const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE alarm_history (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, at TEXT NOT NULL,
-        from_state TEXT NOT NULL, to_state TEXT NOT NULL, reason TEXT NOT NULL, value REAL, muted INTEGER NOT NULL
+        from_state TEXT NOT NULL, to_state TEXT NOT NULL, reason TEXT NOT NULL, value REAL, muted INTEGER NOT NULL,
+        announced INTEGER NOT NULL      -- 1 once published to the webhooks (or muted: never)
       );
+      CREATE INDEX alarm_history_unannounced ON alarm_history (announced, seq);
       CREATE INDEX alarm_history_by_name ON alarm_history (name, seq);
       CREATE TABLE alarm_samples (alarm TEXT NOT NULL, at INTEGER NOT NULL, sample TEXT NOT NULL, PRIMARY KEY (alarm, at));
       CREATE INDEX alarm_samples_by_time ON alarm_samples (at);
@@ -34,6 +36,7 @@ interface HistoryRow {
   reason: string;
   value: number | null;
   muted: number;
+  seq: number;
 }
 
 const toTransition = (r: HistoryRow): AlarmTransition => ({ name: r.name, at: r.at, from: r.from_state, to: r.to_state, reason: r.reason, value: r.value, muted: r.muted === 1 });
@@ -54,7 +57,9 @@ export function createSqliteAlarmStore(db: SqliteDatabase): AlarmStore {
       `INSERT INTO alarm_status (name, state, reason, value, since, evaluated_at) VALUES (@name, @state, @reason, @value, @since, @evaluatedAt)
        ON CONFLICT (name) DO UPDATE SET state = excluded.state, reason = excluded.reason, value = excluded.value, since = excluded.since, evaluated_at = excluded.evaluated_at`,
     ),
-    addHistory: db.prepare(`INSERT INTO alarm_history (name, at, from_state, to_state, reason, value, muted) VALUES (@name, @at, @from, @to, @reason, @value, @muted)`),
+    addHistory: db.prepare(`INSERT INTO alarm_history (name, at, from_state, to_state, reason, value, muted, announced) VALUES (@name, @at, @from, @to, @reason, @value, @muted, @muted)`),
+    unannounced: db.prepare<[number], HistoryRow>('SELECT * FROM alarm_history WHERE announced = 0 ORDER BY seq LIMIT ?'),
+    markAnnounced: db.prepare<[number]>('UPDATE alarm_history SET announced = 1 WHERE seq = ?'),
     addSample: db.prepare<[string, number, string]>('INSERT OR REPLACE INTO alarm_samples (alarm, at, sample) VALUES (?, ?, ?)'),
     samplesSince: db.prepare<[number], { alarm: string; at: number; sample: string }>('SELECT alarm, at, sample FROM alarm_samples WHERE at >= ? ORDER BY at'),
     history: db.prepare<[number], HistoryRow>('SELECT * FROM alarm_history ORDER BY seq DESC LIMIT ?'),
@@ -76,5 +81,7 @@ export function createSqliteAlarmStore(db: SqliteDatabase): AlarmStore {
     samplesSince: async (sinceMs) => stmt.samplesSince.all(sinceMs).map((r) => ({ alarm: r.alarm, at: r.at, sample: JSON.parse(r.sample) as Sample })),
     history: async ({ alarm, limit }) => (alarm ? stmt.historyOf.all(alarm, limit) : stmt.history.all(limit)).map(toTransition),
     pruneSamples: async (beforeMs) => stmt.prune.run(beforeMs).changes,
+    unannounced: async (limit) => stmt.unannounced.all(limit).map((r) => ({ ...toTransition(r), seq: r.seq })),
+    markAnnounced: async (seq) => void stmt.markAnnounced.run(seq),
   };
 }

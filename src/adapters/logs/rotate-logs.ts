@@ -99,7 +99,7 @@ export async function rotateLogs(dir: string, policy: RotationPolicy, now = Date
       report.deleted.push(name);
       continue;
     }
-    if (rotated.compressed) continue;
+    if (rotated.compressed || name === report.rotated) continue; // just renamed: writers have not reopened yet
     if (names.includes(`${name}.gz`)) {
       // A .gz exists only complete (renamed from its .tmp when written): the plain copy is left over.
       ignoreMissing(() => unlinkSync(path));

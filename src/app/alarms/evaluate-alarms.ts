@@ -3,7 +3,7 @@
  * sample per alarm (so the metric history survives a restart), makes each alarm's datapoints for
  * its last evaluation periods from the stored samples, and records every change of state in the
  * history, the log (`action: ALARM_STATE_CHANGED`) and the webhooks (`alarm.state-changed`,
- * operator webhooks only; not while the alarm is muted).
+ * operator webhooks only; not while the alarm is muted), through an outbox in the history.
  */
 import { alarmStateOf, applyAlarmSettings, DEFAULT_ALARMS, type AlarmDefinition, type Datapoint } from '../../domain/alarms.js';
 import { datapointOf, readMetric, sampleOf, type Reading, type Sample, type SeriesValue } from '../../domain/alarm-metrics.js';
@@ -84,28 +84,40 @@ export function createAlarmEvaluator(deps: AlarmDeps): AlarmEvaluator {
         if (from !== state) transitions.push({ name: def.name, at: iso, from, to: state, reason, value, muted: (mutes[def.name] ?? '') > iso });
       }
       await deps.alarms.recordTick({ at, samples, statuses, transitions });
-      for (const t of transitions) await announce(deps, defs.find((d) => d.name === t.name)!, t);
+      for (const t of transitions) logTransition(deps, defs.find((d) => d.name === t.name)!, t);
+      await publishTransitions(deps, defs);
       await deps.alarms.pruneSamples(at - SAMPLE_RETENTION_MS);
       return statuses;
     },
   };
 }
 
-async function announce(deps: AlarmDeps, def: AlarmDefinition, t: AlarmTransition): Promise<void> {
+function logTransition(deps: AlarmDeps, def: AlarmDefinition, t: AlarmTransition): void {
   const fields = { action: 'ALARM_STATE_CHANGED', alarm: t.name, status: t.to, from: t.from, severity: def.severity, alarmAction: def.action, value: t.value ?? undefined, muted: t.muted };
   const message = `alarm ${t.name} ${t.from} -> ${t.to} (${def.severity}, ${def.action}): ${t.reason}`;
   if (t.to === 'ALARM') deps.logger.warn(fields, message);
   else deps.logger.info(fields, message);
-  if (t.muted || !deps.notifier) return;
-  // Platform-wide, not a tenant's: delivered to operator webhooks (added without a tenant) only.
-  await deps.notifier.publish({
-    notificationId: `alarm:${t.name}:${t.at}:${t.to}`,
-    type: 'alarm.state-changed',
-    tenantId: '',
-    siteId: '',
-    data: { alarm: t.name, from: t.from, to: t.to, reason: t.reason, value: t.value, severity: def.severity, action: def.action, description: def.description, threshold: def.threshold, comparison: def.comparison },
-    occurredAt: t.at,
-  });
+}
+
+/**
+ * Publishes recorded transitions that no webhook has had yet: this tick's, and any a crash or a
+ * failed publish left behind (the notification id is the history entry's, so a repeat is one
+ * delivery). Platform-wide, not a tenant's: delivered to operator webhooks only.
+ */
+async function publishTransitions(deps: AlarmDeps, defs: readonly AlarmDefinition[]): Promise<void> {
+  if (!deps.notifier) return;
+  for (const t of await deps.alarms.unannounced(100)) {
+    const def = defs.find((d) => d.name === t.name);
+    await deps.notifier.publish({
+      notificationId: `alarm-transition-${t.seq}`,
+      type: 'alarm.state-changed',
+      tenantId: '',
+      siteId: '',
+      data: { alarm: t.name, from: t.from, to: t.to, reason: t.reason, value: t.value, severity: def?.severity, action: def?.action, description: def?.description, threshold: def?.threshold, comparison: def?.comparison },
+      occurredAt: t.at,
+    });
+    await deps.alarms.markAnnounced(t.seq);
+  }
 }
 
 /** The evaluator role: a tick every `intervalMs` until aborted; a failed tick is logged and the next one tries again. */
