@@ -4,6 +4,7 @@
  */
 import { lineNeedles } from '../domain/logs-query/line-prefilter.js';
 import { parseQuery } from '../domain/logs-query/parse-query.js';
+import { referencedFields } from '../domain/logs-query/referenced-fields.js';
 import { createQueryRun, type QueryResult } from '../domain/logs-query/run-query.js';
 import { parseTimeRange, type TimeRange } from '../domain/logs-query/time-range.js';
 import type { LogArchive, LogScanStats } from '../ports/log-archive.js';
@@ -24,7 +25,7 @@ export async function queryLogs(deps: { logs: LogArchive; now: () => number }, i
   const query = parseQuery(input.query);
   const range = parseTimeRange(input, deps.now());
   const run = createQueryRun(query);
-  const scan = await deps.logs.scan({ ...range, needles: lineNeedles(query) }, (record) => run.accept(record));
+  const scan = await deps.logs.scan({ ...range, needles: lineNeedles(query), fields: referencedFields(query) }, (record) => run.accept(record));
   const { recordsMatched, ...result } = run.finish();
   return { ...result, range, statistics: { ...scan, recordsMatched, durationMs: Math.round(performance.now() - started) } };
 }

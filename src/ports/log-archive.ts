@@ -10,11 +10,14 @@ export interface LogScanRange {
   until: string;
   /** Each entry: a line must contain one of these strings to be parsed (domain/logs-query/line-prefilter.ts). */
   needles: readonly (readonly string[])[];
+  /** The only fields the query reads (the record may hold just these); null: every field. */
+  fields: readonly string[] | null;
 }
 
 export interface LogScanStats {
   filesRead: number;
   bytesScanned: number;
+  /** Lines looked at: those in the range, or with a needle only those that hold the first needle. */
   recordsScanned: number;
 }
 

@@ -81,7 +81,7 @@ describe('log rotation', () => {
     writeFileSync(tmp, 'half');
     // Read before the repair: the .gz alone, not both.
     const archive = createJsonlLogArchive({ dir: logsDir() });
-    const range = { since: '2030-01-01T00:00:00.000Z', until: '2030-01-01T02:00:00.000Z', needles: [] };
+    const range = { since: '2030-01-01T00:00:00.000Z', until: '2030-01-01T02:00:00.000Z', needles: [], fields: null };
     let seen = 0;
     await archive.scan(range, () => (seen++, true));
     expect(seen).toBe(1);

@@ -9,7 +9,7 @@ import { compileExpression, readField, type Evaluate, type LogRecord } from './c
 import { AGGREGATES, type Accumulator, type Value } from './functions.js';
 
 export const DEFAULT_LIMIT = 1000;
-const DEFAULT_COLUMNS = ['@timestamp', '@message'];
+export const DEFAULT_COLUMNS = ['@timestamp', '@message'];
 
 export interface QueryResult {
   columns: string[];
