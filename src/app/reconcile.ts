@@ -47,6 +47,12 @@ export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
       );
     }
     recordOutcome(deps, failed);
+    // Lambda's words for a job past its deadline, which seed 000 §3.3's query looks for.
+    const seconds = Math.round((Date.parse(op.deadlineAt) - Date.parse(op.createdAt)) / 1000);
+    deps.logger.error(
+      { action: 'OPERATION_TIMEOUT', '@requestId': op.operationId, correlationId: op.correlationId ?? undefined, tenantId: op.tenantId, siteId: op.input.siteId, status: 'FAILED', errorCode: 'DEADLINE_EXCEEDED' },
+      `Task timed out after ${seconds} seconds (operation ${op.operationId}, ${op.type})`,
+    );
     timedOut.push(op.operationId);
   }
   let dlqMessages = 0;

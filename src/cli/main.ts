@@ -11,6 +11,8 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
 import { addGlobalOptions } from './commands/common.js';
+import { registerAlarmCommands } from './commands/alarms.command.js';
+import { registerLogCommands } from './commands/logs.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
 import { registerSiteCommands } from './commands/sites.command.js';
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   registerTemplateCommands(program);
   registerPluginCommands(program);
   registerWebhookCommands(program);
+  registerLogCommands(program);
+  registerAlarmCommands(program);
   return program;
 }
 

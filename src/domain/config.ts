@@ -44,6 +44,10 @@ export interface PlatformConfig {
    * up to 4,096 cached tenants.
    */
   readCache?: boolean;
+  /** Seconds between two alarm evaluations (BBWS_ALARM_INTERVAL_SECONDS, default 60). */
+  alarmIntervalSeconds?: number;
+  /** Rotation of logs/bbws.jsonl: BBWS_LOG_MAX_MB, BBWS_LOG_MAX_AGE_HOURS, BBWS_LOG_RETENTION_DAYS. */
+  logRotation?: { maxBytes: number; maxAgeMs: number; retentionMs: number };
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
 }

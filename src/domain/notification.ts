@@ -2,7 +2,8 @@
  * Notifications of the topic `bbws-wp-notifications-<env>` (seed 001): what happened to a site,
  * as the receivers of webhooks see it.
  */
-export const NOTIFICATION_TYPES = ['site.created', 'site.failed', 'site.deleted', 'site.promoted'] as const;
+/** `alarm.state-changed` is platform-wide: only operator webhooks (added without a tenant) receive it. */
+export const NOTIFICATION_TYPES = ['site.created', 'site.failed', 'site.deleted', 'site.promoted', 'alarm.state-changed'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export interface Notification {
@@ -12,6 +13,7 @@ export interface Notification {
    */
   notificationId: string;
   type: NotificationType;
+  /** Empty for platform-wide notifications (alarm.state-changed). */
   tenantId: string;
   siteId: string;
   /** Safe to send to customers' endpoints: never secrets. */

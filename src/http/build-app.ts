@@ -26,6 +26,8 @@ import { registerOperationRoutes } from './routes/operations.routes.js';
 import { registerSystemRoutes } from './routes/system.routes.js';
 import { registerTenantRoutes } from './routes/tenants.routes.js';
 import { registerInstallLinkRoutes } from './routes/install-link.routes.js';
+import { registerLogRoutes } from './routes/logs.routes.js';
+import { registerAlarmRoutes } from './routes/alarms.routes.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
@@ -169,6 +171,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerLogRoutes(app, deps);
+  registerAlarmRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -3,6 +3,8 @@
  */
 import type { SiteDeps } from '../app/sites/site-deps.js';
 import type { Tokens } from '../ports/tokens.js';
+import type { AlarmStore } from '../ports/alarms.js';
+import type { LogArchive } from '../ports/log-archive.js';
 import type { ComponentHealth } from '../ports/runtime.js';
 
 export interface HttpDeps extends SiteDeps {
@@ -15,6 +17,10 @@ export interface HttpDeps extends SiteDeps {
   frozenBodies?: boolean;
   /** Prometheus exposition of every metric. */
   renderMetrics(): Promise<{ contentType: string; body: string }>;
+  /** Alarm settings, states and history (GET /v1.0/alarms). */
+  alarms: AlarmStore;
+  /** The platform's own logs, for GET /v1.0/logs/query. */
+  logs: LogArchive;
   /** State of each component for GET /health. */
   health(): Promise<ComponentHealth[]>;
 }

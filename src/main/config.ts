@@ -47,6 +47,12 @@ function positive(setting: string, value: string | undefined, fallback: number):
   return n;
 }
 
+function atLeast(setting: string, value: string | undefined, fallback: number, min: number): number {
+  const n = positive(setting, value, fallback);
+  if (n < min) throw new ConfigError(setting, `expected at least ${min}, got "${value}"`);
+  return n;
+}
+
 function healthInterval(value: string | undefined): number {
   const n = positive('BBWS_HEALTH_INTERVAL_SECONDS', value, 30);
   if (n < 5 || n > 3600) throw new ConfigError('BBWS_HEALTH_INTERVAL_SECONDS', `expected 5-3600 seconds, got "${value}"`);
@@ -96,6 +102,12 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     rateLimitPerSecond: positive('BBWS_RATE_LIMIT', env.BBWS_RATE_LIMIT, 100),
     healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
     logLevel,
+    alarmIntervalSeconds: atLeast('BBWS_ALARM_INTERVAL_SECONDS', env.BBWS_ALARM_INTERVAL_SECONDS, 60, 1),
+    logRotation: Object.freeze({
+      maxBytes: atLeast('BBWS_LOG_MAX_MB', env.BBWS_LOG_MAX_MB, 100, 1) * 2 ** 20,
+      maxAgeMs: atLeast('BBWS_LOG_MAX_AGE_HOURS', env.BBWS_LOG_MAX_AGE_HOURS, 24, 1) * 3_600_000,
+      retentionMs: atLeast('BBWS_LOG_RETENTION_DAYS', env.BBWS_LOG_RETENTION_DAYS, 30, 1) * 86_400_000,
+    }),
     dnsServer: dnsServer(env.BBWS_DNS_SERVER),
     responseBatching: flag('BBWS_RESPONSE_BATCHING', env.BBWS_RESPONSE_BATCHING),
     readCache: flag('BBWS_READ_CACHE', env.BBWS_READ_CACHE),

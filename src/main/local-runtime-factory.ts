@@ -15,5 +15,8 @@ export const createLocalSites: WordPressFactory<WordPressHost> = ({ config, runt
     secrets,
     config,
     logger,
-    onLatency: (ms, method) => metrics.observe('WordPressAPILatency', ms, { method }),
+    onLatency: (ms, method, outcome) => {
+      metrics.observe('WordPressAPILatency', ms, { method });
+      metrics.increment('WordPressAPICalls', { outcome });
+    },
   });

@@ -1,11 +1,14 @@
 /**
  * pino JSON lines shaped for seed 000's Logs Insights queries: `@timestamp`, `@message`, `level`
  * as a name, and the fields the queries filter on. Written to stdout and to
- * `<dataDir>/logs/bbws.jsonl` (what `bbws logs query` reads).
+ * `<dataDir>/logs/bbws.jsonl` (what `bbws logs query` reads), rotated by size and age, compressed
+ * and expired (adapters/logs/rotate-logs.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { fstatSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { CURRENT_LOG } from '../adapters/logs/log-files.js';
+import { rotateLogs, type RotationPolicy } from '../adapters/logs/rotate-logs.js';
 import { setReportMemorySize } from '../app/report-line.js';
 import type { Logger } from '../ports/logger.js';
 import { processMemoryLimitMb } from './memory-limit.js';
@@ -19,6 +22,47 @@ export interface LoggerOptions {
   role?: string;
   /** `@memorySize` of REPORT lines; default: the process's memory limit (memory-limit.ts). */
   memorySizeMb?: number;
+  /** Rotation of the data dir's log (adapters/logs/rotate-logs.ts); default DEFAULT_LOG_ROTATION. */
+  rotation?: RotationPolicy & { checkIntervalMs?: number };
+}
+
+/** Seed 002's cleanup removes logs older than 30 days; files rotate at 100 MiB or daily. */
+export const DEFAULT_LOG_ROTATION: RotationPolicy = { maxBytes: 100 * 2 ** 20, maxAgeMs: 24 * 3600_000, retentionMs: 30 * 24 * 3600_000 };
+const ROTATION_CHECK_MS = 10_000;
+
+/**
+ * Every tick: rotate when due (size, age), compress and expire old files, and reopen the
+ * destination when the path no longer names the file it writes (this process or another one
+ * rotated it). Failures are reported once per kind on stderr and retried next tick.
+ */
+function scheduleRotation(dir: string, file: Destination, policy: RotationPolicy & { checkIntervalMs?: number }): void {
+  const path = join(dir, CURRENT_LOG);
+  let running = false;
+  let lastError = '';
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await rotateLogs(dir, policy);
+      const fd = (file as unknown as { fd: number }).fd; // -1 while sonic-boom is (re)opening
+      if (fd >= 0) {
+        let moved: boolean;
+        try {
+          moved = statSync(path).ino !== fstatSync(fd).ino;
+        } catch {
+          moved = true; // the path is gone: renamed by a rotation
+        }
+        if (moved) file.reopen();
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== lastError) process.stderr.write(`bbws: log rotation failed (retried every ${ROTATION_CHECK_MS / 1000} s): ${message}\n`);
+      lastError = message;
+    } finally {
+      running = false;
+    }
+  };
+  setInterval(() => void tick(), policy.checkIntervalMs ?? ROTATION_CHECK_MS).unref();
 }
 
 const startedOn = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
@@ -43,7 +87,9 @@ export function createLogger(options: LoggerOptions): Logger & { flush(): void }
   if (options.dataDir) {
     const dir = join(options.dataDir, 'logs');
     mkdirSync(dir, { recursive: true });
-    destinations.push(pino.destination({ dest: join(dir, 'bbws.jsonl'), mkdir: true, sync: false }));
+    const file = pino.destination({ dest: join(dir, CURRENT_LOG), mkdir: true, sync: false, mode: 0o600 });
+    destinations.push(file);
+    scheduleRotation(dir, file, options.rotation ?? DEFAULT_LOG_ROTATION);
   }
   const streams = destinations.map((stream) => ({ level: options.level as pino.Level, stream }));
   const role = options.role ?? 'bbws';

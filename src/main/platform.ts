@@ -18,6 +18,13 @@ import type { AppDeps, WorkerDeps } from '../app/deps.js';
 import type { SiteDeps } from '../app/sites/site-deps.js';
 import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js';
 import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
+import { createJsonlLogArchive } from '../adapters/logs/jsonl-archive.js';
+import { createSqliteAlarmStore } from '../adapters/alarms/sqlite-alarms.js';
+import { firingAlarms } from '../app/alarms/alarm-commands.js';
+import { runAlarmEvaluator } from '../app/alarms/evaluate-alarms.js';
+import { alarmThreshold } from '../domain/alarms.js';
+import type { AlarmStore } from '../ports/alarms.js';
+import { refreshAlarmGauges } from './alarm-gauges.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
 import type { Metrics } from '../ports/metrics.js';
@@ -35,7 +42,7 @@ import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 import { errorMessage } from '../domain/errors.js';
 
-export const ROLES = ['api', 'worker', 'events', 'reconciler'] as const;
+export const ROLES = ['api', 'worker', 'events', 'reconciler', 'alarms'] as const;
 export type PlatformRole = (typeof ROLES)[number];
 
 /** Makes the runtime the worker drives; `emit` feeds the runtime's events to the event handler. */
@@ -60,6 +67,8 @@ export interface PlatformOptions<R extends Runtime = Runtime> {
   reconcileIntervalMs?: number;
   /** Lease on a provisioning message; a crashed worker's operation resumes within it (default 30 s). */
   workerLeaseSeconds?: number;
+  /** Alarm evaluation interval (default BBWS_ALARM_INTERVAL_SECONDS, 60 s). */
+  alarmIntervalMs?: number;
   /** API listen host (default 127.0.0.1). */
   host?: string;
   /** How often the outbox is relayed to the notifier (default 200 ms). */
@@ -86,7 +95,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   // The worker role owns the data dir's servers and sockets: only one process may run it (data-dir-lock.ts).
   // Taken first after the modes, so that a refused start touches nothing of the running one's.
   const lock: DataDirLock | null = roles.includes('worker') ? lockDataDir(config.dataDir, roles) : null;
-  const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+'), rotation: config.logRotation });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
   const queue = createSqliteQueue({ db, definitions });
@@ -94,6 +103,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const metrics = createPrometheusMetrics();
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
+  const alarms = createSqliteAlarmStore(db);
   const notifier = createWebhookNotifier({ db, logger, metrics, topic: `bbws-wp-notifications-${config.env}`, secrets });
   const deps: SiteDeps = {
     store,
@@ -165,6 +175,11 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       }
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
+    if (roles.includes('alarms')) {
+      const gauges = { metrics, store, now: Date.now, health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms), diskFreePercent: () => diskFreePercent(config.dataDir) };
+      const evaluator = { alarms, logger, notifier, now: Date.now, readMetrics: () => metrics.snapshot(), beforeTick: () => refreshAlarmGauges(gauges) };
+      loops.push(runAlarmEvaluator(evaluator, abort.signal, options.alarmIntervalMs ?? (config.alarmIntervalSeconds ?? 60) * 1000));
+    }
     if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));
     if (roles.includes('api')) {
       const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')), { now: deps.now });
@@ -174,8 +189,10 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         rateLimitPerSecond: config.rateLimitPerSecond,
         responseBatching: config.responseBatching === true,
         frozenBodies: config.readCache === true,
+        logs: createJsonlLogArchive({ dir: join(config.dataDir, 'logs') }),
+        alarms,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-        health: () => componentHealth(deps, roles, runtime, config.dataDir),
+        health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms),
       });
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
@@ -198,7 +215,16 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
 
 /** Below either, /health says the data dir's disk is degraded (a full disk fails every write). */
 export const DISK_LOW_FREE_BYTES = 512 * 1024 ** 2;
-export const DISK_LOW_FREE_PERCENT = 5;
+export const DISK_LOW_FREE_PERCENT = alarmThreshold('bbws-wp-disk-headroom');
+
+async function diskFreePercent(dataDir: string): Promise<number | null> {
+  try {
+    const st = await statfs(dataDir);
+    return st.blocks > 0 ? (100 * st.bavail) / st.blocks : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Free space of the data dir's file system (what non-root writers may use: `bavail`). */
 export async function diskHealth(dataDir: string): Promise<ComponentHealth> {
@@ -217,7 +243,7 @@ export async function diskHealth(dataDir: string): Promise<ComponentHealth> {
   }
 }
 
-async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], runtime: Runtime | null, dataDir: string): Promise<ComponentHealth[]> {
+async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], runtime: Runtime | null, dataDir: string, alarms: AlarmStore): Promise<ComponentHealth[]> {
   const out: ComponentHealth[] = [await diskHealth(dataDir)];
   try {
     await deps.store.ping();
@@ -230,8 +256,10 @@ async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], ru
     if (!deps.queue.definitions().some((d) => d.deadLetterQueue === def.name)) continue;
     dlqMessages += (await deps.queue.stats(def.name)).visible;
   }
-  // Seed 004 §9: more than 10 messages in a DLQ means investigate.
-  out.push({ name: 'queues', status: dlqMessages > 10 ? 'degraded' : 'ok', detail: `${dlqMessages} messages in dead-letter queues` });
+  // Seed 004 §9 / seed 001 §9: more than 10 messages in a DLQ means investigate (the alarm's threshold).
+  out.push({ name: 'queues', status: dlqMessages > alarmThreshold('bbws-wp-dlq-messages') ? 'degraded' : 'ok', detail: `${dlqMessages} messages in dead-letter queues` });
+  const firing = await firingAlarms({ alarms, logger: deps.logger, now: deps.now });
+  out.push({ name: 'alarms', status: firing.length ? 'degraded' : 'ok', detail: firing.length ? `in ALARM: ${firing.map((a) => `${a.name} (${a.severity})`).join(', ')}; see bbws alarms list` : 'no alarm in ALARM' });
   for (const role of roles) out.push({ name: `role:${role}`, status: 'ok' });
   if (runtime) out.push(...(await runtime.health()));
   return out;

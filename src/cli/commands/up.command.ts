@@ -66,11 +66,12 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
 }
 
 export function registerUpCommands(program: Command): void {
-  platformOptions(program.command('up').description('run the whole platform in the foreground (API, worker, event handler, reconciler)')).action((flags: ConfigFlags) =>
-    runRoles(flags, ['api', 'worker', 'events', 'reconciler']),
+  platformOptions(program.command('up').description('run the whole platform in the foreground (API, worker, event handler, reconciler, alarm evaluator)')).action((flags: ConfigFlags) =>
+    runRoles(flags, ['api', 'worker', 'events', 'reconciler', 'alarms']),
   );
   platformOptions(program.command('api').description('run only the HTTP API')).action((flags: ConfigFlags) => runRoles(flags, ['api']));
   platformOptions(program.command('worker').description('run only the provisioning worker (drives the runtime)')).action((flags: ConfigFlags) => runRoles(flags, ['worker']));
   platformOptions(program.command('event-handler').description('run only the ECS event handler (events queue)')).action((flags: ConfigFlags) => runRoles(flags, ['events']));
+  platformOptions(program.command('alarm-evaluator').description("run only the alarm evaluator (this process's metrics: under `bbws up` all roles')")).action((flags: ConfigFlags) => runRoles(flags, ['alarms']));
   platformOptions(program.command('reconciler').description('run only the reconciler (deadlines, queue metrics, retention)')).action((flags: ConfigFlags) => runRoles(flags, ['reconciler']));
 }

@@ -20,6 +20,7 @@ import type { PackageFile } from '../../../domain/plugin-policy.js';
 import type { InstallSiteInput, PromoteScope, SiteRef, TemplateBlueprint, WordPress } from '../../../ports/wordpress.js';
 import { safeTenantId } from '../../runtime/local/escape.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
+import { ExecError } from '../../runtime/local/exec.js';
 import { WORDPRESS_CORE } from '../../runtime/local/wordpress.js';
 import { backupSiteData, deleteSiteBackup, restoreSiteData } from './backup.js';
 import { cloneSiteData, dropSiteTables } from './clone.js';
@@ -38,7 +39,8 @@ export interface LocalWordPressOptions {
   config: PlatformConfig;
   logger: Logger;
   /** Time spent per call, for the WordPressAPILatency metric. */
-  onLatency?: (ms: number, method: keyof WordPress) => void;
+  /** `timeout`: a PHP run killed at its deadline (ExecError with SIGKILL), for the timeout-rate alarm. */
+  onLatency?: (ms: number, method: keyof WordPress, outcome: 'ok' | 'error' | 'timeout') => void;
 }
 
 export interface LocalWordPress extends WordPress {
@@ -314,10 +316,16 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
         name,
         async (...args: unknown[]) => {
           const started = performance.now();
+          let outcome: 'ok' | 'error' | 'timeout' = 'error';
           try {
-            return await fn(...args);
+            const result = await fn(...args);
+            outcome = 'ok';
+            return result;
+          } catch (err) {
+            if (err instanceof ExecError && err.signal === 'SIGKILL') outcome = 'timeout';
+            throw err;
           } finally {
-            options.onLatency?.(performance.now() - started, name);
+            options.onLatency?.(performance.now() - started, name, outcome);
           }
         },
       ];
