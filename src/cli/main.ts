@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
+import { registerAuditCommands } from './commands/audit.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerTenantCommands(program);
   registerAdminCommands(program);
+  registerAuditCommands(program);
   registerSiteCommands(program);
   registerTemplateCommands(program);
   registerPluginCommands(program);

@@ -8,6 +8,7 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
+import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { createNodeTxtLookup } from '../adapters/domains/node-dns.js';
 import { createSqliteDomainRegistry } from '../adapters/domains/sqlite.js';
@@ -20,6 +21,7 @@ import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js
 import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
+import type { AuditLog } from '../ports/audit.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
@@ -61,6 +63,8 @@ export interface PlatformOptions {
   outboxRelayIntervalMs?: number;
   /** Clock (epoch ms) of the use cases and of token expiry (default `Date.now`; tests move it instead of sleeping). */
   now?: () => number;
+  /** Default: `<dataDir>/audit/audit.jsonl` (the audit benchmark passes one that records nothing, as its baseline). */
+  auditLog?: AuditLog;
 }
 
 export interface RunningPlatform {
@@ -89,6 +93,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const metrics = createPrometheusMetrics();
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
+  const audit = options.auditLog ?? createJsonlAuditLog({ dir: join(config.dataDir, 'audit'), logger });
+  const localActor = { subject: `unix:${process.getuid?.() ?? 'unknown'}`, role: 'local-operator', tenantId: null };
+  const recordLifecycle = (action: string) =>
+    audit.record({ actor: localActor, sourceIp: 'local', action, target: config.dataDir, tenantId: null, result: { statusCode: 200, errorCode: null }, correlationId: null, details: { roles: roles.join(',') } });
   const notifier = createWebhookNotifier({ db, logger, metrics, topic: `bbws-wp-notifications-${config.env}`, secrets });
   const deps: SiteDeps = {
     store,
@@ -134,6 +142,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await runtime?.stop();
     db.close();
     rmSync(platformFile(config.dataDir), { force: true });
+    recordLifecycle('PLATFORM_STOP');
+    audit.close();
     lock?.release();
   };
 
@@ -168,6 +178,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         rateLimitPerSecond: config.rateLimitPerSecond,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         health: () => componentHealth(deps, roles, runtime, config.dataDir),
+        audit,
       });
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
@@ -177,6 +188,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await stopAll().catch(() => undefined);
     throw err;
   }
+  recordLifecycle('PLATFORM_START');
   logger.info({ action: 'START', status: 'OK', roles, apiUrl, dataDir: config.dataDir, env: config.env }, `bbws started (${roles.join(', ')})`);
   let stopping: Promise<void> | null = null;
   return {
