@@ -12,6 +12,7 @@ import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { addGlobalOptions } from './commands/common.js';
+import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
 import { registerSiteCommands } from './commands/sites.command.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerTenantCommands(program);
   registerAdminCommands(program);
   registerAuditCommands(program);
+  registerDoctorCommand(program);
   registerSiteCommands(program);
   registerTemplateCommands(program);
   registerPluginCommands(program);

@@ -50,10 +50,6 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
   const headFile = join(options.dir, 'audit.head');
   const headFd = openSync(headFile, existsSync(headFile) ? 'r+' : 'w+', 0o600);
   const saveHead = (seqNo: number, hash: string) => writeSync(headFd, `${String(seqNo).padStart(15, '0')} ${hash}\n`, 0);
-  const readHead = (): { seq: number; hash: string } | null => {
-    const m = /^(\d{15}) ([0-9a-f]{64})\n/.exec(readFileSync(headFile, 'utf8'));
-    return m ? { seq: Number(m[1]), hash: m[2] } : null;
-  };
 
   let knownSize = -1;
   let seq = 0;
@@ -143,23 +139,7 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
       return out.length > limit ? out.slice(out.length - limit) : out;
     },
 
-    async verify(): Promise<AuditVerification> {
-      const result = verifyAuditText(await readAll());
-      const recorded = readHead();
-      if (recorded && (result.head === null || result.head.seq < recorded.seq)) {
-        result.problems.push({
-          line: result.entries + 1,
-          seq: recorded.seq,
-          kind: 'deleted-or-reordered',
-          message: `the file ends at seq ${result.head?.seq ?? 0} but seq ${recorded.seq} was written: entries were cut off the end`,
-        });
-        result.ok = false;
-      } else if (recorded && result.head?.seq === recorded.seq && result.head.hash !== recorded.hash) {
-        result.problems.push({ line: result.entries, seq: recorded.seq, kind: 'edited', message: `the last entry (seq ${recorded.seq}) is not the one written: its hash differs from the head recorded beside the log` });
-        result.ok = false;
-      }
-      return result;
-    },
+    verify: () => verifyAuditLogFiles(options.dir),
 
     close() {
       closeSync(fd);
@@ -167,4 +147,33 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
       lockDb.close();
     },
   };
+}
+
+function readHeadFile(file: string): { seq: number; hash: string } | null {
+  const m = existsSync(file) ? /^(\d{15}) ([0-9a-f]{64})\n/.exec(readFileSync(file, 'utf8')) : null;
+  return m ? { seq: Number(m[1]), hash: m[2] } : null;
+}
+
+/**
+ * Checks the chain of the audit log in `dir` without writing anything (no file is created: the
+ * doctor and `bbws audit verify` run it on a data dir that may be full or read-only), and compares
+ * its last entry with the head recorded beside it.
+ */
+export async function verifyAuditLogFiles(dir: string): Promise<AuditVerification> {
+  const file = auditFileOf(dir);
+  const result = verifyAuditText(existsSync(file) ? await readFile(file, 'utf8') : '');
+  const recorded = readHeadFile(join(dir, 'audit.head'));
+  if (recorded && (result.head === null || result.head.seq < recorded.seq)) {
+    result.problems.push({
+      line: result.entries + 1,
+      seq: recorded.seq,
+      kind: 'deleted-or-reordered',
+      message: `the file ends at seq ${result.head?.seq ?? 0} but seq ${recorded.seq} was written: entries were cut off the end`,
+    });
+    result.ok = false;
+  } else if (recorded && result.head?.seq === recorded.seq && result.head.hash !== recorded.hash) {
+    result.problems.push({ line: result.entries, seq: recorded.seq, kind: 'edited', message: `the last entry (seq ${recorded.seq}) is not the one written: its hash differs from the head recorded beside the log` });
+    result.ok = false;
+  }
+  return result;
 }

@@ -39,14 +39,8 @@ export function registerAuditCommands(program: Command): void {
 
   audit.command('verify').description('check the hash chain: says which line was edited, deleted or moved')
     .action(async (opts: CommonOptions) => {
-      const { createJsonlAuditLog } = await import('../../adapters/audit/jsonl-audit-log.js');
-      const log = createJsonlAuditLog({ dir: join(dataDirOf(opts), 'audit') });
-      let result: AuditVerification;
-      try {
-        result = await log.verify();
-      } finally {
-        log.close();
-      }
+      const { verifyAuditLogFiles } = await import('../../adapters/audit/jsonl-audit-log.js');
+      const result: AuditVerification = await verifyAuditLogFiles(join(dataDirOf(opts), 'audit'));
       const tampered = result.problems.some((p) => p.kind !== 'torn-tail');
       process.exitCode = tampered ? 2 : result.problems.length ? 1 : 0;
       if (opts.json) return printJson(result);
