@@ -14,6 +14,7 @@ import { registerAuditCommands } from './commands/audit.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
+import { registerSecurityScanCommand } from './commands/security-scan.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
 import { registerSiteCommands } from './commands/sites.command.js';
 import { registerTemplateCommands } from './commands/templates.command.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerAuditCommands(program);
   registerDoctorCommand(program);
+  registerSecurityScanCommand(program);
   registerSiteCommands(program);
   registerTemplateCommands(program);
   registerPluginCommands(program);
