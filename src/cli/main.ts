@@ -13,6 +13,7 @@ import { registerAdminCommands } from './commands/admin.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerDoctorCommand } from './commands/doctor.command.js';
+import { registerPerfTestCommand } from './commands/perf-test.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSecurityScanCommand } from './commands/security-scan.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerDoctorCommand(program);
   registerSecurityScanCommand(program);
+  registerPerfTestCommand(program);
   registerSiteCommands(program);
   registerTemplateCommands(program);
   registerPluginCommands(program);

@@ -51,6 +51,15 @@ describe('doctor and security-scan on the real runtime', () => {
     }
   }, 120_000);
 
+  it('perf-test basic loads the tenant\'s homepage through the real edge', async () => {
+    const r = await bbws('perf-test', '--type', 'basic', '--target', 'sites', '--users', '2', '--duration', '2', '--json', '--data-dir', p.dataDir);
+    const report = JSON.parse(r.stdout);
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0]).toMatchObject({ target: 'site opsscan.wpdev.localhost', errorRate: 0 });
+    expect(report.runs[0].requests).toBeGreaterThan(5);
+    expect(r.code).toBe(report.pass ? 0 : 1);
+  }, 60_000);
+
   it('the scan finds a world-readable wp-config.php, a vulnerable plugin and an access key in uploads', async () => {
     const mode = statSync(paths.wpConfig).mode & 0o777;
     const uploads = join(paths.content, 'uploads', 'notes');
