@@ -15,6 +15,7 @@ import { addGlobalOptions } from './commands/common.js';
 import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerPerfTestCommand } from './commands/perf-test.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
+import { registerSecurityCommands } from './commands/security.command.js';
 import { registerSecurityScanCommand } from './commands/security-scan.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
 import { registerSiteCommands } from './commands/sites.command.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerDoctorCommand(program);
   registerSecurityScanCommand(program);
+  registerSecurityCommands(program);
   registerPerfTestCommand(program);
   registerSiteCommands(program);
   registerTemplateCommands(program);

@@ -30,4 +30,9 @@ export interface PlatformConfig {
   logLevel: string;
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
+  /**
+   * Brute-force protection at the edge: after `maxFailures` failed WordPress logins from one
+   * address on one host within `windowMinutes`, that address gets 429 there for `blockMinutes`.
+   */
+  loginGuard?: { maxFailures: number; windowMinutes: number; blockMinutes: number };
 }

@@ -89,5 +89,10 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     healthIntervalSeconds: healthInterval(env.BBWS_HEALTH_INTERVAL_SECONDS),
     logLevel,
     dnsServer: dnsServer(env.BBWS_DNS_SERVER),
+    loginGuard: Object.freeze({
+      maxFailures: Math.max(1, Math.trunc(positive('BBWS_LOGIN_MAX_FAILURES', env.BBWS_LOGIN_MAX_FAILURES, 5))),
+      windowMinutes: positive('BBWS_LOGIN_WINDOW_MINUTES', env.BBWS_LOGIN_WINDOW_MINUTES, 5),
+      blockMinutes: positive('BBWS_LOGIN_BLOCK_MINUTES', env.BBWS_LOGIN_BLOCK_MINUTES, 15),
+    }),
   });
 }

@@ -33,6 +33,7 @@ import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { runLoginGuard } from './login-guard-role.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 
@@ -160,6 +161,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       };
       runtime = await options.createRuntime({ config, emit, logger, secrets });
       const workerDeps: WorkerDeps = { ...deps, runtime };
+      loops.push(runLoginGuard(config, { audit, logger, metrics }, abort.signal));
       loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
       if (options.createWordPress) {
         wordpress = options.createWordPress({ config, runtime, logger, secrets, metrics });
