@@ -13,9 +13,7 @@
  *   node --import tsx bench/api.bench.ts --serve     # start the servers only, print URLs + token (for profiling)
  *   BBWS_RESPONSE_BATCHING=1 BBWS_READ_CACHE=1 node --import tsx bench/api.bench.ts   # with the speed settings on
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +23,7 @@ import { createTokenAuthority, loadOrCreateSigningKey } from '../src/adapters/au
 import { parseConfig } from '../src/main/config.js';
 import { createLogger } from '../src/main/logger.js';
 import { type RunningPlatform, startPlatform } from '../src/main/platform.js';
+import { runAutocannonChild, runJsonChild } from './lib/json-child.js';
 import type { OpenLoopResult } from './lib/open-loop.js';
 import { fmt, machineNote, median, table } from './lib/stats.js';
 
@@ -59,7 +58,6 @@ interface RunResult {
   cpuUsPerReq: number;
 }
 
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon');
 const openLoopScript = fileURLToPath(new URL('./lib/open-loop.ts', import.meta.url));
 const log = (msg: string) => {
   if (!args.json) process.stderr.write(`${msg}\n`);
@@ -67,10 +65,7 @@ const log = (msg: string) => {
 
 /** Runs autocannon (saturation) as a child process and parses its --json result. */
 function autocannon(url: string, seconds: number, headers: Record<string, string>, signal: AbortSignal): Promise<Record<string, any>> {
-  const argv = [autocannonBin, '--json', '--no-progress', '-c', String(CONNECTIONS), '-d', String(seconds)];
-  for (const [k, v] of Object.entries(headers)) argv.push('-H', `${k}=${v}`);
-  argv.push(url);
-  return runJsonChild(argv, signal);
+  return runAutocannonChild(url, { seconds, connections: CONNECTIONS, headers, signal });
 }
 
 /** Runs the open-loop generator (fixed rate) as a child process. */
@@ -78,25 +73,6 @@ function openLoop(url: string, seconds: number, headers: Record<string, string>,
   const argv = ['--import', 'tsx', openLoopScript, '--url', url, '--rate', String(RATE), '--duration', String(seconds), '--connections', String(CONNECTIONS)];
   for (const [k, v] of Object.entries(headers)) argv.push('--header', `${k}: ${v}`);
   return runJsonChild(argv, signal) as Promise<OpenLoopResult>;
-}
-
-function runJsonChild(argv: string[], signal: AbortSignal): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], signal });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}: ${err.trim()}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        reject(new Error(`load generator printed no JSON: ${out.slice(0, 200)} ${err.slice(0, 200)}`));
-      }
-    });
-  });
 }
 
 function fromOpenLoop(target: RunResult['target'], r: OpenLoopResult, cpu: NodeJS.CpuUsage): RunResult {

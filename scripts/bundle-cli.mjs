@@ -45,7 +45,7 @@ await build({
   // commander is CommonJS: its require() of node built-ins needs a real require in an ES module.
   banner: { js: "import { createRequire as bbwsCreateRequire } from 'node:module'; const require = bbwsCreateRequire(import.meta.url);" },
   // Every package but commander is loaded at run time from node_modules, like tsc's output does.
-  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'jose', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl'],
+  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'jose', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl', '@secretlint/*', 'autocannon'],
   plugins: [platformModulesExternal],
   legalComments: 'none',
   logLevel: 'warning',

@@ -10,10 +10,15 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
+import { registerAuditCommands } from './commands/audit.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerAlarmCommands } from './commands/alarms.command.js';
 import { registerLogCommands } from './commands/logs.command.js';
+import { registerDoctorCommand } from './commands/doctor.command.js';
+import { registerPerfTestCommand } from './commands/perf-test.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
+import { registerSecurityCommands } from './commands/security.command.js';
+import { registerSecurityScanCommand } from './commands/security-scan.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
 import { registerSiteCommands } from './commands/sites.command.js';
 import { registerTemplateCommands } from './commands/templates.command.js';
@@ -40,6 +45,11 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerTenantCommands(program);
   registerAdminCommands(program);
+  registerAuditCommands(program);
+  registerDoctorCommand(program);
+  registerSecurityScanCommand(program);
+  registerSecurityCommands(program);
+  registerPerfTestCommand(program);
   registerSiteCommands(program);
   registerTemplateCommands(program);
   registerPluginCommands(program);

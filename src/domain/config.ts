@@ -50,4 +50,9 @@ export interface PlatformConfig {
   logRotation?: { maxBytes: number; maxAgeMs: number; retentionMs: number };
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
+  /**
+   * Brute-force protection at the edge: after `maxFailures` failed WordPress logins from one
+   * address on one host within `windowMinutes`, that address gets 429 there for `blockMinutes`.
+   */
+  loginGuard?: { maxFailures: number; windowMinutes: number; blockMinutes: number };
 }

@@ -17,6 +17,8 @@ import { createRateLimiter } from './rate-limit.js';
 import { registerResponseBatching } from './response-batch.js';
 import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerAuditRoutes } from './routes/audit.routes.js';
+import { auditRequest } from './audit-request.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
 import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
@@ -110,7 +112,9 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
       deps.metrics.increment('bbws_http_requests_total', { method: request.method, route, status: statusCode });
       deps.metrics.observe('bbws_http_request_duration_seconds', durationMs / 1000, { method: request.method, route });
       // /health and /metrics are scraped every few seconds: counted, not logged.
-      if (!quiet) logRequest(request, statusCode, (actions[request.method] ??= `${request.method} ${route}`), durationMs);
+      const action = (actions[request.method] ??= `${request.method} ${route}`);
+      if (!quiet) logRequest(request, statusCode, action, durationMs);
+      auditRequest(deps.audit, request, statusCode, action);
       done();
     };
   };
@@ -167,6 +171,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerOperationRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);

@@ -5,6 +5,7 @@ import type { SiteDeps } from '../app/sites/site-deps.js';
 import type { Tokens } from '../ports/tokens.js';
 import type { AlarmStore } from '../ports/alarms.js';
 import type { LogArchive } from '../ports/log-archive.js';
+import type { AuditLog } from '../ports/audit.js';
 import type { ComponentHealth } from '../ports/runtime.js';
 
 export interface HttpDeps extends SiteDeps {
@@ -23,4 +24,6 @@ export interface HttpDeps extends SiteDeps {
   logs: LogArchive;
   /** State of each component for GET /health. */
   health(): Promise<ComponentHealth[]>;
+  /** Where every mutating request and every rejected token is recorded (audit.routes.ts reads it). */
+  audit: AuditLog;
 }

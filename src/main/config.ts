@@ -111,5 +111,10 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
     dnsServer: dnsServer(env.BBWS_DNS_SERVER),
     responseBatching: flag('BBWS_RESPONSE_BATCHING', env.BBWS_RESPONSE_BATCHING),
     readCache: flag('BBWS_READ_CACHE', env.BBWS_READ_CACHE),
+    loginGuard: Object.freeze({
+      maxFailures: Math.max(1, Math.trunc(positive('BBWS_LOGIN_MAX_FAILURES', env.BBWS_LOGIN_MAX_FAILURES, 5))),
+      windowMinutes: positive('BBWS_LOGIN_WINDOW_MINUTES', env.BBWS_LOGIN_WINDOW_MINUTES, 5),
+      blockMinutes: positive('BBWS_LOGIN_BLOCK_MINUTES', env.BBWS_LOGIN_BLOCK_MINUTES, 15),
+    }),
   });
 }

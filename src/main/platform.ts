@@ -8,6 +8,7 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
+import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { createNodeTxtLookup } from '../adapters/domains/node-dns.js';
 import { createSqliteDomainRegistry } from '../adapters/domains/sqlite.js';
@@ -27,6 +28,7 @@ import type { AlarmStore } from '../ports/alarms.js';
 import { refreshAlarmGauges } from './alarm-gauges.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
+import type { AuditLog } from '../ports/audit.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
@@ -38,6 +40,7 @@ import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { runLoginGuard } from './login-guard-role.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 import { errorMessage } from '../domain/errors.js';
@@ -75,6 +78,8 @@ export interface PlatformOptions<R extends Runtime = Runtime> {
   outboxRelayIntervalMs?: number;
   /** Clock (epoch ms) of the use cases and of token expiry (default `Date.now`; tests move it instead of sleeping). */
   now?: () => number;
+  /** Default: `<dataDir>/audit/audit.jsonl` (the audit benchmark passes one that records nothing, as its baseline). */
+  auditLog?: AuditLog;
 }
 
 export interface RunningPlatform {
@@ -104,6 +109,10 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
   const alarms = createSqliteAlarmStore(db);
+  const audit = options.auditLog ?? createJsonlAuditLog({ dir: join(config.dataDir, 'audit'), logger });
+  const localActor = { subject: `unix:${process.getuid?.() ?? 'unknown'}`, role: 'local-operator', tenantId: null };
+  const recordLifecycle = (action: string) =>
+    audit.record({ actor: localActor, sourceIp: 'local', action, target: config.dataDir, tenantId: null, result: { statusCode: 200, errorCode: null }, correlationId: null, details: { roles: roles.join(',') } });
   const notifier = createWebhookNotifier({ db, logger, metrics, topic: `bbws-wp-notifications-${config.env}`, secrets });
   const deps: SiteDeps = {
     store,
@@ -149,6 +158,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     await runtime?.stop();
     db.close();
     rmSync(platformFile(config.dataDir), { force: true });
+    recordLifecycle('PLATFORM_STOP');
+    audit.close();
     lock?.release();
   };
 
@@ -166,6 +177,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       const started = await options.createRuntime({ config, emit, logger, secrets });
       runtime = started;
       const workerDeps: WorkerDeps = { ...deps, runtime };
+      loops.push(runLoginGuard(config, { audit, logger, metrics }, abort.signal));
       loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
       if (options.createWordPress) {
         wordpress = options.createWordPress({ config, runtime: started, logger, secrets, metrics });
@@ -193,6 +205,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         alarms,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms),
+        audit,
       });
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
@@ -202,6 +215,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     await stopAll().catch(() => undefined);
     throw err;
   }
+  recordLifecycle('PLATFORM_START');
   logger.info({ action: 'START', status: 'OK', roles, apiUrl, dataDir: config.dataDir, env: config.env }, `bbws started (${roles.join(', ')})`);
   let stopping: Promise<void> | null = null;
   return {

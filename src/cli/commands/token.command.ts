@@ -24,6 +24,8 @@ export function registerTokenCommand(program: Command): void {
       const { createTokenAuthority, loadOrCreateSigningKey, parseTtl } = await import('../../adapters/auth/jwt.js');
       const authority = createTokenAuthority(loadOrCreateSigningKey(join(dataDirOf(opts), 'jwt.key')));
       const jwt = await authority.sign({ role: opts.role as Role, tenantId: opts.tenant ?? null, subject }, parseTtl(opts.ttl));
+      const { recordLocalAction } = await import('./local-audit.js');
+      recordLocalAction(dataDirOf(opts), 'TOKEN_CREATE', subject, opts.tenant ?? null, { role: opts.role, ttl: opts.ttl });
       process.stdout.write(`${jwt}\n`);
     });
 }

@@ -180,7 +180,24 @@ export function layoutAt(runtimeRoot: string): Layout {
  */
 export function prepareRuntimeTree(layout: Layout, webGid: number | null): void {
   const shared = webGid !== null;
-  const dirs: Array<[string, number, boolean]> = [
+  for (const [dir, mode, web] of runtimeTreeModes(layout, shared)) {
+    mkdirSync(dir, { recursive: true, mode });
+    if (shared) chownSync(dir, 0, web ? webGid : 0);
+    chmodSync(dir, mode);
+  }
+  // Files of an older tree: logs and configs were 0644. Sockets, symlinks and pid files keep theirs.
+  for (const dir of [layout.phpFpmDir, layout.edgeLogs]) privatizeFiles(dir);
+  privatizeFiles(layout.edgeDir, (name) => name !== 'htpasswd');
+  if (existsSync(layout.instanceIdFile)) chmodSync(layout.instanceIdFile, 0o600);
+}
+
+/**
+ * The runtime tree's directories, their modes and whether their group is the web group
+ * (`shared`: bbws runs as root and the tree is shared with tenants and nginx). `bbws doctor`
+ * checks the tree against the same list.
+ */
+export function runtimeTreeModes(layout: Layout, shared: boolean): Array<[string, number, boolean]> {
+  return [
     // [path, mode, group = web group]
     [layout.root, shared ? 0o711 : 0o700, false],
     [layout.tenantsDir, shared ? 0o711 : 0o700, false],
@@ -194,15 +211,6 @@ export function prepareRuntimeTree(layout: Layout, webGid: number | null): void 
     [layout.edgeTmp, 0o710, true],
     [layout.edgeLogs, 0o700, false],
   ];
-  for (const [dir, mode, web] of dirs) {
-    mkdirSync(dir, { recursive: true, mode });
-    if (shared) chownSync(dir, 0, web ? webGid : 0);
-    chmodSync(dir, mode);
-  }
-  // Files of an older tree: logs and configs were 0644. Sockets, symlinks and pid files keep theirs.
-  for (const dir of [layout.phpFpmDir, layout.edgeLogs]) privatizeFiles(dir);
-  privatizeFiles(layout.edgeDir, (name) => name !== 'htpasswd');
-  if (existsSync(layout.instanceIdFile)) chmodSync(layout.instanceIdFile, 0o600);
 }
 
 /**

@@ -7,6 +7,7 @@
  * reload (a server block per tenant, or a `map` include, would need one per change).
  */
 import { safeName, safePath, safePort } from './escape.js';
+import { renderLoginBlockCheck, renderLoginFailureLog } from './render-nginx-login.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -67,7 +68,7 @@ http {
 
   log_format bbws '$remote_addr $host "$request" $status $body_bytes_sent $request_time $upstream_response_time';
   access_log ${edge}/logs/access.log bbws;
-
+${renderLoginFailureLog(edge)}
   client_body_temp_path ${edge}/tmp/body;
   fastcgi_temp_path ${edge}/tmp/fastcgi;
   proxy_temp_path ${edge}/tmp/proxy;
@@ -99,7 +100,7 @@ http {
     if (-f ${suspended}/$host) { rewrite ^ /__bbws_suspended__ last; }
     set $bbws_route ${routes}/$host;
     if (!-d $bbws_route) { return 404; }
-    root $bbws_route;
+${renderLoginBlockCheck(edge)}    root $bbws_route;
     index index.php index.html;
 
     # A symlink below the docroot is followed only when the link and what it points to have the

@@ -20,11 +20,14 @@
  *     activate_plugin() includes the plugin file once before that action fires; the plugin is
  *     never activated or loaded afterwards. The list is a JSON file the platform writes
  *     (`[{ "slug", "versions": [..] | "*", "reason" }]`, see blocklist.ts).
+ * (c) Failed logins (wp-login.php, XML-RPC, REST application passwords) are told to the edge in
+ *     a response header, which nginx logs and never sends on (render-nginx-login.ts).
  * (b) Loopback: site URLs are `http://<host>:<edgePort>` and `*.localhost` or a custom domain may
  *     not resolve on this host, so curl is told to reach the tenant's own host names at 127.0.0.1
  *     (CURLOPT_RESOLVE) — the edge routes them by Host as usual.
  */
 import { phpString, safeName, safePath } from '../../runtime/local/escape.js';
+import { renderLoginFailureHooks } from '../../runtime/local/render-nginx-login.js';
 
 export const GUARD_PLUGIN_FILE = 'bbws-guard.php';
 
@@ -204,5 +207,6 @@ add_action('http_api_curl', function ($handle, $args, $url) {
   }
   curl_setopt($handle, CURLOPT_RESOLVE, array($host . ':' . $port . ':127.0.0.1'));
 }, 10, 3);
-`;
+
+${renderLoginFailureHooks()}`;
 }
