@@ -1,6 +1,7 @@
 /**
  * The platform's settings, parsed once (main/config.ts) and frozen. Pure types and defaults here.
  */
+import type { BackupSchedule, RetentionPolicy } from './backup.js';
 import type { Environment } from './naming.js';
 
 export interface PlatformConfig {
@@ -30,4 +31,11 @@ export interface PlatformConfig {
   logLevel: string;
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
+  /** Backups (docs/backups.md). Absent: `<dataDir>/backups`, 7d,4w,3m, the default schedule. */
+  backup?: {
+    /** A restic repository (directory, sftp:…, s3:…); null: `<dataDir>/backups`. */
+    repository: string | null;
+    retention: RetentionPolicy;
+    schedule: BackupSchedule;
+  };
 }

@@ -17,6 +17,7 @@ import { createRateLimiter } from './rate-limit.js';
 import { registerResponseBatching } from './response-batch.js';
 import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerBackupRoutes } from './routes/backups.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
 import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
@@ -166,6 +167,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerSiteRoutes(app, deps);
+  registerBackupRoutes(app, deps);
   registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);

@@ -20,10 +20,15 @@ import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js
 import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
+import { catalogDir } from '../adapters/backup/backup-paths.js';
+import { createFileBackupCatalog } from '../adapters/backup/file-catalog.js';
+import { DEFAULT_RETENTION, DEFAULT_SCHEDULE } from '../domain/backup.js';
+import type { BackupCatalog, BackupEngine } from '../ports/backups.js';
+import type { BackupDeps } from '../app/backups/backup-deps.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
-import { runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
+import { runBackupScheduler, runBackupWorker, runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import { buildApp } from '../http/build-app.js';
@@ -43,6 +48,9 @@ export type RuntimeFactory = (ctx: { config: PlatformConfig; emit: RuntimeEventS
 /** Makes the WordPress adapter for sites on top of a runtime (absent: site work is unavailable). */
 export type WordPressFactory = (ctx: { config: PlatformConfig; runtime: Runtime; logger: Logger; secrets: Secrets; metrics: Metrics }) => WordPress & { close?(): Promise<void> };
 
+/** Makes the backup engine on top of a runtime (absent: backups are listed but not made). */
+export type BackupEngineFactory = (ctx: { config: PlatformConfig; runtime: Runtime; logger: Logger; secrets: Secrets; catalog: BackupCatalog }) => BackupEngine;
+
 export interface PlatformOptions {
   config: PlatformConfig;
   roles: readonly PlatformRole[];
@@ -50,6 +58,10 @@ export interface PlatformOptions {
   createRuntime?: RuntimeFactory;
   /** Sites need it; created on the runtime when the worker role runs. */
   createWordPress?: WordPressFactory;
+  /** Backups need it; created on the runtime when the worker role runs. */
+  createBackupEngine?: BackupEngineFactory;
+  /** Backup schedule pass interval (default 60 s). */
+  backupScheduleIntervalMs?: number;
   logger?: Logger;
   /** Reconciler pass interval (tests shorten it). */
   reconcileIntervalMs?: number;
@@ -110,6 +122,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     marketplace: createLocalMarketplace({ dir: join(config.dataDir, 'plugins') }),
     wordpress: null,
     edgePort: config.edgePort,
+    backups: {
+      catalog: createFileBackupCatalog({ dir: catalogDir(config.dataDir) }),
+      engine: null,
+      retention: config.backup?.retention ?? DEFAULT_RETENTION,
+      schedule: config.backup?.schedule ?? DEFAULT_SCHEDULE,
+    },
   };
 
   const abort = new AbortController();
@@ -156,6 +174,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         deps.wordpress = wordpress;
         loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
         if (roles.includes('reconciler')) loops.push(runSiteHousekeeping(deps, abort.signal, options.reconcileIntervalMs));
+      }
+      if (options.createBackupEngine) {
+        const backupDeps = deps as BackupDeps;
+        backupDeps.backups.engine = options.createBackupEngine({ config, runtime, logger, secrets, catalog: backupDeps.backups.catalog });
+        loops.push(runBackupWorker(backupDeps, abort.signal));
+        if (roles.includes('reconciler')) loops.push(runBackupScheduler(backupDeps, abort.signal, options.backupScheduleIntervalMs));
       }
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));

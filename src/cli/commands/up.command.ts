@@ -20,7 +20,7 @@ function platformOptions(cmd: Command): Command {
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
   // Loaded here, not at the top: the platform (fastify, SQLite, the runtime) is most of the CLI's
   // start-up time, and only these commands need it.
-  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }, { asPortError, assertPortFree }, { DataDirInUseError, assertDataDirFree }] = await Promise.all([
+  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites, createLocalBackups }, { assertPrerequisites }, { asPortError, assertPortFree }, { DataDirInUseError, assertDataDirFree }] = await Promise.all([
     import('../../main/config.js'),
     import('../../main/platform.js'),
     import('../../main/local-runtime-factory.js'),
@@ -44,7 +44,7 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
   ];
   for (const p of ports) await assertPortFree(p.port, p.host, p.flag);
   if (roles.includes('worker')) await assertPrerequisites();
-  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites }).catch((err: unknown) => {
+  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites, createBackupEngine: createLocalBackups }).catch((err: unknown) => {
     throw inUse(asPortError(err, ports));
   });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
