@@ -42,7 +42,6 @@ export const ERRORS = {
   BACKUP_NO_CHECKPOINT: { status: 404, kind: 'user', message: 'There is no in-place restore to undo for this tenant or site.' },
   BACKUP_RETENTION_INVALID: { status: 400, kind: 'user', message: 'A retention policy is a list like 7d,4w,3m (days, weeks, months of backups kept).' },
   BACKUP_SCHEDULE_INVALID: { status: 400, kind: 'user', message: 'A backup schedule is a list like full=24h,incremental=1h,verify=24h, or off.' },
-  RESTORE_TARGET_EXISTS: { status: 409, kind: 'user', message: 'The restore target exists; restore onto it only in place (--in-place --yes), which takes a checkpoint first.' },
   BACKUP_REPOSITORY_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The backup repository cannot be reached or opened; check BBWS_BACKUP_REPOSITORY and its credentials.' },
   METHOD_NOT_ALLOWED: { status: 405, kind: 'user', message: 'Method not allowed on this resource.' },
   TENANT_EXISTS: { status: 409, kind: 'user', message: 'A tenant with this name already exists.' },

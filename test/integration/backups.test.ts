@@ -138,6 +138,38 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     expect(await titles()).toEqual(['Hello world!', 'First', 'Second', 'Third']);
   }, 120_000);
 
+  it('retention keeps exactly what the policy says (restic forget --keep-daily/weekly/monthly), per site', async () => {
+    // Back-dated snapshots: two on one day, one on each of two days before, one a month earlier.
+    const times = ['2026-11-02T10:00:00Z', '2026-11-30T09:00:00Z', '2026-12-01T09:00:00Z', '2026-12-02T08:00:00Z', '2026-12-02T09:00:00Z'];
+    const location = join(t.dataDir, 'retention-repository');
+    const secrets = createLocalSecrets({ dir: join(t.dataDir, 'secrets') });
+    const made: BackupRecord[] = [];
+    for (const at of times) {
+      const e = createLocalBackupEngine({ runtime: t.runtime, secrets, catalog: catalog(), logger: silent(), env: 'dev', dataDir: t.dataDir, repository: location, clock: () => new Date(at) });
+      made.push(await e.createBackup(input({ siteId: site.siteId, type: 'incremental' })));
+    }
+    const e = createLocalBackupEngine({ runtime: t.runtime, secrets, catalog: catalog(), logger: silent(), env: 'dev', dataDir: t.dataDir, repository: location });
+    // 2 daily: the last of 12-02 (09:00) and of 12-01; 1 weekly: the last of this week (12-02 09:00 again);
+    // 2 monthly: the last of December (again) and of November (11-30). 11-02 and 12-02 08:00 go.
+    const policy = { daily: 2, weekly: 1, monthly: 2 };
+    const dry = await e.prune(policy, { dryRun: true });
+    const gone = dry.removed.map((r) => r.createdAt).sort();
+    expect(gone).toEqual(['2026-11-02T10:00:00.000Z', '2026-12-02T08:00:00.000Z']);
+    expect((await catalog().list()).filter((r) => made.some((m) => m.backupId === r.backupId))).toHaveLength(5);
+    const real = await e.prune(policy, { dryRun: false });
+    expect(real.removed.map((r) => r.backupId).sort()).toEqual(dry.removed.map((r) => r.backupId).sort());
+    const left = (await catalog().list()).filter((r) => made.some((m) => m.backupId === r.backupId)).map((r) => r.createdAt).sort();
+    expect(left).toEqual(['2026-11-30T09:00:00.000Z', '2026-12-01T09:00:00.000Z', '2026-12-02T09:00:00.000Z']);
+    expect(await e.repository.snapshots(['bbws'])).toHaveLength(3);
+  }, 120_000);
+
+  it('a repository that cannot be reached: BACKUP_REPOSITORY_UNAVAILABLE, and nothing is recorded', async () => {
+    const e = createLocalBackupEngine({ runtime: t.runtime, secrets: createLocalSecrets({ dir: join(t.dataDir, 'secrets') }), catalog: catalog(), logger: silent(), env: 'dev', dataDir: t.dataDir, repository: 'rest:http://127.0.0.1:9/' });
+    const before = (await catalog().list()).length;
+    await expect(e.createBackup(input())).rejects.toMatchObject({ code: 'BACKUP_REPOSITORY_UNAVAILABLE' });
+    expect((await catalog().list()).length).toBe(before);
+  }, 60_000);
+
   it('leftovers of a killed run (work dir, scratch dir and database, snapshot without record) are removed', async () => {
     await mkdir(join(workRoot(t.dataDir), 't-ghost'), { recursive: true });
     await writeFile(join(workRoot(t.dataDir), 't-ghost', 'db.sql'), 'x');

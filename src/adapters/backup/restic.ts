@@ -8,9 +8,9 @@
  * (`RESTIC_PASSWORD`: never argv, never a file, never a log line). Credentials of remote targets
  * (AWS_ACCESS_KEY_ID, RESTIC_SFTP_…) are passed through from bbws's own environment.
  */
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ExecError } from '../runtime/local/exec.js';
+import { spawnTied } from './tied-spawn.js';
 
 export interface ResticSnapshot {
   id: string;
@@ -78,7 +78,8 @@ export function createResticRepository(options: ResticOptions): ResticRepository
   const restic = async (args: string[], onLine?: (line: string) => void, timeoutMs = 3_600_000): Promise<string> => {
     const env = { ...BASE_ENV, ...passThrough, ...options.env, RESTIC_REPOSITORY: options.location, RESTIC_PASSWORD: await options.password() };
     return new Promise((resolve, reject) => {
-      const child = spawn('restic', ['--no-cache', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+      const child = spawnTied('restic', ['--no-cache', ...args], { env });
+      child.stdin.end();
       const out: string[] = [];
       const err: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -150,7 +151,9 @@ export function createResticRepository(options: ResticOptions): ResticRepository
         ...(policy.last ? ['--keep-last', String(policy.last)] : []),
       ];
       const text = await restic(['forget', '--json', '--group-by', 'tags', ...keep, ...(dryRun ? ['--dry-run'] : ['--prune']), ...(tags?.length ? ['--tag', tags.join(',')] : [])], undefined, 600_000);
-      const groups = (JSON.parse(text || '[]') as Array<{ remove: Array<{ id: string }> | null }> | null) ?? [];
+      // With --prune, restic's prune report (text) follows the JSON line.
+      const json = text.split('\n').find((l) => l.startsWith('[')) ?? '[]';
+      const groups = (JSON.parse(json) as Array<{ remove: Array<{ id: string }> | null }> | null) ?? [];
       return groups.flatMap((g) => (g.remove ?? []).map((s) => s.id));
     },
     async forgetSnapshots(ids) {

@@ -9,11 +9,11 @@
  * equal row counts and equal SHA-256 of the INSERT lines, table by table, mean the restore holds
  * exactly the rows that were backed up.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ExecError } from '../runtime/local/exec.js';
+import { spawnTied } from './tied-spawn.js';
 import { sqlIdentifier } from '../runtime/local/escape.js';
 
 export interface TableSummary {
@@ -75,7 +75,8 @@ export function dumpDatabase(clientArgs: readonly string[], db: string, file: st
   if (tables && tables.length === 0) return Promise.reject(new Error(`nothing to dump: no tables selected in ${db}`));
   const args = [...clientArgs, ...DUMP_OPTIONS, '--', db, ...(tables ?? [])];
   return new Promise((resolve, reject) => {
-    const child = spawn('mariadb-dump', args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawnTied('mariadb-dump', args, { env: ENV });
+    child.stdin.end();
     const out = createWriteStream(file, { mode: 0o600 });
     const summary = summarizer();
     const err: Buffer[] = [];
@@ -104,7 +105,8 @@ export function loadDump(clientArgs: readonly string[], db: string, file: string
   sqlIdentifier(db);
   const args = [...clientArgs, '--default-character-set=utf8mb4', '--', db];
   return new Promise((resolve, reject) => {
-    const child = spawn('mariadb', args, { env: ENV, stdio: ['pipe', 'ignore', 'pipe'], shell: false });
+    const child = spawnTied('mariadb', args, { env: ENV });
+    child.stdout.resume();
     const err: Buffer[] = [];
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.stdin.on('error', () => undefined);
