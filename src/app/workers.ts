@@ -87,7 +87,7 @@ export async function runSiteWorkers(deps: SiteDeps, signal: AbortSignal, option
  * cores of a small host busy). Failures retry, then land in `bbws-backups-dlq-<env>`.
  */
 export function runBackupWorker(deps: BackupDeps, signal: AbortSignal, options: OperationConsumerOptions = {}): Promise<void> {
-  return consumeOperations(deps, deps.queues.backups, signal, { ...options, concurrency: options.concurrency ?? 1, leaseSeconds: options.leaseSeconds ?? 120 }, (id) => runBackupOperation(deps, id));
+  return consumeOperations(deps, deps.queues.backups, signal, { ...options, concurrency: options.concurrency ?? 1 }, (id) => runBackupOperation(deps, id));
 }
 
 /** The backup schedule (BBWS_BACKUP_SCHEDULE): a pass every `intervalMs` until aborted. */
