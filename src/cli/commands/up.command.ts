@@ -14,7 +14,9 @@ function platformOptions(cmd: Command): Command {
     .option('--edge-host <address>', 'address the edge listens on (BBWS_EDGE_HOST, default 127.0.0.1; 0.0.0.0 for every address)')
     .option('--env <env>', 'dev, sit or prod (BBWS_ENV, default dev)')
     .option('--base-domain <domain>', 'tenants are <tenant>.wp<env>.<domain> (BBWS_BASE_DOMAIN, default localhost)')
-    .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)');
+    .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)')
+    .option('--backup-repository <restic-repo>', 'where backups go: a directory, sftp:…, s3:… (BBWS_BACKUP_REPOSITORY, default <data-dir>/backups)')
+    .option('--retention <policy>', 'backups kept per tenant and site, e.g. 7d,4w,3m (BBWS_BACKUP_RETENTION)');
 }
 
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
