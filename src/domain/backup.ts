@@ -80,33 +80,41 @@ export function assertBackupId(value: unknown): string {
   return value;
 }
 
+/** Per group (a tenant, a site): how many backups of each kind of period are kept. */
 export interface RetentionPolicy {
+  /** The newest N, whatever their age (so a checkpoint and the backups of the last hours stay). */
+  last: number;
+  hourly: number;
   daily: number;
   weekly: number;
   monthly: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ daily: 7, weekly: 4, monthly: 3 });
+/** 7 daily, 4 weekly, 3 monthly (the seed's policy), plus the last 10 and 24 hourly: restic keeps only the newest backup of each period. */
+export const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ last: 10, hourly: 24, daily: 7, weekly: 4, monthly: 3 });
+
+const UNITS = { l: 'last', h: 'hourly', d: 'daily', w: 'weekly', m: 'monthly' } as const;
 
 /**
- * `7d,4w,3m` (any order, any subset; missing units keep 0): days, weeks and months of backups
- * kept (restic's --keep-daily/--keep-weekly/--keep-monthly). Throws BACKUP_RETENTION_INVALID.
+ * `10l,24h,7d,4w,3m` (any order, any subset; missing units keep 0): the last N backups, and the
+ * newest of each of the last N hours, days, weeks and months (restic's --keep-last, --keep-hourly,
+ * --keep-daily, --keep-weekly, --keep-monthly). Throws BACKUP_RETENTION_INVALID.
  */
 export function parseRetention(text: string): RetentionPolicy {
-  const policy = { daily: 0, weekly: 0, monthly: 0 };
+  const policy = { last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0 };
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw new BbwsError('BACKUP_RETENTION_INVALID', undefined, { retention: text.slice(0, 64) });
   for (const p of parts) {
-    const m = /^(\d{1,4})([dwm])$/.exec(p);
+    const m = /^(\d{1,4})([lhdwm])$/.exec(p);
     if (!m) throw new BbwsError('BACKUP_RETENTION_INVALID', undefined, { retention: text.slice(0, 64) });
-    policy[({ d: 'daily', w: 'weekly', m: 'monthly' } as const)[m[2] as 'd' | 'w' | 'm']] = Number(m[1]);
+    policy[UNITS[m[2] as keyof typeof UNITS]] = Number(m[1]);
   }
-  if (policy.daily + policy.weekly + policy.monthly === 0) throw new BbwsError('BACKUP_RETENTION_INVALID', 'A retention policy must keep something.', { retention: text.slice(0, 64) });
+  if (Object.values(policy).every((n) => n === 0)) throw new BbwsError('BACKUP_RETENTION_INVALID', 'A retention policy must keep something.', { retention: text.slice(0, 64) });
   return policy;
 }
 
 export function formatRetention(p: RetentionPolicy): string {
-  return `${p.daily}d,${p.weekly}w,${p.monthly}m`;
+  return (Object.entries(UNITS) as Array<[string, keyof RetentionPolicy]>).filter(([, k]) => p[k] > 0).map(([u, k]) => `${p[k]}${u}`).join(',');
 }
 
 export interface BackupSchedule {

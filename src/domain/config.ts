@@ -31,7 +31,7 @@ export interface PlatformConfig {
   logLevel: string;
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
-  /** Backups (docs/backups.md). Absent: `<dataDir>/backups`, 7d,4w,3m, the default schedule. */
+  /** Backups (docs/backups.md). Absent: `<dataDir>/backups`, 10l,24h,7d,4w,3m, the default schedule. */
   backup?: {
     /** A restic repository (directory, sftp:…, s3:…); null: `<dataDir>/backups`. */
     repository: string | null;

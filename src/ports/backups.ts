@@ -37,6 +37,14 @@ export interface CreateBackupInput {
   spec: Record<string, unknown> | null;
 }
 
+export interface RehomedSite {
+  siteId: string;
+  /** The site's primary host name in the backup, and in the new tenant. */
+  fromHost: string;
+  toHost: string;
+  adminPassword: string;
+}
+
 export interface PruneResult {
   /** Backups removed (or, in a dry run, that would be). */
   removed: BackupRecord[];
@@ -54,6 +62,12 @@ export interface BackupEngine {
   verifyBackup(backupId: string, progress?: BackupProgress): Promise<BackupRecord>;
   /** Puts the backup's database and files back over its tenant (or site). Verifies before it swaps anything in. */
   restoreInPlace(backupId: string, progress?: BackupProgress): Promise<void>;
+  /**
+   * Restores a tenant backup into another (new, empty, provisioned) tenant, leaving the original
+   * untouched: database and content, then each site re-homed to its new host name with its users'
+   * passwords and sessions rotated (the admin's new password is `adminPassword`).
+   */
+  restoreToNewTenant(backupId: string, targetTenantId: string, sites: RehomedSite[], progress?: BackupProgress): Promise<Array<{ siteId: string; adminUser: string | null }>>;
   /** Applies the retention policy to every group (tenant or site, per scope); checkpoints included. */
   prune(policy: RetentionPolicy, options: { dryRun: boolean }): Promise<PruneResult>;
   /** Removes what a killed run left: scratch databases and directories, stale repository locks, snapshots without a record. */

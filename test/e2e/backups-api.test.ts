@@ -100,12 +100,51 @@ describe('backups API (end to end)', () => {
     expect(await postTitles()).toEqual(['Hello world!']);
   }, 180_000);
 
+  it('restore to a new tenant serves the same homepage title on its own host; the original is untouched; secrets rotated', async () => {
+    const b = await p.api('POST', '/v1.0/backups', { tenantId: T });
+    expect(b.status, JSON.stringify(b.body)).toBe(202);
+    expect((await p.waitForOperation(b.body.operationId)).status).toBe('SUCCEEDED');
+    const originalTitle = await title();
+    // Onto an existing tenant: refused, nothing changes.
+    const taken = await p.api('POST', `/v1.0/backups/${b.body.backupId}/restore`, { toTenant: OTHER });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('RESTORE_TARGET_EXISTS');
+    const site = (await p.api('POST', `/v1.0/backups/${backupId}/restore`, { toTenant: 'bkcopy' })).body;
+    expect(site.error.code).toBe('VALIDATION_FAILED'); // a site backup restores in place only
+
+    const r = await p.api('POST', `/v1.0/backups/${b.body.backupId}/restore`, { toTenant: 'bkcopy' });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const op = await p.waitForOperation(r.body.operationId, 240_000);
+    expect(op.status, JSON.stringify(op)).toBe('SUCCEEDED');
+    const copyHost = `shop.bkcopy.wpdev.localhost`;
+    const home = await p.waitFor('the copy to serve', async () => {
+      const res = await p.edge(copyHost);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(home.body.match(/<title>([^<]*)<\/title>/)?.[1]).toBe(originalTitle);
+    // Links point at the copy's own host, not the original's.
+    expect(home.body).toContain(copyHost);
+    expect(home.body).not.toContain(`shop.${T}.wpdev.localhost`);
+    const sites = (await p.api('GET', '/v1.0/tenants/bkcopy/sites')).body.sites;
+    expect(sites.map((s: any) => [s.siteId, s.hostnames[0], s.status])).toEqual([[siteId, copyHost, 'ACTIVE']]);
+    // The original still serves, unchanged.
+    expect(await title()).toBe(originalTitle);
+    // Rotated: the copy's admin password differs from the original's, and the users' hashes differ.
+    const secretOf = async (t: string) => p.platform.deps.secrets.get(`dev-${t}-site-${siteId}-admin`);
+    expect(await secretOf('bkcopy')).toBeTruthy();
+    expect(JSON.parse((await secretOf('bkcopy'))!).password).not.toBe(JSON.parse((await secretOf(T))!).password);
+    const copyAccess = await createTenantAccess(p.platform.runtime as LocalRuntime, p.platform.deps.secrets, 'bkcopy');
+    const hash = async (a: LocalTenantAccess) => (await a.query<{ h: string }>(`SELECT user_pass AS h FROM s${siteId}_users ORDER BY ID LIMIT 1`))[0]!.h;
+    expect(await hash(copyAccess)).not.toBe(await hash(access));
+    await copyAccess.close();
+  }, 300_000);
+
   it('prune --dry-run lists what the policy would remove and removes nothing', async () => {
     const res = await p.api('POST', '/v1.0/backups/prune', { dryRun: true, retention: '1d' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    // All backups were taken today: one per group (site) is kept, the rest would go.
+    // All backups were taken today: one per group (site of T, tenant T) is kept, the rest would go.
     const all = (await p.api('GET', '/v1.0/backups')).body.backups;
-    expect(res.body.removed.length).toBe(all.length - 1);
+    expect(res.body.removed.length).toBe(all.length - 2);
     expect((await p.api('GET', '/v1.0/backups')).body.backups.length).toBe(all.length);
   }, 60_000);
 });

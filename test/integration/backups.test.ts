@@ -68,7 +68,7 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
   it('a tenant backup records tables, files and sizes, starts UNVERIFIED, and verifies', async () => {
     const steps: string[] = [];
     full = await engine.createBackup(input(), (s) => steps.push(s));
-    expect(steps).toContain('dump database (mariadb-dump --single-transaction)');
+    expect(steps).toContain('dump database (mariadb-dump --single-transaction) and hash files');
     const posts = full.tables.find((x) => x.name === `s${site.siteId}_posts`);
     expect(posts!.rows).toBeGreaterThanOrEqual(4); // 3 posts + WordPress's sample post and page
     expect(full.files!.files).toBeGreaterThan(0);
@@ -151,7 +151,7 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     const e = createLocalBackupEngine({ runtime: t.runtime, secrets, catalog: catalog(), logger: silent(), env: 'dev', dataDir: t.dataDir, repository: location });
     // 2 daily: the last of 12-02 (09:00) and of 12-01; 1 weekly: the last of this week (12-02 09:00 again);
     // 2 monthly: the last of December (again) and of November (11-30). 11-02 and 12-02 08:00 go.
-    const policy = { daily: 2, weekly: 1, monthly: 2 };
+    const policy = { last: 0, hourly: 0, daily: 2, weekly: 1, monthly: 2 };
     const dry = await e.prune(policy, { dryRun: true });
     const gone = dry.removed.map((r) => r.createdAt).sort();
     expect(gone).toEqual(['2026-11-02T10:00:00.000Z', '2026-12-02T08:00:00.000Z']);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assertBackupId, isDue, newBackupId, parseRetention, parseSchedule, scheduleOffsetMs } from '../../src/domain/backup.js';
+import { assertBackupId, formatRetention, isDue, newBackupId, parseRetention, parseSchedule, scheduleOffsetMs } from '../../src/domain/backup.js';
 import { ConfigError, parseConfig } from '../../src/main/config.js';
 
 describe('backup retention, schedule and ids', () => {
   it('parses retention policies and refuses bad ones with BACKUP_RETENTION_INVALID', () => {
-    expect(parseRetention('7d,4w,3m')).toEqual({ daily: 7, weekly: 4, monthly: 3 });
-    expect(parseRetention('3m, 2d')).toEqual({ daily: 2, weekly: 0, monthly: 3 });
-    for (const bad of ['', '7', '7x', '0d', 'd7', '7d;rm -rf /', '7d,,'.repeat(1) + 'x'])
+    expect(parseRetention('7d,4w,3m')).toEqual({ last: 0, hourly: 0, daily: 7, weekly: 4, monthly: 3 });
+    expect(parseRetention('3m, 2d,10l,24h')).toEqual({ last: 10, hourly: 24, daily: 2, weekly: 0, monthly: 3 });
+    expect(formatRetention(parseRetention('3m, 2d,10l'))).toBe('10l,2d,3m');
+    for (const bad of ['', '7', '7x', '0d', '0l,0h', 'd7', '7d;rm -rf /', '7d,,'.repeat(1) + 'x'])
       expect(() => parseRetention(bad), bad).toThrow(expect.objectContaining({ code: 'BACKUP_RETENTION_INVALID' }));
   });
 

@@ -23,7 +23,9 @@ import type { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { WORDPRESS_CORE } from '../runtime/local/wordpress.js';
 import { digestTree } from '../wordpress/local/backup.js';
 import { repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
+import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { restoreBackupInPlace } from './local-restore.js';
+import { rehomeSite } from './rehome-sites.js';
 import { createResticRepository, ResticError, type ResticRepository } from './restic.js';
 import { compareScratch, restoreToScratch, scratchInUse } from './scratch-restore.js';
 import { dumpDatabase } from './sql-dump.js';
@@ -103,14 +105,16 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       const paths = runtime.tenantPaths(tenantId);
       const database = names.databaseName(tenantId);
       sqlIdentifier(database);
-      progress('dump database (mariadb-dump --single-transaction)');
-      const tables = siteId ? await listTables(database, `s${siteId}_`) : null;
-      const summary = tables && tables.length === 0 ? [] : await dumpDatabase(db().clientArgs, database, join(work, 'db.sql'), tables ?? undefined);
-      const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
       const filesPath = siteId ? join(paths.content, 'uploads', 'sites', siteId) : paths.content;
       const present = await stat(filesPath).then((s) => s.isDirectory(), () => false);
-      progress('hash files');
-      const files = present ? await digestTree(filesPath) : null;
+      // The dump (MariaDB's work) and the file hashes (ours) at the same time: neither waits for the other.
+      progress('dump database (mariadb-dump --single-transaction) and hash files');
+      const tables = siteId ? await listTables(database, `s${siteId}_`) : null;
+      const [summary, files] = await Promise.all([
+        tables && tables.length === 0 ? Promise.resolve([]) : dumpDatabase(db().clientArgs, database, join(work, 'db.sql'), tables ?? undefined),
+        present ? digestTree(filesPath) : Promise.resolve(null),
+      ]);
+      const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
       const createdAt = (options.clock?.() ?? new Date()).toISOString();
       const parent = input.parentId ? await catalog.get(input.parentId) : undefined;
       const record: BackupRecord = {
@@ -241,6 +245,24 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       const record = await recordOf(backupId);
       await open();
       await restoreBackupInPlace({ dataDir, repo, runtime, secrets, logger }, record, progress);
+    },
+    restoreToNewTenant: async (backupId, targetTenantId, sites, progress = noProgress) => {
+      const record = await recordOf(backupId);
+      if (record.scope !== 'tenant') throw new BbwsError('VALIDATION_FAILED', 'Only a tenant backup restores to a new tenant; a site backup restores in place.', { backupId });
+      await open();
+      await restoreBackupInPlace({ dataDir, repo, runtime, secrets, logger }, record, progress, targetTenantId);
+      progress('re-home sites and rotate their secrets');
+      const access = await createTenantAccess(runtime, secrets, targetTenantId);
+      try {
+        const out = [];
+        for (const s of sites) {
+          const { adminUser } = await rehomeSite(access, { tenantId: targetTenantId, siteId: s.siteId, hostnames: [s.toHost] }, s.fromHost, runtime.config.edgePort, s.adminPassword);
+          out.push({ siteId: s.siteId, adminUser });
+        }
+        return out;
+      } finally {
+        await access.close();
+      }
     },
     prune,
     cleanupLeftovers,

@@ -74,12 +74,17 @@ async function replaceContentDir(source: string, target: string, owner: { uid: n
   await run('rm', ['-rf', '--', old]);
 }
 
-export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRecord, progress: BackupProgress): Promise<void> {
-  if (record.scope === 'platform' || !record.tenantId) throw new Error('a platform backup is restored with `bbws restore --platform`');
-  const tenantId = record.tenantId;
+/**
+ * Restores the backup over `targetTenantId`: its own tenant (in place), or — for a tenant backup —
+ * a new tenant provisioned for it (restore-to-new: the original is not touched).
+ */
+export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRecord, progress: BackupProgress, targetTenantId = record.tenantId): Promise<void> {
+  if (record.scope === 'platform' || !record.tenantId || !targetTenantId) throw new Error('a platform backup is restored with `bbws restore --platform`');
+  if (record.siteId && targetTenantId !== record.tenantId) throw new Error('a site backup is restored only in place');
+  const tenantId = targetTenantId;
   const copy = await restoreToScratch({ dataDir: ctx.dataDir, repo: ctx.repo, db: ctx.runtime.database }, record, progress);
   try {
-    const problems = await compareScratch({ db: ctx.runtime.database }, record, copy, progress);
+    const problems = await compareScratch({ db: ctx.runtime.database }, record, copy, progress, { files: false });
     if (problems.length) throw new Error(`backup ${record.backupId} is not intact, nothing was restored: ${problems.join('; ')}`);
     const paths = ctx.runtime.tenantPaths(tenantId);
     const prefix = record.siteId ? `s${record.siteId}_` : null;

@@ -9,6 +9,7 @@
  * (AWS_ACCESS_KEY_ID, RESTIC_SFTP_…) are passed through from bbws's own environment.
  */
 import { createInterface } from 'node:readline';
+import type { RetentionPolicy } from '../../domain/backup.js';
 import { ExecError } from '../runtime/local/exec.js';
 import { spawnTied } from './tied-spawn.js';
 
@@ -26,14 +27,6 @@ export interface ResticSummary {
   filesChanged: number;
   dataAdded: number;
   totalBytes: number;
-}
-
-export interface RetentionPolicy {
-  daily: number;
-  weekly: number;
-  monthly: number;
-  /** Snapshots always kept, newest first (0: none beyond the policy). */
-  last?: number;
 }
 
 export interface ResticRepository {
@@ -146,10 +139,8 @@ export function createResticRepository(options: ResticOptions): ResticRepository
       await restic(['restore', snapshotId, '--target', target, ...include.flatMap((p) => ['--include', p])]);
     },
     async forget(policy, { tags, dryRun }) {
-      const keep = [
-        '--keep-daily', String(policy.daily), '--keep-weekly', String(policy.weekly), '--keep-monthly', String(policy.monthly),
-        ...(policy.last ? ['--keep-last', String(policy.last)] : []),
-      ];
+      const flags = { last: '--keep-last', hourly: '--keep-hourly', daily: '--keep-daily', weekly: '--keep-weekly', monthly: '--keep-monthly' } as const;
+      const keep = (Object.keys(flags) as Array<keyof typeof flags>).filter((k) => policy[k] > 0).flatMap((k) => [flags[k], String(policy[k])]);
       const text = await restic(['forget', '--json', '--group-by', 'tags', ...keep, ...(dryRun ? ['--dry-run'] : ['--prune']), ...(tags?.length ? ['--tag', tags.join(',')] : [])], undefined, 600_000);
       // With --prune, restic's prune report (text) follows the JSON line.
       const json = text.split('\n').find((l) => l.startsWith('[')) ?? '[]';

@@ -40,7 +40,7 @@ async function assertActiveTenant(deps: BackupDeps, tenantId: string): Promise<v
     throw new BbwsError('INVALID_STATE', `The tenant's instance is ${instance.provisioningState}; backups and restores need it ACTIVE.`, { provisioningState: instance.provisioningState });
 }
 
-async function enqueue(deps: BackupDeps, type: BackupOperationType, tenantId: string, input: Record<string, unknown>, correlationId: string | null): Promise<BackupAccepted> {
+export async function enqueueBackupOperation(deps: BackupDeps, type: BackupOperationType, tenantId: string, input: Record<string, unknown>, correlationId: string | null): Promise<BackupAccepted> {
   await assertNoBackupOperation(deps, tenantId);
   const operation = newOperation(deps, type, tenantId, input, correlationId);
   await deps.store.commit([
@@ -69,7 +69,7 @@ export async function requestBackup(
   const type = parseType(input.type);
   await assertActiveTenant(deps, input.tenantId);
   if (input.siteId) await loadSite(deps, principal, input.tenantId, input.siteId);
-  return enqueue(deps, 'CREATE_BACKUP', input.tenantId, { backupId: newBackupId(), siteId: input.siteId ?? null, type, reason: input.reason ?? 'manual' }, correlationId);
+  return enqueueBackupOperation(deps, 'CREATE_BACKUP', input.tenantId, { backupId: newBackupId(), siteId: input.siteId ?? null, type, reason: input.reason ?? 'manual' }, correlationId);
 }
 
 /** The backup, if the principal may see it (404 BACKUP_NOT_FOUND otherwise, also for a bad id). */
@@ -94,7 +94,7 @@ export async function listBackups(deps: BackupDeps, principal: Principal | null,
 export async function requestVerify(deps: BackupDeps, principal: Principal | null, backupId: unknown, correlationId: string | null): Promise<BackupAccepted> {
   const record = await getBackup(deps, principal, backupId);
   if (!record.tenantId) throw new BbwsError('VALIDATION_FAILED', 'Platform backups are verified with `bbws backup verify` on the host.', { backupId: record.backupId });
-  return enqueue(deps, 'VERIFY_BACKUP', record.tenantId, { backupId: record.backupId, siteId: record.siteId }, correlationId);
+  return enqueueBackupOperation(deps, 'VERIFY_BACKUP', record.tenantId, { backupId: record.backupId, siteId: record.siteId }, correlationId);
 }
 
 /**
@@ -107,7 +107,7 @@ export async function requestRestoreInPlace(deps: BackupDeps, principal: Princip
   await assertActiveTenant(deps, record.tenantId);
   if (record.siteId) await loadSite(deps, principal, record.tenantId, record.siteId);
   const checkpointId = newBackupId();
-  const accepted = await enqueue(deps, 'RESTORE_BACKUP', record.tenantId, { backupId: record.backupId, siteId: record.siteId, checkpointId }, correlationId);
+  const accepted = await enqueueBackupOperation(deps, 'RESTORE_BACKUP', record.tenantId, { backupId: record.backupId, siteId: record.siteId, checkpointId }, correlationId);
   return { ...accepted, checkpointId };
 }
 
@@ -122,5 +122,5 @@ export async function requestUndoRestore(deps: BackupDeps, principal: Principal 
   const checkpointId = last?.input.undoOf ? null : (last?.input.checkpointId as string | undefined);
   if (!last || !checkpointId || !(await deps.backups.catalog.get(assertBackupId(checkpointId))))
     throw new BbwsError('BACKUP_NO_CHECKPOINT', undefined, { tenantId: target.tenantId, siteId: target.siteId ?? null });
-  return enqueue(deps, 'RESTORE_BACKUP', target.tenantId, { backupId: checkpointId, siteId: target.siteId ?? null, checkpointId: null, undoOf: last.operationId }, correlationId);
+  return enqueueBackupOperation(deps, 'RESTORE_BACKUP', target.tenantId, { backupId: checkpointId, siteId: target.siteId ?? null, checkpointId: null, undoOf: last.operationId }, correlationId);
 }

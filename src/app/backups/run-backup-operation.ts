@@ -14,6 +14,7 @@ import { closeInterruptedSteps, errorMessage, OperationClosedError, saveOperatio
 import { endStep, startStep, withChanges } from '../operation-records.js';
 import { recordOutcome } from '../settle-operation.js';
 import { engineOf, type BackupDeps } from './backup-deps.js';
+import { restoreIntoNewTenant } from './restore-to-tenant.js';
 
 /** Journals the engine's progress as steps, one save at a time. */
 function journal(deps: BackupDeps, initial: Operation) {
@@ -89,6 +90,8 @@ export async function runBackupOperation(deps: BackupDeps, operationId: string):
       } else if (op.type === 'VERIFY_BACKUP') {
         const record = await engine.verifyBackup(backupId, j.progress);
         if (record.verification.status !== 'VERIFIED') error = record.verification.error;
+      } else if (op.type === 'RESTORE_BACKUP' && op.input.toTenant) {
+        await restoreIntoNewTenant(deps, op, j.progress);
       } else if (op.type === 'RESTORE_BACKUP') {
         const checkpointId = op.input.checkpointId as string | null;
         if (checkpointId && !(await deps.backups.catalog.get(checkpointId))) {

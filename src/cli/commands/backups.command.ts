@@ -166,7 +166,7 @@ export function registerBackupCommands(program: Command): void {
 
   backup.command('prune').description('apply the retention policy now (also done after every backup)')
     .option('--dry-run', 'list what would go, remove nothing')
-    .option('--retention <policy>', 'e.g. 7d,4w,3m (default: BBWS_BACKUP_RETENTION, else 7d,4w,3m)')
+    .option('--retention <policy>', 'e.g. 10l,24h,7d,4w,3m: last N, and the newest of N hours, days, weeks, months (default: BBWS_BACKUP_RETENTION, else 10l,24h,7d,4w,3m)')
     .action(async (opts: CommonOptions & { dryRun?: boolean; retention?: string }) => {
       const result = await (await clientFor(opts)).request<{ dryRun: boolean; retention: string; removed: BackupView[]; kept: number }>('POST', '/v1.0/backups/prune', { dryRun: Boolean(opts.dryRun), ...(opts.retention ? { retention: opts.retention } : {}) });
       if (opts.json) return printJson(result);
@@ -176,12 +176,21 @@ export function registerBackupCommands(program: Command): void {
 
   const restore = program.command('restore').description('restore a backup in place (after a checkpoint), or undo the last restore')
     .argument('[backupId]', 'the backup to restore')
+    .option('--to-tenant <tenantId>', 'a new tenant: created, and the tenant backup restored into it (the original is not touched)')
     .option('--in-place', 'restore over its own tenant or site (a checkpoint backup is taken first)')
     .option('--yes', 'confirm: what is there now is replaced')
     .option('--no-wait', 'return at once with the operation id')
-    .action(async (backupId: string | undefined, opts: CommonOptions & { inPlace?: boolean; yes?: boolean; wait?: boolean }) => {
+    .action(async (backupId: string | undefined, opts: CommonOptions & { toTenant?: string; inPlace?: boolean; yes?: boolean; wait?: boolean }) => {
       if (!backupId) throw new CliError('Name the backup to restore (`bbws backup list`), or `bbws restore undo --tenant T`.');
-      if (!opts.inPlace) throw new CliError('A restore replaces the tenant or site it came from: say --in-place --yes (a checkpoint backup is taken first; `bbws restore undo` goes back to it).');
+      if (opts.toTenant && opts.inPlace) throw new CliError('Choose one: --to-tenant NEW (a new tenant) or --in-place --yes (over the original).');
+      if (opts.toTenant) {
+        const client = await clientFor(opts);
+        const accepted = await client.request<Accepted & { tenantId: string }>('POST', `/v1.0/backups/${encodeURIComponent(backupId)}/restore`, { toTenant: opts.toTenant });
+        await runAndReport(client, opts, accepted, `restore into new tenant ${accepted.tenantId} of`);
+        if (!opts.json && opts.wait !== false) process.stderr.write(`Tenant ${accepted.tenantId} serves the restored sites on its own host names; their admin passwords were rotated (\`bbws sites list ${accepted.tenantId}\`).\n`);
+        return;
+      }
+      if (!opts.inPlace) throw new CliError('Say where to restore: --to-tenant NEW (a new tenant), or --in-place --yes over the tenant or site it came from (a checkpoint backup is taken first; `bbws restore undo` goes back to it).');
       if (!opts.yes) throw new CliError(`This replaces the current database and files with backup ${backupId}. Run again with --yes to confirm.`);
       const client = await clientFor(opts);
       const accepted = await client.request<Accepted & { checkpointId: string }>('POST', `/v1.0/backups/${encodeURIComponent(backupId)}/restore`, { inPlace: true });

@@ -16,7 +16,7 @@ function platformOptions(cmd: Command): Command {
     .option('--base-domain <domain>', 'tenants are <tenant>.wp<env>.<domain> (BBWS_BASE_DOMAIN, default localhost)')
     .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)')
     .option('--backup-repository <restic-repo>', 'where backups go: a directory, sftp:…, s3:… (BBWS_BACKUP_REPOSITORY, default <data-dir>/backups)')
-    .option('--retention <policy>', 'backups kept per tenant and site, e.g. 7d,4w,3m (BBWS_BACKUP_RETENTION)');
+    .option('--retention <policy>', 'backups kept per tenant and site, e.g. 10l,24h,7d,4w,3m (BBWS_BACKUP_RETENTION)');
 }
 
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {

@@ -10,6 +10,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { backupView, getBackup, listBackups, requestBackup, requestRestoreInPlace, requestUndoRestore, requestVerify } from '../../app/backups/backup-commands.js';
 import { engineOf, withBackups } from '../../app/backups/backup-deps.js';
+import { requestRestoreToTenant } from '../../app/backups/restore-to-tenant.js';
 import { assertPlatformAdmin } from '../../domain/auth.js';
 import { formatRetention, parseRetention } from '../../domain/backup.js';
 import { BbwsError } from '../../domain/errors.js';
@@ -34,6 +35,10 @@ const TypeField = Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('
 const CreateBody = Type.Object({ tenantId: Id, siteId: Type.Optional(Id), type: TypeField }, strict);
 const SiteCreateBody = Type.Object({ type: TypeField }, strict);
 const RestoreBody = Type.Object({ inPlace: Type.Literal(true, { description: 'Required: a restore replaces what is there now (after a checkpoint backup of it).' }) }, strict);
+const AdminRestoreBody = Type.Union([
+  RestoreBody,
+  Type.Object({ toTenant: Type.String({ maxLength: 64, description: 'A tenant that does not exist yet: created, then the backup restored into it (the original is not touched).' }) }, strict),
+]);
 const UndoBody = Type.Object({ tenantId: Id, siteId: Type.Optional(Id) }, strict);
 const PruneBody = Type.Object({ dryRun: Type.Optional(Type.Boolean()), retention: Type.Optional(Type.String({ maxLength: 32 })) }, strict);
 
@@ -80,9 +85,11 @@ export function registerBackupRoutes(app: FastifyInstance, deps: HttpDeps): void
     reply.code(202).send(await requestVerify(b(), admin(request), request.params.backupId, request.id)),
   );
 
-  app.post<{ Params: { backupId: string }; Body: { inPlace: true } }>('/v1.0/backups/:backupId/restore', { schema: { tags: ['backups'], summary: 'Restore over its own tenant or site, after a checkpoint backup (async)', params: BackupParams, body: RestoreBody, response: { 202: BackupAccepted, ...errors } } }, async (request, reply) =>
-    reply.code(202).send(await requestRestoreInPlace(b(), admin(request), request.params.backupId, request.id)),
-  );
+  app.post<{ Params: { backupId: string }; Body: { inPlace?: true; toTenant?: string } }>('/v1.0/backups/:backupId/restore', { schema: { tags: ['backups'], summary: 'Restore over its own tenant or site after a checkpoint backup, or into a new tenant (async)', params: BackupParams, body: AdminRestoreBody, response: { 202: BackupAccepted, ...errors } } }, async (request, reply) => {
+    const p = admin(request);
+    if (request.body.toTenant !== undefined) return reply.code(202).send(await requestRestoreToTenant(b(), p, request.params.backupId, request.body.toTenant, request.id));
+    return reply.code(202).send(await requestRestoreInPlace(b(), p, request.params.backupId, request.id));
+  });
 
   app.post<{ Body: { tenantId: string; siteId?: string } }>('/v1.0/backups/undo-restore', { schema: { tags: ['backups'], summary: 'Go back to the checkpoint taken before the last in-place restore (async)', body: UndoBody, response: { 202: BackupAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await requestUndoRestore(b(), admin(request), request.body, request.id)),
