@@ -61,6 +61,9 @@ describe('backups API (end to end)', () => {
     // Nor can it restore this tenant's backup onto its own site path.
     const res = await p.api('POST', `/v1.0/tenants/${OTHER}/sites/${siteId}/backups/${backupId}/restore`, { inPlace: true }, other);
     expect(res.status).toBe(404);
+    // A backup is reached only under its own tenant and site, whoever asks.
+    const wrongPath = await p.api('POST', `/v1.0/tenants/${OTHER}/sites/${siteId}/backups/${backupId}/restore`, { inPlace: true });
+    expect(wrongPath.status, JSON.stringify(wrongPath.body)).toBe(404);
     // Operator routes are platform-admin only.
     expect((await p.api('GET', '/v1.0/backups', undefined, other)).status).toBe(403);
   });
