@@ -1,20 +1,12 @@
 /**
- * What the backup use cases need besides the site dependencies: the catalog (every process of the
- * data dir reads it) and the engine (only where the runtime runs), plus the retention policy and
- * schedule parsed from the configuration.
+ * What the backup use cases need: the site dependencies with their backup settings present.
  */
-import type { BackupSchedule, RetentionPolicy } from '../../domain/backup.js';
 import { BbwsError } from '../../domain/errors.js';
-import type { BackupCatalog, BackupEngine } from '../../ports/backups.js';
+import type { BackupEngine } from '../../ports/backups.js';
 import type { SiteDeps } from '../sites/site-deps.js';
+import type { BackupSettings } from './backup-settings.js';
 
-export interface BackupSettings {
-  catalog: BackupCatalog;
-  /** Null in a process that does not run the runtime (`bbws api` alone). */
-  engine: BackupEngine | null;
-  retention: RetentionPolicy;
-  schedule: BackupSchedule;
-}
+export type { BackupSettings };
 
 export interface BackupDeps extends SiteDeps {
   backups: BackupSettings;

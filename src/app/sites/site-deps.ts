@@ -10,7 +10,7 @@ import type { TemplateCatalog } from '../../ports/template-catalog.js';
 import type { WordPress } from '../../ports/wordpress.js';
 import { BbwsError } from '../../domain/errors.js';
 import type { AppDeps } from '../deps.js';
-import type { BackupSettings } from '../backups/backup-deps.js';
+import type { BackupSettings } from '../backups/backup-settings.js';
 
 export interface SiteDeps extends AppDeps {
   secrets: Secrets;
