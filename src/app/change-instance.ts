@@ -4,7 +4,7 @@
  * same commit as the instance change; one operation per tenant at a time.
  */
 import { BbwsError } from '../domain/errors.js';
-import { isSiteOperation, type OperationType } from '../domain/operation.js';
+import { isBackupOperation, isSiteOperation, type OperationType } from '../domain/operation.js';
 import type { Instance, InstanceSpec, ProvisioningState } from '../domain/tenant.js';
 import { StoreConflictError } from '../ports/store.js';
 import { type AppDeps, isoNow } from './deps.js';
@@ -42,8 +42,8 @@ async function startChange(
   if (expectedVersion !== undefined && expectedVersion !== instance.version) {
     throw new BbwsError('VERSION_CONFLICT', undefined, { tenantId, expectedVersion, currentVersion: instance.version });
   }
-  // Site operations run beside instance changes; only one instance change at a time.
-  const open = (await deps.store.listOpenOperations(tenantId)).filter((o) => !isSiteOperation(o));
+  // Site and backup operations run beside instance changes; only one instance change at a time.
+  const open = (await deps.store.listOpenOperations(tenantId)).filter((o) => !isSiteOperation(o) && !isBackupOperation(o));
   if (open.length > 0) throw new BbwsError('OPERATION_IN_PROGRESS', undefined, { tenantId, operationId: open[0].operationId });
   const next = { ...change.apply(instance), updatedAt: isoNow(deps), version: instance.version + 1 };
   const operation = newOperation(deps, change.type, tenantId, change.input, correlationId);

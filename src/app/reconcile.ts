@@ -3,7 +3,7 @@
  * > 15 minutes") with their instance, so nothing stays stuck silently; publishes queue depths;
  * drops expired messages, idempotency records and event ids.
  */
-import { isSiteOperation, isTerminal } from '../domain/operation.js';
+import { isBackupOperation, isSiteOperation, isTerminal } from '../domain/operation.js';
 import { updateSite } from './sites/site-records.js';
 import { StoreConflictError } from '../ports/store.js';
 import type { AppDeps } from './deps.js';
@@ -37,7 +37,9 @@ export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
       if (err instanceof StoreConflictError) continue; // it moved meanwhile; look again next pass
       throw err;
     }
-    if (isSiteOperation(op)) {
+    if (isBackupOperation(op)) {
+      // The backup's own record says what exists; neither the instance nor a site changed state.
+    } else if (isSiteOperation(op)) {
       await updateSite(deps, op.tenantId, op.input.siteId as string, () => ({ patch: { status: 'FAILED', lastError: error } }));
     } else {
       await updateInstance(deps, op.tenantId, (cur) =>

@@ -13,6 +13,9 @@ import { relayOutbox, type OutboxRelayDeps } from './relay-outbox.js';
 import type { SiteDeps } from './sites/site-deps.js';
 import { removeExpiredPreviews, runSiteCron, syncPluginBlocklist } from './sites/site-housekeeping.js';
 import { runSiteOperation } from './sites/run-site-operation.js';
+import type { BackupDeps } from './backups/backup-deps.js';
+import { runBackupSchedulePass } from './backups/backup-schedule.js';
+import { runBackupOperation } from './backups/run-backup-operation.js';
 
 interface OperationConsumerOptions {
   concurrency?: number;
@@ -77,6 +80,26 @@ export async function runReconciler(deps: AppDeps, signal: AbortSignal, interval
 export async function runSiteWorkers(deps: SiteDeps, signal: AbortSignal, options: OperationConsumerOptions = {}): Promise<void> {
   const queues = [deps.queues.siteCreation, deps.queues.siteUpdate, deps.queues.siteDeletion];
   await Promise.all(queues.map((q) => consumeOperations(deps, q, signal, { ...options, concurrency: options.concurrency ?? 4 }, (id) => runSiteOperation(deps, id))));
+}
+
+/**
+ * The backup worker: one backup operation at a time (a dump and a snapshot already keep both
+ * cores of a small host busy). Failures retry, then land in `bbws-backups-dlq-<env>`.
+ */
+export function runBackupWorker(deps: BackupDeps, signal: AbortSignal, options: OperationConsumerOptions = {}): Promise<void> {
+  return consumeOperations(deps, deps.queues.backups, signal, { ...options, concurrency: options.concurrency ?? 1 }, (id) => runBackupOperation(deps, id));
+}
+
+/** The backup schedule (BBWS_BACKUP_SCHEDULE): a pass every `intervalMs` until aborted. */
+export async function runBackupScheduler(deps: BackupDeps, signal: AbortSignal, intervalMs = 60_000): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await runBackupSchedulePass(deps);
+    } catch (err) {
+      deps.logger.error({ action: 'BACKUP_SCHEDULE', err: err instanceof Error ? err.message : String(err) }, 'backup schedule pass failed');
+    }
+    await sleep(intervalMs, signal);
+  }
 }
 
 /** Expired previews every pass, WP-Cron every `cronIntervalMs`, until aborted. */

@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
+import { registerBackupCommands } from './commands/backups.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerAlarmCommands } from './commands/alarms.command.js';
 import { registerLogCommands } from './commands/logs.command.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerWebhookCommands(program);
   registerLogCommands(program);
   registerAlarmCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The platform's settings, parsed once (main/config.ts) and frozen. Pure types and defaults here.
  */
+import type { BackupSchedule, RetentionPolicy } from './backup.js';
 import type { Environment } from './naming.js';
 
 export interface PlatformConfig {
@@ -55,4 +56,11 @@ export interface PlatformConfig {
    * address on one host within `windowMinutes`, that address gets 429 there for `blockMinutes`.
    */
   loginGuard?: { maxFailures: number; windowMinutes: number; blockMinutes: number };
+  /** Backups (docs/backups.md). Absent: `<dataDir>/backups`, 10l,24h,7d,4w,3m, the default schedule. */
+  backup?: {
+    /** A restic repository (directory, sftp:…, s3:…); null: `<dataDir>/backups`. */
+    repository: string | null;
+    retention: RetentionPolicy;
+    schedule: BackupSchedule;
+  };
 }

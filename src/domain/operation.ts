@@ -7,9 +7,17 @@ export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
 export const INSTANCE_OPERATION_TYPES = ['CREATE_TENANT', 'SCALE_INSTANCE', 'DELETE_TENANT', 'ROLLBACK_INSTANCE'] as const;
 export const SITE_OPERATION_TYPES = ['CREATE_SITE', 'UPDATE_SITE', 'DELETE_SITE', 'CLONE_SITE', 'APPLY_TEMPLATE'] as const;
-export const OPERATION_TYPES = [...INSTANCE_OPERATION_TYPES, ...SITE_OPERATION_TYPES] as const;
+/** Backup work (docs/backups.md): on the backups queue, `input.backupId` names the backup. */
+export const BACKUP_OPERATION_TYPES = ['CREATE_BACKUP', 'VERIFY_BACKUP', 'RESTORE_BACKUP'] as const;
+export const OPERATION_TYPES = [...INSTANCE_OPERATION_TYPES, ...SITE_OPERATION_TYPES, ...BACKUP_OPERATION_TYPES] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 export type SiteOperationType = (typeof SITE_OPERATION_TYPES)[number];
+export type BackupOperationType = (typeof BACKUP_OPERATION_TYPES)[number];
+
+/** Backup operations change neither the instance nor a site record. */
+export function isBackupOperation(op: Pick<Operation, 'type'>): boolean {
+  return (BACKUP_OPERATION_TYPES as readonly string[]).includes(op.type);
+}
 
 /** Site operations carry `input.siteId` and run on the site queues; the rest change the instance. */
 export function isSiteOperation(op: Pick<Operation, 'type'>): boolean {

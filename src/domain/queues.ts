@@ -28,6 +28,8 @@ export function queueNames(env: Environment) {
     siteUpdate: `bbws-wp-site-update-${env}`,
     siteDeletion: `bbws-wp-site-deletion-${env}`,
     siteOperationsDlq: `bbws-wp-site-operations-dlq-${env}`,
+    backups: `bbws-backups-${env}`,
+    backupsDlq: `bbws-backups-dlq-${env}`,
   };
 }
 
@@ -53,5 +55,7 @@ export function queueDefinitions(env: Environment): QueueDefinition[] {
     work(q.siteUpdate, q.siteOperationsDlq, 300),
     work(q.siteDeletion, q.siteOperationsDlq, 300),
     dlq(q.siteOperationsDlq),
+    work(q.backups, q.backupsDlq, 600),
+    dlq(q.backupsDlq),
   ];
 }

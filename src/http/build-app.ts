@@ -19,6 +19,7 @@ import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
 import { auditRequest } from './audit-request.js';
+import { registerBackupRoutes } from './routes/backups.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
 import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
@@ -173,6 +174,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerSiteRoutes(app, deps);
+  registerBackupRoutes(app, deps);
   registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);

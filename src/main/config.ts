@@ -4,6 +4,8 @@
  */
 import { resolve } from 'node:path';
 import type { PlatformConfig } from '../domain/config.js';
+import { DEFAULT_RETENTION, DEFAULT_SCHEDULE, parseRetention, parseSchedule } from '../domain/backup.js';
+import { isBbwsError } from '../domain/errors.js';
 import { isEnvironment, isValidHostname, names } from '../domain/naming.js';
 
 export interface ConfigFlags {
@@ -15,6 +17,8 @@ export interface ConfigFlags {
   baseDomain?: string;
   mysqlUrl?: string;
   clusterName?: string;
+  backupRepository?: string;
+  retention?: string;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +80,25 @@ function dnsServer(value: string | undefined): string | null {
   return value;
 }
 
+/** A setting parsed by a domain parser: its BbwsError becomes a ConfigError naming the setting. */
+function parsed<T>(setting: string, value: string | undefined, parse: (v: string) => T, fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  try {
+    return parse(value);
+  } catch (e) {
+    if (isBbwsError(e)) throw new ConfigError(setting, `${e.message} Got "${value}".`);
+    throw e;
+  }
+}
+
+/** BBWS_BACKUP_REPOSITORY: a directory (made absolute) or a restic backend URL (sftp:, s3:, rest:, b2:, azure:, gs:, rclone:). */
+function backupRepository(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (/^(sftp|s3|rest|b2|azure|gs|rclone|swift):/.test(value)) return value;
+  if (/[\u0000-\u001f]/.test(value)) throw new ConfigError('--repository / BBWS_BACKUP_REPOSITORY', 'control characters are not allowed');
+  return resolve(value);
+}
+
 export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Readonly<PlatformConfig> {
   const environment = flags.env ?? env.BBWS_ENV ?? 'dev';
   if (!isEnvironment(environment)) throw new ConfigError('--env / BBWS_ENV', `expected dev, sit or prod, got "${environment}"`);
@@ -115,6 +138,11 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
       maxFailures: Math.max(1, Math.trunc(positive('BBWS_LOGIN_MAX_FAILURES', env.BBWS_LOGIN_MAX_FAILURES, 5))),
       windowMinutes: positive('BBWS_LOGIN_WINDOW_MINUTES', env.BBWS_LOGIN_WINDOW_MINUTES, 5),
       blockMinutes: positive('BBWS_LOGIN_BLOCK_MINUTES', env.BBWS_LOGIN_BLOCK_MINUTES, 15),
+    }),
+    backup: Object.freeze({
+      repository: backupRepository(flags.backupRepository ?? env.BBWS_BACKUP_REPOSITORY),
+      retention: parsed('--retention / BBWS_BACKUP_RETENTION', flags.retention ?? env.BBWS_BACKUP_RETENTION, parseRetention, DEFAULT_RETENTION),
+      schedule: parsed('BBWS_BACKUP_SCHEDULE', env.BBWS_BACKUP_SCHEDULE, parseSchedule, DEFAULT_SCHEDULE),
     }),
   });
 }

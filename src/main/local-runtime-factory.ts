@@ -4,7 +4,8 @@
  */
 import { startLocalRuntime, type LocalRuntime, type WordPressHost } from '../adapters/runtime/local/local-runtime.js';
 import { createLocalWordPress } from '../adapters/wordpress/local/local-wordpress.js';
-import type { RuntimeFactory, WordPressFactory } from './platform.js';
+import { createLocalBackupEngine } from '../adapters/backup/local-backup-engine.js';
+import type { BackupEngineFactory, RuntimeFactory, WordPressFactory } from './platform.js';
 
 export const createLocalRuntime: RuntimeFactory<LocalRuntime> = async ({ config, emit, logger, secrets }) => startLocalRuntime({ config, secrets, emit, logger });
 
@@ -20,3 +21,6 @@ export const createLocalSites: WordPressFactory<WordPressHost> = ({ config, runt
       metrics.increment('WordPressAPICalls', { outcome });
     },
   });
+
+export const createLocalBackups: BackupEngineFactory = ({ config, runtime, logger, secrets, catalog }) =>
+  createLocalBackupEngine({ runtime: runtime as LocalRuntime, secrets, catalog, logger, env: config.env, dataDir: config.dataDir, repository: config.backup?.repository ?? undefined });

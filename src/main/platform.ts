@@ -29,10 +29,15 @@ import { refreshAlarmGauges } from './alarm-gauges.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
 import type { AuditLog } from '../ports/audit.js';
+import { catalogDir } from '../adapters/backup/backup-paths.js';
+import { createFileBackupCatalog } from '../adapters/backup/file-catalog.js';
+import { DEFAULT_RETENTION, DEFAULT_SCHEDULE } from '../domain/backup.js';
+import type { BackupCatalog, BackupEngine } from '../ports/backups.js';
+import type { BackupDeps } from '../app/backups/backup-deps.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
-import { runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
+import { runBackupScheduler, runBackupWorker, runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import { buildApp } from '../http/build-app.js';
@@ -58,6 +63,9 @@ export type RuntimeFactory<R extends Runtime = Runtime> = (ctx: { config: Platfo
  */
 export type WordPressFactory<H = Runtime> = (ctx: { config: PlatformConfig; runtime: H; logger: Logger; secrets: Secrets; metrics: Metrics }) => WordPress & { close?(): Promise<void> };
 
+/** Makes the backup engine on top of a runtime (absent: backups are listed but not made). */
+export type BackupEngineFactory = (ctx: { config: PlatformConfig; runtime: Runtime; logger: Logger; secrets: Secrets; catalog: BackupCatalog }) => BackupEngine;
+
 export interface PlatformOptions<R extends Runtime = Runtime> {
   config: PlatformConfig;
   roles: readonly PlatformRole[];
@@ -65,6 +73,10 @@ export interface PlatformOptions<R extends Runtime = Runtime> {
   createRuntime?: RuntimeFactory<R>;
   /** Sites need it; created on the runtime when the worker role runs. */
   createWordPress?: WordPressFactory<R>;
+  /** Backups need it; created on the runtime when the worker role runs. */
+  createBackupEngine?: BackupEngineFactory;
+  /** Backup schedule pass interval (default 60 s). */
+  backupScheduleIntervalMs?: number;
   logger?: Logger;
   /** Reconciler pass interval (tests shorten it). */
   reconcileIntervalMs?: number;
@@ -134,6 +146,12 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     marketplace: createLocalMarketplace({ dir: join(config.dataDir, 'plugins') }),
     wordpress: null,
     edgePort: config.edgePort,
+    backups: {
+      catalog: createFileBackupCatalog({ dir: catalogDir(config.dataDir) }),
+      engine: null,
+      retention: config.backup?.retention ?? DEFAULT_RETENTION,
+      schedule: config.backup?.schedule ?? DEFAULT_SCHEDULE,
+    },
   };
 
   const abort = new AbortController();
@@ -184,6 +202,12 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         deps.wordpress = wordpress;
         loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
         if (roles.includes('reconciler')) loops.push(runSiteHousekeeping(deps, abort.signal, options.reconcileIntervalMs));
+      }
+      if (options.createBackupEngine) {
+        const backupDeps = deps as BackupDeps;
+        backupDeps.backups.engine = options.createBackupEngine({ config, runtime, logger, secrets, catalog: backupDeps.backups.catalog });
+        loops.push(runBackupWorker(backupDeps, abort.signal));
+        if (roles.includes('reconciler')) loops.push(runBackupScheduler(backupDeps, abort.signal, options.backupScheduleIntervalMs));
       }
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));

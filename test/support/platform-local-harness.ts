@@ -13,7 +13,7 @@ import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import type { Role } from '../../src/domain/auth.js';
 import { parseConfig } from '../../src/main/config.js';
-import { createLocalRuntime, createLocalSites } from '../../src/main/local-runtime-factory.js';
+import { createLocalBackups, createLocalRuntime, createLocalSites } from '../../src/main/local-runtime-factory.js';
 import { createLogger } from '../../src/main/logger.js';
 import { type RunningPlatform, startPlatform } from '../../src/main/platform.js';
 
@@ -36,11 +36,13 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
-      config: parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_RATE_LIMIT: '0', ...env }),
+      // No backup schedule unless a test asks for one: scheduled backups would run beside every test's own work.
+      config: parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_RATE_LIMIT: '0', BBWS_BACKUP_SCHEDULE: 'off', ...env }),
       roles: ['api', 'worker', 'events', 'reconciler'],
       logger: createLogger({ level: 'info', dataDir, stdout: false }),
       createRuntime: createLocalRuntime,
       createWordPress: createLocalSites,
+      createBackupEngine: createLocalBackups,
       reconcileIntervalMs: 500,
     });
   } catch (err) {

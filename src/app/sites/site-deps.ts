@@ -10,6 +10,7 @@ import type { TemplateCatalog } from '../../ports/template-catalog.js';
 import type { WordPress } from '../../ports/wordpress.js';
 import { BbwsError } from '../../domain/errors.js';
 import type { AppDeps } from '../deps.js';
+import type { BackupSettings } from '../backups/backup-settings.js';
 
 export interface SiteDeps extends AppDeps {
   secrets: Secrets;
@@ -22,6 +23,8 @@ export interface SiteDeps extends AppDeps {
   wordpress: WordPress | null;
   /** Port of the edge, for the URLs shown to users. */
   edgePort: number;
+  /** Backups (docs/backups.md); absent where a caller wires no backups (some tests). */
+  backups?: BackupSettings;
 }
 
 /** The WordPress port, or RUNTIME_UNAVAILABLE in a process that does not run the runtime. */

@@ -14,13 +14,15 @@ function platformOptions(cmd: Command): Command {
     .option('--edge-host <address>', 'address the edge listens on (BBWS_EDGE_HOST, default 127.0.0.1; 0.0.0.0 for every address)')
     .option('--env <env>', 'dev, sit or prod (BBWS_ENV, default dev)')
     .option('--base-domain <domain>', 'tenants are <tenant>.wp<env>.<domain> (BBWS_BASE_DOMAIN, default localhost)')
-    .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)');
+    .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)')
+    .option('--backup-repository <restic-repo>', 'where backups go: a directory, sftp:…, s3:… (BBWS_BACKUP_REPOSITORY, default <data-dir>/backups)')
+    .option('--retention <policy>', 'backups kept per tenant and site, e.g. 10l,24h,7d,4w,3m (BBWS_BACKUP_RETENTION)');
 }
 
 async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
   // Loaded here, not at the top: the platform (fastify, SQLite, the runtime) is most of the CLI's
   // start-up time, and only these commands need it.
-  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites }, { assertPrerequisites }, { asPortError, assertPortFree }, { DataDirInUseError, assertDataDirFree }] = await Promise.all([
+  const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites, createLocalBackups }, { assertPrerequisites }, { asPortError, assertPortFree }, { DataDirInUseError, assertDataDirFree }] = await Promise.all([
     import('../../main/config.js'),
     import('../../main/platform.js'),
     import('../../main/local-runtime-factory.js'),
@@ -44,7 +46,7 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
   ];
   for (const p of ports) await assertPortFree(p.port, p.host, p.flag);
   if (roles.includes('worker')) await assertPrerequisites();
-  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites }).catch((err: unknown) => {
+  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites, createBackupEngine: createLocalBackups }).catch((err: unknown) => {
     throw inUse(asPortError(err, ports));
   });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';

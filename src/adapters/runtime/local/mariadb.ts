@@ -23,6 +23,11 @@ export interface DatabaseServer {
   readonly tenantHost: { host: string; port: number };
   /** Runs SQL as the administrator and returns the tab-separated output. */
   sql(statements: string): Promise<string>;
+  /**
+   * Connection options of the administrator for the `mariadb` and `mariadb-dump` clients (a socket
+   * or a 0600 option file: never a password on argv). Backups dump and load with them.
+   */
+  readonly clientArgs: readonly string[];
   /** Database + user with grants on that database only. Idempotent; re-sets the password. */
   ensureTenantDatabase(db: string, user: string, password: string): Promise<void>;
   /** Drops both. Idempotent. */
@@ -82,6 +87,7 @@ function makeServer(
   return {
     tenantHost,
     sql,
+    clientArgs,
     supervised,
     ensureTenantDatabase: async (db, user, password) => void (await sql(tenantSql(db, user, password))),
     // An undo must converge: when the server is restarting (supervisor backoff), wait for it.

@@ -48,6 +48,9 @@ export async function checkPrerequisites(): Promise<MissingPrerequisite[]> {
   await binary('mariadbd', 'mariadb-server');
   await binary('mariadb-install-db', 'mariadb-server', ['--help']);
   await binary('mariadb', 'mariadb-client');
+  await binary('mariadb-dump', 'mariadb-client');
+  // Backups (docs/backups.md): an encrypted, deduplicating restic repository.
+  await binary('restic', 'restic', ['version']);
   await binary('nginx', 'nginx', ['-v']);
   await binary('php', 'php-cli', ['-v']);
   await binary('getent', 'libc-bin', ['passwd', 'root']);

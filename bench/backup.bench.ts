@@ -1,0 +1,138 @@
+/**
+ * Backups of a site with 1,000 posts and 100 MB of uploads (the clone bench's fixture) against a
+ * real tenant (MariaDB + WordPress) and a real restic repository: full backup, incremental with
+ * nothing changed (time and repository growth), verify (restore to scratch + compare), restore in
+ * place; beside a raw `mariadb-dump > file` + `tar` of the same site in the same run. Prints
+ * medians, repository growth and the dedup ratio (bytes backed up / bytes stored).
+ *
+ *   node --import tsx bench/backup.bench.ts [--runs 5] [--posts 1000] [--mb 100] [--json]
+ *
+ * Needs root and the Debian packages (`bbws setup`); uses a temp data dir removed at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { catalogDir, repositoryDir } from '../src/adapters/backup/backup-paths.js';
+import { createFileBackupCatalog } from '../src/adapters/backup/file-catalog.js';
+import { createLocalBackupEngine } from '../src/adapters/backup/local-backup-engine.js';
+import { run } from '../src/adapters/runtime/local/exec.js';
+import { createLocalSecrets } from '../src/adapters/secrets/local.js';
+import { listTables, prefixOf } from '../src/adapters/wordpress/local/clone.js';
+import { createTenantAccess } from '../src/adapters/wordpress/local/create-tenant-access.js';
+import { newBackupId } from '../src/domain/backup.js';
+import type { SiteRef } from '../src/ports/wordpress.js';
+import { runSteps, silentLogger, spec, startTestRuntime } from '../test/support/local-runtime-harness.js';
+import { median } from './lib/stats.js';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
+const runs = Number(arg('runs', '5'));
+const posts = Number(arg('posts', '1000'));
+const megabytes = Number(arg('mb', '100'));
+const asJson = process.argv.includes('--json');
+
+const TENANT = 'benchbackup';
+const site: SiteRef = { tenantId: TENANT, siteId: 'backbench1', hostnames: ['www.benchbackup.wpdev.localhost'] };
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [performance.now() - t0, v];
+}
+
+const duBytes = async (dir: string) => Number((await run('du', ['-sb', '--', dir])).stdout.split('\t')[0]);
+
+async function main(): Promise<void> {
+  const t = await startTestRuntime('dev');
+  const scratch = await mkdtemp(join(tmpdir(), 'bbws-bench-backup-'));
+  try {
+    await runSteps(t.runtime.provisionSteps(spec(TENANT)));
+    const secrets = createLocalSecrets({ dir: join(t.dataDir, 'secrets') });
+    const access = await createTenantAccess(t.runtime, secrets, TENANT);
+    await access.php(site, `define('WP_INSTALLING', true); require_once ABSPATH . 'wp-load.php'; require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+      wp_install('Bench', 'admin', 'admin@example.com', true, '', 'pw-123456789');`);
+    await access.php(
+      site,
+      `wp_defer_term_counting(true); wp_suspend_cache_addition(true);
+       for ($i = 0; $i < $input['posts']; $i++) {
+         $id = wp_insert_post(['post_title' => "Post $i", 'post_status' => 'publish', 'post_content' => str_repeat('<p>Lorem ipsum dolor sit amet, ü ✓. </p>', 20) . '<a href="' . home_url("/post-$i/") . '">self</a>']);
+         update_post_meta($id, 'bbws_layout', ['link' => home_url("/post-$i/"), 'blocks' => [['img' => home_url("/wp-content/uploads/$i.jpg")]]]);
+       }`,
+      { posts },
+      { loadWordPress: true, timeoutMs: 600_000 },
+    );
+    const uploads = access.uploadsDir(site.siteId);
+    await mkdir(join(uploads, '2024', '01'), { recursive: true });
+    for (let i = 0; i < megabytes; i++) await writeFile(join(uploads, '2024', '01', `file-${i}.bin`), randomBytes(1024 * 1024));
+    await access.chownToTenant(dirname(uploads));
+
+    const engine = createLocalBackupEngine({ runtime: t.runtime, secrets, catalog: createFileBackupCatalog({ dir: catalogDir(t.dataDir) }), logger: silentLogger(), env: 'dev', dataDir: t.dataDir });
+    const input = (type: 'full' | 'incremental', parentId: string | null) => ({ backupId: newBackupId(), tenantId: TENANT, siteId: site.siteId, type, reason: 'manual' as const, parentId, sites: [], spec: null });
+    const adminArgs = ['--no-defaults', `--socket=${t.runtime.layout.mariadbSocket}`, '--user=root'];
+    const tables = (await listTables(access, prefixOf('s', site.siteId))).map((s) => `${prefixOf('s', site.siteId)}${s}`);
+
+    // fullFirst: into an empty repository (every byte written); full: later fulls (every file read again, deduplicated).
+    const samples: Record<string, number[]> = { fullFirst: [], full: [], incrementalUnchanged: [], verify: [], restoreInPlace: [], baselineDumpAndTar: [] };
+    const growth: number[] = [];
+    let logical = 0;
+    for (let r = 0; r < runs; r++) {
+      const [fullMs, full] = await timed(() => engine.createBackup(input('full', null)));
+      (r === 0 ? samples.fullFirst : samples.full).push(fullMs);
+      const before = await duBytes(repositoryDir(t.dataDir));
+      const [incMs, inc] = await timed(() => engine.createBackup(input('incremental', full.backupId)));
+      samples.incrementalUnchanged.push(incMs);
+      growth.push((await duBytes(repositoryDir(t.dataDir))) - before);
+      logical += full.sizes.databaseBytes + full.sizes.filesBytes + inc.sizes.databaseBytes + inc.sizes.filesBytes;
+      const [verifyMs, verified] = await timed(() => engine.verifyBackup(inc.backupId));
+      if (verified.verification.status !== 'VERIFIED') throw new Error(verified.verification.error ?? 'verify failed');
+      samples.verify.push(verifyMs);
+      samples.restoreInPlace.push((await timed(() => engine.restoreInPlace(inc.backupId)))[0]);
+      samples.baselineDumpAndTar.push(
+        (
+          await timed(async () => {
+            await run('mariadb-dump', [...adminArgs, '--single-transaction', `--result-file=${join(scratch, 'dump.sql')}`, `${TENANT}_db`, ...tables], { timeoutMs: 600_000 });
+            await run('tar', ['-cf', join(scratch, 'uploads.tar'), '-C', dirname(uploads), site.siteId], { timeoutMs: 600_000 });
+          })
+        )[0],
+      );
+      await rm(join(scratch, 'dump.sql'), { force: true });
+      await rm(join(scratch, 'uploads.tar'), { force: true });
+    }
+    const stored = await duBytes(repositoryDir(t.dataDir));
+    await access.close();
+
+    const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v))]));
+    const result = {
+      command: `node --import tsx bench/backup.bench.ts --runs ${runs} --posts ${posts} --mb ${megabytes}`,
+      posts,
+      uploadsMb: megabytes,
+      runs,
+      medianMs: medians,
+      rawMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map((x) => Math.round(x))])),
+      incrementalGrowthBytes: { median: median(growth), raw: growth },
+      repositoryBytes: stored,
+      backedUpBytes: logical,
+      dedupRatio: Number((logical / stored).toFixed(1)),
+      vsBaseline: Object.fromEntries(['full', 'incrementalUnchanged', 'restoreInPlace'].map((k) => [k, Number((medians[k] / medians.baselineDumpAndTar).toFixed(2))])),
+    };
+    if (asJson) console.log(JSON.stringify(result, null, 2));
+    else {
+      console.log(`backups of a site with ${posts} posts + ${megabytes} MB uploads, median of ${runs} runs (restic ${(await run('restic', ['version'])).stdout.split(' ')[1]})`);
+      for (const [k, v] of Object.entries(result.medianMs)) console.log(`  ${k.padEnd(22)} ${String(v).padStart(7)} ms   (${result.rawMs[k].join(', ')})`);
+      console.log(`  incremental growth      ${result.incrementalGrowthBytes.median} bytes (median; ${growth.join(', ')})`);
+      console.log(`  repository ${(stored / 1024 / 1024).toFixed(1)} MB for ${(logical / 1024 / 1024).toFixed(1)} MB backed up: dedup ratio ${result.dedupRatio}`);
+      console.log(`  vs mariadb-dump + tar: ${JSON.stringify(result.vsBaseline)}`);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    await t.cleanup();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

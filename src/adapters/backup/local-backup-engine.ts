@@ -1,0 +1,270 @@
+/**
+ * The {@link BackupEngine} of the local runtime: a tenant's database with mariadb-dump (one
+ * consistent snapshot; sql-dump.ts), its content directory (uploads, themes, plugins) or a site's
+ * tables and uploads, and the record's meta.json, snapshotted into a restic repository
+ * (restic.ts). The repository password is generated once and kept in the secret store.
+ *
+ * All or nothing: the record is written only after the snapshot exists; a failure removes the
+ * snapshot again. A kill -9 can leave a snapshot without a record, a work or scratch dir, a
+ * scratch database or a stale repository lock: {@link BackupEngine.cleanupLeftovers} (run before
+ * every backup job) removes exactly those, sparing what this process is working on.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UNVERIFIED, type BackupRecord, type RetentionPolicy } from '../../domain/backup.js';
+import { BbwsError } from '../../domain/errors.js';
+import { names, type Environment } from '../../domain/naming.js';
+import type { BackupCatalog, BackupEngine, BackupProgress, CreateBackupInput } from '../../ports/backups.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Secrets } from '../../ports/secrets.js';
+import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
+import type { LocalRuntime } from '../runtime/local/local-runtime.js';
+import { WORDPRESS_CORE } from '../runtime/local/wordpress.js';
+import { digestTree } from '../wordpress/local/backup.js';
+import { repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
+import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
+import { restoreBackupInPlace } from './local-restore.js';
+import { rehomeSite } from './rehome-sites.js';
+import { createResticRepository, ResticError, type ResticRepository } from './restic.js';
+import { compareScratch, restoreToScratch, scratchInUse } from './scratch-restore.js';
+import { dumpDatabase } from './sql-dump.js';
+
+export interface LocalBackupEngineOptions {
+  runtime: LocalRuntime;
+  secrets: Secrets;
+  catalog: BackupCatalog;
+  logger: Logger;
+  env: Environment;
+  dataDir: string;
+  /** A restic repository string (default `<dataDir>/backups`). */
+  repository?: string;
+  /** The snapshot's time instead of now (benchmarks and retention tests back-date backups). */
+  clock?: () => Date;
+}
+
+const noProgress: BackupProgress = () => undefined;
+
+/** BACKUP_REPOSITORY_UNAVAILABLE for a repository restic cannot open; other errors pass. */
+function repositoryError(e: unknown): never {
+  if (e instanceof ResticError && /repository|connect|no such host|permission denied|wrong password|unable to open/i.test(e.stderr)) {
+    throw new BbwsError('BACKUP_REPOSITORY_UNAVAILABLE', `${new BbwsError('BACKUP_REPOSITORY_UNAVAILABLE').message} restic: ${e.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`);
+  }
+  throw e;
+}
+
+async function wordpressVersion(): Promise<string | null> {
+  const text = await readFile(join(WORDPRESS_CORE, 'wp-includes', 'version.php'), 'utf8').catch(() => '');
+  return /\$wp_version\s*=\s*'([^']+)'/.exec(text)?.[1] ?? null;
+}
+
+export function createLocalBackupEngine(options: LocalBackupEngineOptions): BackupEngine & { repository: ResticRepository } {
+  const { runtime, secrets, catalog, dataDir, env } = options;
+  const logger = options.logger.child({ component: 'backups' });
+  const location = options.repository ?? repositoryDir(dataDir);
+  const password = async () => {
+    const name = repositoryPasswordSecret(env);
+    const existing = await secrets.get(name);
+    if (existing) return existing;
+    const fresh = randomBytes(32).toString('base64url');
+    await secrets.put(name, fresh);
+    return fresh;
+  };
+  const repo = createResticRepository({ location, password });
+  let opened: Promise<void> | null = null;
+  const open = async () => {
+    opened ??= (async () => {
+      if (!/^[a-z0-9]+:/.test(location)) await mkdir(location, { recursive: true, mode: 0o700 });
+      await repo.init();
+    })().catch((e) => {
+      opened = null;
+      return repositoryError(e);
+    });
+    return opened;
+  };
+  const db = () => runtime.database;
+  const inProgress = new Set<string>();
+
+  const listTables = async (database: string, prefix: string | null): Promise<string[]> => {
+    const where = prefix ? ` AND LEFT(TABLE_NAME, ${prefix.length}) = ${sqlString(prefix)}` : '';
+    const out = await db().sql(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where} ORDER BY TABLE_NAME;`);
+    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+  };
+
+  async function createBackup(input: CreateBackupInput, progress: BackupProgress = noProgress): Promise<BackupRecord> {
+    const { tenantId, siteId } = input;
+    await open();
+    const key = scopeKey(tenantId, siteId);
+    if (inProgress.has(key)) throw new BbwsError('OPERATION_IN_PROGRESS', `A backup of ${key} is already running.`);
+    inProgress.add(key);
+    const work = join(workRoot(dataDir), key);
+    let snapshotId: string | null = null;
+    try {
+      await rm(work, { recursive: true, force: true });
+      await mkdir(work, { recursive: true, mode: 0o700 });
+      const paths = runtime.tenantPaths(tenantId);
+      const database = names.databaseName(tenantId);
+      sqlIdentifier(database);
+      const filesPath = siteId ? join(paths.content, 'uploads', 'sites', siteId) : paths.content;
+      const present = await stat(filesPath).then((s) => s.isDirectory(), () => false);
+      // The dump (MariaDB's work) and the file hashes (ours) at the same time: neither waits for the other.
+      progress('dump database (mariadb-dump --single-transaction) and hash files');
+      const tables = siteId ? await listTables(database, `s${siteId}_`) : null;
+      const [summary, files] = await Promise.all([
+        tables && tables.length === 0 ? Promise.resolve([]) : dumpDatabase(db().clientArgs, database, join(work, 'db.sql'), tables ?? undefined),
+        present ? digestTree(filesPath) : Promise.resolve(null),
+      ]);
+      const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
+      const createdAt = (options.clock?.() ?? new Date()).toISOString();
+      const parent = input.parentId ? await catalog.get(input.parentId) : undefined;
+      const record: BackupRecord = {
+        backupId: input.backupId,
+        scope: siteId ? 'site' : 'tenant',
+        type: input.type,
+        reason: input.reason,
+        tenantId,
+        siteId,
+        parentId: parent?.backupId ?? null,
+        snapshotId: '',
+        createdAt,
+        sites: input.sites,
+        spec: input.spec,
+        wordpressVersion: await wordpressVersion(),
+        tables: summary,
+        files,
+        sizes: { databaseBytes, filesBytes: files?.bytes ?? 0, repositoryAdded: 0 },
+        verification: UNVERIFIED,
+        paths: { work, files: present ? filesPath : null },
+      };
+      await writeFile(join(work, 'meta.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+      progress('snapshot to the repository (restic)');
+      const tags = ['bbws', `scope=${record.scope}`, `tenant=${tenantId}`, ...(siteId ? [`site=${siteId}`] : [])];
+      let last = -1;
+      const result = await repo
+        .backup(present ? [work, filesPath] : [work], {
+          tags,
+          time: options.clock ? createdAt.replace('T', ' ').replace(/\.\d+Z$/, '') : undefined,
+          parent: input.type === 'incremental' ? parent?.snapshotId : undefined,
+          force: input.type === 'full',
+          onProgress: (f) => {
+            const pct = Math.floor(f * 10) * 10;
+            if (pct > last) progress('snapshot to the repository (restic)', (last = pct) / 100);
+          },
+        })
+        .catch(repositoryError);
+      snapshotId = result.snapshotId;
+      const done: BackupRecord = { ...record, snapshotId: result.snapshotId, sizes: { ...record.sizes, repositoryAdded: result.dataAdded } };
+      await catalog.put(done);
+      logger.info({ action: 'BACKUP', status: 'OK', backupId: done.backupId, tenantId, siteId, type: done.type, snapshotId: result.snapshotId, repositoryAdded: result.dataAdded }, 'backup created');
+      return done;
+    } catch (e) {
+      if (snapshotId) await repo.forgetSnapshots([snapshotId]).catch(() => undefined);
+      await catalog.delete(input.backupId).catch(() => undefined);
+      logger.error({ action: 'BACKUP', status: 'FAILED', backupId: input.backupId, tenantId, siteId, err: e instanceof Error ? e.message : String(e) }, 'backup failed');
+      throw e;
+    } finally {
+      await rm(work, { recursive: true, force: true }).catch(() => undefined);
+      inProgress.delete(key);
+    }
+  }
+
+  async function recordOf(backupId: string): Promise<BackupRecord> {
+    const record = await catalog.get(backupId);
+    if (!record) throw new BbwsError('BACKUP_NOT_FOUND', undefined, { backupId });
+    return record;
+  }
+
+  async function verifyBackup(backupId: string, progress: BackupProgress = noProgress): Promise<BackupRecord> {
+    const record = await recordOf(backupId);
+    await open();
+    const started = Date.now();
+    let problems: string[];
+    try {
+      const copy = await restoreToScratch({ dataDir, repo, db: db() }, record, progress);
+      try {
+        problems = await compareScratch({ db: db() }, record, copy, progress);
+      } finally {
+        await copy.remove();
+      }
+    } catch (e) {
+      problems = [e instanceof ResticError ? `restic: ${e.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}` : e instanceof Error ? e.message : String(e)];
+    }
+    const error = problems.length ? `backup ${backupId} failed verification: ${problems.join('; ')}` : null;
+    const updated: BackupRecord = {
+      ...((await catalog.get(backupId)) ?? record),
+      verification: { status: error ? 'FAILED' : 'VERIFIED', verifiedAt: new Date().toISOString(), error, durationMs: Date.now() - started },
+    };
+    await catalog.put(updated);
+    if (error) logger.error({ action: 'VERIFY_BACKUP', status: 'FAILED', backupId, tenantId: record.tenantId, error }, error);
+    else logger.info({ action: 'VERIFY_BACKUP', status: 'OK', backupId, tenantId: record.tenantId, durationMs: updated.verification.durationMs }, 'backup verified');
+    return updated;
+  }
+
+  async function prune(policy: RetentionPolicy, { dryRun }: { dryRun: boolean }) {
+    await open();
+    const ids = new Set(await repo.forget(policy, { tags: ['bbws'], dryRun }).catch(repositoryError));
+    const all = await catalog.list();
+    const removed = all.filter((r) => ids.has(r.snapshotId) || [...ids].some((id) => id.startsWith(r.snapshotId)));
+    if (!dryRun) for (const r of removed) await catalog.delete(r.backupId);
+    logger.info({ action: 'PRUNE_BACKUPS', status: 'OK', dryRun, removed: removed.map((r) => r.backupId) }, `${dryRun ? 'would remove' : 'removed'} ${removed.length} backups`);
+    return { removed, kept: all.length - removed.length };
+  }
+
+  async function cleanupLeftovers(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const root of [workRoot(dataDir), scratchRoot(dataDir)]) {
+      for (const name of await readdir(root).catch(() => [] as string[])) {
+        if (inProgress.has(name) || scratchInUse.has(name)) continue;
+        await rm(join(root, name), { recursive: true, force: true });
+        removed.push(join(root, name));
+      }
+    }
+    const dbs = (await db().sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'bbws\\_%';")).split('\n').map((l) => l.trim());
+    for (const name of dbs) {
+      if (!SCRATCH_DB.test(name) || scratchInUse.has(name.slice(name.lastIndexOf('_') + 1))) continue;
+      await db().sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(name)};`);
+      removed.push(`database ${name}`);
+    }
+    await open();
+    await repo.unlock().catch(() => undefined);
+    if (inProgress.size === 0) {
+      const known = new Set((await catalog.list()).map((r) => r.snapshotId));
+      const orphans = (await repo.snapshots(['bbws'])).filter((s) => !known.has(s.shortId) && !known.has(s.id)).map((s) => s.id);
+      await repo.forgetSnapshots(orphans);
+      removed.push(...orphans.map((id) => `snapshot ${id}`));
+    }
+    if (removed.length) logger.warn({ action: 'BACKUP_LEFTOVERS', status: 'REMOVED', removed }, `removed ${removed.length} leftovers of interrupted backup work`);
+    return removed;
+  }
+
+  return {
+    repository: repo,
+    createBackup,
+    verifyBackup,
+    restoreInPlace: async (backupId, progress = noProgress) => {
+      const record = await recordOf(backupId);
+      await open();
+      await restoreBackupInPlace({ dataDir, repo, runtime, secrets, logger }, record, progress);
+    },
+    restoreToNewTenant: async (backupId, targetTenantId, sites, progress = noProgress) => {
+      const record = await recordOf(backupId);
+      if (record.scope !== 'tenant') throw new BbwsError('VALIDATION_FAILED', 'Only a tenant backup restores to a new tenant; a site backup restores in place.', { backupId });
+      await open();
+      await restoreBackupInPlace({ dataDir, repo, runtime, secrets, logger }, record, progress, targetTenantId);
+      progress('re-home sites and rotate their secrets');
+      const access = await createTenantAccess(runtime, secrets, targetTenantId);
+      try {
+        const out = [];
+        for (const s of sites) {
+          const { adminUser } = await rehomeSite(access, { tenantId: targetTenantId, siteId: s.siteId, hostnames: [s.toHost] }, s.fromHost, runtime.config.edgePort, s.adminPassword);
+          out.push({ siteId: s.siteId, adminUser });
+        }
+        return out;
+      } finally {
+        await access.close();
+      }
+    },
+    prune,
+    cleanupLeftovers,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * In-place restore on the local runtime: the backup is restored into scratch and compared with its
+ * record first (scratch-restore.ts); only an exact copy is swapped in. The database swap is one
+ * `RENAME TABLE` statement (atomic in MariaDB, also across databases): the live tables of the
+ * scope move to `bbws_trash_<id>`, the scratch tables take their place, then the trash is dropped.
+ * Files follow: a site's uploads are replaced as the tenant (clone.ts's replaceDirectory, through
+ * a staging dir); a tenant's uploads, themes and plugins by root inside the root-owned content dir.
+ *
+ * A failure before the swap changes nothing. A kill -9 after it leaves the database restored and
+ * the files not yet: the operation is redelivered and restores again (idempotent), and the
+ * checkpoint taken before (app layer) can still undo it.
+ */
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackupRecord } from '../../domain/backup.js';
+import { names } from '../../domain/naming.js';
+import type { BackupProgress } from '../../ports/backups.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Secrets } from '../../ports/secrets.js';
+import { run } from '../runtime/local/exec.js';
+import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
+import type { LocalRuntime } from '../runtime/local/local-runtime.js';
+import { codeDirsAreRoots } from '../runtime/local/wordpress.js';
+import { replaceDirectory } from '../wordpress/local/clone.js';
+import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
+import { trashDbName } from './backup-paths.js';
+import type { ResticRepository } from './restic.js';
+import { compareScratch, restoreToScratch } from './scratch-restore.js';
+
+interface RestoreContext {
+  dataDir: string;
+  repo: ResticRepository;
+  runtime: LocalRuntime;
+  secrets: Secrets;
+  logger: Logger;
+}
+
+const exists = (p: string) => lstat(p).then(() => true, () => false);
+
+async function tablesOf(runtime: LocalRuntime, database: string, prefix: string | null): Promise<string[]> {
+  const where = prefix ? ` AND LEFT(TABLE_NAME, ${prefix.length}) = ${sqlString(prefix)}` : '';
+  const out = await runtime.database.sql(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where};`);
+  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+/** One atomic RENAME: live tables of the scope out to trash, scratch tables in. */
+async function swapDatabase(runtime: LocalRuntime, live: string, scratch: string | null, trash: string, prefix: string | null): Promise<void> {
+  const q = (db: string, t: string) => `${sqlIdentifier(db)}.${sqlIdentifier(t)}`;
+  const out = await tablesOf(runtime, live, prefix);
+  const incoming = scratch ? await tablesOf(runtime, scratch, null) : [];
+  if (prefix && incoming.some((t) => !t.startsWith(prefix))) throw new Error(`the backup holds tables outside the site's prefix ${prefix}`);
+  const renames = [...out.map((t) => `${q(live, t)} TO ${q(trash, t)}`), ...incoming.map((t) => `${q(scratch!, t)} TO ${q(live, t)}`)];
+  await runtime.database.sql(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`);
+  if (renames.length) await runtime.database.sql(`RENAME TABLE ${renames.join(', ')};`);
+  await runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`);
+}
+
+/**
+ * Replaces a directory inside the root-owned content dir (themes/, plugins/, uploads/) with the
+ * restored one by two renames; root does it, since content/ is root's (runtime/local/wordpress.ts),
+ * then hands the new tree to `owner` (uploads: the tenant's) or keeps it root's (code dirs).
+ */
+async function replaceContentDir(source: string, target: string, owner: { uid: number; gid: number } | null): Promise<void> {
+  const fresh = `${target}.bbws-new`;
+  const old = `${target}.bbws-old`;
+  if (!(await exists(target)) && (await exists(old))) await run('mv', ['-T', '--', old, target]);
+  await run('rm', ['-rf', '--', fresh, old]);
+  if (await exists(source)) await run('cp', ['-a', '--', source, fresh], { timeoutMs: 3_600_000 });
+  else await run('mkdir', ['--', fresh]);
+  await run('chown', ['-R', '-h', owner ? `${owner.uid}:${owner.gid}` : '0:0', '--', fresh]);
+  await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', fresh]);
+  if (await exists(target)) await run('mv', ['-T', '--', target, old]);
+  await run('mv', ['-T', '--', fresh, target]);
+  await run('rm', ['-rf', '--', old]);
+}
+
+/**
+ * Restores the backup over `targetTenantId`: its own tenant (in place), or — for a tenant backup —
+ * a new tenant provisioned for it (restore-to-new: the original is not touched).
+ */
+export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRecord, progress: BackupProgress, targetTenantId = record.tenantId): Promise<void> {
+  if (record.scope === 'platform' || !record.tenantId || !targetTenantId) throw new Error('a platform backup is restored with `bbws restore --platform`');
+  if (record.siteId && targetTenantId !== record.tenantId) throw new Error('a site backup is restored only in place');
+  const tenantId = targetTenantId;
+  const copy = await restoreToScratch({ dataDir: ctx.dataDir, repo: ctx.repo, db: ctx.runtime.database }, record, progress);
+  try {
+    const problems = await compareScratch({ db: ctx.runtime.database }, record, copy, progress, { files: false });
+    if (problems.length) throw new Error(`backup ${record.backupId} is not intact, nothing was restored: ${problems.join('; ')}`);
+    const paths = ctx.runtime.tenantPaths(tenantId);
+    const prefix = record.siteId ? `s${record.siteId}_` : null;
+    progress('swap database tables in');
+    await swapDatabase(ctx.runtime, names.databaseName(tenantId), copy.database, trashDbName(copy.id), prefix);
+    progress('put files back');
+    const access = await createTenantAccess(ctx.runtime, ctx.secrets, tenantId);
+    try {
+      if (record.siteId) {
+        await replaceDirectory(access, { path: copy.files ?? join(copy.dir, 'no-files'), owner: 'platform' }, access.uploadsDir(record.siteId));
+      } else {
+        const restored = copy.files ?? join(copy.dir, 'no-files');
+        const owner = await ctx.runtime.tenantOwner(tenantId);
+        // content/ is root's real directory (checked: a tenant cannot have swapped it for a link).
+        if (owner && !(await codeDirsAreRoots(paths))) throw new Error(`the content directory of ${tenantId} is not root's: run \`bbws up\` once to repair it, then restore again`);
+        await replaceContentDir(join(restored, 'uploads'), join(paths.content, 'uploads'), owner);
+        for (const d of ['themes', 'plugins']) await replaceContentDir(join(restored, d), join(paths.content, d), null);
+      }
+    } finally {
+      await access.close();
+    }
+    ctx.logger.info({ action: 'RESTORE_BACKUP', status: 'OK', backupId: record.backupId, tenantId, siteId: record.siteId }, 'backup restored in place');
+  } finally {
+    await copy.remove();
+  }
+}
