@@ -3,7 +3,7 @@
  */
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
-import { describeSite, type Site } from '../../domain/site.js';
+import { describeSite, siteCacheSettings, type Site } from '../../domain/site.js';
 import type { Notification, NotificationType } from '../../domain/notification.js';
 import { StoreConflictError, type Write } from '../../ports/store.js';
 import type { ProvisioningState } from '../../domain/tenant.js';
@@ -35,7 +35,7 @@ export function siteViewInTenant(deps: Pick<SiteDeps, 'edgePort'>, site: Site, t
 }
 
 export function siteRef(site: Site): SiteRef {
-  return { tenantId: site.tenantId, siteId: site.siteId, hostnames: site.hostnames };
+  return { tenantId: site.tenantId, siteId: site.siteId, hostnames: site.hostnames, cache: siteCacheSettings(site) };
 }
 
 /** Read-modify-write of a site; a host name taken meanwhile is HOSTNAME_TAKEN. */

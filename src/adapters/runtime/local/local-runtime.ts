@@ -28,6 +28,7 @@ import { names } from '../../../domain/naming.js';
 import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
 import { startGroupReaper, stopLeftovers } from './leftovers.js';
+import { startPurgeServer } from './purge-server.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -52,6 +53,8 @@ export interface LocalRuntimeOptions {
   readinessTimeoutMs?: number;
   /** Niceness of helper programs run while provisioning (default 10; exec.ts). */
   helperNiceness?: number;
+  /** The edge's page cache TTL when a site sets none (default 600 s); 0: no page cache. */
+  pageCacheTtlSeconds?: number;
 }
 
 export interface LocalRuntime extends Runtime {
@@ -119,7 +122,7 @@ async function prepareRuntime(dataDir: string, isRoot: boolean, logger: Logger):
   }
   const instanceId = await readOrCreateInstanceId(layout);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
-  prepareRuntimeTree(layout, web?.gid ?? null);
+  prepareRuntimeTree(layout, web?.gid ?? null, web?.uid ?? null);
   if (isRoot) alignDocrootLinks(layout);
   return { layout, instanceId, web };
 }
@@ -169,8 +172,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       listenAddress,
       workerUser: web ? { user: webGroupName(instanceId), group: webGroupName(instanceId) } : null,
       basicAuth,
+      cacheTtlSeconds: options.pageCacheTtlSeconds,
     });
     started.push(edge);
+    // The cache mu-plugin's purges (purge-server.ts). Stopped before the edge (started is unwound in reverse).
+    const purgeServer = await startPurgeServer({ layout, edge, logger });
+    started.push(purgeServer);
     const faultProxy = {
       get rejectNextConfig() {
         return faults.rejectNextPhpFpmConfig;
@@ -294,6 +301,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         stopped = true;
         monitor.stop();
         // Edge first (no new requests), then PHP, then the database.
+        await purgeServer.stop();
         await edge.stop();
         await phpFpm.stop();
         await db.stop();

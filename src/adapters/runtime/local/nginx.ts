@@ -13,6 +13,7 @@ import { run } from './exec.js';
 import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
 import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
+import { createPageCache, type PageCache } from './page-cache.js';
 import { listenerIsOwnedBy } from '../../os/processes.js';
 import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
@@ -34,10 +35,16 @@ export interface EdgeOptions {
   listenAddress: string;
   workerUser: { user: string; group: string } | null;
   basicAuth: { user: string; password: string } | null;
+  /** Page cache TTL when a site sets none (default 600 s); 0: no page cache at all. */
+  cacheTtlSeconds?: number;
+  /** Second pass of every purge (page-cache.ts; default 2 s). */
+  purgeRepeatMs?: number;
 }
 
 export interface Edge {
   readonly supervised: Supervised;
+  /** The page cache (page-cache.ts). A removed route's pages are purged with it. */
+  readonly cache: PageCache;
   /** Points `hostname` at a tenant. Throws HOSTNAME_TAKEN when it routes to another tenant. */
   addRoute(hostname: string, docroot: string, socket: string): Promise<void>;
   /** Removes `hostname` if (and only if) it routes to `docroot`. Idempotent. */
@@ -96,7 +103,9 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     workerProcesses: 2,
     mimeTypesFile: '/etc/nginx/mime.types',
     wordpressCore: WORDPRESS_CORE,
+    cache: o.cacheTtlSeconds === 0 ? null : { cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, maxSizeMb: 1024, defaultTtlSeconds: o.cacheTtlSeconds ?? 600 },
   });
+  const cache = createPageCache({ cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, repeatAfterMs: o.purgeRepeatMs });
   await writeFile(`${conf}.candidate`, text);
   await run('nginx', ['-t', '-q', '-p', layout.edgeDir, '-c', `${conf}.candidate`]);
   await rename(`${conf}.candidate`, conf);
@@ -147,8 +156,14 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     for (const [d, hosts] of index) if (hosts.delete(hostname) && hosts.size === 0) index.delete(d);
   };
 
+  /** A host that no longer routes here must not keep its pages or its switch (a next owner of the name). */
+  const dropCache = async (hostname: string) => {
+    await cache.setEnabled(hostname, true);
+  };
+
   return {
     supervised,
+    cache,
     async addRoute(hostname, docroot, socket) {
       safePath(docroot);
       safePath(socket);
@@ -163,17 +178,22 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       const target = await currentTarget(hostname);
       if (target === undefined) {
         forget(safeHostname(hostname));
-        return rm(socketLink(hostname), { force: true });
+        await rm(socketLink(hostname), { force: true });
+        return dropCache(hostname);
       }
       if (target !== docroot) return;
       await rm(routeLink(hostname), { force: true });
       await rm(socketLink(hostname), { force: true });
       forget(safeHostname(hostname));
+      await dropCache(hostname);
     },
     async routesTo(docroot) {
       return [...(index.get(docroot) ?? [])].sort();
     },
     // Part of a bbws stop, which must end within 10 s (SIGTERM): graceful SIGQUIT for 3 s.
-    stop: () => supervised.stop(3_000),
+    stop: () => {
+      cache.stop();
+      return supervised.stop(3_000);
+    },
   };
 }

@@ -7,6 +7,7 @@
  * reload (a server block per tenant, or a `map` include, would need one per change).
  */
 import { safeName, safePath, safePort } from './escape.js';
+import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -23,6 +24,8 @@ export interface EdgeConfigInput {
   mimeTypesFile: string;
   /** Debian's WordPress core: serves the core themes every tenant links to (see below). */
   wordpressCore: string;
+  /** The page cache (render-nginx-cache.ts); null: none. */
+  cache?: EdgeCacheInput | null;
 }
 
 function safeListenAddress(value: string): string {
@@ -45,6 +48,7 @@ export function renderEdgeConfig(input: EdgeConfigInput): string {
   const auth = input.basicAuth
     ? `    auth_basic "${safeRealm(input.basicAuth.realm)}";\n    auth_basic_user_file ${safePath(input.basicAuth.userFile)};\n`
     : '';
+  const cache = input.cache ?? null;
   return `# Rendered by bbws (render-nginx.ts). Do not edit: re-rendered on start.
 ${user}worker_processes ${Math.max(1, Math.min(64, Math.trunc(input.workerProcesses)))};
 pid ${edge}/nginx.pid;
@@ -84,7 +88,7 @@ http {
     https https;
     default $scheme;
   }
-
+${cache ? renderCacheHttp(cache) : ''}
   server {
     listen ${listen}:${port} default_server;
     server_name _;
@@ -102,7 +106,7 @@ http {
     # their target's owner: www/<core entry> → /usr/share/wordpress (root), www/wp-content →
     # the tenant's content (the tenant). The route itself (routes/<host> → www) is before from=.
     disable_symlinks if_not_owner from=$document_root;
-
+${cache ? renderCacheServer(cache) : ''}
 ${auth}
     location ~ /\\. { deny all; }
     location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }
@@ -150,7 +154,7 @@ ${auth}
       fastcgi_param HTTP_PROXY "";
       fastcgi_read_timeout 120s;
       fastcgi_pass unix:${sockets}/$host.sock;
-    }
+${cache ? renderCacheFastcgi(cache) : ''}    }
   }
 }
 `;

@@ -20,7 +20,7 @@ import type { ProbeResult } from './probe.js';
 import { tenantPaths, tenantUnixUser, type Layout } from './layout.js';
 import { SALT_KEYS, type Salts } from './render-wp-config.js';
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
-import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeWpConfig, type TenantOwner } from './wordpress.js';
+import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writeWpConfig, type TenantOwner } from './wordpress.js';
 import { join } from 'node:path';
 
 export interface StepContext {
@@ -210,7 +210,11 @@ export function provisionSteps(ctx: StepContext, spec: InstanceSpec): RuntimeSte
     },
     {
       name: 'create-content-directory',
-      run: async () => ensureTenantFiles(paths, await ownerOf(ctx, t)),
+      run: async () => {
+        const owner = await ownerOf(ctx, t);
+        await ensureTenantFiles(paths, owner);
+        await writeCachePlugin(paths, t, ctx.layout.purgeSocket, owner);
+      },
       undo: () => removeTenantFiles(paths),
     },
     {

@@ -19,6 +19,8 @@
 import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
+import { CACHE_PLUGIN_FILE, renderCachePlugin } from '../../wordpress/local/render-cache-plugin.js';
+import { newPurgeKey, purgeKeyFile } from './purge-server.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
 import { run } from './exec.js';
 import type { TenantPaths } from './layout.js';
@@ -38,6 +40,7 @@ export const blocklistFile = (paths: TenantPaths) => join(paths.dir, 'plugin-blo
 /** Must-use plugins: root-owned, outside wp-content (`WPMU_PLUGIN_DIR`), so the tenant cannot remove the guard. */
 export const muPluginsDir = (paths: TenantPaths) => join(paths.dir, 'mu-plugins');
 export const guardPluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), GUARD_PLUGIN_FILE);
+export const cachePluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), CACHE_PLUGIN_FILE);
 /** Which plugins came from the marketplace, with their checksums (plugin-manifest.ts; 0640 root:<tenant group>). */
 export const pluginManifestFile = (paths: TenantPaths) => join(paths.dir, 'plugin-manifest.json');
 /** The hash of the tenant's one-time install token (install-token.ts; 0640 root:<tenant group>). */
@@ -142,6 +145,19 @@ export async function writeGuardPlugin(paths: TenantPaths, owner: TenantOwner | 
   const text = renderGuardPlugin({ blocklistFile: blocklistFile(paths), manifestFile: pluginManifestFile(paths), coreThemesDir: join(WORDPRESS_CORE, 'wp-content', 'themes'), defaultTheme: DEFAULT_THEME });
   await mkdir(muPluginsDir(paths), { recursive: true, mode: 0o755 });
   await writeRootFile(guardPluginFile(paths), text, owner ? { gid: 0, mode: 0o644 } : null, true);
+}
+
+/**
+ * The page-cache mu-plugin (render-cache-plugin.ts) and the tenant's purge key (0640
+ * root:<tenant group>: the tenant's PHP proves with it that a purge is its own; purge-server.ts).
+ * The key is kept when it exists.
+ */
+export async function writeCachePlugin(paths: TenantPaths, tenantId: string, purgeSocket: string, owner: TenantOwner | null): Promise<void> {
+  const keyFile = purgeKeyFile(paths.dir);
+  if (!(await stat(keyFile).then(() => true, () => false))) await writeRootFile(keyFile, `${newPurgeKey()}\n`, owner ? { gid: owner.gid, mode: 0o640 } : null, false);
+  const text = renderCachePlugin({ tenantId, purgeSocket, keyFile, sitesMapFile: sitesMapFile(paths) });
+  await mkdir(muPluginsDir(paths), { recursive: true, mode: 0o755 });
+  await writeRootFile(cachePluginFile(paths), text, owner ? { gid: 0, mode: 0o644 } : null, true);
 }
 
 /**
