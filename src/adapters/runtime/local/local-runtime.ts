@@ -213,11 +213,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         probe: (id) => probe(id),
         onUnhealthy: async (id, reason) => {
           const pool = await phpFpm.getPool(`${config.env}-${id}-service`);
-          await emit(id, 'SERVICE_TASK_START_IMPAIRED', { desired: pool ? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4)) : 0, running: 0 }, reason);
+          await emit(id, 'SERVICE_TASK_START_IMPAIRED', { desired: pool ? (pool.desiredCount ?? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4))) : 0, running: 0 }, reason);
         },
         onHealthy: async (id) => {
           const pool = await phpFpm.getPool(`${config.env}-${id}-service`);
-          const n = pool ? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4)) : 0;
+          const n = pool ? (pool.desiredCount ?? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4))) : 0;
           await emit(id, 'SERVICE_STEADY_STATE', { desired: n, running: n });
         },
       },

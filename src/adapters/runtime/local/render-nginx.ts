@@ -64,7 +64,8 @@ http {
   server_tokens off;
   sendfile on;
   keepalive_timeout 65;
-  client_max_body_size 64m;
+  # The largest per-tenant upload limit (tenant-limits.ts uploadMaxMb); each tenant's own is a 413 from PHP's prepend.
+  client_max_body_size 513m;
 
   log_format bbws '$remote_addr $host "$request" $status $body_bytes_sent $request_time $upstream_response_time';
   access_log ${edge}/logs/access.log bbws;

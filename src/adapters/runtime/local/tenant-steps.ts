@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { InstanceSpec } from '../../../domain/tenant.js';
+import { effectiveLimits } from '../../../domain/tenant-limits.js';
 import { names } from '../../../domain/naming.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { DeprovisionMode, RuntimeStep } from '../../../ports/runtime.js';
@@ -20,7 +21,7 @@ import type { ProbeResult } from './probe.js';
 import { tenantPaths, tenantUnixUser, type Layout } from './layout.js';
 import { SALT_KEYS, type Salts } from './render-wp-config.js';
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
-import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writeWpConfig, type TenantOwner } from './wordpress.js';
+import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writePrepend, writeWpConfig, type TenantOwner } from './wordpress.js';
 import { join } from 'node:path';
 
 export interface StepContext {
@@ -87,16 +88,23 @@ async function applyService(ctx: StepContext, spec: InstanceSpec): Promise<void>
   if (spec.resources.desiredCount <= 0) return ctx.phpFpm.removePool(service);
   const paths = tenantPaths(ctx.layout, t);
   const user = tenantUnixUser(ctx.instanceId, t);
+  const limits = effectiveLimits(spec);
+  await writePrepend(paths, await ownerOf(ctx, t));
+  // The database user's own limits first: a pool that may open N connections meets a user allowed them.
+  await ctx.db.setTenantLimits(names.databaseUser(t), { connections: spec.limits?.dbConnections ?? (spec.limits?.phpWorkers ?? spec.resources.desiredCount * ctx.childrenPerTask) + 5, statementTimeSeconds: limits.dbQueryTimeSeconds });
   await ctx.phpFpm.applyPool({
     name: service,
     tenantId: t,
     unixUser: ctx.isRoot ? { user, group: user, listenGroup: `bw${ctx.instanceId}-web` } : null,
     socket: join(ctx.layout.phpFpmRun, `${service}.sock`),
-    maxChildren: Math.min(1000, spec.resources.desiredCount * ctx.childrenPerTask),
+    // Per-tenant limits (domain/tenant-limits.ts); the worker default follows this runtime's childrenPerTask.
+    maxChildren: spec.limits?.phpWorkers ?? Math.min(1000, spec.resources.desiredCount * ctx.childrenPerTask),
     prependFile: paths.prepend,
     errorLog: paths.phpErrorLog,
     tmpDir: paths.tmp,
-    memoryLimitMb: Math.max(128, Math.min(1024, Math.floor(spec.resources.memory / 2))),
+    memoryLimitMb: limits.memoryLimitMb,
+    uploadMaxMb: limits.uploadMaxMb,
+    desiredCount: spec.resources.desiredCount,
     // PHP names a script by its real path (opcache.restrict_api compares that).
   });
   // Every PHP child may hold one connection: keep MariaDB's limit above the sum of the pools.

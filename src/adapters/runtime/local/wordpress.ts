@@ -112,8 +112,7 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
     await writeFile(join(paths.content, d, 'index.php'), '<?php // Silence is golden.\n', { flag: 'wx', mode: 0o644 }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e;
     });
-  await writeFile(paths.prepend, renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp }), { mode: 0o644 });
-  await chmod(paths.prepend, 0o644); // the process umask (0o077) masked the mode above
+  await writePrepend(paths, owner, corePath);
   await writeFile(paths.phpErrorLog, '', { flag: 'a', mode: 0o640 });
 
   await chmod(paths.www, 0o755);
@@ -138,6 +137,18 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
     await chmod(paths.content, 0o755);
   }
   await writeGuardPlugin(paths, owner);
+}
+
+/**
+ * The ABSPATH prepend every request of the tenant's pool runs (render-wp-config.ts), root's and
+ * world-readable inside the gate. Rewritten with the pool (tenant-steps.ts), so a tenant made by
+ * older code gets the current checks (the 413 over its upload limit) at its next update.
+ */
+export async function writePrepend(paths: TenantPaths, owner: TenantOwner | null, corePath = WORDPRESS_CORE): Promise<void> {
+  const text = renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp });
+  if ((await readFile(paths.prepend, 'utf8').catch(() => '')) === text) return;
+  // Not linted here: the renderer's output is golden-checked and linted (test/unit/local-renderers.test.ts).
+  await writeRootFile(paths.prepend, text, owner ? { gid: 0, mode: 0o644 } : null, false);
 }
 
 /** The guard mu-plugin (render-guard-plugin.ts), linted, then renamed into place (root's, read by all inside the gate). */
