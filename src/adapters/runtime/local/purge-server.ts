@@ -9,7 +9,7 @@
  * its siblings (the other names of the same site, or of the tenant's own instance): a tenant can
  * purge its own pages, never a neighbour's.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { chmod, readFile, readlink, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -17,11 +17,7 @@ import type { Logger } from '../../../ports/logger.js';
 import { safeHostname, safeTenantId } from './escape.js';
 import { tenantPaths, type Layout } from './layout.js';
 import type { Edge } from './nginx.js';
-import { sitesStateFile } from './wordpress.js';
-
-/** The tenant's purge key file (0640 root:<tenant group>). */
-export const purgeKeyFile = (dir: string) => join(dir, 'cache-purge.key');
-export const newPurgeKey = () => randomBytes(24).toString('base64url');
+import { purgeKeyFile, sitesStateFile } from './wordpress.js';
 
 const MAX_LINE = 16_384;
 const KEY = /^[A-Za-z0-9_-]{32}$/;

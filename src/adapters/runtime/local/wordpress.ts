@@ -16,11 +16,11 @@
  * (`mu-plugins/`, outside wp-content). The tenant owns `content/uploads/`, `logs/` and `tmp/`.
  * wp-config.php and the platform's data files are 0640 `root:<tenant group>`: not the edge's.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
 import { CACHE_PLUGIN_FILE, renderCachePlugin } from '../../wordpress/local/render-cache-plugin.js';
-import { newPurgeKey, purgeKeyFile } from './purge-server.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
 import { run } from './exec.js';
 import type { TenantPaths } from './layout.js';
@@ -41,6 +41,9 @@ export const blocklistFile = (paths: TenantPaths) => join(paths.dir, 'plugin-blo
 export const muPluginsDir = (paths: TenantPaths) => join(paths.dir, 'mu-plugins');
 export const guardPluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), GUARD_PLUGIN_FILE);
 export const cachePluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), CACHE_PLUGIN_FILE);
+/** The tenant's page-cache purge key (0640 root:<tenant group>; purge-server.ts checks it). */
+export const purgeKeyFile = (dir: string) => join(dir, 'cache-purge.key');
+const newPurgeKey = () => randomBytes(24).toString('base64url');
 /** Which plugins came from the marketplace, with their checksums (plugin-manifest.ts; 0640 root:<tenant group>). */
 export const pluginManifestFile = (paths: TenantPaths) => join(paths.dir, 'plugin-manifest.json');
 /** The hash of the tenant's one-time install token (install-token.ts; 0640 root:<tenant group>). */
