@@ -9,7 +9,12 @@
  * MariaDB MAX_USER_CONNECTIONS and MAX_STATEMENT_TIME on the tenant's database user.
  */
 import { BbwsError } from './errors.js';
-import type { Resources } from './tenant.js';
+
+/** What the defaults follow: the instance's resources (tenant.ts `Resources`, not imported: no cycle). */
+interface Resources {
+  memory: number;
+  desiredCount: number;
+}
 
 export interface TenantLimits {
   /** php-fpm `pm.max_children`: PHP requests served at once. */
