@@ -41,18 +41,20 @@ describe('site page cache: API and CLI', () => {
     await untilHit();
   });
 
-  it('sites purge empties the site (all, or one URL) and says how much', async () => {
+  it('sites purge empties the site (one URL, or all) and says how much', async () => {
     // Earlier purges (the site's creation) run a second pass 2 s later (page-cache.ts): let it go by.
     await new Promise((r) => setTimeout(r, 2_200));
     await untilHit();
-    const all = await bbws('sites', 'purge', TENANT, 'news', '--data-dir', p.dataDir);
-    expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toMatch(/^Purged [1-9]\d* cached pages? of news in \d+ ms\.$/m);
-    expect(await xcache()).toBe('MISS');
     await untilHit('/?s=bread');
     const one = await bbws('sites', 'purge', TENANT, 'news', '--url', `http://${host}:${p.edgePort}/?s=bread`, '--json', '--data-dir', p.dataDir);
     expect(one.code, one.stderr).toBe(0);
     expect(JSON.parse(one.stdout)).toMatchObject({ siteId, purged: 1 });
+    expect(await xcache()).toBe('HIT');
+    expect(await xcache('/?s=bread')).toBe('MISS');
+    const all = await bbws('sites', 'purge', TENANT, 'news', '--data-dir', p.dataDir);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^Purged [1-9]\d* cached pages? of news in \d+ ms\.$/m);
+    expect(await xcache()).toBe('MISS');
     const foreign = await p.api('POST', `/v1.0/tenants/${TENANT}/sites/${siteId}/cache/purge`, { url: 'http://elsewhere.example.com/' });
     expect(foreign.status).toBe(400);
     expect(foreign.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'url' } });

@@ -4,7 +4,7 @@
  * test/fixtures/local-runtime/bbws-cache.php.
  *
  * - **Purge on change**: a post or page saved, trashed, deleted or published (a scheduled post
- *   too: WP-Cron's publish is a status transition); a comment posted approved, approved, edited;
+ *   too: WP-Cron's publish is a status transition); a comment posted approved (form or REST), approved or unapproved, edited, deleted;
  *   a menu, widget, theme, customizer or any other option changed (transients, cron and locks
  *   aside). The purge is queued once per request and sent at `shutdown`, which php-fpm runs
  *   before the answer is complete: the redirect after "Update" reaches the browser after the
@@ -107,8 +107,20 @@ foreach (array('deleted_post', 'trashed_post', 'untrashed_post', 'edit_comment',
   add_action($bbws_hook, 'bbws_cache_purge_later');
 }
 unset($bbws_hook);
+// A comment that is visible at once: posted approved (the form: comment_post; the REST API and
+// wp_insert_comment callers: wp_insert_comment), or approved later (transition_comment_status).
 add_action('comment_post', function ($id, $approved) {
   if ($approved === 1 || $approved === '1') {
+    bbws_cache_purge_later();
+  }
+}, 10, 2);
+add_action('wp_insert_comment', function ($id, $comment) {
+  if (is_object($comment) && (string) $comment->comment_approved === '1') {
+    bbws_cache_purge_later();
+  }
+}, 10, 2);
+add_action('transition_comment_status', function ($new, $old) {
+  if ($new === 'approved' || $old === 'approved') {
     bbws_cache_purge_later();
   }
 }, 10, 2);
