@@ -6,7 +6,8 @@
  *
  * Where each is enforced on the local runtime: PHP workers, memory_limit and upload size in the
  * tenant's php-fpm pool (a request body over the upload size is a 413 from the platform's prepend);
- * MariaDB MAX_USER_CONNECTIONS and MAX_STATEMENT_TIME on the tenant's database user.
+ * MariaDB MAX_USER_CONNECTIONS and MAX_STATEMENT_TIME on the tenant's database user; request rate
+ * and connections at the edge (429; render-nginx-limits.ts).
  */
 import { BbwsError } from './errors.js';
 
@@ -27,7 +28,19 @@ export interface TenantLimits {
   dbConnections: number;
   /** MariaDB `MAX_STATEMENT_TIME` of the tenant's user, seconds: a longer query is aborted. */
   dbQueryTimeSeconds: number;
+  /** Requests per second at the edge (burst: twice as many); over it, 429. One of RATE_TIERS. */
+  requestsPerSecond: number;
+  /** Connections open at once at the edge; over it, 429. One of CONNECTION_TIERS. */
+  connections: number;
 }
+
+/** The edge's limits come in tiers: nginx fixes a zone's rate in its config (render-nginx-limits.ts). */
+export const RATE_TIERS = [5, 10, 20, 50, 100, 200, 500, 1000] as const;
+export const CONNECTION_TIERS = [5, 10, 20, 50, 100, 200, 500] as const;
+/** What an instance of desiredCount 1 gets: the edge's own default (no map entry, no reload). */
+export const DEFAULT_EDGE_LIMITS = { requestsPerSecond: 50, connections: 20 } as const;
+
+const tierFor = (want: number, tiers: readonly number[]) => tiers.find((n) => n >= want) ?? tiers[tiers.length - 1]!;
 
 /** Bounds of each limit: [min, max], and what it is for the error message. */
 export const LIMIT_BOUNDS: Readonly<Record<keyof TenantLimits, readonly [number, number]>> = {
@@ -36,7 +49,11 @@ export const LIMIT_BOUNDS: Readonly<Record<keyof TenantLimits, readonly [number,
   uploadMaxMb: [1, 512],
   dbConnections: [2, 1000],
   dbQueryTimeSeconds: [1, 3600],
+  requestsPerSecond: [RATE_TIERS[0], RATE_TIERS[RATE_TIERS.length - 1]],
+  connections: [CONNECTION_TIERS[0], CONNECTION_TIERS[CONNECTION_TIERS.length - 1]],
 };
+
+const TIERS: Partial<Record<keyof TenantLimits, readonly number[]>> = { requestsPerSecond: RATE_TIERS, connections: CONNECTION_TIERS };
 
 /** The limits an instance gets when nobody set them: 4 PHP workers per task, half the task's memory per request. */
 export function defaultLimits(resources: Resources): TenantLimits {
@@ -48,6 +65,9 @@ export function defaultLimits(resources: Resources): TenantLimits {
     // Every PHP worker may hold one connection, plus room for the platform's own (installs, cron).
     dbConnections: phpWorkers + 5,
     dbQueryTimeSeconds: 30,
+    // 25 requests/s and 20 connections per task, rounded up to a tier.
+    requestsPerSecond: tierFor(25 * Math.max(1, resources.desiredCount), RATE_TIERS),
+    connections: tierFor(20 * Math.max(1, resources.desiredCount), CONNECTION_TIERS),
   };
 }
 
@@ -72,6 +92,8 @@ export function parseLimits(value: unknown, current: Partial<TenantLimits> = {})
     }
     const [min, max] = LIMIT_BOUNDS[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new BbwsError('VALIDATION_FAILED', `limits.${k} must be a whole number from ${min} to ${max} (or null for the default).`, { field: `limits.${k}` });
+    const tiers = TIERS[key];
+    if (tiers && !tiers.includes(v)) throw new BbwsError('VALIDATION_FAILED', `limits.${k} must be one of ${tiers.join(', ')} (the edge's tiers; or null for the default).`, { field: `limits.${k}` });
     next[key] = v;
   }
   return next;

@@ -38,9 +38,9 @@ describe('per-tenant limits', () => {
   }, 60_000);
 
   it('a new tenant has the defaults of its resources, shown by tenants get and tenants limits', async () => {
-    expect((await instance()).limits).toEqual({ phpWorkers: 4, memoryLimitMb: 256, uploadMaxMb: 64, dbConnections: 9, dbQueryTimeSeconds: 30 });
+    expect((await instance()).limits).toEqual({ phpWorkers: 4, memoryLimitMb: 256, uploadMaxMb: 64, dbConnections: 9, dbQueryTimeSeconds: 30, requestsPerSecond: 50, connections: 20 });
     const shown = await bbws('tenants', 'get', TENANT, '--data-dir', p.dataDir);
-    expect(shown.stdout).toMatch(/limits\s+phpWorkers=4 memoryLimitMb=256 uploadMaxMb=64 dbConnections=9 dbQueryTimeSeconds=30/);
+    expect(shown.stdout).toMatch(/limits\s+phpWorkers=4 memoryLimitMb=256 uploadMaxMb=64 dbConnections=9 dbQueryTimeSeconds=30 requestsPerSecond=50 connections=20/);
     expect(await poolConf()).toMatchObject({ maxChildren: 4, memoryLimitMb: 256, uploadMaxMb: 64 });
   });
 
@@ -49,7 +49,7 @@ describe('per-tenant limits', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.operation.status).toBe('SUCCEEDED');
-    expect(out.limits).toEqual({ phpWorkers: 2, memoryLimitMb: 96, uploadMaxMb: 1, dbConnections: 3, dbQueryTimeSeconds: 1 });
+    expect(out.limits).toEqual({ phpWorkers: 2, memoryLimitMb: 96, uploadMaxMb: 1, dbConnections: 3, dbQueryTimeSeconds: 1, requestsPerSecond: 50, connections: 20 });
     expect(await poolConf()).toMatchObject({ maxChildren: 2, memoryLimitMb: 96, uploadMaxMb: 1 });
     expect((await instance()).provisioningState).toBe('ACTIVE');
   }, 120_000);
@@ -81,9 +81,31 @@ describe('per-tenant limits', () => {
     }
   });
 
+  it('over its edge request rate a tenant gets 429 with the reason; a neighbour is not limited', async () => {
+    const r = await bbws('tenants', 'limits', TENANT, '--requests-per-second', '5', '--wait', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const neighbour = 'roomy';
+    const created = await p.api('POST', '/v1.0/tenants', { tenantName: neighbour });
+    expect((await p.waitForOperation(created.body.operationId)).status).toBe('SUCCEEDED');
+    const burst = async (h: string) => Promise.all(Array.from({ length: 40 }, () => edgeClient(p.edgePort, h).get('/wp-includes/css/dashicons.min.css')));
+    const mine = await p.waitFor('429s after the reload', async () => {
+      const answers = await burst(host);
+      return answers.some((a) => a.status === 429) ? answers : undefined;
+    });
+    const limited = mine.find((a) => a.status === 429)!;
+    expect(limited.text).toMatch(/Too many requests: this site's tenant is over its edge limit/);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(mine.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10);
+    const theirs = await burst(`${neighbour}.wpdev.localhost`);
+    expect(theirs.every((a) => a.status === 200)).toBe(true);
+    const back = await bbws('tenants', 'limits', TENANT, '--reset', 'requestsPerSecond', '--wait', '--data-dir', p.dataDir);
+    expect(back.code, back.stderr).toBe(0);
+    await p.waitFor('no 429 after the reset', async () => ((await burst(host)).every((a) => a.status === 200) ? true : undefined));
+  }, 180_000);
+
   it('bad limits are a 400 naming the field, and change nothing', async () => {
     const before = await instance();
-    for (const [limits, field] of [[{ phpWorkers: 0 }, 'limits.phpWorkers'], [{ uploadMaxMb: 100000 }, 'limits.uploadMaxMb'], [{ cpu: 1 }, 'limits.cpu'], [{ dbConnections: 'many' }, 'limits.dbConnections'], [[], 'limits']] as const) {
+    for (const [limits, field] of [[{ phpWorkers: 0 }, 'limits.phpWorkers'], [{ uploadMaxMb: 100000 }, 'limits.uploadMaxMb'], [{ cpu: 1 }, 'limits.cpu'], [{ dbConnections: 'many' }, 'limits.dbConnections'], [{ requestsPerSecond: 7 }, 'limits.requestsPerSecond'], [[], 'limits']] as const) {
       const r = await p.api('PATCH', `/v1.0/tenants/${TENANT}/instance`, { limits });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field } });
@@ -99,7 +121,11 @@ describe('per-tenant limits', () => {
   it('a rollback puts the previous limits back; --reset returns one to its default', async () => {
     const rolled = await bbws('tenants', 'rollback', TENANT, '--wait', '--data-dir', p.dataDir);
     expect(rolled.code, rolled.stderr).toBe(0);
-    expect((await instance()).limits).toMatchObject({ phpWorkers: 4, uploadMaxMb: 64 });
+    // The revision before the last (the edge rate reset): requestsPerSecond 5 again.
+    expect((await instance()).limits).toMatchObject({ phpWorkers: 2, uploadMaxMb: 1, requestsPerSecond: 5 });
+    const defaults = await bbws('tenants', 'limits', TENANT, ...['phpWorkers', 'memoryLimitMb', 'uploadMaxMb', 'dbConnections', 'dbQueryTimeSeconds', 'requestsPerSecond'].flatMap((n) => ['--reset', n]), '--wait', '--data-dir', p.dataDir);
+    expect(defaults.code, defaults.stderr).toBe(0);
+    expect((await instance()).limits).toMatchObject({ phpWorkers: 4, uploadMaxMb: 64, requestsPerSecond: 50 });
     expect(await poolConf()).toMatchObject({ maxChildren: 4, uploadMaxMb: 64 });
     await bbws('tenants', 'limits', TENANT, '--upload-max', '2', '--wait', '--data-dir', p.dataDir);
     expect((await instance()).limits.uploadMaxMb).toBe(2);

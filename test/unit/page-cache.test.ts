@@ -14,6 +14,8 @@ import { renderEdgeConfig } from '../../src/adapters/runtime/local/render-nginx.
 import { createPageCache, parseCacheKey, purgePath } from '../../src/adapters/runtime/local/page-cache.js';
 import { renderCachePlugin } from '../../src/adapters/wordpress/local/render-cache-plugin.js';
 import { parseCacheSettings, DEFAULT_SITE_CACHE } from '../../src/domain/site.js';
+import { renderTierMap } from '../../src/adapters/runtime/local/render-nginx-limits.js';
+import { CONNECTION_TIERS, RATE_TIERS } from '../../src/domain/tenant-limits.js';
 
 const run = promisify(execFile);
 const FIX = '../fixtures/local-runtime';
@@ -40,6 +42,7 @@ const edgeInput = (root: string) => ({
   mimeTypesFile: '/etc/nginx/mime.types',
   wordpressCore: '/usr/share/wordpress',
   cache: { cacheDir: `${root}/edge/cache`, cacheOffDir: `${root}/edge/cache-off`, maxSizeMb: 1024, defaultTtlSeconds: 600 },
+  limits: { rateMapFile: `${root}/edge/limits-rate.map`, connectionMapFile: `${root}/edge/limits-conn.map`, defaultRate: 50, defaultConnections: 20 },
 });
 
 /** A cache file as nginx writes it: binary header, then the key line, then the HTTP answer. */
@@ -58,6 +61,8 @@ describe('page cache renderers', () => {
     await expect(text).toMatchFileSnapshot(`${FIX}/nginx-cache.conf`);
     const root = await temp();
     for (const d of ['edge/logs', 'edge/tmp', 'edge/routes', 'edge/sockets', 'edge/cache-off']) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, 'edge/limits-rate.map'), renderTierMap(new Map([['acme', 5]]), RATE_TIERS));
+    await writeFile(join(root, 'edge/limits-conn.map'), renderTierMap(new Map(), CONNECTION_TIERS));
     await writeFile(join(root, 'edge/nginx.conf'), renderEdgeConfig(edgeInput(root)));
     await run('nginx', ['-t', '-q', '-p', join(root, 'edge'), '-c', join(root, 'edge/nginx.conf')]);
   });
@@ -71,6 +76,8 @@ describe('page cache renderers', () => {
   });
 
   it('refuses hostile input in the renderers', () => {
+    expect(() => renderTierMap(new Map([['acme;\n include /etc/passwd', 5]]), RATE_TIERS)).toThrow();
+    expect(() => renderTierMap(new Map([['acme', 7]]), RATE_TIERS)).toThrow(/not a tier/);
     expect(() => renderEdgeConfig({ ...edgeInput(R), cache: { ...edgeInput(R).cache, cacheDir: '/x;\n include /etc/passwd' } })).toThrow();
     expect(() => renderCachePlugin({ tenantId: "a'); system('id", purgeSocket: '/p', keyFile: '/k', sitesMapFile: '/m' })).toThrow();
   });

@@ -8,6 +8,7 @@
  */
 import { safeName, safePath, safePort } from './escape.js';
 import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
+import { renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -26,6 +27,8 @@ export interface EdgeConfigInput {
   wordpressCore: string;
   /** The page cache (render-nginx-cache.ts); null: none. */
   cache?: EdgeCacheInput | null;
+  /** Per-tenant request rate and connection limits (render-nginx-limits.ts); null: none. */
+  limits?: EdgeLimitsInput | null;
 }
 
 function safeListenAddress(value: string): string {
@@ -49,6 +52,7 @@ export function renderEdgeConfig(input: EdgeConfigInput): string {
     ? `    auth_basic "${safeRealm(input.basicAuth.realm)}";\n    auth_basic_user_file ${safePath(input.basicAuth.userFile)};\n`
     : '';
   const cache = input.cache ?? null;
+  const limits = input.limits ?? null;
   return `# Rendered by bbws (render-nginx.ts). Do not edit: re-rendered on start.
 ${user}worker_processes ${Math.max(1, Math.min(64, Math.trunc(input.workerProcesses)))};
 pid ${edge}/nginx.pid;
@@ -89,7 +93,7 @@ http {
     https https;
     default $scheme;
   }
-${cache ? renderCacheHttp(cache) : ''}
+${cache ? renderCacheHttp(cache) : ''}${limits ? renderLimitsHttp(limits) : ''}
   server {
     listen ${listen}:${port} default_server;
     server_name _;
@@ -107,7 +111,7 @@ ${cache ? renderCacheHttp(cache) : ''}
     # their target's owner: www/<core entry> → /usr/share/wordpress (root), www/wp-content →
     # the tenant's content (the tenant). The route itself (routes/<host> → www) is before from=.
     disable_symlinks if_not_owner from=$document_root;
-${cache ? renderCacheServer(cache) : ''}
+${cache ? renderCacheServer(cache) : ''}${limits ? renderLimitsServer() : ''}
 ${auth}
     location ~ /\\. { deny all; }
     location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }

@@ -86,6 +86,9 @@ async function applyService(ctx: StepContext, spec: InstanceSpec): Promise<void>
   const t = spec.tenantId;
   const service = names.serviceName(ctx.config.env, t);
   if (spec.resources.desiredCount <= 0) return ctx.phpFpm.removePool(service);
+  // The edge's request rate and connection limits (a graceful nginx reload only when the tiers change).
+  const edgeLimits = effectiveLimits(spec);
+  await ctx.edge.setTenantLimits(t, { requestsPerSecond: edgeLimits.requestsPerSecond, connections: edgeLimits.connections });
   const paths = tenantPaths(ctx.layout, t);
   const user = tenantUnixUser(ctx.instanceId, t);
   const limits = effectiveLimits(spec);
@@ -288,7 +291,14 @@ export function deprovisionSteps(ctx: StepContext, spec: InstanceSpec, mode: Dep
   const gone = async () => undefined;
   return reported(ctx, spec, [
     ...soft,
-    { name: 'remove-content-directory', run: () => removeTenantFiles(paths), undo: gone },
+    {
+      name: 'remove-content-directory',
+      run: async () => {
+        await ctx.edge.setTenantLimits(t, null);
+        await removeTenantFiles(paths);
+      },
+      undo: gone,
+    },
     { name: 'remove-unix-user', run: async () => (ctx.isRoot ? removeSystemUser(tenantUnixUser(ctx.instanceId, t)) : undefined), undo: gone },
     { name: 'drop-database', run: () => ctx.db.dropTenantDatabase(names.databaseName(t), names.databaseUser(t)), undo: gone },
     {
