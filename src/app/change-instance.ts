@@ -3,6 +3,7 @@
  * deprovision (DELETE …/tenants/{id}). Each records an operation and enqueues its work in the
  * same commit as the instance change; one operation per tenant at a time.
  */
+import { parseLimits } from '../domain/tenant-limits.js';
 import { BbwsError } from '../domain/errors.js';
 import { isBackupOperation, isSiteOperation, type OperationType } from '../domain/operation.js';
 import type { Instance, InstanceSpec, ProvisioningState } from '../domain/tenant.js';
@@ -70,19 +71,28 @@ function assertChangeable(instance: Instance, action: string): void {
   }
 }
 
-/** PATCH /v1.0/tenants/{id}/instance {desiredCount}: ACTIVE → SCALING → ACTIVE. */
-export function scaleInstance(deps: AppDeps, tenantId: string, desiredCount: unknown, correlationId: string | null, expectedVersion?: number) {
-  const count = validateDesiredCount(desiredCount);
+/**
+ * PATCH /v1.0/tenants/{id}/instance {desiredCount?, limits?}: ACTIVE → SCALING → ACTIVE. `limits`
+ * overrides per-tenant limits (domain/tenant-limits.ts; null resets one to its default).
+ */
+export function scaleInstance(deps: AppDeps, tenantId: string, body: { desiredCount?: unknown; limits?: unknown }, correlationId: string | null, expectedVersion?: number) {
+  const count = body.desiredCount === undefined ? undefined : validateDesiredCount(body.desiredCount);
+  // Checked before anything is recorded; applied over the instance's current overrides below.
+  if (body.limits !== undefined) parseLimits(body.limits);
+  if (count === undefined && body.limits === undefined) throw new BbwsError('VALIDATION_FAILED', 'Send desiredCount, limits or both.', { field: 'desiredCount' });
   return startChange(
     deps,
     tenantId,
     {
       type: 'SCALE_INSTANCE',
-      input: { desiredCount: count },
+      input: { desiredCount: count, ...(body.limits !== undefined ? { limits: body.limits } : {}) },
       apply(instance) {
         assertChangeable(instance, 'scale');
-        const spec: InstanceSpec = { ...instance.spec, resources: { ...instance.spec.resources, desiredCount: count }, revision: instance.spec.revision + 1 };
-        return { ...instance, provisioningState: 'SCALING', workflowStatus: 'QUEUED', desiredCount: count, spec, previousSpec: instance.spec };
+        const desired = count ?? instance.spec.resources.desiredCount;
+        const limits = body.limits === undefined ? instance.spec.limits : parseLimits(body.limits, instance.spec.limits ?? {});
+        const spec: InstanceSpec = { ...instance.spec, resources: { ...instance.spec.resources, desiredCount: desired }, ...(limits && Object.keys(limits).length ? { limits } : { limits: undefined }), revision: instance.spec.revision + 1 };
+        if (!spec.limits) delete spec.limits;
+        return { ...instance, provisioningState: 'SCALING', workflowStatus: 'QUEUED', desiredCount: desired, spec, previousSpec: instance.spec };
       },
     },
     correlationId,

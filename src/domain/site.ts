@@ -26,11 +26,38 @@ export interface Site {
   promoteBackupId: string | null;
   /** Marketplace plugins installed on this site. */
   plugins: Array<{ slug: string; version: string; active: boolean }>;
+  /** The edge's page cache for this site (absent in records made before it existed: the defaults). */
+  cache?: SiteCacheSettings;
   /** Template previews are temporary: removed by the reconciler after this time. */
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+export interface SiteCacheSettings {
+  enabled: boolean;
+  ttlSeconds: number;
+}
+
+/** Page cache on, 10 minutes (issue 15). */
+export const DEFAULT_SITE_CACHE: SiteCacheSettings = Object.freeze({ enabled: true, ttlSeconds: 600 });
+export const MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600;
+
+export function siteCacheSettings(site: Pick<Site, 'cache'>): SiteCacheSettings {
+  return { ...DEFAULT_SITE_CACHE, ...(site.cache ?? {}) };
+}
+
+/** `{enabled?, ttlSeconds?}` over `current`: VALIDATION_FAILED naming the field otherwise. */
+export function parseCacheSettings(value: unknown, current: SiteCacheSettings): SiteCacheSettings {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BbwsError('VALIDATION_FAILED', 'cache must be an object {enabled?, ttlSeconds?}.', { field: 'cache' });
+  const v = value as Record<string, unknown>;
+  for (const k of Object.keys(v)) if (k !== 'enabled' && k !== 'ttlSeconds') throw new BbwsError('VALIDATION_FAILED', `cache.${k} is not a setting; send enabled and/or ttlSeconds.`, { field: `cache.${k}` });
+  if (v.enabled !== undefined && typeof v.enabled !== 'boolean') throw new BbwsError('VALIDATION_FAILED', 'cache.enabled must be true or false.', { field: 'cache.enabled' });
+  if (v.ttlSeconds !== undefined && (typeof v.ttlSeconds !== 'number' || !Number.isInteger(v.ttlSeconds) || v.ttlSeconds < 1 || v.ttlSeconds > MAX_CACHE_TTL_SECONDS)) {
+    throw new BbwsError('VALIDATION_FAILED', `cache.ttlSeconds must be a whole number of seconds from 1 to ${MAX_CACHE_TTL_SECONDS}.`, { field: 'cache.ttlSeconds' });
+  }
+  return { enabled: (v.enabled as boolean | undefined) ?? current.enabled, ttlSeconds: (v.ttlSeconds as number | undefined) ?? current.ttlSeconds };
 }
 
 /** Site ids are also table-prefix material (`s<siteId>_`): 10 lowercase letters and digits. */
@@ -80,5 +107,5 @@ export function newSiteId(): string {
 
 export function describeSite(site: Site) {
   const { promoteBackupId, ...rest } = site;
-  return { ...rest, url: `http://${site.hostnames[0]}`, canUndoPromote: promoteBackupId !== null };
+  return { ...rest, cache: siteCacheSettings(site), url: `http://${site.hostnames[0]}`, canUndoPromote: promoteBackupId !== null };
 }

@@ -3,6 +3,7 @@
  * provisioning state an operator sees in the seeds, and a version for optimistic locking.
  */
 import type { Environment } from './naming.js';
+import { effectiveLimits, type TenantLimits } from './tenant-limits.js';
 
 export const PROVISIONING_STATES = [
   'PROVISIONING',
@@ -44,6 +45,8 @@ export interface InstanceSpec {
   environment: Environment;
   hostnames: string[];
   resources: Resources;
+  /** The operator's overrides of the per-tenant limits (tenant-limits.ts); absent: the defaults. */
+  limits?: Partial<TenantLimits>;
   revision: number;
 }
 
@@ -76,6 +79,7 @@ export function describeInstance(instance: Instance) {
     version: instance.version,
     hostnames: instance.spec.hostnames,
     resources: instance.spec.resources,
+    limits: effectiveLimits(instance.spec),
     revision: instance.spec.revision,
   };
 }

@@ -27,6 +27,7 @@ export const SiteView = Open({
   expiresAt: NullableStr,
   url: Str,
   canUndoPromote: Type.Boolean(),
+  cache: Type.Optional(Open({ enabled: Type.Boolean(), ttlSeconds: Type.Integer() }, 'The edge page cache of the site (docs/sites.md).')),
   createdAt: Str,
   updatedAt: Str,
   version: Type.Integer(),
@@ -35,6 +36,7 @@ export const SiteView = Open({
 export const SiteList = Open({ sites: Type.Array(SiteView) });
 export const SiteAccepted = Open({ siteId: Str, operationId: Str, status: Str, url: Type.Optional(Str) }, 'Accepted: follow operationId.');
 export const SiteResult = Open({ site: SiteView });
+export const CachePurged = Open({ siteId: Str, purged: Type.Integer({ description: 'cached pages removed' }), ms: Type.Number() });
 export const PreviewAccepted = Open({ siteId: Str, tenantId: Str, operationId: Str, url: Str, expiresAt: Str }, 'Accepted: the preview site is removed at expiresAt.');
 export const InstalledPlugin = Open({ slug: Str, version: Str, active: Type.Boolean(), name: Type.Optional(Str), vetting: Type.Optional(Open({})) });
 export const TenantPlugins = Open({ plugins: Type.Array(Open({ slug: Str, version: Str, active: Type.Boolean(), siteId: Str, siteName: Str })) });

@@ -54,6 +54,12 @@ export const InstanceView = Type.Object({
   version: Type.Integer(),
   hostnames: Type.Array(Type.String()),
   resources: Type.Object({ cpu: Type.Integer(), memory: Type.Integer(), desiredCount: Type.Integer() }),
+  limits: Type.Optional(
+    Type.Object(
+      { phpWorkers: Type.Integer(), memoryLimitMb: Type.Integer(), uploadMaxMb: Type.Integer(), dbConnections: Type.Integer(), dbQueryTimeSeconds: Type.Integer(), requestsPerSecond: Type.Integer(), connections: Type.Integer() },
+      { description: 'Per-tenant limits in force (docs/limits.md)' },
+    ),
+  ),
   revision: Type.Integer(),
 });
 
@@ -77,7 +83,14 @@ export const ListQuery = Type.Object(
   strict,
 );
 
-export const ScaleBody = Type.Object({ desiredCount: Type.Integer({ minimum: 0 }) }, strict);
+export const ScaleBody = Type.Object(
+  {
+    desiredCount: Type.Optional(Type.Integer({ minimum: 0 })),
+    // Checked by the domain (parseLimits), so a bad value is a VALIDATION_FAILED naming its field.
+    limits: Type.Optional(Type.Unknown({ description: 'per-tenant limit overrides: phpWorkers, memoryLimitMb, uploadMaxMb, dbConnections, dbQueryTimeSeconds, requestsPerSecond, connections (null: default)' })),
+  },
+  strict,
+);
 
 export const DeleteQuery = Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('soft'), Type.Literal('hard')])) }, strict);
 

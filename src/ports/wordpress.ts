@@ -18,6 +18,8 @@ export interface SiteRef {
   siteId: string;
   /** First is primary. */
   hostnames: string[];
+  /** The site's page cache (absent: unchanged, or the defaults for a new site). */
+  cache?: { enabled: boolean; ttlSeconds: number };
 }
 
 export interface InstallSiteInput {
@@ -66,6 +68,11 @@ export interface WordPress {
   deleteBackup(site: SiteRef, backupId: string): Promise<void>;
   /** Copies the scoped parts of `from` over `to`, rewriting URLs (also inside serialized values). */
   promoteSite(from: SiteRef, to: SiteRef, scope: PromoteScope[]): Promise<void>;
+  /**
+   * Purges the site's cached pages at the edge (all its host names); with `paths`, only those URL
+   * paths (a path without a query also purges its query variants). Returns how many were removed.
+   */
+  purgeCache(site: SiteRef, paths?: string[]): Promise<number>;
   /** Runs due WP-Cron events of the site (sites have DISABLE_WP_CRON). */
   runCron(site: SiteRef): Promise<void>;
   /**

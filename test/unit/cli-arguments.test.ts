@@ -23,6 +23,13 @@ describe('bbws sites update', () => {
     expect(() => siteUpdateBody(site, {})).toThrow(/Nothing to change/);
     expect(siteUpdateBody(site, { title: 'T' })).toEqual({ title: 'T' });
   });
+
+  it('--cache on|off and --cache-ttl make the cache settings', () => {
+    expect(siteUpdateBody(site, { cache: 'off' })).toEqual({ cache: { enabled: false } });
+    expect(siteUpdateBody(site, { cache: 'on', cacheTtl: '120' })).toEqual({ cache: { enabled: true, ttlSeconds: 120 } });
+    expect(() => siteUpdateBody(site, { cache: 'yes' })).toThrow(/--cache wants on or off/);
+    expect(() => siteUpdateBody(site, { cacheTtl: '10m' })).toThrow(/--cache-ttl wants a number of seconds/);
+  });
 });
 
 describe('a port in use', () => {

@@ -10,7 +10,7 @@ import { assertHostnamesAllowed } from '../../domain/hostnames.js';
 import { names } from '../../domain/naming.js';
 import type { SiteOperationType } from '../../domain/operation.js';
 import {
-  assertEmail, assertSiteName, assertTitle, defaultSiteHostname, newSiteId, SITE_ENVIRONMENTS, type Site, type SiteEnvironment,
+  assertEmail, assertSiteName, assertTitle, defaultSiteHostname, newSiteId, parseCacheSettings, siteCacheSettings, SITE_ENVIRONMENTS, type Site, type SiteEnvironment,
 } from '../../domain/site.js';
 import { validateOptions } from '../../domain/template.js';
 import { StoreConflictError } from '../../ports/store.js';
@@ -133,17 +133,19 @@ export async function createSite(deps: SiteDeps, principal: Principal, tenantId:
   return { siteId: site.siteId, operationId: operation.operationId, status: site.status, url: siteView(deps, site).url, adminUser: 'admin', adminPassword };
 }
 
-/** PATCH …/sites/{siteId} {title?, hostnames?, options?} → 202. */
-export async function updateSiteSettings(deps: SiteDeps, principal: Principal, tenantId: string, siteId: string, body: { title?: unknown; hostnames?: unknown; options?: unknown }, correlationId: string | null) {
+/** PATCH …/sites/{siteId} {title?, hostnames?, options?, cache?} → 202. */
+export async function updateSiteSettings(deps: SiteDeps, principal: Principal, tenantId: string, siteId: string, body: { title?: unknown; hostnames?: unknown; options?: unknown; cache?: unknown }, correlationId: string | null) {
   const site = await loadSite(deps, principal, tenantId, siteId);
   if (site.status !== 'ACTIVE') throw new BbwsError('INVALID_STATE', `The site is ${site.status}.`, { status: site.status });
   await assertNoSiteOperation(deps, tenantId, siteId);
   const title = body.title === undefined ? undefined : assertTitle(body.title);
   const options = validateOptions(body.options);
   const hostnames = body.hostnames === undefined ? site.hostnames : [site.hostnames[0], ...assertHostnamesAllowed(body.hostnames, await hostnamePolicy(deps, tenantId)).filter((h) => h !== site.hostnames[0])];
-  if (title === undefined && Object.keys(options).length === 0 && body.hostnames === undefined) throw new BbwsError('VALIDATION_FAILED', 'Send title, hostnames or options.', {});
-  const next: Site = { ...site, title: title ?? site.title, hostnames, status: 'UPDATING', updatedAt: isoNow(deps), version: site.version + 1 };
-  const op = await commitSiteOperation(deps, next, site.version, 'UPDATE_SITE', { title, options, previousHostnames: site.hostnames }, correlationId);
+  const previousCache = siteCacheSettings(site);
+  const cache = body.cache === undefined ? previousCache : parseCacheSettings(body.cache, previousCache);
+  if (title === undefined && Object.keys(options).length === 0 && body.hostnames === undefined && body.cache === undefined) throw new BbwsError('VALIDATION_FAILED', 'Send title, hostnames, options or cache.', {});
+  const next: Site = { ...site, title: title ?? site.title, hostnames, cache, status: 'UPDATING', updatedAt: isoNow(deps), version: site.version + 1 };
+  const op = await commitSiteOperation(deps, next, site.version, 'UPDATE_SITE', { title, options, previousHostnames: site.hostnames, previousCache }, correlationId);
   return { siteId, operationId: op.operationId, status: next.status };
 }
 

@@ -3,7 +3,7 @@
  */
 import { assertTenantAccess, type Principal } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
-import { describeSite, type Site } from '../../domain/site.js';
+import { describeSite, siteCacheSettings, type Site } from '../../domain/site.js';
 import type { Notification, NotificationType } from '../../domain/notification.js';
 import { StoreConflictError, type Write } from '../../ports/store.js';
 import type { ProvisioningState } from '../../domain/tenant.js';
@@ -41,7 +41,7 @@ export function siteViewInTenant(deps: Pick<SiteDeps, 'edgePort'>, site: Site, t
 
 /** What the WordPress port needs to find a site: tenant, site id and host names. */
 export function siteRef(site: Site): SiteRef {
-  return { tenantId: site.tenantId, siteId: site.siteId, hostnames: site.hostnames };
+  return { tenantId: site.tenantId, siteId: site.siteId, hostnames: site.hostnames, cache: siteCacheSettings(site) };
 }
 
 /** Read-modify-write of a site; a host name taken meanwhile is HOSTNAME_TAKEN. */

@@ -6,7 +6,7 @@ import type { Operation } from '../../domain/operation.js';
 import type { Site } from '../../domain/site.js';
 import type { TemplateBlueprint } from '../../domain/template.js';
 import type { RuntimeStep } from '../../ports/runtime.js';
-import type { WordPress } from '../../ports/wordpress.js';
+import type { SiteRef, WordPress } from '../../ports/wordpress.js';
 import { adminSecretName, type SiteDeps } from './site-deps.js';
 import { siteRef } from './site-records.js';
 
@@ -78,6 +78,8 @@ export async function stepsForSiteOperation(deps: SiteDeps, wp: WordPress, op: O
       const options: Record<string, string | number | boolean> = { ...((op.input.options as Record<string, string | number | boolean>) ?? {}) };
       if (typeof op.input.title === 'string') options.blogname = op.input.title;
       const previousHostnames = (op.input.previousHostnames as string[]) ?? site.hostnames;
+      // The route step also applies the site's cache settings (and purges): the undo puts the old ones back.
+      const previousCache = (op.input.previousCache as SiteRef['cache']) ?? ref.cache;
       let before: Record<string, unknown> = {};
       return [
         step(
@@ -101,7 +103,7 @@ export async function stepsForSiteOperation(deps: SiteDeps, wp: WordPress, op: O
           async () => {
             const added = site.hostnames.filter((h) => !previousHostnames.includes(h));
             if (added.length) await wp.unrouteSite({ ...ref, hostnames: added });
-            await wp.routeSite({ ...ref, hostnames: previousHostnames });
+            await wp.routeSite({ ...ref, hostnames: previousHostnames, cache: previousCache });
           },
         ),
       ];

@@ -8,7 +8,7 @@ import { printJson, printRecord } from '../output.js';
 import type { CommonOptions } from './common.js';
 import { waitForOperation } from './wait-operation.js';
 
-export type SiteView = Record<string, unknown> & { siteId: string; siteName: string; status: string; url: string; hostnames: string[] };
+export type SiteView = Record<string, unknown> & { siteId: string; siteName: string; status: string; url: string; hostnames: string[]; cache?: { enabled: boolean; ttlSeconds: number } };
 
 export const siteRow = (s: SiteView) => ({ site: s.siteId, name: s.siteName, status: s.status, environment: s.environment, url: s.url, template: s.templateId, lastError: s.lastError });
 

@@ -1,5 +1,5 @@
 /**
- * `bbws sites list|get|create|update|delete|clone|promote|undo-promote`. A site is named by its id
+ * `bbws sites list|get|create|update|delete|clone|promote|undo-promote|purge`. A site is named by its id
  * or by its name wherever a command takes one.
  */
 import type { Command } from 'commander';
@@ -9,7 +9,7 @@ import { clientFor, type CommonOptions } from './common.js';
 import { findSite, finishSiteOperation, siteIdOf, sitePath, siteRow, type SiteView } from './site-views.js';
 
 type WaitOptions = CommonOptions & { wait?: boolean };
-type UpdateOptions = WaitOptions & { title?: string; addHost?: string[]; removeHost?: string[]; option?: string[] };
+type UpdateOptions = WaitOptions & { title?: string; addHost?: string[]; removeHost?: string[]; option?: string[]; cache?: string; cacheTtl?: string };
 
 /** Commander collects a repeated option into a list. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -38,7 +38,17 @@ export function siteUpdateBody(site: SiteView, opts: UpdateOptions): Record<stri
     body.hostnames = [...new Set([...site.hostnames.filter((h) => !remove.has(h)), ...(opts.addHost ?? []).map((h) => h.toLowerCase())])];
   }
   if (opts.option?.length) body.options = parseOptionAssignments(opts.option);
-  if (Object.keys(body).length === 0) throw new CliError('Nothing to change: pass --title, --add-host, --remove-host or --option key=value.', 2);
+  const cache: Record<string, unknown> = {};
+  if (opts.cache !== undefined) {
+    if (opts.cache !== 'on' && opts.cache !== 'off') throw new CliError(`--cache wants on or off (got "${opts.cache}").`, 2);
+    cache.enabled = opts.cache === 'on';
+  }
+  if (opts.cacheTtl !== undefined) {
+    if (!/^\d{1,7}$/.test(opts.cacheTtl)) throw new CliError(`--cache-ttl wants a number of seconds, e.g. --cache-ttl 600 (got "${opts.cacheTtl}").`, 2);
+    cache.ttlSeconds = Number(opts.cacheTtl);
+  }
+  if (Object.keys(cache).length) body.cache = cache;
+  if (Object.keys(body).length === 0) throw new CliError('Nothing to change: pass --title, --add-host, --remove-host, --option key=value, --cache on|off or --cache-ttl SECONDS.', 2);
   return body;
 }
 
@@ -52,7 +62,7 @@ export function registerSiteCommands(program: Command): void {
   sites.command('get <tenantId> <site>').description('show a site (by id or name)').action(async (tenant: string, site: string, opts: CommonOptions) => {
     const s = await findSite(await clientFor(opts), tenant, site);
     if (opts.json) return printJson(s);
-    printRecord({ ...siteRow(s), hostnames: s.hostnames.join(', '), plugins: s.plugins });
+    printRecord({ ...siteRow(s), hostnames: s.hostnames.join(', '), cache: s.cache ? `${s.cache.enabled ? 'on' : 'off'}, ttl ${s.cache.ttlSeconds}s` : 'on', plugins: s.plugins });
   });
   sites
     .command('create <tenantId> <siteName>')
@@ -77,6 +87,8 @@ export function registerSiteCommands(program: Command): void {
     .option('--add-host <host>', 'add a host name (repeatable)', collect)
     .option('--remove-host <host>', 'remove an added host name (repeatable)', collect)
     .option('--option <key=value>', 'set an allowlisted WordPress option (repeatable), e.g. blogdescription="Fresh bread"', collect)
+    .option('--cache <on|off>', "switch the site's edge page cache on or off")
+    .option('--cache-ttl <seconds>', 'how long the edge keeps a page (1..604800)')
     .option('--wait', 'follow the operation until it finishes')
     .action(async (tenant: string, site: string, opts: UpdateOptions) => {
       const client = await clientFor(opts);
@@ -109,6 +121,16 @@ export function registerSiteCommands(program: Command): void {
       const result = await client.request<{ site: SiteView }>('POST', `${sitePath(tenant, fromId)}/promote`, { targetSiteId: toId, ...(opts.scope ? { scope: opts.scope } : {}) });
       if (opts.json) return printJson(result);
       printRecord({ ...siteRow(result.site), undo: `bbws sites undo-promote ${tenant} ${to}` });
+    });
+  sites
+    .command('purge <tenantId> <site>')
+    .description("remove the site's pages from the edge's page cache (all, or one URL with --url)")
+    .option('--url <url>', 'only this page (a path such as /blog/ or a URL of the site) and its query variants')
+    .action(async (tenant: string, site: string, opts: CommonOptions & { url?: string }) => {
+      const client = await clientFor(opts);
+      const result = await client.request<{ siteId: string; purged: number; ms: number }>('POST', `${sitePath(tenant, await siteIdOf(client, tenant, site))}/cache/purge`, opts.url ? { url: opts.url } : {});
+      if (opts.json) return printJson(result);
+      process.stdout.write(`Purged ${result.purged} cached page${result.purged === 1 ? '' : 's'} of ${site}${opts.url ? ` at ${opts.url}` : ''} in ${Math.round(result.ms)} ms.\n`);
     });
   sites
     .command('undo-promote <tenantId> <site>')

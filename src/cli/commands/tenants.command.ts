@@ -1,5 +1,5 @@
 /**
- * `bbws tenants list|get|create|scale|delete|rollback|install-link`.
+ * `bbws tenants list|get|create|scale|limits|delete|rollback|install-link`.
  */
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
@@ -7,12 +7,13 @@ import { printJson, printRecord, printTable } from '../output.js';
 import { clientFor, type CommonOptions } from './common.js';
 import { waitForOperation } from './wait-operation.js';
 import { registerInstallLinkCommand } from './install-link.command.js';
+import { registerTenantLimitsCommand } from './tenant-limits.command.js';
 
 interface TenantView {
   tenantId: string;
   domainName: string;
   version: number;
-  instance: { provisioningState: string; workflowStatus: string | null; desiredCount: number; runningCount: number; lastError: string | null; hostnames: string[] } | null;
+  instance: { provisioningState: string; workflowStatus: string | null; desiredCount: number; runningCount: number; lastError: string | null; hostnames: string[]; limits?: Record<string, number> } | null;
 }
 
 const row = (t: TenantView) => ({
@@ -59,7 +60,8 @@ export function registerTenantCommands(program: Command): void {
   tenants.command('get <tenantId>').description('show a tenant and its instance').action(async (tenantId: string, opts: CommonOptions) => {
     const t = await (await clientFor(opts)).request<TenantView>('GET', `/v1.0/tenants/${encodeURIComponent(tenantId)}`);
     if (opts.json) return printJson(t);
-    printRecord({ ...row(t), hostnames: t.instance?.hostnames.join(', '), version: t.version });
+    const limits = t.instance?.limits ? Object.entries(t.instance.limits).map(([k, v]) => `${k}=${v}`).join(' ') : undefined;
+    printRecord({ ...row(t), hostnames: t.instance?.hostnames.join(', '), limits, version: t.version });
   });
 
   tenants.command('create <tenantName>').description('create a tenant (provisioned asynchronously)')
@@ -84,6 +86,8 @@ export function registerTenantCommands(program: Command): void {
       const client = await clientFor(opts);
       await accepted(client, opts, await client.request('PATCH', `/v1.0/tenants/${encodeURIComponent(tenantId)}/instance`, { desiredCount: Number(count) }));
     });
+
+  registerTenantLimitsCommand(tenants);
 
   tenants.command('rollback <tenantId>').description('roll the instance back to its previous spec revision')
     .option('--wait', 'follow the operation until it finishes')

@@ -7,12 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { applyTemplate, cloneSite, createSite, deleteSite, updateSiteSettings } from '../../app/sites/site-commands.js';
 import { loadSite, siteViewInTenant } from '../../app/sites/site-records.js';
 import { promoteSite, undoPromote } from '../../app/sites/promote-site.js';
+import { purgeSiteCache } from '../../app/sites/purge-site-cache.js';
 import { configurePlugin, installPlugin, uninstallPlugin } from '../../app/sites/site-plugins.js';
 import { assertTenantAccess } from '../../domain/auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import { principalOf } from '../request-context.js';
 import type { HttpDeps } from '../http-deps.js';
-import { InstalledPlugin, NoContent, SiteAccepted, SiteList, SiteResult, SiteView, TenantPlugins } from '../response-schemas.js';
+import { CachePurged, InstalledPlugin, NoContent, SiteAccepted, SiteList, SiteResult, SiteView, TenantPlugins } from '../response-schemas.js';
 import { ErrorBody } from '../schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -33,10 +34,13 @@ const CreateSiteBody = Type.Object(
   },
   strict,
 );
+// cache is checked by the domain (parseCacheSettings), so a bad value is a VALIDATION_FAILED naming its field.
+const CacheSettings = Type.Unknown({ description: '{"enabled": boolean, "ttlSeconds": 1..604800}, either or both' });
 const UpdateSiteBody = Type.Object(
-  { title: Type.Optional(Type.String({ maxLength: 200 })), hostnames: Type.Optional(Hostnames), options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))) },
+  { title: Type.Optional(Type.String({ maxLength: 200 })), hostnames: Type.Optional(Hostnames), options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))), cache: Type.Optional(CacheSettings) },
   strict,
 );
+const PurgeBody = Type.Object({ url: Type.Optional(Type.String({ maxLength: 2048, description: 'a path (/blog/) or a URL of the site; absent: every page' })) }, strict);
 const CloneBody = Type.Object({ siteName: Type.String({ maxLength: 64 }), hostnames: Type.Optional(Hostnames), environment: Type.Optional(Type.Union([Type.Literal('production'), Type.Literal('staging')])) }, strict);
 const PromoteBody = Type.Object(
   { targetSiteId: Type.String({ maxLength: 64 }), scope: Type.Optional(Type.Array(Type.Union(['database', 'uploads', 'themes', 'plugins'].map((s) => Type.Literal(s))), { minItems: 1, maxItems: 4 })) },
@@ -78,8 +82,12 @@ export function registerSiteRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return siteViewInTenant(deps, site, (await deps.store.getInstance(site.tenantId))?.provisioningState);
   });
 
-  app.patch<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Change title, host names or allowlisted options (async)', params: SiteParams, body: UpdateSiteBody, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
+  app.patch<{ Params: P; Body: Record<string, unknown> }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Change title, host names, allowlisted options or cache settings (async)', params: SiteParams, body: UpdateSiteBody, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>
     reply.code(202).send(await updateSiteSettings(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body, request.id)),
+  );
+
+  app.post<{ Params: P; Body: { url?: string } }>(`${base}/:siteId/cache/purge`, { schema: { tags: ['sites'], summary: "Purge the site's pages from the edge's page cache (all, or one URL)", params: SiteParams, body: Type.Optional(PurgeBody), response: { 200: CachePurged, ...errors } } }, async (request) =>
+    purgeSiteCache(deps, principalOf(request), request.params.tenantId, request.params.siteId, request.body ?? {}),
   );
 
   app.delete<{ Params: P }>(`${base}/:siteId`, { schema: { tags: ['sites'], summary: 'Delete a site: tables, files, route and secrets (async)', params: SiteParams, response: { 202: SiteAccepted, ...errors } } }, async (request, reply) =>

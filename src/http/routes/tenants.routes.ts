@@ -64,12 +64,12 @@ export function registerTenantRoutes(app: FastifyInstance, deps: HttpDeps): void
     },
   );
 
-  app.patch<{ Params: { tenantId: string }; Body: { desiredCount: number } }>(
+  app.patch<{ Params: { tenantId: string }; Body: { desiredCount?: number; limits?: unknown } }>(
     '/v1.0/tenants/:tenantId/instance',
     {
       schema: {
         tags: ['tenants'],
-        summary: 'Scale the instance (async); If-Match: <version> guards against lost updates',
+        summary: 'Scale the instance and/or change its per-tenant limits (async); If-Match: <version> guards against lost updates',
         params: TenantIdParams,
         body: ScaleBody,
         response: { 202: AcceptedBody, ...errors },
@@ -79,7 +79,7 @@ export function registerTenantRoutes(app: FastifyInstance, deps: HttpDeps): void
       const principal = principalOf(request);
       assertTenantAccess(principal, request.params.tenantId);
       const expected = parseIfMatch(request.headers['if-match']);
-      return reply.code(202).send(await scaleInstance(deps, request.params.tenantId, request.body.desiredCount, request.id, expected));
+      return reply.code(202).send(await scaleInstance(deps, request.params.tenantId, request.body, request.id, expected));
     },
   );
 

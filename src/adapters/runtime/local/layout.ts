@@ -22,6 +22,9 @@
  *     nginx.conf 0600  htpasswd 0640 root:<web group>  logs/ 0700 (access, error)  tmp/ 0710
  *     routes/<hostname>         0710 dir; symlink → tenants/<t>/www        (the route table)
  *     sockets/<hostname>.sock   0710 dir; symlink → php-fpm/run/<service>.sock
+ *     cache/                    0700 <web user>   page cache files (render-nginx-cache.ts): platform data
+ *     cache-off/<hostname>      0710 dir; flag file: that host's page cache is off
+ *   purge/                      0711 root   purge.sock 0666: the cache mu-plugin's purge requests (purge-server.ts)
  *   tenants/                    0711 root
  *     <t>/                      0751 root:<tenant group> (wordpress.ts: www/, content/, logs/, tmp/)
  * ```
@@ -64,6 +67,9 @@ export interface Layout {
   edgeSuspended: string;
   edgeLogs: string;
   edgeTmp: string;
+  edgeCache: string;
+  edgeCacheOff: string;
+  purgeSocket: string;
   tenantsDir: string;
   instanceIdFile: string;
 }
@@ -168,6 +174,9 @@ export function layoutAt(runtimeRoot: string): Layout {
     edgeSuspended: join(root, 'edge', 'suspended'),
     edgeLogs: join(root, 'edge', 'logs'),
     edgeTmp: join(root, 'edge', 'tmp'),
+    edgeCache: join(root, 'edge', 'cache'),
+    edgeCacheOff: join(root, 'edge', 'cache-off'),
+    purgeSocket: join(root, 'purge', 'purge.sock'),
     tenantsDir: join(root, 'tenants'),
     instanceIdFile: join(root, 'instance-id'),
   };
@@ -178,13 +187,17 @@ export function layoutAt(runtimeRoot: string): Layout {
  * code (whose files were 0644 in 0755 directories). `webGid`: the nginx workers' group (root
  * only; null: everything runs as the current user and the tree is private to it).
  */
-export function prepareRuntimeTree(layout: Layout, webGid: number | null): void {
+export function prepareRuntimeTree(layout: Layout, webGid: number | null, webUid: number | null = null): void {
   const shared = webGid !== null;
   for (const [dir, mode, web] of runtimeTreeModes(layout, shared)) {
     mkdirSync(dir, { recursive: true, mode });
     if (shared) chownSync(dir, 0, web ? webGid : 0);
     chmodSync(dir, mode);
   }
+  // The page cache is the edge's own (its workers write it) and nobody else's: not even the web group's.
+  mkdirSync(layout.edgeCache, { recursive: true, mode: 0o700 });
+  if (shared && webUid !== null) chownSync(layout.edgeCache, webUid, webGid);
+  chmodSync(layout.edgeCache, 0o700);
   // Files of an older tree: logs and configs were 0644. Sockets, symlinks and pid files keep theirs.
   for (const dir of [layout.phpFpmDir, layout.edgeLogs]) privatizeFiles(dir);
   privatizeFiles(layout.edgeDir, (name) => name !== 'htpasswd');
@@ -210,6 +223,8 @@ export function runtimeTreeModes(layout: Layout, shared: boolean): Array<[string
     [layout.edgeSuspended, 0o710, true],
     [layout.edgeTmp, 0o710, true],
     [layout.edgeLogs, 0o700, false],
+    [layout.edgeCacheOff, 0o710, true],
+    [dirname(layout.purgeSocket), shared ? 0o711 : 0o700, false],
   ];
 }
 

@@ -30,6 +30,7 @@ import { safeTenantId } from './escape.js';
 import type { Supervised } from './supervisor.js';
 import { startGroupReaper, stopLeftovers } from './leftovers.js';
 import { errorMessage } from '../../../domain/errors.js';
+import { startPurgeServer } from './purge-server.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -54,6 +55,8 @@ export interface LocalRuntimeOptions {
   readinessTimeoutMs?: number;
   /** Niceness of helper programs run while provisioning (default 10; exec.ts). */
   helperNiceness?: number;
+  /** The edge's page cache TTL when a site sets none (default 600 s); 0: no page cache. */
+  pageCacheTtlSeconds?: number;
 }
 
 export interface LocalRuntime extends Runtime {
@@ -121,7 +124,7 @@ async function prepareRuntime(dataDir: string, isRoot: boolean, logger: Logger):
   }
   const instanceId = await readOrCreateInstanceId(layout);
   const web = isRoot ? await ensureSystemUser(webGroupName(instanceId)) : null;
-  prepareRuntimeTree(layout, web?.gid ?? null);
+  prepareRuntimeTree(layout, web?.gid ?? null, web?.uid ?? null);
   if (isRoot) alignDocrootLinks(layout);
   return { layout, instanceId, web };
 }
@@ -171,8 +174,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       listenAddress,
       workerUser: web ? { user: webGroupName(instanceId), group: webGroupName(instanceId) } : null,
       basicAuth,
+      cacheTtlSeconds: options.pageCacheTtlSeconds,
     });
     started.push(edge);
+    // The cache mu-plugin's purges (purge-server.ts). Stopped before the edge (started is unwound in reverse).
+    const purgeServer = await startPurgeServer({ layout, edge, logger });
+    started.push(purgeServer);
     const faultProxy = {
       get rejectNextConfig() {
         return faults.rejectNextPhpFpmConfig;
@@ -208,11 +215,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         probe: (id) => probe(id),
         onUnhealthy: async (id, reason) => {
           const pool = await phpFpm.getPool(`${config.env}-${id}-service`);
-          await emit(id, 'SERVICE_TASK_START_IMPAIRED', { desired: pool ? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4)) : 0, running: 0 }, reason);
+          await emit(id, 'SERVICE_TASK_START_IMPAIRED', { desired: pool ? (pool.desiredCount ?? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4))) : 0, running: 0 }, reason);
         },
         onHealthy: async (id) => {
           const pool = await phpFpm.getPool(`${config.env}-${id}-service`);
-          const n = pool ? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4)) : 0;
+          const n = pool ? (pool.desiredCount ?? Math.ceil(pool.maxChildren / (options.childrenPerTask ?? 4))) : 0;
           await emit(id, 'SERVICE_STEADY_STATE', { desired: n, running: n });
         },
       },
@@ -296,6 +303,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         stopped = true;
         monitor.stop();
         // Edge first (no new requests), then PHP, then the database.
+        await purgeServer.stop();
         await edge.stop();
         await phpFpm.stop();
         await db.stop();

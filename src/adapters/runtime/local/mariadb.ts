@@ -34,6 +34,11 @@ export interface DatabaseServer {
   dropTenantDatabase(db: string, user: string): Promise<void>;
   /** Raised as pools are added; `max_connections` is dynamic, no restart. */
   setMaxConnections(n: number): Promise<void>;
+  /**
+   * The tenant user's resource limits: MAX_USER_CONNECTIONS, and (MariaDB only) MAX_STATEMENT_TIME,
+   * after which a query is aborted. Applies to new connections. Idempotent.
+   */
+  setTenantLimits(user: string, limits: { connections: number; statementTimeSeconds: number }): Promise<void>;
   supervised: Supervised | null;
   stop(): Promise<void>;
 }
@@ -106,6 +111,10 @@ function makeServer(
         250,
         (e) => (e as { fatal?: boolean }).fatal === true,
       ),
+    async setTenantLimits(user, limits) {
+      const statement = canSetGlobals ? ` MAX_STATEMENT_TIME ${safeInt(limits.statementTimeSeconds, 1, 86400)}` : '';
+      await sql(`ALTER USER ${account(user)} WITH MAX_USER_CONNECTIONS ${safeInt(limits.connections, 1, 100000)}${statement};`);
+    },
     async setMaxConnections(n) {
       if (canSetGlobals) await sql(`SET GLOBAL max_connections = ${safeInt(n, 10, 100000)};`);
     },

@@ -4,7 +4,7 @@
  * sees either the old route or the new one, and no nginx reload is ever needed for a tenant.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readdir, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BbwsError } from '../../../domain/errors.js';
@@ -14,6 +14,9 @@ import { run } from './exec.js';
 import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
 import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
+import { createPageCache, type PageCache } from './page-cache.js';
+import { renderTierMap } from './render-nginx-limits.js';
+import { CONNECTION_TIERS, DEFAULT_EDGE_LIMITS, RATE_TIERS } from '../../../domain/tenant-limits.js';
 import { listenerIsOwnedBy } from '../../os/processes.js';
 import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
@@ -35,10 +38,21 @@ export interface EdgeOptions {
   listenAddress: string;
   workerUser: { user: string; group: string } | null;
   basicAuth: { user: string; password: string } | null;
+  /** Page cache TTL when a site sets none (default 600 s); 0: no page cache at all. */
+  cacheTtlSeconds?: number;
+  /** Second pass of every purge (page-cache.ts; default 2 s). */
+  purgeRepeatMs?: number;
 }
 
 export interface Edge {
   readonly supervised: Supervised;
+  /** The page cache (page-cache.ts). A removed route's pages are purged with it. */
+  readonly cache: PageCache;
+  /**
+   * The tenant's edge request rate and connection limits (render-nginx-limits.ts); null: the
+   * defaults. Reloads the edge (graceful) only when the tenant's tiers change. Idempotent.
+   */
+  setTenantLimits(tenantId: string, limits: { requestsPerSecond: number; connections: number } | null): Promise<void>;
   /** Points `hostname` at a tenant. Throws HOSTNAME_TAKEN when it routes to another tenant. */
   addRoute(hostname: string, docroot: string, socket: string): Promise<void>;
   /** Removes `hostname` if (and only if) it routes to `docroot`. Idempotent. */
@@ -88,6 +102,22 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       await chmod(userFile, 0o640);
     }
   }
+  // Per-tenant edge limits: the tenants whose tiers are not the default (render-nginx-limits.ts).
+  const limitsFile = join(layout.edgeDir, 'limits.json');
+  const rateMap = join(layout.edgeDir, 'limits-rate.map');
+  const connMap = join(layout.edgeDir, 'limits-conn.map');
+  const tenantLimits = new Map<string, { requestsPerSecond: number; connections: number }>(Object.entries(JSON.parse(await readFile(limitsFile, 'utf8').catch(() => '{}')) as Record<string, { requestsPerSecond: number; connections: number }>));
+  const writeLimitMaps = async () => {
+    const rate = new Map([...tenantLimits].filter(([, l]) => l.requestsPerSecond !== DEFAULT_EDGE_LIMITS.requestsPerSecond).map(([t, l]) => [t, l.requestsPerSecond]));
+    const conn = new Map([...tenantLimits].filter(([, l]) => l.connections !== DEFAULT_EDGE_LIMITS.connections).map(([t, l]) => [t, l.connections]));
+    await writeFile(`${rateMap}.tmp`, renderTierMap(rate, RATE_TIERS));
+    await writeFile(`${connMap}.tmp`, renderTierMap(conn, CONNECTION_TIERS));
+    await rename(`${rateMap}.tmp`, rateMap);
+    await rename(`${connMap}.tmp`, connMap);
+    await writeFile(`${limitsFile}.tmp`, JSON.stringify(Object.fromEntries(tenantLimits)));
+    await rename(`${limitsFile}.tmp`, limitsFile);
+  };
+  await writeLimitMaps();
   const text = renderEdgeConfig({
     edgeDir: layout.edgeDir,
     routesDir: layout.edgeRoutes,
@@ -100,7 +130,10 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     workerProcesses: 2,
     mimeTypesFile: '/etc/nginx/mime.types',
     wordpressCore: WORDPRESS_CORE,
+    cache: o.cacheTtlSeconds === 0 ? null : { cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, maxSizeMb: 1024, defaultTtlSeconds: o.cacheTtlSeconds ?? 600 },
+    limits: { rateMapFile: rateMap, connectionMapFile: connMap, defaultRate: DEFAULT_EDGE_LIMITS.requestsPerSecond, defaultConnections: DEFAULT_EDGE_LIMITS.connections },
   });
+  const cache = createPageCache({ cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, repeatAfterMs: o.purgeRepeatMs });
   await writeFile(`${conf}.candidate`, text);
   await run('nginx', ['-t', '-q', '-p', layout.edgeDir, '-c', `${conf}.candidate`]);
   await rename(`${conf}.candidate`, conf);
@@ -151,8 +184,41 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     for (const [d, hosts] of index) if (hosts.delete(hostname) && hosts.size === 0) index.delete(d);
   };
 
+  /** A host that no longer routes here must not keep its pages or its switch (a next owner of the name). */
+  const dropCache = async (hostname: string) => {
+    await cache.setEnabled(hostname, true);
+  };
+
+  // One limits change at a time: maps written, `nginx -t`, then a graceful reload (SIGHUP).
+  let limitsLock: Promise<unknown> = Promise.resolve();
+  const setTenantLimits: Edge['setTenantLimits'] = (tenantId, limits) => {
+    const next = limitsLock.then(async () => {
+      const before = tenantLimits.get(tenantId);
+      const isDefault = !limits || (limits.requestsPerSecond === DEFAULT_EDGE_LIMITS.requestsPerSecond && limits.connections === DEFAULT_EDGE_LIMITS.connections);
+      if (isDefault ? before === undefined : before?.requestsPerSecond === limits!.requestsPerSecond && before?.connections === limits!.connections) return;
+      if (isDefault) tenantLimits.delete(tenantId);
+      else tenantLimits.set(tenantId, { requestsPerSecond: limits!.requestsPerSecond, connections: limits!.connections });
+      try {
+        await writeLimitMaps();
+        await run('nginx', ['-t', '-q', '-p', layout.edgeDir, '-c', conf]);
+      } catch (e) {
+        if (before) tenantLimits.set(tenantId, before);
+        else tenantLimits.delete(tenantId);
+        await writeLimitMaps();
+        throw e;
+      }
+      const pid = supervised.status().pid;
+      if (pid) process.kill(pid, 'SIGHUP');
+      o.logger.info({ tenantId, action: 'edge-limits', limits: limits ?? 'default' }, 'edge limits changed: nginx reloaded');
+    });
+    limitsLock = next.catch(() => undefined);
+    return next;
+  };
+
   return {
     supervised,
+    cache,
+    setTenantLimits,
     async addRoute(hostname, docroot, socket) {
       safePath(docroot);
       safePath(socket);
@@ -167,18 +233,23 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       const target = await currentTarget(hostname);
       if (target === undefined) {
         forget(safeHostname(hostname));
-        return rm(socketLink(hostname), { force: true });
+        await rm(socketLink(hostname), { force: true });
+        return dropCache(hostname);
       }
       if (target !== docroot) return;
       await rm(routeLink(hostname), { force: true });
       await rm(socketLink(hostname), { force: true });
       forget(safeHostname(hostname));
+      await dropCache(hostname);
     },
     async routesTo(docroot) {
       return [...(index.get(docroot) ?? [])].sort();
     },
     suspensions: edgeSuspensions(layout.edgeSuspended),
     // Part of a bbws stop, which must end within 10 s (SIGTERM): graceful SIGQUIT for 3 s.
-    stop: () => supervised.stop(3_000),
+    stop: () => {
+      cache.stop();
+      return supervised.stop(3_000);
+    },
   };
 }

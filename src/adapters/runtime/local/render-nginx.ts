@@ -8,6 +8,8 @@
  */
 import { safeName, safePath, safePort } from './escape.js';
 import { renderLoginBlockCheck, renderLoginFailureLog } from './render-nginx-login.js';
+import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
+import { renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -26,6 +28,10 @@ export interface EdgeConfigInput {
   mimeTypesFile: string;
   /** Debian's WordPress core: serves the core themes every tenant links to (see below). */
   wordpressCore: string;
+  /** The page cache (render-nginx-cache.ts); null: none. */
+  cache?: EdgeCacheInput | null;
+  /** Per-tenant request rate and connection limits (render-nginx-limits.ts); null: none. */
+  limits?: EdgeLimitsInput | null;
 }
 
 function safeListenAddress(value: string): string {
@@ -49,6 +55,8 @@ export function renderEdgeConfig(input: EdgeConfigInput): string {
   const auth = input.basicAuth
     ? `    auth_basic "${safeRealm(input.basicAuth.realm)}";\n    auth_basic_user_file ${safePath(input.basicAuth.userFile)};\n`
     : '';
+  const cache = input.cache ?? null;
+  const limits = input.limits ?? null;
   return `# Rendered by bbws (render-nginx.ts). Do not edit: re-rendered on start.
 ${user}worker_processes ${Math.max(1, Math.min(64, Math.trunc(input.workerProcesses)))};
 pid ${edge}/nginx.pid;
@@ -64,7 +72,8 @@ http {
   server_tokens off;
   sendfile on;
   keepalive_timeout 65;
-  client_max_body_size 64m;
+  # The largest per-tenant upload limit (tenant-limits.ts uploadMaxMb); each tenant's own is a 413 from PHP's prepend.
+  client_max_body_size 513m;
 
   log_format bbws '$remote_addr $host "$request" $status $body_bytes_sent $request_time $upstream_response_time';
   access_log ${edge}/logs/access.log bbws;
@@ -88,7 +97,7 @@ ${renderLoginFailureLog(edge)}
     https https;
     default $scheme;
   }
-
+${cache ? renderCacheHttp(cache) : ''}${limits ? renderLimitsHttp(limits) : ''}
   server {
     listen ${listen}:${port} default_server;
     server_name _;
@@ -109,7 +118,7 @@ ${renderLoginBlockCheck(edge)}    root $bbws_route;
     # their target's owner: www/<core entry> → /usr/share/wordpress (root), www/wp-content →
     # the tenant's content (the tenant). The route itself (routes/<host> → www) is before from=.
     disable_symlinks if_not_owner from=$document_root;
-
+${cache ? renderCacheServer(cache) : ''}${limits ? renderLimitsServer() : ''}
 ${auth}
     location = /__bbws_suspended__ {
       internal;
@@ -164,7 +173,7 @@ ${auth}
       fastcgi_param HTTP_PROXY "";
       fastcgi_read_timeout 120s;
       fastcgi_pass unix:${sockets}/$host.sock;
-    }
+${cache ? renderCacheFastcgi(cache) : ''}    }
   }
 }
 `;

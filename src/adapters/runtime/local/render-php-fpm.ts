@@ -22,6 +22,10 @@ export interface PoolInput {
   tmpDir: string;
   /** memory_limit in MiB. */
   memoryLimitMb: number;
+  /** upload_max_filesize and post_max_size in MiB (absent: PHP's defaults; the prepend answers 413 over it). */
+  uploadMaxMb?: number;
+  /** The instance's desiredCount the pool was made for (health events report it). */
+  desiredCount?: number;
 }
 
 /** `opcache.restrict_api` of every master: a prefix no script path has, so the API is refused. */
@@ -63,7 +67,9 @@ php_admin_value[error_log] = ${safePath(pool.errorLog)}
 php_admin_flag[log_errors] = on
 php_admin_flag[display_errors] = off
 php_admin_value[memory_limit] = ${safeInt(pool.memoryLimitMb, 32, 65536)}M
-php_admin_value[upload_tmp_dir] = ${tmp}
+${pool.uploadMaxMb === undefined ? '' : `php_admin_value[upload_max_filesize] = ${safeInt(pool.uploadMaxMb, 1, 4096)}M
+php_admin_value[post_max_size] = ${safeInt(pool.uploadMaxMb, 1, 4096)}M
+`}php_admin_value[upload_tmp_dir] = ${tmp}
 php_admin_value[session.save_path] = ${tmp}
 php_admin_value[sys_temp_dir] = ${tmp}
 php_admin_flag[allow_url_include] = off

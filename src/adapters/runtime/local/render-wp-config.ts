@@ -136,6 +136,21 @@ umask(022);
 if (!defined('ABSPATH')) {
   define('ABSPATH', ${phpString(safePath(input.docroot) + '/')});
 }
+// The tenant's upload limit (post_max_size, set per pool from its limits): a bigger body is a 413
+// with the reason, instead of PHP silently dropping the form and WordPress showing an odd error.
+(function () {
+  $max = (string) ini_get('post_max_size');
+  $bytes = (int) $max * (stripos($max, 'g') !== false ? 1073741824 : (stripos($max, 'm') !== false ? 1048576 : (stripos($max, 'k') !== false ? 1024 : 1)));
+  $length = isset($_SERVER['CONTENT_LENGTH']) ? (int) $_SERVER['CONTENT_LENGTH'] : 0;
+  if ($bytes > 0 && $length > $bytes) {
+    http_response_code(413);
+    header('Content-Type: text/plain; charset=utf-8');
+    header('Cache-Control: no-store');
+    error_log('bbws: request body of ' . $length . ' bytes refused: over the upload limit of ' . $max);
+    echo 'Request body too large: this site accepts uploads up to ', $max, 'B (the uploadMaxMb limit of this tenant; docs/limits.md).', "\\n";
+    exit;
+  }
+})();
 (function () {
   $script = isset($_SERVER['SCRIPT_FILENAME']) ? realpath((string) $_SERVER['SCRIPT_FILENAME']) : false;
   if (!is_string($script)) {

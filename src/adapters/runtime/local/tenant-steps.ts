@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { InstanceSpec } from '../../../domain/tenant.js';
+import { effectiveLimits } from '../../../domain/tenant-limits.js';
 import { names } from '../../../domain/naming.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { DeprovisionMode, RuntimeStep } from '../../../ports/runtime.js';
@@ -20,7 +21,7 @@ import type { ProbeResult } from './probe.js';
 import { tenantPaths, tenantUnixUser, type Layout } from './layout.js';
 import { SALT_KEYS, type Salts } from './render-wp-config.js';
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
-import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeWpConfig, type TenantOwner } from './wordpress.js';
+import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writePrepend, writeWpConfig, type TenantOwner } from './wordpress.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../../domain/errors.js';
 
@@ -86,18 +87,28 @@ async function applyService(ctx: StepContext, spec: InstanceSpec): Promise<void>
   const t = spec.tenantId;
   const service = names.serviceName(ctx.config.env, t);
   if (spec.resources.desiredCount <= 0) return ctx.phpFpm.removePool(service);
+  // The edge's request rate and connection limits (a graceful nginx reload only when the tiers change).
+  const edgeLimits = effectiveLimits(spec);
+  await ctx.edge.setTenantLimits(t, { requestsPerSecond: edgeLimits.requestsPerSecond, connections: edgeLimits.connections });
   const paths = tenantPaths(ctx.layout, t);
   const user = tenantUnixUser(ctx.instanceId, t);
+  const limits = effectiveLimits(spec);
+  await writePrepend(paths, await ownerOf(ctx, t));
+  // The database user's own limits first: a pool that may open N connections meets a user allowed them.
+  await ctx.db.setTenantLimits(names.databaseUser(t), { connections: spec.limits?.dbConnections ?? (spec.limits?.phpWorkers ?? spec.resources.desiredCount * ctx.childrenPerTask) + 5, statementTimeSeconds: limits.dbQueryTimeSeconds });
   await ctx.phpFpm.applyPool({
     name: service,
     tenantId: t,
     unixUser: ctx.isRoot ? { user, group: user, listenGroup: `bw${ctx.instanceId}-web` } : null,
     socket: join(ctx.layout.phpFpmRun, `${service}.sock`),
-    maxChildren: Math.min(1000, spec.resources.desiredCount * ctx.childrenPerTask),
+    // Per-tenant limits (domain/tenant-limits.ts); the worker default follows this runtime's childrenPerTask.
+    maxChildren: spec.limits?.phpWorkers ?? Math.min(1000, spec.resources.desiredCount * ctx.childrenPerTask),
     prependFile: paths.prepend,
     errorLog: paths.phpErrorLog,
     tmpDir: paths.tmp,
-    memoryLimitMb: Math.max(128, Math.min(1024, Math.floor(spec.resources.memory / 2))),
+    memoryLimitMb: limits.memoryLimitMb,
+    uploadMaxMb: limits.uploadMaxMb,
+    desiredCount: spec.resources.desiredCount,
     // PHP names a script by its real path (opcache.restrict_api compares that).
   });
   // Every PHP child may hold one connection: keep MariaDB's limit above the sum of the pools.
@@ -225,7 +236,11 @@ export function provisionSteps(ctx: StepContext, spec: InstanceSpec): RuntimeSte
     },
     {
       name: 'create-content-directory',
-      run: async () => ensureTenantFiles(paths, await ownerOf(ctx, t)),
+      run: async () => {
+        const owner = await ownerOf(ctx, t);
+        await ensureTenantFiles(paths, owner);
+        await writeCachePlugin(paths, t, ctx.layout.purgeSocket, owner);
+      },
       undo: () => removeTenantFiles(paths),
     },
     {
@@ -292,7 +307,14 @@ export function deprovisionSteps(ctx: StepContext, spec: InstanceSpec, mode: Dep
   const gone = async () => undefined;
   return reported(ctx, spec, [
     ...soft,
-    { name: 'remove-content-directory', run: () => removeTenantFiles(paths), undo: gone },
+    {
+      name: 'remove-content-directory',
+      run: async () => {
+        await ctx.edge.setTenantLimits(t, null);
+        await removeTenantFiles(paths);
+      },
+      undo: gone,
+    },
     { name: 'remove-unix-user', run: async () => (ctx.isRoot ? removeSystemUser(tenantUnixUser(ctx.instanceId, t)) : undefined), undo: gone },
     { name: 'drop-database', run: () => ctx.db.dropTenantDatabase(names.databaseName(t), names.databaseUser(t)), undo: gone },
     {

@@ -16,9 +16,11 @@
  * (`mu-plugins/`, outside wp-content). The tenant owns `content/uploads/`, `logs/` and `tmp/`.
  * wp-config.php and the platform's data files are 0640 `root:<tenant group>`: not the edge's.
  */
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
+import { CACHE_PLUGIN_FILE, renderCachePlugin } from '../../wordpress/local/render-cache-plugin.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
 import { run } from './exec.js';
 import type { TenantPaths } from './layout.js';
@@ -38,6 +40,10 @@ export const blocklistFile = (paths: TenantPaths) => join(paths.dir, 'plugin-blo
 /** Must-use plugins: root-owned, outside wp-content (`WPMU_PLUGIN_DIR`), so the tenant cannot remove the guard. */
 export const muPluginsDir = (paths: TenantPaths) => join(paths.dir, 'mu-plugins');
 export const guardPluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), GUARD_PLUGIN_FILE);
+export const cachePluginFile = (paths: TenantPaths) => join(muPluginsDir(paths), CACHE_PLUGIN_FILE);
+/** The tenant's page-cache purge key (0640 root:<tenant group>; purge-server.ts checks it). */
+export const purgeKeyFile = (dir: string) => join(dir, 'cache-purge.key');
+const newPurgeKey = () => randomBytes(24).toString('base64url');
 /** Which plugins came from the marketplace, with their checksums (plugin-manifest.ts; 0640 root:<tenant group>). */
 export const pluginManifestFile = (paths: TenantPaths) => join(paths.dir, 'plugin-manifest.json');
 /** The hash of the tenant's one-time install token (install-token.ts; 0640 root:<tenant group>). */
@@ -109,8 +115,7 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
     await writeFile(join(paths.content, d, 'index.php'), '<?php // Silence is golden.\n', { flag: 'wx', mode: 0o644 }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e;
     });
-  await writeFile(paths.prepend, renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp }), { mode: 0o644 });
-  await chmod(paths.prepend, 0o644); // the process umask (0o077) masked the mode above
+  await writePrepend(paths, owner, corePath);
   await writeFile(paths.phpErrorLog, '', { flag: 'a', mode: 0o640 });
 
   await chmod(paths.www, 0o755);
@@ -137,11 +142,36 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
   await writeGuardPlugin(paths, owner);
 }
 
+/**
+ * The ABSPATH prepend every request of the tenant's pool runs (render-wp-config.ts), root's and
+ * world-readable inside the gate. Rewritten with the pool (tenant-steps.ts), so a tenant made by
+ * older code gets the current checks (the 413 over its upload limit) at its next update.
+ */
+export async function writePrepend(paths: TenantPaths, owner: TenantOwner | null, corePath = WORDPRESS_CORE): Promise<void> {
+  const text = renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp });
+  if ((await readFile(paths.prepend, 'utf8').catch(() => '')) === text) return;
+  // Not linted here: the renderer's output is golden-checked and linted (test/unit/local-renderers.test.ts).
+  await writeRootFile(paths.prepend, text, owner ? { gid: 0, mode: 0o644 } : null, false);
+}
+
 /** The guard mu-plugin (render-guard-plugin.ts), linted, then renamed into place (root's, read by all inside the gate). */
 export async function writeGuardPlugin(paths: TenantPaths, owner: TenantOwner | null): Promise<void> {
   const text = renderGuardPlugin({ blocklistFile: blocklistFile(paths), manifestFile: pluginManifestFile(paths), coreThemesDir: join(WORDPRESS_CORE, 'wp-content', 'themes'), defaultTheme: DEFAULT_THEME });
   await mkdir(muPluginsDir(paths), { recursive: true, mode: 0o755 });
   await writeRootFile(guardPluginFile(paths), text, owner ? { gid: 0, mode: 0o644 } : null, true);
+}
+
+/**
+ * The page-cache mu-plugin (render-cache-plugin.ts) and the tenant's purge key (0640
+ * root:<tenant group>: the tenant's PHP proves with it that a purge is its own; purge-server.ts).
+ * The key is kept when it exists.
+ */
+export async function writeCachePlugin(paths: TenantPaths, tenantId: string, purgeSocket: string, owner: TenantOwner | null): Promise<void> {
+  const keyFile = purgeKeyFile(paths.dir);
+  if (!(await stat(keyFile).then(() => true, () => false))) await writeRootFile(keyFile, `${newPurgeKey()}\n`, owner ? { gid: owner.gid, mode: 0o640 } : null, false);
+  const text = renderCachePlugin({ tenantId, purgeSocket, keyFile, sitesMapFile: sitesMapFile(paths) });
+  await mkdir(muPluginsDir(paths), { recursive: true, mode: 0o755 });
+  await writeRootFile(cachePluginFile(paths), text, owner ? { gid: 0, mode: 0o644 } : null, true);
 }
 
 /**

@@ -271,6 +271,17 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
   const restoreSite = async (input: SiteRef, backupId: string) => {
     const site = checkSite(input);
     await restoreSiteData(await accessOf(site.tenantId), site, backupId);
+    await purgeCache(site);
+  };
+
+  const purgeCache = async (input: SiteRef, paths?: string[]) => {
+    const site = checkSite(input);
+    try {
+      return await runtime.edge.cache.purge({ hosts: site.hostnames, paths });
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('not a URL path')) throw new BbwsError('VALIDATION_FAILED', `${e.message}: give a path such as /blog/ or a URL of the site.`, { field: 'url' });
+      throw e;
+    }
   };
 
   const deleteBackup = async (input: SiteRef, backupId: string) => {
@@ -303,6 +314,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
     restoreSite,
     deleteBackup,
     promoteSite,
+    purgeCache,
     runCron,
     enforceBlocklist: (entries) => writeBlocklist(runtime, 'all', entries),
     issueInstallToken: (tenantId) => issueInstallToken(runtime, tenantId),

@@ -12,7 +12,7 @@ import type { Logger } from '../../../ports/logger.js';
 import type { SiteRef } from '../../../ports/wordpress.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
-import { guardPluginFile, sitesStateFile, writeGuardPlugin, writeSitesMap } from '../../runtime/local/wordpress.js';
+import { cachePluginFile, guardPluginFile, sitesStateFile, writeCachePlugin, writeGuardPlugin, writeSitesMap } from '../../runtime/local/wordpress.js';
 import type { SiteHosts } from './sites-map.js';
 
 const SITES_DOCROOT = 'sites-www';
@@ -61,6 +61,7 @@ export function createSiteRoutes({ runtime, logger, edgePort, serialised }: Site
       const ours = new Set([docroot, paths.www]);
       // Tenants provisioned before the guard mu-plugin existed get it with their first site.
       if (!(await lstat(guardPluginFile(paths)).then(() => true, () => false))) await writeGuardPlugin(paths, await runtime.tenantOwner(t));
+      if (!(await lstat(cachePluginFile(paths)).then(() => true, () => false))) await writeCachePlugin(paths, t, runtime.layout.purgeSocket, await runtime.tenantOwner(t));
       // All checks first: a refused host name leaves every route and the map as they were.
       const sites = await readSites(t);
       for (const h of site.hostnames) {
@@ -76,13 +77,18 @@ export function createSiteRoutes({ runtime, logger, edgePort, serialised }: Site
         const other = sites.find((s) => s.siteId !== site.siteId && s.hostnames.includes(h));
         if (other) throw new BbwsError('HOSTNAME_TAKEN', 'The host name belongs to another site of this tenant.', { hostname: h, siteId: other.siteId });
       }
-      const previous = sites.find((s) => s.siteId === site.siteId)?.hostnames ?? [];
-      const next = [...sites.filter((s) => s.siteId !== site.siteId), { siteId: site.siteId, hostnames: site.hostnames }];
+      const before = sites.find((s) => s.siteId === site.siteId);
+      const previous = before?.hostnames ?? [];
+      // A ref without cache settings (a promote's target, a restore) keeps the site's own.
+      const cache = site.cache ?? before?.cache;
+      const next = [...sites.filter((s) => s.siteId !== site.siteId), { siteId: site.siteId, hostnames: site.hostnames, ...(cache ? { cache } : {}) }];
       // Map before routes: once a host routes to the tenant, wp-config.php must know its site.
       await writeSitesMap(paths, next, edgePort, await runtime.tenantOwner(t));
       const socket = runtime.tenantSocket(t);
       for (const h of site.hostnames) await runtime.edge.addRoute(h, docroot, socket);
       for (const h of previous) if (!site.hostnames.includes(h)) await runtime.edge.removeRoute(h, docroot);
+      // The switch per host, and a purge: what the name served before (another site, older content) is gone.
+      for (const h of site.hostnames) await runtime.edge.cache.setEnabled(h, cache?.enabled ?? true);
       logger.info({ tenantId: t, siteId: site.siteId, hostnames: site.hostnames }, 'site routed');
     });
 

@@ -14,6 +14,8 @@ import { tablePrefix } from '../../../domain/site.js';
 export interface SiteHosts {
   siteId: string;
   hostnames: string[];
+  /** The site's page cache settings (absent: the edge's defaults). */
+  cache?: { enabled: boolean; ttlSeconds: number };
 }
 
 /** WordPress's home/siteurl of a site: `http://<host>[:<edgePort>]` (no port when 80). */
@@ -23,7 +25,7 @@ export function siteHomeUrl(hostname: string, edgePort: number): string {
 }
 
 export function renderSitesMap(sites: SiteHosts[], edgePort: number): string {
-  const map: Record<string, { id: string; home: string }> = {};
+  const map: Record<string, { id: string; home: string; cache?: { enabled: boolean; ttl: number } }> = {};
   const seen = new Set<string>();
   for (const s of [...sites].sort((a, b) => a.siteId.localeCompare(b.siteId))) {
     tablePrefix(s.siteId);
@@ -33,7 +35,7 @@ export function renderSitesMap(sites: SiteHosts[], edgePort: number): string {
       const host = safeHostname(h.toLowerCase());
       if (seen.has(host)) throw new Error(`host ${host} is mapped to two sites`);
       seen.add(host);
-      map[host] = { id: s.siteId, home };
+      map[host] = { id: s.siteId, home, ...(s.cache ? { cache: { enabled: s.cache.enabled === true, ttl: Math.trunc(Number(s.cache.ttlSeconds)) } } : {}) };
     }
   }
   return JSON.stringify(map, null, 1) + '\n';
