@@ -62,13 +62,13 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
   const now = options.now ?? Date.now;
   const calls: Record<string, number> = {};
   const doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls[context.commandName ?? 'unknown'] = (calls[context.commandName ?? 'unknown'] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'bbwsCallCounter' },
-  );
+  // Counted per store (the SDK client may be shared): each request, by its command's name.
+  const send = doc.send.bind(doc) as (command: object, ...rest: unknown[]) => Promise<unknown>;
+  (doc as unknown as { send: typeof send }).send = (command, ...rest) => {
+    const name = command.constructor.name;
+    calls[name] = (calls[name] ?? 0) + 1;
+    return send(command, ...rest);
+  };
   const queues = indexQueueDefinitions(options.queueDefinitions);
   const secret = options.tokenSecret ?? randomBytes(32);
   const ledgerTtl = options.ledgerTtlSeconds ?? SEVEN_DAYS;
