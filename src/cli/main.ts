@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
+import { registerEmulatorCommands } from './commands/emulators.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerTemplateCommands(program);
   registerPluginCommands(program);
   registerWebhookCommands(program);
+  registerEmulatorCommands(program);
   return program;
 }
 
