@@ -3,6 +3,7 @@
  * asked for (api, worker, events, reconciler) until stopped. `bbws up` runs them all in one
  * process; each can also run alone against the same data dir.
  */
+import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
+import type { StateSettings } from './state-settings.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
@@ -61,6 +63,8 @@ export interface PlatformOptions {
   outboxRelayIntervalMs?: number;
   /** Clock (epoch ms) of the use cases and of token expiry (default `Date.now`; tests move it instead of sleeping). */
   now?: () => number;
+  /** State and queues on DynamoDB and SQS instead of SQLite (main/aws-state.ts; default SQLite). */
+  state?: StateSettings;
 }
 
 export interface RunningPlatform {
@@ -84,8 +88,13 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+') });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
-  const queue = createSqliteQueue({ db, definitions });
-  const store = createSqliteStore({ db, queueDefinitions: definitions });
+  const aws = await openStateOnAws(options.state, config.dataDir, definitions).catch((err: unknown) => {
+    db.close();
+    lock?.release();
+    throw err;
+  });
+  const queue = aws?.queue ?? createSqliteQueue({ db, definitions });
+  const store = aws?.store ?? createSqliteStore({ db, queueDefinitions: definitions });
   const metrics = createPrometheusMetrics();
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
@@ -130,6 +139,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     queueClosed = true;
     await queue.close();
     await store.close();
+    await aws?.close();
     await wordpress?.close?.();
     await runtime?.stop();
     db.close();
@@ -160,6 +170,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
     if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));
+    if (aws && roles.includes('reconciler')) loops.push(aws.sweepOutbox(logger, abort.signal));
     if (roles.includes('api')) {
       const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')), { now: deps.now });
       app = await buildApp({
@@ -186,6 +197,15 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     runtime,
     stop: () => (stopping ??= stopAll().then(() => logger.info({ action: 'STOP', status: 'OK' }, 'bbws stopped'))),
   };
+}
+
+/** DynamoDB + SQS when asked for; the paging-token key derives from the data dir's signing key. */
+async function openStateOnAws(state: StateSettings | undefined, dataDir: string, definitions: ReturnType<typeof queueDefinitions>) {
+  if (!state || state.state === 'sqlite') return null;
+  const { openAwsState, runOutboxSweep } = await import('./aws-state.js');
+  const tokenSecret = createHash('sha256').update('bbws paging tokens\0').update(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).digest();
+  const opened = await openAwsState(state, definitions, { tokenSecret });
+  return { ...opened, sweepOutbox: (logger: Logger, signal: AbortSignal) => runOutboxSweep(opened.store, logger, signal) };
 }
 
 /** Below either, /health says the data dir's disk is degraded (a full disk fails every write). */
