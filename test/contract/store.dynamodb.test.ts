@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDynamoStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { openAwsAdapters } from '../support/aws-harness.js';
-import { expectBbwsError } from '../support/expect-error.js';
+import { expectBbwsError, expectConflict } from '../support/expect-error.js';
 import { makeInstance, makeOperation, makeTenant } from '../support/store-records.js';
 import { describeStoreContract, STORE_CONTRACT_QUEUES } from './store.contract.js';
 
@@ -97,4 +97,23 @@ describe('DynamoDB store specifics', () => {
       await ctx.cleanup();
     }
   }, 60_000);
+
+  it('keeps notify writes in commit order until deleted; an id already there fails its commit', async () => {
+    const ctx = await openAwsAdapters({ queueDefinitions: STORE_CONTRACT_QUEUES });
+    try {
+      const s = ctx.store;
+      const n = (id: string) => ({ notificationId: id, type: 'site.created' as const, tenantId: 'acme', siteId: 'aaaaaaaaaa', data: {}, occurredAt: '2030-01-01T00:00:00.000Z' });
+      await s.commit([{ kind: 'notify', notification: n('z-1') }, { kind: 'notify', notification: n('a-2') }]);
+      await s.commit([{ kind: 'notify', notification: n('m-3') }]);
+      await expectConflict(s.commit([{ kind: 'putTenant', tenant: makeTenant('acme'), expectedVersion: null }, { kind: 'notify', notification: n('a-2') }]), 'notification', 'a-2');
+      expect(await s.getTenant('acme')).toBeUndefined();
+      expect((await s.listOutbox(10)).map((x) => x.notificationId)).toEqual(['z-1', 'a-2', 'm-3']);
+      expect(await s.listOutbox(1)).toEqual([n('z-1')]);
+      await s.deleteOutbox(['z-1', 'a-2', 'never-there']);
+      expect((await s.listOutbox(10)).map((x) => x.notificationId)).toEqual(['m-3']);
+      await expectBbwsError(s.listOutbox(0), 'VALIDATION_FAILED', 'limit');
+    } finally {
+      await ctx.cleanup();
+    }
+  });
 });

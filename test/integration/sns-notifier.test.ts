@@ -22,19 +22,19 @@ describe('SNS notifier (fauxqs)', () => {
     const sqs = new SQSClient(config);
     const delivered: Notification[] = [];
     const webhooks = { publish: async (n: Notification) => void delivered.push(n), close: async () => {} } as unknown as Notifier;
-    const notifier = await createSnsNotifier({ client: sns, topicName: 'bbws-wp-notifications-dev', webhooks });
+    const notifier = await createSnsNotifier({ client: sns, topicName: 'bbws-wp-notifications-dev' });
     expect(notifier.topicArn).toMatch(/:bbws-wp-notifications-dev$/);
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bbws-notifications-webhooks-dev' }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     await sns.send(new SubscribeCommand({ TopicArn: notifier.topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
 
-    const notification: Notification = { type: 'site.created', tenantId: 'acme', siteId: 'aaaaaaaaaa', data: { siteName: 'shop' }, occurredAt: '2030-01-01T00:00:00.000Z' };
+    const notification: Notification = { notificationId: 'n-1', type: 'site.created', tenantId: 'acme', siteId: 'aaaaaaaaaa', data: { siteName: 'shop' }, occurredAt: '2030-01-01T00:00:00.000Z' };
     await notifier.publish(notification);
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
     expect(Messages).toHaveLength(1);
     await deliverTopicMessage(Messages[0].Body!, webhooks);
     expect(delivered).toEqual([notification]);
-    expect(() => parseTopicMessage(JSON.stringify({ type: 'site.exploded', tenantId: 'a', siteId: 'b', occurredAt: 'x' }))).toThrow(/not a bbws notification/);
+    expect(() => parseTopicMessage(JSON.stringify({ notificationId: 'n-2', type: 'site.exploded', tenantId: 'a', siteId: 'b', occurredAt: 'x' }))).toThrow(/not a bbws notification/);
     sns.destroy();
     sqs.destroy();
   });

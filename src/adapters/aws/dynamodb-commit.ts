@@ -23,6 +23,7 @@ import {
   eventItem,
   hostnameItem,
   instanceItem,
+  notificationItem,
   keys,
   normalizeHostname,
   operationItem,
@@ -160,6 +161,18 @@ export async function planCommit(writes: readonly Write[], ctx: PlanContext): Pr
         add({ Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }, { which: 'event', id });
         break;
       }
+      case 'notify':
+        add(
+          {
+            Put: {
+              TableName: table,
+              Item: notificationItem(w.notification, new Date(at).toISOString(), plan.items.length),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          { which: 'notification', id: w.notification.notificationId },
+        );
+        break;
       case 'recordEvent':
         add(
           {

@@ -12,11 +12,13 @@
  * | ECS event id | `EVENT#<id>` | `EVENT` | `LEDGER` / `<recordedAt>#<pk>` (prune) | |
  * | idempotency record | `IDEMPOTENCY#<key>` | `SCOPE#<scope>` | `LEDGER` / `<createdAt>#<pk>` | |
  * | outbox message | `OUTBOX#<uuid>` | `OUTBOX` | `OUTBOX` / `<createdAt>#<uuid>` (relay sweep) | |
+ * | outbox notification | `NOTIFY#<notificationId>` | `NOTIFY` | `NOTIFICATIONS` / `<committedAt>#<n in commit>#<id>` (commit order) | |
  *
  * Records are stored attribute by attribute (an operator's console query on `provisioningState`
  * works as in seed 000 §4.5); the key attributes above are stripped again when reading.
  */
 import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Notification } from '../../domain/notification.js';
 import type { Operation } from '../../domain/operation.js';
 import type { Site } from '../../domain/site.js';
 import type { Instance, Tenant } from '../../domain/tenant.js';
@@ -42,6 +44,7 @@ export const keys = {
   event: (id: string): Key => ({ pk: `EVENT#${id}`, sk: 'EVENT' }),
   idempotency: (key: string, scope: string): Key => ({ pk: `IDEMPOTENCY#${key}`, sk: `SCOPE#${scope}` }),
   outbox: (id: string): Key => ({ pk: `OUTBOX#${id}`, sk: 'OUTBOX' }),
+  notification: (id: string): Key => ({ pk: `NOTIFY#${id}`, sk: 'NOTIFY' }),
 };
 
 export const GSI = {
@@ -50,6 +53,7 @@ export const GSI = {
   expiringSites: 'EXPIRING_SITES',
   ledger: 'LEDGER',
   outbox: 'OUTBOX',
+  notifications: 'NOTIFICATIONS',
   tenants: 'TENANTS',
   operationsOf: (tenantId: string) => `TENANT#${tenantId}#OPERATIONS`,
 };
@@ -102,6 +106,11 @@ export function eventItem(eventId: string, tenantId: string | null, outcome: str
 export function idempotencyItem(r: IdempotencyRecord, ttlSeconds: number): Item {
   const key = keys.idempotency(r.key, r.scope);
   return { ...r, ...key, entity: 'IDEMPOTENCY', gsi1pk: GSI.ledger, gsi1sk: `${r.createdAt}#${key.pk}#${key.sk}`, ttl: epochSeconds(r.createdAt) + ttlSeconds };
+}
+
+/** A `notify` write: the notification kept whole under `notification`, in commit order on GSI1. */
+export function notificationItem(n: Notification, committedAt: string, indexInCommit: number): Item {
+  return { ...keys.notification(n.notificationId), entity: 'NOTIFY', notification: n, gsi1pk: GSI.notifications, gsi1sk: `${committedAt}#${String(indexInCommit).padStart(3, '0')}#${n.notificationId}` };
 }
 
 export const hostnameItem = (name: string, tenantId: string, siteId: string): Item => ({ ...keys.hostname(name), entity: 'HOSTNAME', hostname: normalizeHostname(name), tenantId, siteId });

@@ -19,6 +19,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BbwsError } from '../../domain/errors.js';
+import type { Notification } from '../../domain/notification.js';
 import type { Operation } from '../../domain/operation.js';
 import type { QueueDefinition } from '../../domain/queues.js';
 import type { Site } from '../../domain/site.js';
@@ -119,6 +120,18 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** Deletes by key, 25 a request, retrying what DynamoDB leaves unprocessed. A missing key is fine. */
+  async function batchDelete(keyList: ReadonlyArray<{ pk: string; sk: string }>): Promise<void> {
+    for (let i = 0; i < keyList.length; i += 25) {
+      let pending: Record<string, unknown>[] = keyList.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
+      }
+    }
   }
 
   async function transact(writes: readonly Write[]): Promise<void> {
@@ -255,6 +268,16 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
         return items.map((i) => stripMeta<Operation>(i)).filter((o) => tenantId === undefined || o.tenantId === tenantId);
       }),
 
+    listOutbox: (limit) =>
+      run(async () => {
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BbwsError('VALIDATION_FAILED', 'limit must be an integer from 1 to 1000.', { field: 'limit', value: limit });
+        const out = await doc.send(
+          new QueryCommand({ TableName: table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': GSI.notifications }, Limit: limit }),
+        );
+        return ((out.Items ?? []) as Item[]).map((i) => i.notification as Notification);
+      }),
+    deleteOutbox: (ids) => run(() => batchDelete([...new Set(ids)].map((id) => keys.notification(id)))),
+
     hasEvent: (eventId) => run(async () => (await get(keys.event(eventId))) !== undefined),
 
     getIdempotency: (key, scope) =>
@@ -282,13 +305,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
           KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :t',
           ExpressionAttributeValues: { ':p': GSI.ledger, ':t': olderThan },
         });
-        for (let i = 0; i < old.length; i += 25) {
-          let pending: Record<string, unknown>[] = old.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
-          while (pending.length > 0) {
-            const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-            pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
-          }
-        }
+        await batchDelete(old.map((item) => ({ pk: item.pk as string, sk: item.sk as string })));
         return old.length;
       }),
 
