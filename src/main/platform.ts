@@ -65,6 +65,8 @@ export interface PlatformOptions {
   now?: () => number;
   /** State and queues on DynamoDB and SQS instead of SQLite (main/aws-state.ts; default SQLite). */
   state?: StateSettings;
+  /** The api role builds the app without listening (a Lambda handler feeds it events; default true). */
+  listen?: boolean;
 }
 
 export interface RunningPlatform {
@@ -180,6 +182,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         health: () => componentHealth(deps, roles, runtime, config.dataDir),
       });
+    }
+    if (app && options.listen !== false) {
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
       writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
