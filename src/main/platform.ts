@@ -27,7 +27,6 @@ import type { WordPress } from '../ports/wordpress.js';
 import { runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
-import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
@@ -175,6 +174,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (aws && roles.includes('reconciler')) loops.push(aws.sweepOutbox(logger, abort.signal));
     if (roles.includes('api')) {
       const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')), { now: deps.now });
+      // Loaded only by the api role: the worker's Lambda bundle then leaves the HTTP stack unloaded.
+      const { buildApp } = await import('../http/build-app.js');
       app = await buildApp({
         ...deps,
         tokens,

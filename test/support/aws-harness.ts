@@ -17,14 +17,17 @@ import { useClockForDateNow } from './emulator-clock.js';
 
 let dynamo: Promise<RunningEmulator> | undefined;
 
-/** The file's DynamoDB Local; registers its stop (by PID) after the file's tests. */
+// Registered when a test file imports this module (hooks added during a test would be ignored):
+// the file's DynamoDB Local is stopped by its PID after the file's tests.
+afterAll(async () => {
+  const running = dynamo;
+  dynamo = undefined;
+  await (await running?.catch(() => undefined))?.stop();
+});
+
+/** The file's DynamoDB Local, started on first use. */
 export function sharedDynamoDbLocal(): Promise<RunningEmulator> {
-  if (!dynamo) {
-    dynamo = startDynamoDbLocal();
-    afterAll(async () => {
-      await (await dynamo!).stop();
-    });
-  }
+  dynamo ??= startDynamoDbLocal();
   return dynamo;
 }
 

@@ -61,7 +61,11 @@ export async function startDynamoDbLocal(options: { port?: number; dbDir?: strin
   let spawnError: Error | null = null;
   child.once('error', (err) => (spawnError = err));
   const endpoint = `http://127.0.0.1:${port}`;
+  // A parent that exits without stopping it (a failed test run, an uncaught error) takes it along.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
   const stop = async () => {
+    process.removeListener('exit', onExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     if (!(await waitForExit(child, 5_000))) {
