@@ -40,6 +40,7 @@ try {
         await m.handler(${JSON.stringify(EVENTS[name])}, { awsRequestId: 'b' }); const t2 = performance.now();
         process.stdout.write(JSON.stringify({ imp: t1 - t0, init: t2 - t0 })); process.exit(0);`;
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        timeout: 60_000,
         env: {
           ...process.env,
           BBWS_DATA_DIR: dataDir,
