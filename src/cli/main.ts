@@ -12,6 +12,7 @@ import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { registerBackupCommands } from './commands/backups.command.js';
+import { registerEmulatorCommands } from './commands/emulators.command.js';
 import { addGlobalOptions } from './commands/common.js';
 import { registerAlarmCommands } from './commands/alarms.command.js';
 import { registerLogCommands } from './commands/logs.command.js';
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerLogCommands(program);
   registerAlarmCommands(program);
   registerBackupCommands(program);
+  registerEmulatorCommands(program);
   return program;
 }
 

@@ -93,6 +93,7 @@ export const ERRORS = {
     message: 'This action needs the WordPress runtime, which this process does not run; use `bbws up` (API and worker together).',
   },
   DNS_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The DNS resolver did not answer.' },
+  QUEUE_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The message queue service did not complete the request; retry shortly.' },
   STORE_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The state store is unavailable.' },
   INSUFFICIENT_STORAGE: { status: 507, kind: 'operational', message: "The platform's disk is full; nothing was changed." },
   RUNTIME_FAILURE: { status: 502, kind: 'operational', message: 'The runtime failed to carry out a step.' },

@@ -3,6 +3,7 @@
  * asked for (api, worker, events, reconciler) until stopped. `bbws up` runs them all in one
  * process; each can also run alone against the same data dir.
  */
+import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,10 +41,10 @@ import type { WordPress } from '../ports/wordpress.js';
 import { runBackupScheduler, runBackupWorker, runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
-import { buildApp } from '../http/build-app.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
+import type { StateSettings } from './state-settings.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { runLoginGuard } from './login-guard-role.js';
 import { createLogger } from './logger.js';
@@ -92,6 +93,10 @@ export interface PlatformOptions<R extends Runtime = Runtime> {
   now?: () => number;
   /** Default: `<dataDir>/audit/audit.jsonl` (the audit benchmark passes one that records nothing, as its baseline). */
   auditLog?: AuditLog;
+  /** State and queues on DynamoDB and SQS instead of SQLite (main/aws-state.ts; default SQLite). */
+  state?: StateSettings;
+  /** The api role builds the app without listening (a Lambda handler feeds it events; default true). */
+  listen?: boolean;
 }
 
 export interface RunningPlatform {
@@ -115,8 +120,13 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+'), rotation: config.logRotation });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
-  const queue = createSqliteQueue({ db, definitions });
-  const store = createSqliteStore({ db, queueDefinitions: definitions, readCache: config.readCache === true });
+  const aws = await openStateOnAws(options.state, config.dataDir, definitions).catch((err: unknown) => {
+    db.close();
+    lock?.release();
+    throw err;
+  });
+  const queue = aws?.queue ?? createSqliteQueue({ db, definitions });
+  const store = aws?.store ?? createSqliteStore({ db, queueDefinitions: definitions, readCache: config.readCache === true });
   const metrics = createPrometheusMetrics();
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
@@ -172,6 +182,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     queueClosed = true;
     await queue.close();
     await store.close();
+    await aws?.close();
     await wordpress?.close?.();
     await runtime?.stop();
     db.close();
@@ -217,8 +228,11 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       loops.push(runAlarmEvaluator(evaluator, abort.signal, options.alarmIntervalMs ?? (config.alarmIntervalSeconds ?? 60) * 1000));
     }
     if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));
+    if (aws && roles.includes('reconciler')) loops.push(aws.sweepOutbox(logger, abort.signal));
     if (roles.includes('api')) {
       const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')), { now: deps.now });
+      // Loaded only by the api role: the worker's Lambda bundle then leaves the HTTP stack unloaded.
+      const { buildApp } = await import('../http/build-app.js');
       app = await buildApp({
         ...deps,
         tokens,
@@ -231,6 +245,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms),
         audit,
       });
+    }
+    if (app && options.listen !== false) {
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
       writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
@@ -249,6 +265,15 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     runtime,
     stop: () => (stopping ??= stopAll().then(() => logger.info({ action: 'STOP', status: 'OK' }, 'bbws stopped'))),
   };
+}
+
+/** DynamoDB + SQS when asked for; the paging-token key derives from the data dir's signing key. */
+async function openStateOnAws(state: StateSettings | undefined, dataDir: string, definitions: ReturnType<typeof queueDefinitions>) {
+  if (!state || state.state === 'sqlite') return null;
+  const { openAwsState, runOutboxSweep } = await import('./aws-state.js');
+  const tokenSecret = createHash('sha256').update('bbws paging tokens\0').update(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).digest();
+  const opened = await openAwsState(state, definitions, { tokenSecret });
+  return { ...opened, sweepOutbox: (logger: Logger, signal: AbortSignal) => runOutboxSweep(opened.store, logger, signal) };
 }
 
 /** Below either, /health says the data dir's disk is degraded (a full disk fails every write). */

@@ -56,5 +56,14 @@ export function describeSecretsContract(name: string, makeSecrets: MakeSecrets):
       }
       expect(await s().list()).toEqual([]);
     });
+
+    it('lists every name across pages', async () => {
+      for (let i = 0; i < 120; i++) await s().put(`dev-t${String(i).padStart(3, '0')}-db-credentials`, `v${i}`);
+      await s().put('sit-other-db-credentials', 'x');
+      const names = await s().list('dev-');
+      expect(names).toHaveLength(120);
+      expect(names[0]).toBe('dev-t000-db-credentials');
+      expect(await s().list()).toHaveLength(121);
+    });
   });
 }

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,24 +11,11 @@ import { createLogger } from '../../src/main/logger.js';
 import { startPlatform } from '../../src/main/platform.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../support/scripted-runtime.js';
 import { startHarness, type Harness } from '../support/platform-harness.js';
+import { startSagaChildProcess } from '../support/saga-child-process.js';
 
 describe('provisioning saga', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
-  /** The platform in a child process (saga-child.ts) and an API client to it. */
-  async function startSagaChild(dataDir: string, ...args: string[]) {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../support/saga-child.ts'), dataDir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    cleanups.push(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const apiUrl = await new Promise<string>((resolve, reject) => {
-      child.stdout!.once('data', (d) => resolve(String(d).trim()));
-      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-    });
-    const token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 600);
-    const api = (method: string, path: string, body?: unknown) =>
-      fetch(apiUrl + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json() as Promise<any>);
-    return { child, api };
-  }
+  const startSagaChild = (dataDir: string, ...args: string[]) => startSagaChildProcess(cleanups, dataDir, {}, ...args);
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });

@@ -11,6 +11,7 @@ import type { Role } from '../../src/domain/auth.js';
 import { parseConfig } from '../../src/main/config.js';
 import { createLogger } from '../../src/main/logger.js';
 import { type RunningPlatform, startPlatform } from '../../src/main/platform.js';
+import type { StateSettings } from '../../src/main/state-settings.js';
 import { createScriptedRuntime, type ScriptedRuntime } from './scripted-runtime.js';
 
 export interface Harness {
@@ -27,7 +28,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, extra: { state?: StateSettings } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-test-'));
   const config = parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIMIT: '0', ...env });
   let runtime!: ScriptedRuntime;
@@ -38,6 +39,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     platform = await startPlatform({
       config,
       roles: ['api', 'worker', 'events', 'reconciler'],
+      state: extra.state,
       logger: createLogger({ level: 'info', dataDir, stdout: false }),
       reconcileIntervalMs: 200,
       now,

@@ -1,11 +1,12 @@
 /**
  * Child process for the kill -9 saga test: runs the real platform on a data dir with the
  * scripted runtime double (slow steps: 400 ms, or argv[3] ms), prints its API URL, and waits to be
- * killed. On SIGTERM it stops the platform as `bbws up` does and exits 0.
+ * killed (state and queues per BBWS_STATE/BBWS_QUEUES, SQLite by default). On SIGTERM it stops the platform as `bbws up` does and exits 0.
  */
 import { parseConfig } from '../../src/main/config.js';
 import { createLogger } from '../../src/main/logger.js';
 import { startPlatform } from '../../src/main/platform.js';
+import { parseStateSettings } from '../../src/main/state-settings.js';
 import { createScriptedRuntime } from './scripted-runtime.js';
 
 const dataDir = process.argv[2];
@@ -13,6 +14,8 @@ const config = parseConfig({ dataDir, apiPort: 0, edgePort: 0 }, { BBWS_RATE_LIM
 const platform = await startPlatform({
   config,
   roles: ['api', 'worker', 'events', 'reconciler'],
+  // BBWS_STATE etc. from the environment: the same test runs on DynamoDB + SQS (platform-aws.test.ts).
+  state: parseStateSettings({}, config.env),
   logger: createLogger({ level: 'info', dataDir, stdout: false }),
   workerLeaseSeconds: 2,
   createRuntime: async ({ emit }) => {

@@ -5,20 +5,20 @@
  * that wakes long polls when a message is written.
  */
 import { randomUUID } from 'node:crypto';
-import { BbwsError } from '../../domain/errors.js';
 import type { QueueDefinition } from '../../domain/queues.js';
 import type { OutgoingMessage } from '../../ports/queue.js';
 import { applyMigrations, type Migration, type SqliteDatabase } from '../sqlite/database.js';
+import { validateOutgoingMessage } from './message-rules.js';
 
-/** SQS limits, enforced here so the embedded queue rejects what SQS would reject. */
-export const QUEUE_LIMITS = {
-  maxBodyBytes: 256 * 1024,
-  maxDelaySeconds: 900,
-  maxBatchEntries: 10,
-  maxReceiveMessages: 10,
-  maxWaitTimeSeconds: 20,
-  maxVisibilityTimeoutSeconds: 12 * 3600,
-} as const;
+export {
+  QUEUE_LIMITS,
+  indexQueueDefinitions,
+  requireIntegerInRange,
+  requireQueue,
+  validateOutgoingMessage,
+  validateBatch,
+  validateReceiveOptions,
+} from './message-rules.js';
 
 /**
  * One row per message. Times are epoch milliseconds. `visible_at` is the only time the receive
@@ -62,61 +62,6 @@ export const QUEUE_MIGRATIONS: readonly Migration[] = [
 /** Creates or upgrades the queue table. Idempotent; both the queue and the store adapter call it. */
 export function ensureQueueSchema(db: SqliteDatabase): void {
   applyMigrations(db, 'queue', QUEUE_MIGRATIONS);
-}
-
-/** Indexes definitions by name and checks that every dead-letter queue they name is defined too. */
-export function indexQueueDefinitions(definitions: readonly QueueDefinition[]): ReadonlyMap<string, QueueDefinition> {
-  const byName = new Map<string, QueueDefinition>();
-  for (const def of definitions) {
-    if (byName.has(def.name)) throw new Error(`queue ${def.name} is defined twice`);
-    byName.set(def.name, def);
-  }
-  for (const def of definitions) {
-    if (def.deadLetterQueue === undefined) continue;
-    if (!byName.has(def.deadLetterQueue)) throw new Error(`queue ${def.name}: dead-letter queue ${def.deadLetterQueue} is not defined`);
-    if (!Number.isInteger(def.maxReceiveCount) || (def.maxReceiveCount ?? 0) < 1) {
-      throw new Error(`queue ${def.name}: a dead-letter queue needs maxReceiveCount >= 1`);
-    }
-  }
-  return byName;
-}
-
-/** Throws QUEUE_NOT_FOUND unless `name` is a defined queue. */
-export function requireQueue(definitionsByName: ReadonlyMap<string, QueueDefinition>, name: string): QueueDefinition {
-  const def = definitionsByName.get(name);
-  if (!def) throw new BbwsError('QUEUE_NOT_FOUND', `No queue named ${JSON.stringify(name)}.`, { queue: name });
-  return def;
-}
-
-function invalid(message: string, details: Record<string, unknown>): BbwsError {
-  return new BbwsError('VALIDATION_FAILED', message, details);
-}
-
-/** Throws VALIDATION_FAILED unless `value` is an integer in [min, max]. */
-export function requireIntegerInRange(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} must be an integer from ${min} to ${max}.`, { field, min, max, value });
-  }
-  return value;
-}
-
-/** Validates one outgoing message (queue, body size, delay) and returns its body size in bytes. */
-export function validateOutgoingMessage(definitionsByName: ReadonlyMap<string, QueueDefinition>, message: OutgoingMessage): number {
-  requireQueue(definitionsByName, message.queue);
-  if (typeof message.body !== 'string' || message.body.length === 0) {
-    throw invalid('A message body must be a non-empty string.', { field: 'body', queue: message.queue });
-  }
-  const bytes = Buffer.byteLength(message.body, 'utf8');
-  if (bytes > QUEUE_LIMITS.maxBodyBytes) {
-    throw invalid(`A message body may be at most ${QUEUE_LIMITS.maxBodyBytes} bytes.`, {
-      field: 'body',
-      queue: message.queue,
-      bytes,
-      maxBytes: QUEUE_LIMITS.maxBodyBytes,
-    });
-  }
-  if (message.delaySeconds !== undefined) requireIntegerInRange('delaySeconds', message.delaySeconds, 0, QUEUE_LIMITS.maxDelaySeconds);
-  return bytes;
 }
 
 const prepareInsert = (db: SqliteDatabase) =>

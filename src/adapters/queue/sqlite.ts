@@ -29,7 +29,9 @@ import {
   onQueueActivity,
   requireIntegerInRange,
   requireQueue,
+  validateBatch,
   validateOutgoingMessage,
+  validateReceiveOptions,
 } from './sqlite-messages.js';
 
 export { insertMessagesSync, ensureQueueSchema, indexQueueDefinitions } from './sqlite-messages.js';
@@ -229,41 +231,14 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
 
     async sendBatch(messages: OutgoingMessage[]): Promise<string[]> {
       assertOpen();
-      if (!Array.isArray(messages) || messages.length === 0 || messages.length > QUEUE_LIMITS.maxBatchEntries) {
-        throw new BbwsError('VALIDATION_FAILED', `A batch holds 1 to ${QUEUE_LIMITS.maxBatchEntries} messages.`, {
-          field: 'messages',
-          count: Array.isArray(messages) ? messages.length : null,
-        });
-      }
-      let total = 0;
-      for (const m of messages) total += validateOutgoingMessage(definitionsByName, m);
-      if (total > QUEUE_LIMITS.maxBodyBytes) {
-        throw new BbwsError('VALIDATION_FAILED', `A batch may hold at most ${QUEUE_LIMITS.maxBodyBytes} bytes in all.`, {
-          field: 'messages',
-          bytes: total,
-          maxBytes: QUEUE_LIMITS.maxBodyBytes,
-        });
-      }
+      validateBatch(definitionsByName, messages);
       return writes.submit(() => insertMessagesSync(db, definitionsByName, messages, now()));
     },
 
     async receive(queue: string, receiveOptions: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
       assertOpen();
       const def = requireQueue(definitionsByName, queue);
-      const max = requireIntegerInRange('maxMessages', receiveOptions.maxMessages ?? 1, 1, QUEUE_LIMITS.maxReceiveMessages);
-      const wait = receiveOptions.waitTimeSeconds ?? 0;
-      if (typeof wait !== 'number' || !(wait >= 0 && wait <= QUEUE_LIMITS.maxWaitTimeSeconds)) {
-        throw new BbwsError('VALIDATION_FAILED', `waitTimeSeconds must be from 0 to ${QUEUE_LIMITS.maxWaitTimeSeconds}.`, {
-          field: 'waitTimeSeconds',
-          value: wait,
-        });
-      }
-      const visibility = requireIntegerInRange(
-        'visibilityTimeoutSeconds',
-        receiveOptions.visibilityTimeoutSeconds ?? def.visibilityTimeoutSeconds,
-        0,
-        QUEUE_LIMITS.maxVisibilityTimeoutSeconds,
-      );
+      const { max, wait, visibility } = validateReceiveOptions(def, receiveOptions);
       const { signal } = receiveOptions;
       // The poll deadline is wall-clock time, not `now()`: a test clock that stands still must not
       // make a long poll last forever.

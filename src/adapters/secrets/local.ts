@@ -8,10 +8,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isValidSecretName } from '../../domain/secret-names.js';
 import type { Secrets } from '../../ports/secrets.js';
 
-/** Secret names: a letter or digit, then letters, digits, `.`, `_`, `-`; 1-128 characters; no `..`. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const KEY_FILE = 'master.key';
 const SUFFIX = '.secret';
 
@@ -23,7 +22,7 @@ export class SecretStoreError extends Error {
 }
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || !NAME.test(name) || name.includes('..')) throw new SecretStoreError(`invalid secret name ${JSON.stringify(String(name)).slice(0, 80)}`);
+  if (!isValidSecretName(name)) throw new SecretStoreError(`invalid secret name ${JSON.stringify(String(name)).slice(0, 80)}`);
   return name;
 }
 
@@ -137,7 +136,7 @@ export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
       return entries
         .filter((f) => f.endsWith(SUFFIX))
         .map((f) => f.slice(0, -SUFFIX.length))
-        .filter((n) => NAME.test(n) && n.startsWith(prefix))
+        .filter((n) => isValidSecretName(n) && n.startsWith(prefix))
         .sort();
     },
   };

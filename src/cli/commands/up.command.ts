@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../../main/config.js';
+import type { StateFlags } from '../../main/state-settings.js';
 import type { PlatformRole } from '../../main/platform.js';
 import { CliError } from '../api-client.js';
 
@@ -16,10 +17,13 @@ function platformOptions(cmd: Command): Command {
     .option('--base-domain <domain>', 'tenants are <tenant>.wp<env>.<domain> (BBWS_BASE_DOMAIN, default localhost)')
     .option('--mysql-url <url>', 'external MySQL instead of the embedded MariaDB (BBWS_MYSQL_URL)')
     .option('--backup-repository <restic-repo>', 'where backups go: a directory, sftp:…, s3:… (BBWS_BACKUP_REPOSITORY, default <data-dir>/backups)')
-    .option('--retention <policy>', 'backups kept per tenant and site, e.g. 10l,24h,7d,4w,3m (BBWS_BACKUP_RETENTION)');
+    .option('--retention <policy>', 'backups kept per tenant and site, e.g. 10l,24h,7d,4w,3m (BBWS_BACKUP_RETENTION)')
+    .option('--state <store>', 'sqlite or dynamodb (BBWS_STATE, default sqlite; docs/aws.md)')
+    .option('--queues <queues>', 'sqlite or sqs (BBWS_QUEUES; sqs goes with --state dynamodb)')
+    .option('--aws-endpoint <url>', 'one endpoint for every AWS service, e.g. an emulator (BBWS_AWS_ENDPOINT; `bbws emulators start` prints per-service ones)');
 }
 
-async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void> {
+async function runRoles(flags: ConfigFlags & StateFlags, roles: PlatformRole[]): Promise<void> {
   // Loaded here, not at the top: the platform (fastify, SQLite, the runtime) is most of the CLI's
   // start-up time, and only these commands need it.
   const [{ parseConfig }, { startPlatform }, { createLocalRuntime, createLocalSites, createLocalBackups }, { assertPrerequisites }, { asPortError, assertPortFree }, { DataDirInUseError, assertDataDirFree }] = await Promise.all([
@@ -31,6 +35,8 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
     import('../../main/data-dir-lock.js'),
   ]);
   const config = parseConfig(flags);
+  const { parseStateSettings } = await import('../../main/state-settings.js');
+  const state = parseStateSettings({ state: flags.state, queues: flags.queues, awsEndpoint: flags.awsEndpoint }, config.env);
   // A second `bbws up` on a data dir in use: say who holds it (before its ports, which it holds too).
   const inUse = (err: unknown) => (err instanceof DataDirInUseError ? new CliError(err.message, 1) : err);
   if (roles.includes('worker')) {
@@ -46,7 +52,7 @@ async function runRoles(flags: ConfigFlags, roles: PlatformRole[]): Promise<void
   ];
   for (const p of ports) await assertPortFree(p.port, p.host, p.flag);
   if (roles.includes('worker')) await assertPrerequisites();
-  const platform = await startPlatform({ config, roles, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites, createBackupEngine: createLocalBackups }).catch((err: unknown) => {
+  const platform = await startPlatform({ config, roles, state, createRuntime: roles.includes('worker') ? createLocalRuntime : undefined, createWordPress: createLocalSites, createBackupEngine: createLocalBackups }).catch((err: unknown) => {
     throw inUse(asPortError(err, ports));
   });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';

@@ -1,0 +1,34 @@
+/**
+ * The composition root of the Lambda handlers: the same platform (main/platform.ts) on DynamoDB
+ * and SQS, made once per Lambda instance (at the first invocation, kept while the instance
+ * lives), with no role's loops and no listening socket. Settings come from the environment
+ * (BBWS_STATE defaults to dynamodb here; main/state-settings.ts); the data dir, for what still has
+ * no AWS adapter (custom-domain claims, webhook subscriptions, templates, plugin packages), is
+ * BBWS_DATA_DIR or /tmp/bbws (docs/aws.md "Lambda").
+ */
+import { parseConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startPlatform, type PlatformRole, type RunningPlatform } from '../platform.js';
+import { parseStateSettings } from '../state-settings.js';
+
+const started = new Map<string, Promise<RunningPlatform>>();
+
+/** The platform of this Lambda instance; `roles` decides only whether the API app is built. */
+export function lambdaPlatform(roles: readonly PlatformRole[] = []): Promise<RunningPlatform> {
+  const key = roles.join('+');
+  let platform = started.get(key);
+  if (!platform) {
+    platform = (async () => {
+      const vars = { BBWS_STATE: 'dynamodb', ...process.env };
+      const config = parseConfig({ dataDir: process.env.BBWS_DATA_DIR || '/tmp/bbws' }, vars);
+      const state = parseStateSettings({}, config.env, vars);
+      // Lambda's own REPORT line follows each invocation; ours go to stdout as JSON lines.
+      const logger = createLogger({ level: config.logLevel, dataDir: config.dataDir, role: `lambda:${key || 'worker'}` });
+      return startPlatform({ config, roles, state, logger, listen: false });
+    })();
+    // A failed start is not kept: the next invocation tries again.
+    platform.catch(() => started.delete(key));
+    started.set(key, platform);
+  }
+  return platform;
+}

@@ -1,0 +1,16 @@
+/**
+ * Lambda entry point of the queue worker: an SQS event source with partial batch responses
+ * (sqs-batch.ts). It serves the ECS events queue (`bbws-ecs-events-<env>`). The provisioning and
+ * site queues need the ECS runtime, which is part 2 (docs/aws.md): their records fail here, so
+ * they stay in SQS and reach their DLQ rather than being dropped.
+ */
+import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import { handleEcsEvent, parseEcsEvent } from '../../app/handle-ecs-event.js';
+import { lambdaPlatform } from './compose.js';
+import { handleSqsBatch } from './sqs-batch.js';
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const { deps } = await lambdaPlatform();
+  const routes = new Map([[deps.queues.ecsEvents, (body: string) => handleEcsEvent(deps, parseEcsEvent(JSON.parse(body)))]]);
+  return handleSqsBatch(event, routes, deps.logger);
+}

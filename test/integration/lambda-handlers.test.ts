@@ -1,0 +1,133 @@
+/**
+ * The Lambda handlers with real event shapes, on DynamoDB Local + fauxqs: API Gateway HTTP API
+ * (2.0) and REST (1.0) events into the API; an SQS batch with one poison message (the others
+ * succeed; the poison one comes back, then goes to the DLQ), driven the way Lambda's event source
+ * mapping does (receive, invoke, delete what did not fail); seed 004's EventBridge events with a
+ * duplicate and a late one; a scheduled reconciler run.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startFauxqsEmulator, type RunningEmulator } from '../../src/adapters/aws/emulators.js';
+import { sharedDynamoDbLocal } from '../support/aws-harness.js';
+import { ecsEvent } from '../support/scripted-runtime.js';
+
+const ctx = { lambdaContext: { awsRequestId: 'req-1', functionName: 'bbws-api-dev' } as never };
+
+function httpApiEvent(method: string, path: string, token: string, body?: unknown) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', host: 'api.example.com' },
+    requestContext: { accountId: '1', apiId: 'api', domainName: 'api.example.com', http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' }, requestId: randomUUID(), routeKey: '$default', stage: '$default', time: '', timeEpoch: Date.now() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+describe('Lambda handlers on the emulators', () => {
+  let sqsEmulator: RunningEmulator;
+  let dataDir: string;
+  let token: string;
+  let sqs: SQSClient;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    const ddb = await sharedDynamoDbLocal();
+    sqsEmulator = await startFauxqsEmulator();
+    dataDir = mkdtempSync(join(tmpdir(), 'bbws-lambda-'));
+    Object.assign(process.env, {
+      BBWS_DATA_DIR: dataDir,
+      BBWS_DYNAMODB_ENDPOINT: ddb.endpoint,
+      BBWS_SQS_ENDPOINT: sqsEmulator.endpoint,
+      BBWS_TABLE_NAME: `bbws-test-${randomUUID()}`,
+      BBWS_RATE_LIMIT: '0',
+      AWS_REGION: EMULATOR_REGION,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    });
+    token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 600);
+    sqs = new SQSClient({ endpoint: sqsEmulator.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
+  });
+  afterAll(async () => {
+    const { lambdaPlatform } = await import('../../src/main/lambda/compose.js');
+    for (const roles of [['api'], []] as const) await (await lambdaPlatform(roles)).stop();
+    sqs?.destroy();
+    await sqsEmulator?.stop();
+    process.env = saved;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves API Gateway v2 and REST proxy events through the same app', async () => {
+    const { handler } = await import('../../src/main/lambda/api.js');
+    const created = await handler(httpApiEvent('POST', '/v1.0/tenants', token, { tenantName: 'acme' }) as never, ctx.lambdaContext);
+    expect(created.statusCode).toBe(202);
+    expect(JSON.parse(created.body)).toMatchObject({ tenantId: 'acme', provisioningState: 'PROVISIONING' });
+    const rest = {
+      resource: '/{proxy+}', path: '/v1.0/tenants/acme', httpMethod: 'GET', headers: { Authorization: `Bearer ${token}` }, multiValueHeaders: {}, queryStringParameters: null, multiValueQueryStringParameters: null,
+      pathParameters: { proxy: 'v1.0/tenants/acme' }, stageVariables: null, requestContext: { requestId: randomUUID(), identity: { sourceIp: '203.0.113.9' }, httpMethod: 'GET', path: '/prod/v1.0/tenants/acme', stage: 'prod' }, body: null, isBase64Encoded: false,
+    };
+    const got = await handler(rest as never, ctx.lambdaContext);
+    expect(got.statusCode).toBe(200);
+    expect(JSON.parse(got.body)).toMatchObject({ tenantId: 'acme' });
+    const denied = await handler(httpApiEvent('GET', '/v1.0/tenants', 'not-a-token') as never, ctx.lambdaContext);
+    expect(denied.statusCode).toBe(401);
+  });
+
+  it('applies seed 004 EventBridge events; a duplicate and a late one change nothing; a bad one throws (retry, then DLQ)', async () => {
+    const { handler } = await import('../../src/main/lambda/ecs-events.js');
+    const t0 = Date.parse('2030-01-01T00:00:00Z');
+    const steady = ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE', {}, new Date(t0 + 2000));
+    expect(await handler(steady as never)).toMatchObject({ status: 'success', provisioningState: 'ACTIVE' });
+    expect(await handler(steady as never)).toMatchObject({ status: 'ignored', reason: 'Duplicate event' });
+    const late = ecsEvent('dev', 'acme', 'SERVICE_TASK_START_IMPAIRED', {}, new Date(t0 + 1000));
+    expect(await handler(late as never)).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/^Stale event/) });
+    await expect(handler({ source: 'aws.ecs' } as never)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+  });
+
+  it('an SQS batch with one poison message: the others succeed; the poison one comes back, then goes to the DLQ', async () => {
+    const { handler } = await import('../../src/main/lambda/worker.js');
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'bbws-ecs-events-dev' }));
+    const { QueueUrl: dlqUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'bbws-ecs-events-dlq-dev' }));
+    const t0 = Date.parse('2030-01-01T01:00:00Z');
+    const good = ['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED'].map((name, i) => ecsEvent('dev', 'acme', name, {}, new Date(t0 + i * 1000)));
+    for (const e of good) await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(e) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"this is": "poison"' }));
+
+    // What Lambda's event source mapping does, round by round.
+    const rounds: string[][] = [];
+    for (let round = 0; round < 4; round++) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+      if (Messages.length === 0) break;
+      const event: SQSEvent = {
+        Records: Messages.map((m) => ({
+          messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body!, attributes: m.Attributes as never, messageAttributes: {}, md5OfBody: m.MD5OfBody!,
+          eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bbws-ecs-events-dev', awsRegion: 'us-east-1',
+        })),
+      };
+      const { batchItemFailures } = await handler(event);
+      const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+      rounds.push(Messages.filter((m) => failed.has(m.MessageId!)).map((m) => m.Body!));
+      for (const m of Messages) {
+        if (!failed.has(m.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+        // Instead of waiting out the 30 s visibility timeout.
+        else await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+      }
+    }
+    expect(rounds).toEqual([['{"this is": "poison"'], ['{"this is": "poison"'], ['{"this is": "poison"']]);
+    const { Messages: dead = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10 }));
+    expect(dead.map((m) => m.Body)).toEqual(['{"this is": "poison"']);
+  });
+
+  it('runs the reconciler on a schedule', async () => {
+    const { handler } = await import('../../src/main/lambda/reconciler.js');
+    expect(await handler()).toEqual({ notificationsRelayed: 0, messagesRelayed: 0 });
+  });
+});
