@@ -92,6 +92,13 @@ function release(table: string, name: string, tenantId: string, siteId: string):
 
 const unique = (names: readonly string[]) => [...new Set(names.map(normalizeHostname))];
 
+/**
+ * Commits planned by this process, in order: the outbox's sort key is the commit time and then this
+ * sequence, so commits within one millisecond keep their order. Across processes the order is the
+ * clocks' (a relayed notification is idempotent, so a tie only reorders deliveries).
+ */
+let commitSequence = 0;
+
 /** Turns the writes into transaction items, reading what the conditions need first. */
 export async function planCommit(writes: readonly Write[], ctx: PlanContext): Promise<CommitPlan> {
   const { doc, table } = ctx;
@@ -104,6 +111,8 @@ export async function planCommit(writes: readonly Write[], ctx: PlanContext): Pr
   };
   const read = async <T>(key: Key) => (await doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item as T | undefined;
   const at = ctx.now();
+  commitSequence = (commitSequence + 1) % 1e12;
+  const commitOrder = `${new Date(at).toISOString()}#${String(commitSequence).padStart(12, '0')}`;
 
   for (const w of writes) {
     switch (w.kind) {
@@ -166,7 +175,7 @@ export async function planCommit(writes: readonly Write[], ctx: PlanContext): Pr
           {
             Put: {
               TableName: table,
-              Item: notificationItem(w.notification, new Date(at).toISOString(), plan.items.length),
+              Item: notificationItem(w.notification, commitOrder, plan.items.length),
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

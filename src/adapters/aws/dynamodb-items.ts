@@ -109,8 +109,8 @@ export function idempotencyItem(r: IdempotencyRecord, ttlSeconds: number): Item 
 }
 
 /** A `notify` write: the notification kept whole under `notification`, in commit order on GSI1. */
-export function notificationItem(n: Notification, committedAt: string, indexInCommit: number): Item {
-  return { ...keys.notification(n.notificationId), entity: 'NOTIFY', notification: n, gsi1pk: GSI.notifications, gsi1sk: `${committedAt}#${String(indexInCommit).padStart(3, '0')}#${n.notificationId}` };
+export function notificationItem(n: Notification, commitOrder: string, indexInCommit: number): Item {
+  return { ...keys.notification(n.notificationId), entity: 'NOTIFY', notification: n, gsi1pk: GSI.notifications, gsi1sk: `${commitOrder}#${String(indexInCommit).padStart(3, '0')}#${n.notificationId}` };
 }
 
 export const hostnameItem = (name: string, tenantId: string, siteId: string): Item => ({ ...keys.hostname(name), entity: 'HOSTNAME', hostname: normalizeHostname(name), tenantId, siteId });
