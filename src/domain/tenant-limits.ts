@@ -35,8 +35,8 @@ export interface TenantLimits {
 }
 
 /** The edge's limits come in tiers: nginx fixes a zone's rate in its config (render-nginx-limits.ts). */
-export const RATE_TIERS = [5, 10, 20, 50, 100, 200, 500, 1000] as const;
-export const CONNECTION_TIERS = [5, 10, 20, 50, 100, 200, 500] as const;
+export const RATE_TIERS = [5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000] as const;
+export const CONNECTION_TIERS = [5, 10, 20, 50, 100, 200, 500, 1000] as const;
 /** What an instance of desiredCount 1 gets: the edge's own default (no map entry, no reload). */
 export const DEFAULT_EDGE_LIMITS = { requestsPerSecond: 50, connections: 20 } as const;
 

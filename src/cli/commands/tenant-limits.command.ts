@@ -16,8 +16,8 @@ const OPTIONS = [
   ['uploadMaxMb', '--upload-max <mib>', 'uploadMax', 'largest upload / request body, MiB (over it: 413)'],
   ['dbConnections', '--db-connections <n>', 'dbConnections', 'MariaDB MAX_USER_CONNECTIONS'],
   ['dbQueryTimeSeconds', '--db-query-time <s>', 'dbQueryTime', 'MariaDB MAX_STATEMENT_TIME, seconds'],
-  ['requestsPerSecond', '--requests-per-second <n>', 'requestsPerSecond', 'edge requests/s (5 10 20 50 100 200 500 1000; over it: 429)'],
-  ['connections', '--connections <n>', 'connections', 'edge connections at once (5 10 20 50 100 200 500; over it: 429)'],
+  ['requestsPerSecond', '--requests-per-second <n>', 'requestsPerSecond', 'edge requests/s (5 10 20 50 100 200 500 1000 5000 20000; over it: 429)'],
+  ['connections', '--connections <n>', 'connections', 'edge connections at once (5 10 20 50 100 200 500 1000; over it: 429)'],
 ] as const;
 type Attribute = (typeof OPTIONS)[number][2];
 type LimitOptions = CommonOptions & { wait?: boolean; reset?: string[] } & Partial<Record<Attribute, string>>;
