@@ -27,24 +27,16 @@
  * (listing them from disk on every change was O(tenants) per provisioning).
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { readdir, readFile, rename, rm, writeFile, mkdir, stat, open, symlink, chmod } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
-import { TENANT_PHP_UMASK, type Layout } from './layout.js';
-import { MASTER_INI, WORKER_IDLE_TIMEOUT_S, renderShardConfig, type PoolInput } from './render-php-fpm.js';
-import { pidRecordDir } from './leftovers.js';
-import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
-import { errorMessage } from '../../../domain/errors.js';
+import type { Layout } from './layout.js';
+import { BACKGROUND_NICENESS, generationStarter, shardPaths, type PoolRecord } from './php-fpm-generation.js';
+import { WORKER_IDLE_TIMEOUT_S } from './render-php-fpm.js';
+import type { Supervised } from './supervisor.js';
 
-export interface PoolRecord extends PoolInput {
-  tenantId: string;
-  shard: number;
-}
-
-/** Niceness of a master while it starts and warms up in the background (see startGeneration). */
-export const BACKGROUND_NICENESS = 19;
+export { BACKGROUND_NICENESS, type PoolRecord } from './php-fpm-generation.js';
 
 /** How long a master stopping with bbws may finish its requests before it is killed. */
 const STOP_TIMEOUT_MS = 5_000;
@@ -98,9 +90,6 @@ export interface PhpFpmOptions {
   faults?: { rejectNextConfig?: boolean };
 }
 
-function masterArgs(confFile: string): string[] {
-  return ['-F', '-y', confFile, ...Object.entries(MASTER_INI).flatMap(([k, v]) => ['-d', `${k}=${v}`])];
-}
 
 interface Shard {
   id: number;
@@ -143,11 +132,8 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   let nextGen = 1;
   let stopped = false;
 
-  const liveConf = (shard: number) => join(layout.phpFpmDir, `shard-${shard}.conf`);
-  const genConf = (shard: number, gen: number) => join(layout.phpFpmDir, `shard-${shard}.g${gen}.conf`);
-  const genDir = (shard: number, gen: number) => join(layout.phpFpmRun, `${shard}.${gen}`);
-  const realSocket = (shard: number, gen: number, name: string) => join(genDir(shard, gen), `${safeName(name)}.sock`);
-  const logFile = (shard: number) => join(layout.phpFpmDir, `shard-${shard}.log`);
+  const { liveConf, genConf, genDir, realSocket } = shardPaths(layout);
+  const startGeneration = generationStarter(o);
   const poolFile = (name: string) => join(layout.phpFpmPools, `${safeName(name)}.json`);
 
   // One lock for every change of the shard map; master start-ups of consolidation run outside it.
@@ -162,101 +148,6 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     background.add(q);
     void q.finally(() => background.delete(q));
   };
-
-  /** Where the next line of the shard's log will start (read at spawn and at exit, so synchronous). */
-  const logSize = (shard: number) => {
-    try {
-      return statSync(logFile(shard)).size;
-    } catch {
-      return 0;
-    }
-  };
-
-  /**
-   * Waits until master `pid` has logged "ready to handle connections" (after its "fpm is running,
-   * pid <pid>") in the shard's log, read from `offset`. php-fpm writes it once every pool's socket
-   * listens. Connecting to each socket instead would make an `ondemand` pool fork a worker per
-   * pool: 32 forks per merged shard.
-   */
-  async function waitMasterReady(shard: number, offset: number, pid: number): Promise<void> {
-    await waitFor(
-      `php-fpm shard ${shard}`,
-      async () => {
-        if (!isAlive(pid)) throw Object.assign(new Error('exited'), { fatal: true });
-        const fh = await open(logFile(shard), 'r');
-        try {
-          const size = (await fh.stat()).size;
-          const buf = Buffer.alloc(Math.max(0, size - offset));
-          await fh.read(buf, 0, buf.length, offset);
-          const text = buf.toString();
-          const started = text.indexOf(`fpm is running, pid ${pid}\n`);
-          if (started < 0 || !text.includes('ready to handle connections', started)) throw new Error('not ready yet');
-        } finally {
-          await fh.close();
-        }
-      },
-      30_000,
-      10,
-      (e) => (e as { fatal?: boolean }).fatal === true,
-    );
-  }
-
-  /**
-   * Starts a master for `pools` as generation `gen` of `shard` (its own config file and socket
-   * directory, so it runs beside the previous generation). Throws with php-fpm's own message when
-   * the config does not start; nothing else is touched then.
-   */
-  /**
-   * Starts a master for `pools`. A `background` one starts at {@link BACKGROUND_NICENESS}: its
-   * start-up and the cold opcode cache of its first request yield the CPU to the masters serving
-   * visitors. {@link goLive} brings it to 0: a replacement or merge just before the switch (it was
-   * warmed first), a new tenant's nursery once its first request was answered (manager.goLive).
-   */
-  async function startGeneration(shard: number, gen: number, pools: PoolRecord[], background = false): Promise<Supervised> {
-    const dir = genDir(shard, gen);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, 0o755);
-    const conf = genConf(shard, gen);
-    const live = pools.map((p) => ({ ...p, socket: realSocket(shard, gen, p.name) }));
-    let text = renderShardConfig({ shard, pidFile: join(layout.phpFpmRun, `shard-${shard}.g${gen}.pid`), errorLog: logFile(shard), pools: live });
-    if (o.faults?.rejectNextConfig) {
-      o.faults.rejectNextConfig = false;
-      text += '\n[broken\n';
-    }
-    await writeFile(conf, text, { mode: 0o644 });
-    const out = join(layout.phpFpmDir, `shard-${shard}.out`);
-    const outOffset = (await stat(out).catch(() => undefined))?.size ?? 0;
-    // Where this master's lines start in the shard's log; moved on at each exit, for the restart.
-    let offset = logSize(shard);
-    try {
-      return await superviseProcess(
-        {
-          name: `php-fpm-shard-${shard}`,
-          command: o.binary,
-          args: masterArgs(conf),
-          logFile: out,
-          failFast: true,
-          onExit: () => void (offset = logSize(shard)),
-          ready: (pid) => waitMasterReady(shard, offset, pid),
-          stopSignal: 'SIGQUIT',
-          niceness: background ? BACKGROUND_NICENESS : 0,
-          umask: TENANT_PHP_UMASK,
-          pidDir: pidRecordDir(o.layout.root),
-        },
-        logger,
-      );
-    } catch (e) {
-      const tail = async (f: string, from: number) => {
-        const b = await readFile(f).catch(() => Buffer.alloc(0));
-        return b.subarray(Math.min(from, b.length)).toString().trim().split('\n').slice(-3).join(' | ');
-      };
-      const why = [await tail(out, outOffset), await tail(logFile(shard), offset)].filter(Boolean).join(' | ');
-      await rm(dir, { recursive: true, force: true });
-      await rm(conf, { force: true });
-      throw new Error(`php-fpm master of shard ${shard} did not start: ${why || errorMessage(e)}`);
-    }
-  }
 
   /** A warmed background master about to take visitors: full CPU priority from now on. */
   const goLive = (master: Supervised) => master.setNiceness(0);
