@@ -41,6 +41,7 @@ const log = (msg: string) => {
 /** The baseline: an audit log that records nothing. */
 const recordsNothing: AuditLog = {
   record: () => undefined,
+  expire: () => 0,
   list: async () => [],
   verify: async () => ({ ok: true, entries: 0, head: null, problems: [], repairs: [] }),
   close: () => undefined,

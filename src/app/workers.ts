@@ -16,6 +16,8 @@ import { runSiteOperation } from './sites/run-site-operation.js';
 import type { BackupDeps } from './backups/backup-deps.js';
 import { runBackupSchedulePass } from './backups/backup-schedule.js';
 import { runBackupOperation } from './backups/run-backup-operation.js';
+import type { AuditLog } from '../ports/audit.js';
+import type { Logger } from '../ports/logger.js';
 
 interface OperationConsumerOptions {
   concurrency?: number;
@@ -131,6 +133,23 @@ export async function runOutboxRelay(deps: OutboxRelayDeps, signal: AbortSignal,
       await relayOutbox(deps);
     } catch (err) {
       deps.logger.error({ action: 'OUTBOX_RELAY', status: 'ERROR', err: errorMessage(err) }, 'outbox relay pass failed');
+    }
+    await sleep(intervalMs, signal);
+  }
+}
+
+/**
+ * Audit retention (seed 002: one year by default, BBWS_AUDIT_RETENTION_DAYS): at start and then
+ * daily, entries older than the period are expired from the audit log (an AUDIT_EXPIRED entry says so).
+ */
+export async function runAuditRetention(deps: { audit: AuditLog; logger: Logger; now: () => number }, retentionDays: number, signal: AbortSignal, intervalMs = 86_400_000): Promise<void> {
+  while (!signal.aborted) {
+    const before = new Date(deps.now() - retentionDays * 86_400_000).toISOString();
+    try {
+      const removed = deps.audit.expire(before);
+      if (removed > 0) deps.logger.info({ action: 'AUDIT_EXPIRED', status: 'OK', removed, before }, `audit log: ${removed} entries older than ${retentionDays} days expired`);
+    } catch (err) {
+      deps.logger.error({ action: 'AUDIT_EXPIRED', status: 'ERROR', err: errorMessage(err) }, 'audit retention pass failed; retried tomorrow');
     }
     await sleep(intervalMs, signal);
   }

@@ -49,6 +49,8 @@ export interface PlatformConfig {
   alarmIntervalSeconds?: number;
   /** Rotation of logs/bbws.jsonl: BBWS_LOG_MAX_MB, BBWS_LOG_MAX_AGE_HOURS, BBWS_LOG_RETENTION_DAYS. */
   logRotation?: { maxBytes: number; maxAgeMs: number; retentionMs: number };
+  /** Days the audit log keeps an entry (BBWS_AUDIT_RETENTION_DAYS, default 365: seed 002's year). */
+  auditRetentionDays?: number;
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
   /**

@@ -38,7 +38,7 @@ import type { BackupDeps } from '../app/backups/backup-deps.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
-import { runBackupScheduler, runBackupWorker, runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
+import { runAuditRetention, runBackupScheduler, runBackupWorker, runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import type { Logger } from '../ports/logger.js';
@@ -195,6 +195,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   try {
     // Every role may commit notifications (the worker ends site operations, the API promotes).
     loops.push(runOutboxRelay(deps, abort.signal, options.outboxRelayIntervalMs));
+    if (roles.includes('api')) loops.push(runAuditRetention({ audit, logger, now: Date.now }, config.auditRetentionDays ?? 365, abort.signal));
     if (roles.includes('worker')) {
       if (!options.createRuntime) throw new Error('The worker role needs a runtime.');
       const emit: RuntimeEventSink = async (event) => {

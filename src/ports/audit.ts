@@ -71,6 +71,11 @@ export interface AuditLog {
    * nothing). Never throws: a failure to write is reported through the platform log.
    */
   record(input: AuditEntryInput): void;
+  /**
+   * Retention: removes the entries older than `olderThan` (ISO time) from the front of the log and
+   * records an `AUDIT_EXPIRED` entry; verify still holds over what is kept. Returns how many went.
+   */
+  expire(olderThan: string): number;
   list(filter: AuditFilter): Promise<AuditEntry[]>;
   verify(): Promise<AuditVerification>;
   close(): void;

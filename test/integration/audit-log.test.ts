@@ -150,6 +150,77 @@ describe('audit log hash chain', () => {
   });
 });
 
+describe('audit log retention', () => {
+  const at = (iso: string) => () => Date.parse(iso);
+  it('expires entries older than the cutoff; the kept chain verifies from the anchor and goes on', async () => {
+    const dir = tempDir();
+    const old = createJsonlAuditLog({ dir, now: at('2025-01-01T00:00:00.000Z') });
+    for (let i = 1; i <= 3; i++) old.record(entry(i));
+    old.close();
+    const current = createJsonlAuditLog({ dir, now: at('2026-06-01T00:00:00.000Z') });
+    try {
+      current.record(entry(4));
+      expect(current.expire('2025-12-01T00:00:00.000Z')).toBe(3);
+      current.record(entry(5));
+      const kept = await current.list({});
+      expect(kept.map((e) => e.seq)).toEqual([4, 5, 6]);
+      expect(kept.map((e) => e.action)).toEqual(['POST /v1.0/tenants', 'AUDIT_EXPIRED', 'POST /v1.0/tenants']);
+      expect(kept[1]!.details).toMatchObject({ removed: 3, before: '2025-12-01T00:00:00.000Z' });
+      expect(await current.verify()).toMatchObject({ ok: true, entries: 3, problems: [] });
+      expect(current.expire('2025-12-01T00:00:00.000Z')).toBe(0);
+      expect(statSync(join(dir, 'audit.anchor')).mode & 0o777).toBe(0o600);
+    } finally {
+      current.close();
+    }
+  });
+
+  it('still finds an entry deleted after the anchor, and entries removed beyond it', async () => {
+    const dir = tempDir();
+    const old = createJsonlAuditLog({ dir, now: at('2025-01-01T00:00:00.000Z') });
+    for (let i = 1; i <= 2; i++) old.record(entry(i));
+    old.close();
+    const log = createJsonlAuditLog({ dir, now: at('2026-06-01T00:00:00.000Z') });
+    for (let i = 3; i <= 5; i++) log.record(entry(i));
+    log.expire('2025-12-01T00:00:00.000Z');
+    log.close();
+    const lines = readFileSync(auditFileOf(dir), 'utf8').trimEnd().split('\n');
+    rewrite(dir, lines.slice(1)); // the first kept entry removed as well
+    const result = await verify(dir);
+    expect(result.ok).toBe(false);
+    expect(result.problems[0]).toMatchObject({ line: 1, kind: 'deleted-or-reordered' });
+  });
+
+  it('a writer in another process appends to the file an expiry replaced', async () => {
+    const dir = tempDir();
+    const a = createJsonlAuditLog({ dir, now: at('2025-01-01T00:00:00.000Z') });
+    const b = createJsonlAuditLog({ dir, now: at('2026-06-01T00:00:00.000Z') });
+    try {
+      a.record(entry(1));
+      b.record(entry(2));
+      expect(b.expire('2025-12-01T00:00:00.000Z')).toBe(1);
+      a.record(entry(3)); // a's descriptor still named the old file
+      expect((await b.list({})).map((e) => e.correlationId)).toEqual(['c2', null, 'c3']);
+      expect(await b.verify()).toMatchObject({ ok: true, entries: 3 });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('an expiry of every entry goes on from the anchor, not from the genesis', async () => {
+    const dir = tempDir();
+    const log = createJsonlAuditLog({ dir, now: at('2025-01-01T00:00:00.000Z') });
+    for (let i = 1; i <= 2; i++) log.record(entry(i));
+    expect(log.expire('2025-12-01T00:00:00.000Z')).toBe(2);
+    log.close();
+    const reader = createJsonlAuditLog({ dir });
+    const kept = await reader.list({});
+    reader.close();
+    expect(kept.map((e) => e.seq)).toEqual([3]);
+    expect(await verify(dir)).toMatchObject({ ok: true, entries: 1 });
+  });
+});
+
 function runWriter(dir: string, name: string, count: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, name, String(count)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];

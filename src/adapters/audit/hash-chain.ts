@@ -10,6 +10,12 @@ import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditEntryInput, AuditProblem, AuditVerification } from '../../ports/audit.js';
 
 export const GENESIS = '0'.repeat(64);
+
+/** Seq and hash of the last entry removed by expiry: where the kept chain starts. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
 const HASH_SUFFIX = /,"hash":"([0-9a-f]{64})"\}$/;
 /** `,"hash":"` + 64 hex digits + `"}` */
 const HASH_SUFFIX_LENGTH = 75;
@@ -59,13 +65,18 @@ export function lineHashHolds(line: string): boolean {
  * of the line before and each `seq` one more than the one before. A last line without its newline
  * is a torn tail (a write cut short: full disk, power loss), reported as such, not as tampering.
  */
-export function verifyAuditText(text: string): AuditVerification {
+export function verifyAuditText(text: string, anchor: AuditAnchor | null = null): AuditVerification {
   const problems: AuditProblem[] = [];
   const repairs: AuditVerification['repairs'] = [];
   const lines = text.split('\n');
   const tornTail = lines.pop() ?? '';
-  let prevHash = GENESIS;
-  let prevSeq = 0;
+  // Entries past the retention period were expired (audit.anchor: the last one removed). The chain
+  // then starts after the anchor; a file that still starts at seq 1 (the expiry was killed before
+  // it replaced the file) starts at the genesis.
+  const first = lines.length ? parseAuditLine(lines[0]!) : null;
+  const fromAnchor = anchor !== null && first !== null && first.seq !== 1;
+  let prevHash = fromAnchor ? anchor.hash : GENESIS;
+  let prevSeq = fromAnchor ? anchor.seq : 0;
   let entries = 0;
   let head: AuditVerification['head'] = null;
   lines.forEach((line, i) => {

@@ -11,14 +11,19 @@
  * leaves a last line without a newline: the next append moves those bytes to
  * `audit.jsonl.torn-<time>`, truncates the file to its last whole line and records an
  * `AUDIT_TAIL_REPAIRED` entry, so the chain goes on unbroken and the repair is visible.
+ *
+ * Retention (`expire`): entries older than the retention period are cut off the front. The last one
+ * removed is kept as the anchor (`audit.anchor`, written before the file is replaced), where verify
+ * starts the chain; an `AUDIT_EXPIRED` entry records the cut. Writers in other processes notice the
+ * replaced file (another inode at the path) and reopen it before their next append.
  */
-import { chmodSync, closeSync, existsSync, readFileSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, readFileSync, renameSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditEntryInput, AuditFilter, AuditLog, AuditVerification } from '../../ports/audit.js';
 import type { Logger } from '../../ports/logger.js';
-import { formatAuditLine, GENESIS, parseAuditLine, verifyAuditText } from './hash-chain.js';
+import { formatAuditLine, GENESIS, parseAuditLine, verifyAuditText, type AuditAnchor } from './hash-chain.js';
 
 export interface JsonlAuditLogOptions {
   /** `<dataDir>/audit` */
@@ -37,7 +42,7 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
   const now = options.now ?? Date.now;
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const file = auditFileOf(options.dir);
-  const fd = openSync(file, 'a', 0o600);
+  let fd = openSync(file, 'a', 0o600);
   const lockFile = join(options.dir, 'audit.lock');
   const lockDb = new Database(lockFile);
   chmodSync(lockFile, 0o600); // a CLI command may create it, with the shell's umask
@@ -88,8 +93,10 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
       closeSync(reader);
     }
     const last = lastNewline === -1 ? null : parseAuditLine(tail.subarray(before + 1, lastNewline).toString('utf8'));
-    seq = last?.seq ?? 0;
-    prevHash = last?.hash ?? GENESIS;
+    // An empty file after an expiry of every entry goes on from the anchor, not from the genesis.
+    const start0 = last ?? (size === 0 ? readHeadFile(join(options.dir, 'audit.anchor')) : null);
+    seq = start0?.seq ?? 0;
+    prevHash = start0?.hash ?? GENESIS;
     const torn = tail.subarray(lastNewline + 1);
     if (torn.length === 0) return;
     moveTornTail(start + lastNewline + 1, torn);
@@ -106,22 +113,78 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
 
   const readAll = async (): Promise<string> => readFile(file, 'utf8');
 
+  /** The file at the path was replaced (an expiry, here or in another process): append to the new one. */
+  const followReplacedFile = (): void => {
+    let current: number;
+    try {
+      current = statSync(file).ino;
+    } catch {
+      current = -1;
+    }
+    if (current === fstatSync(fd).ino) return;
+    closeSync(fd);
+    fd = openSync(file, 'a', 0o600);
+    knownSize = -1;
+  };
+
+  /** Under the lock: keeps the entries at or after `cutoff`, the anchor first. */
+  const expireLocked = (cutoff: string): number => {
+    const text = readFileSync(file, 'utf8');
+    let offset = 0;
+    let removed = 0;
+    let last: AuditAnchor | null = null;
+    for (;;) {
+      const end = text.indexOf('\n', offset);
+      if (end === -1) break;
+      const entry = parseAuditLine(text.slice(offset, end));
+      if (!entry || entry.time >= cutoff) break;
+      last = { seq: entry.seq, hash: entry.hash };
+      removed++;
+      offset = end + 1;
+    }
+    if (!last) return 0;
+    const anchorFile = join(options.dir, 'audit.anchor');
+    writeFileSync(`${anchorFile}.tmp`, `${String(last.seq).padStart(15, '0')} ${last.hash}\n`, { mode: 0o600 });
+    renameSync(`${anchorFile}.tmp`, anchorFile);
+    writeFileSync(`${file}.tmp`, text.slice(offset), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    followReplacedFile();
+    return removed;
+  };
+
+  const locked = <T>(fn: () => T): T => {
+    begin.run();
+    try {
+      followReplacedFile();
+      const size = fstatSync(fd).size;
+      if (size !== knownSize) refreshHead(size);
+      const out = fn();
+      commit.run();
+      return out;
+    } catch (err) {
+      rollback.run();
+      throw err;
+    }
+  };
+
   return {
     record(input) {
       try {
-        begin.run();
-        try {
-          const size = fstatSync(fd).size;
-          if (size !== knownSize) refreshHead(size);
-          append(input);
-          commit.run();
-        } catch (err) {
-          rollback.run();
-          throw err;
-        }
+        locked(() => append(input));
       } catch (err) {
         options.logger?.error({ action: 'AUDIT_WRITE', status: 'ERROR', err: err instanceof Error ? err.message : String(err), auditAction: input.action }, `audit log: could not record ${input.action}`);
       }
+    },
+
+    expire(olderThan) {
+      return locked(() => {
+        const removed = expireLocked(olderThan);
+        if (removed === 0) return 0;
+        const size = fstatSync(fd).size;
+        if (size !== knownSize) refreshHead(size);
+        append({ actor: null, sourceIp: 'local', action: 'AUDIT_EXPIRED', target: file, tenantId: null, result: { statusCode: 200, errorCode: null }, correlationId: null, details: { removed, before: olderThan } });
+        return removed;
+      });
     },
 
     async list(filter: AuditFilter): Promise<AuditEntry[]> {
@@ -149,7 +212,7 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
   };
 }
 
-function readHeadFile(file: string): { seq: number; hash: string } | null {
+function readHeadFile(file: string): AuditAnchor | null {
   const m = existsSync(file) ? /^(\d{15}) ([0-9a-f]{64})\n/.exec(readFileSync(file, 'utf8')) : null;
   return m ? { seq: Number(m[1]), hash: m[2] } : null;
 }
@@ -161,7 +224,7 @@ function readHeadFile(file: string): { seq: number; hash: string } | null {
  */
 export async function verifyAuditLogFiles(dir: string): Promise<AuditVerification> {
   const file = auditFileOf(dir);
-  const result = verifyAuditText(existsSync(file) ? await readFile(file, 'utf8') : '');
+  const result = verifyAuditText(existsSync(file) ? await readFile(file, 'utf8') : '', readHeadFile(join(dir, 'audit.anchor')));
   const recorded = readHeadFile(join(dir, 'audit.head'));
   if (recorded && (result.head === null || result.head.seq < recorded.seq)) {
     result.problems.push({
