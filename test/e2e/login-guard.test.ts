@@ -52,9 +52,14 @@ describe('failed logins and brute-force protection at the edge', () => {
     expect((await postLogin(host, '127.0.0.2', 'alice')).status).toBe(200);
     expect((await postLogin(otherHost, '127.0.0.1', 'bob')).status).toBe(200);
 
-    const shown = await bbws('security', 'logins', '--failed', '--since', '1h', '--json', '--data-dir', p.dataDir);
-    expect(shown.code).toBe(0);
-    const rows = JSON.parse(shown.stdout).items as any[];
+    // The login guard records what the edge logged on its next pass: wait for the last failure.
+    let rows: any[] = [];
+    await p.waitFor("alice's failure in the audit log", async () => {
+      const shown = await bbws('security', 'logins', '--failed', '--since', '1h', '--json', '--data-dir', p.dataDir);
+      expect(shown.code).toBe(0);
+      rows = JSON.parse(shown.stdout).items as any[];
+      return rows.some((r) => r.kind === 'LOGIN_FAILED' && r.ip === '127.0.0.2');
+    }, 15_000);
     expect(rows.filter((r) => r.kind === 'LOGIN_FAILED' && r.host === host && r.user === 'mallory' && r.ip === '127.0.0.1' && r.tenant === T).length).toBeGreaterThanOrEqual(3);
     expect(rows.some((r) => r.kind === 'LOGIN_FAILED' && r.ip === '127.0.0.2' && r.user === 'alice')).toBe(true);
     expect(rows.some((r) => r.kind === 'LOGIN_BLOCKED' && r.host === host && r.ip === '127.0.0.1' && r.tenant === T)).toBe(true);

@@ -15,6 +15,18 @@ import { endStep, startStep, withChanges } from '../operation-records.js';
 import { recordOutcome } from '../settle-operation.js';
 import { engineOf, type BackupDeps } from './backup-deps.js';
 import { restoreIntoNewTenant } from './restore-to-tenant.js';
+import { wordpressOf } from '../sites/site-deps.js';
+import { siteRef } from '../sites/site-records.js';
+
+/**
+ * After a restore in place (or its undo) the edge's page cache holds pages of the content that was
+ * replaced: every restored site's cache is purged, so no visitor sees a page from before.
+ */
+async function purgeRestoredSites(deps: BackupDeps, tenantId: string, siteId: string | null): Promise<void> {
+  if (!deps.wordpress) return;
+  const sites = (await deps.store.listSites(tenantId)).filter((s) => s.status !== 'DELETED' && (!siteId || s.siteId === siteId));
+  for (const site of sites) await wordpressOf(deps).purgeCache(siteRef(site));
+}
 
 /** Journals the engine's progress as steps, one save at a time. */
 function journal(deps: BackupDeps, initial: Operation) {
@@ -99,6 +111,8 @@ export async function runBackupOperation(deps: BackupDeps, operationId: string):
           await createFor(deps, { ...op, input: { ...op.input, type: 'full' } }, checkpointId, 'checkpoint', j.progress);
         }
         await engine.restoreInPlace(backupId, j.progress);
+        j.progress('purge the page cache of the restored sites');
+        await purgeRestoredSites(deps, op.tenantId, (op.input.siteId as string | null) ?? null);
       } else {
         error = `${op.type} is not a backup operation`;
       }

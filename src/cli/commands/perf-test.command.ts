@@ -58,13 +58,17 @@ export function registerPerfTestCommand(program: Command): void {
         for (const path of API_READS) targets.push({ name: `GET ${path}`, url: `${platform.apiUrl}${path}`, headers: {}, perConnection, connectionRate: API_USER_RATE });
       }
       if (opts.target !== 'api') {
-        const { items } = await (await clientFor(opts)).request<{ items: { domainName: string; instance: { provisioningState: string } | null }[] }>('GET', '/v1.0/tenants?limit=100');
+        const { items } = await (await clientFor(opts)).request<{ items: { domainName: string; instance: { provisioningState: string; limits?: { requestsPerSecond?: number } } | null }[] }>('GET', '/v1.0/tenants?limit=100');
         const site = items.find((t) => t.instance?.provisioningState === 'ACTIVE');
         if (!site) {
           if (opts.target === 'sites') throw new CliError('No ACTIVE tenant to load: create one (bbws tenants create NAME --wait) or use --target api.');
         } else {
           const auth: Record<string, string> = opts.siteAuth ? { authorization: `Basic ${Buffer.from(opts.siteAuth).toString('base64')}` } : {};
-          targets.push({ name: `site ${site.domainName}`, url: `http://127.0.0.1:${platform.edgePort}/`, headers: { host: `${site.domainName}:${platform.edgePort}`, ...auth } });
+          // The edge answers 429 past the tenant's request rate (docs/limits.md): the users share 90 % of it,
+          // so the figures are the site's, not the limit's.
+          const tenantRate = site.instance?.limits?.requestsPerSecond;
+          const connectionRate = tenantRate ? Math.max(1, Math.floor((tenantRate * 0.9) / users)) : undefined;
+          targets.push({ name: `site ${site.domainName}`, url: `http://127.0.0.1:${platform.edgePort}/`, headers: { host: `${site.domainName}:${platform.edgePort}`, ...auth }, connectionRate });
         }
       }
       const { formatPerfText, savePerfReport } = await import('../perf/perf-report.js');
