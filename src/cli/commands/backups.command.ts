@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { CliError, type ApiClient } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
 import { clientFor, type CommonOptions } from './common.js';
+import { waitForOperation } from './wait-operation.js';
 
 interface BackupView {
   backupId: string;
@@ -26,12 +27,6 @@ interface Accepted {
   backupId: string;
   status: string;
 }
-interface OperationView {
-  operationId: string;
-  status: string;
-  error: string | null;
-  steps: { name: string; status: string; durationMs: number | null; error: string | null }[];
-}
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const row = (b: BackupView) => ({
@@ -49,23 +44,7 @@ const row = (b: BackupView) => ({
 const COLUMNS = ['id', 'scope', 'tenant', 'site', 'type', 'reason', 'created', 'size', 'added', 'verified'];
 
 /** Follows an operation, printing each step when it starts and when it ends (stderr). */
-async function follow(client: ApiClient, operationId: string, timeoutMs = 60 * 60_000): Promise<OperationView> {
-  const deadline = Date.now() + timeoutMs;
-  const seen = new Set<string>();
-  for (;;) {
-    const op = await client.request<OperationView>('GET', `/v1.0/operations/${encodeURIComponent(operationId)}`);
-    op.steps.forEach((s, i) => {
-      const key = `${i}:${s.status}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      if (s.status === 'IN_PROGRESS') process.stderr.write(`  …           ${s.name}\n`);
-      else process.stderr.write(`  ${s.status.padEnd(11)} ${s.name}${s.durationMs !== null ? ` (${s.durationMs} ms)` : ''}${s.error ? ` — ${s.error}` : ''}\n`);
-    });
-    if (op.status === 'SUCCEEDED' || op.status === 'FAILED') return op;
-    if (Date.now() > deadline) throw new CliError(`Operation ${operationId} still ${op.status} after ${timeoutMs / 1000} s; keep watching with \`bbws operations get ${operationId} --wait\`.`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const follow = (client: ApiClient, operationId: string) => waitForOperation(client, operationId, { timeoutMs: 60 * 60_000, showStarts: true, returnFailed: true });
 
 async function runAndReport(client: ApiClient, opts: CommonOptions & { wait?: boolean }, accepted: Accepted, what: string): Promise<BackupView | null> {
   if (opts.wait === false) {
