@@ -17,13 +17,14 @@
  * starts the chain; an `AUDIT_EXPIRED` entry records the cut. Writers in other processes notice the
  * replaced file (another inode at the path) and reopen it before their next append.
  */
-import { chmodSync, closeSync, existsSync, readFileSync, renameSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, readFileSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditEntryInput, AuditFilter, AuditLog, AuditVerification } from '../../ports/audit.js';
 import type { Logger } from '../../ports/logger.js';
 import { formatAuditLine, GENESIS, parseAuditLine, verifyAuditText, type AuditAnchor } from './hash-chain.js';
+import { writeFileAtomicSync } from '../files/atomic-write.js';
 
 export interface JsonlAuditLogOptions {
   /** `<dataDir>/audit` */
@@ -144,10 +145,8 @@ export function createJsonlAuditLog(options: JsonlAuditLogOptions): AuditLog {
     }
     if (!last) return 0;
     const anchorFile = join(options.dir, 'audit.anchor');
-    writeFileSync(`${anchorFile}.tmp`, `${String(last.seq).padStart(15, '0')} ${last.hash}\n`, { mode: 0o600 });
-    renameSync(`${anchorFile}.tmp`, anchorFile);
-    writeFileSync(`${file}.tmp`, text.slice(offset), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(anchorFile, `${String(last.seq).padStart(15, '0')} ${last.hash}\n`);
+    writeFileAtomicSync(file, text.slice(offset));
     followReplacedFile();
     return removed;
   };

@@ -5,10 +5,11 @@
  * records, and a copy of the directory (with the repository) is all a disaster recovery needs.
  * The same record is also stored inside each snapshot (`meta.json`), so the catalog can be rebuilt.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBackupId, type BackupRecord } from '../../domain/backup.js';
 import type { BackupCatalog, BackupFilter } from '../../ports/backups.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 export function createFileBackupCatalog(options: { dir: string }): BackupCatalog {
   const { dir } = options;
@@ -42,9 +43,7 @@ export function createFileBackupCatalog(options: { dir: string }): BackupCatalog
     get: (id) => (isBackupId(id) ? read(id) : Promise.resolve(undefined)),
     async put(record) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${file(record.backupId)}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-      await rename(tmp, file(record.backupId));
+      await writeFileAtomic(file(record.backupId), `${JSON.stringify(record, null, 2)}\n`);
     },
     async delete(id) {
       await rm(file(id), { force: true });

@@ -6,10 +6,11 @@
  * Values are never logged; names are validated before they become file names.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidSecretName } from '../../domain/secret-names.js';
 import type { Secrets } from '../../ports/secrets.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 const KEY_FILE = 'master.key';
 const SUFFIX = '.secret';
@@ -97,15 +98,8 @@ export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
       cipher.setAAD(Buffer.from(name));
       const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
       const env: Envelope = { v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-      const tmp = `${file}.${randomBytes(4).toString('hex')}${TMP_SUFFIX}`;
-      try {
-        await writeFile(tmp, JSON.stringify(env), { mode: 0o600 });
-        await rename(tmp, file);
-      } catch (e) {
-        // A full disk left a partial temp file behind, for ever.
-        await rm(tmp, { force: true });
-        throw e;
-      }
+      // A full disk leaves no partial temp file behind (it ends in TMP_SUFFIX, swept at start too).
+      await writeFileAtomic(file, JSON.stringify(env));
     },
     async get(name) {
       const file = fileOf(name);

@@ -5,10 +5,10 @@
  * (render-nginx.ts), for static files as well as PHP. A soft delete suspends a tenant's host names;
  * provisioning the tenant again, or a hard delete, lifts them.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { safeHostname, safeTenantId } from './escape.js';
+import { writeFileAtomic } from '../../files/atomic-write.js';
 
 export interface EdgeSuspensions {
   /** Marks each host name as suspended by `tenantId`. Idempotent. */
@@ -23,12 +23,9 @@ export function edgeSuspensions(dir: string): EdgeSuspensions {
       const owner = safeTenantId(tenantId);
       for (const h of hostnames) {
         const file = join(dir, safeHostname(h));
-        const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-        await writeFile(tmp, `${owner}\n`);
         // nginx's `-f` under disable_symlinks opens the file, so its workers must read it: 0644
         // inside a 0710 root:<web group> directory is readable by them and by no tenant.
-        await chmod(tmp, 0o644);
-        await rename(tmp, file);
+        await writeFileAtomic(file, `${owner}\n`, 0o644);
       }
     },
     async lift(tenantId) {

@@ -4,7 +4,7 @@
  * sees either the old route or the new one, and no nginx reload is ever needed for a tenant.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BbwsError } from '../../../domain/errors.js';
@@ -21,6 +21,7 @@ import { listenerIsOwnedBy } from '../../os/processes.js';
 import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
 import { WORDPRESS_CORE } from './wordpress.js';
+import { replaceSymlink, writeFileAtomic } from '../../files/atomic-write.js';
 
 /** `{SSHA}` password hash for nginx's auth_basic_user_file (no external htpasswd needed). */
 export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
@@ -82,13 +83,6 @@ function tcpAccepts(port: number, host: string): Promise<void> {
   });
 }
 
-/** Atomically (re)points `link` at `target`. */
-async function replaceSymlink(target: string, link: string): Promise<void> {
-  const tmp = `${link}.tmp-${randomBytes(4).toString('hex')}`;
-  await symlink(target, tmp);
-  await rename(tmp, link);
-}
-
 export async function startEdge(o: EdgeOptions): Promise<Edge> {
   // The edge's directories and their modes are laid out by layout.ts (prepareRuntimeTree).
   const { layout } = o;
@@ -110,12 +104,9 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   const writeLimitMaps = async () => {
     const rate = new Map([...tenantLimits].filter(([, l]) => l.requestsPerSecond !== DEFAULT_EDGE_LIMITS.requestsPerSecond).map(([t, l]) => [t, l.requestsPerSecond]));
     const conn = new Map([...tenantLimits].filter(([, l]) => l.connections !== DEFAULT_EDGE_LIMITS.connections).map(([t, l]) => [t, l.connections]));
-    await writeFile(`${rateMap}.tmp`, renderTierMap(rate, RATE_TIERS));
-    await writeFile(`${connMap}.tmp`, renderTierMap(conn, CONNECTION_TIERS));
-    await rename(`${rateMap}.tmp`, rateMap);
-    await rename(`${connMap}.tmp`, connMap);
-    await writeFile(`${limitsFile}.tmp`, JSON.stringify(Object.fromEntries(tenantLimits)));
-    await rename(`${limitsFile}.tmp`, limitsFile);
+    await writeFileAtomic(rateMap, renderTierMap(rate, RATE_TIERS));
+    await writeFileAtomic(connMap, renderTierMap(conn, CONNECTION_TIERS));
+    await writeFileAtomic(limitsFile, JSON.stringify(Object.fromEntries(tenantLimits)));
   };
   await writeLimitMaps();
   const text = renderEdgeConfig({

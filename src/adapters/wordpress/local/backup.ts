@@ -19,11 +19,12 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SiteRef } from '../../../ports/wordpress.js';
 import { copyTables, dropTables, listTables, prefixOf, replaceDirectory, swapTables, table } from './clone.js';
 import type { TenantAccess } from './tenant-access.js';
+import { writeFileAtomic } from '../../files/atomic-write.js';
 
 export interface BackupManifest {
   version: 1;
@@ -166,8 +167,7 @@ export async function backupSiteData(access: TenantAccess, site: SiteRef, option
       uploads = await digestTree(join(dir, 'uploads'));
     }
     const manifest: BackupManifest = { version: 1, backupId, tenantId: site.tenantId, siteId: site.siteId, createdAt: new Date().toISOString(), tables, uploads };
-    await writeFile(join(dir, 'manifest.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    await rename(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
+    await writeFileAtomic(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return backupId;
   } catch (e) {
     await deleteSiteBackup(access, site, backupId).catch(() => undefined);
