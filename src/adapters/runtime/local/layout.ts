@@ -32,7 +32,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { safePath, safeTenantId } from './escape.js';
+import { safeName, safePath, safeTenantId } from './escape.js';
 
 /**
  * The umask of the bbws process: whatever it or a child creates is private unless given a mode on
@@ -307,4 +307,18 @@ export function tenantUnixUser(instanceId: string, tenantId: string): string {
 /** The group nginx workers run as; tenant directories grant it read access (root only). */
 export function webGroupName(instanceId: string): string {
   return `bw${instanceId}-web`;
+}
+
+/** The files of shards and their generations in the runtime tree. */
+export function shardPaths(layout: Layout) {
+  const genDir = (shard: number, gen: number) => join(layout.phpFpmRun, `${shard}.${gen}`);
+  return {
+    /** The stable config path of a shard (a symlink to its current generation's file). */
+    liveConf: (shard: number) => join(layout.phpFpmDir, `shard-${shard}.conf`),
+    genConf: (shard: number, gen: number) => join(layout.phpFpmDir, `shard-${shard}.g${gen}.conf`),
+    genDir,
+    /** A pool's socket in one generation; tenants reach it through their stable `run/<name>.sock` link. */
+    realSocket: (shard: number, gen: number, name: string) => join(genDir(shard, gen), `${safeName(name)}.sock`),
+    logFile: (shard: number) => join(layout.phpFpmDir, `shard-${shard}.log`),
+  };
 }

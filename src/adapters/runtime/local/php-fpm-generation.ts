@@ -9,8 +9,7 @@ import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { errorMessage } from '../../../domain/errors.js';
 import type { Logger } from '../../../ports/logger.js';
-import { safeName } from './escape.js';
-import { TENANT_PHP_UMASK, type Layout } from './layout.js';
+import { shardPaths, TENANT_PHP_UMASK, type Layout } from './layout.js';
 import { pidRecordDir } from './leftovers.js';
 import { MASTER_INI, renderShardConfig, type PoolInput } from './render-php-fpm.js';
 import { isAlive, superviseProcess, waitFor, type Supervised } from './supervisor.js';
@@ -23,18 +22,16 @@ export interface PoolRecord extends PoolInput {
 /** Niceness of a master while it starts and warms up in the background (see generationStarter). */
 export const BACKGROUND_NICENESS = 19;
 
-/** The files of shards and their generations in the runtime tree. */
-export function shardPaths(layout: Layout) {
-  const genDir = (shard: number, gen: number) => join(layout.phpFpmRun, `${shard}.${gen}`);
-  return {
-    /** The stable config path of a shard (a symlink to its current generation's file). */
-    liveConf: (shard: number) => join(layout.phpFpmDir, `shard-${shard}.conf`),
-    genConf: (shard: number, gen: number) => join(layout.phpFpmDir, `shard-${shard}.g${gen}.conf`),
-    genDir,
-    /** A pool's socket in one generation; tenants reach it through their stable `run/<name>.sock` link. */
-    realSocket: (shard: number, gen: number, name: string) => join(genDir(shard, gen), `${safeName(name)}.sock`),
-    logFile: (shard: number) => join(layout.phpFpmDir, `shard-${shard}.log`),
-  };
+/** A master that did not come up: php-fpm's own last words (its output and its log), and the shard. */
+export class PhpFpmStartError extends Error {
+  constructor(
+    readonly shard: number,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`php-fpm master of shard ${shard} did not start: ${reason}`, options);
+    this.name = 'PhpFpmStartError';
+  }
 }
 
 export interface GenerationOptions {
@@ -141,7 +138,7 @@ export function generationStarter(o: GenerationOptions) {
       const why = [await tail(out, outOffset), await tail(logFile(shard), offset)].filter(Boolean).join(' | ');
       await rm(dir, { recursive: true, force: true });
       await rm(conf, { force: true });
-      throw new Error(`php-fpm master of shard ${shard} did not start: ${why || errorMessage(e)}`);
+      throw new PhpFpmStartError(shard, why || errorMessage(e), { cause: e });
     }
   }
 

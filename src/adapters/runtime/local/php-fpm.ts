@@ -26,15 +26,18 @@
  * The desired pools are files (`pools/<service>.json`), loaded once at start and kept in memory
  * (listing them from disk on every change was O(tenants) per provisioning).
  */
-import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
+import { readdir, rm, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../../ports/logger.js';
 import { safeName } from './escape.js';
-import type { Layout } from './layout.js';
-import { BACKGROUND_NICENESS, generationStarter, shardPaths, type PoolRecord } from './php-fpm-generation.js';
+import { shardPaths, type Layout } from './layout.js';
+import { BACKGROUND_NICENESS, generationStarter, type PoolRecord } from './php-fpm-generation.js';
 import { WORKER_IDLE_TIMEOUT_S } from './render-php-fpm.js';
 import type { Supervised } from './supervisor.js';
+import { replaceSymlink } from '../../files/atomic-write.js';
+import { serialLane } from '../../serial-lane.js';
+import { planConsolidation } from './php-fpm-placement.js';
+import { poolRecords } from './php-fpm-pool-records.js';
 
 export { BACKGROUND_NICENESS, type PoolRecord } from './php-fpm-generation.js';
 
@@ -102,13 +105,6 @@ interface Shard {
   version: number;
 }
 
-/** Atomically (re)points `link` at `target`. */
-async function replaceSymlink(target: string, link: string): Promise<void> {
-  const tmp = `${link}.tmp-${randomBytes(4).toString('hex')}`;
-  await symlink(target, tmp);
-  await rename(tmp, link);
-}
-
 const samePool = (a: Omit<PoolRecord, 'shard'>, b: Omit<PoolRecord, 'shard'>) => {
   const strip = ({ shard: _s, ...rest }: Partial<PoolRecord>) => JSON.stringify(rest, Object.keys(rest).sort());
   return strip(a) === strip(b);
@@ -121,7 +117,6 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   // Masters replaced by a merge are stopped once their workers have gone idle and exited by
   // themselves, so stopping them frees little at a time.
   const mergedGraceMs = o.mergedRetireGraceMs ?? WORKER_IDLE_TIMEOUT_S * 1000 + 2_000;
-  await mkdir(layout.phpFpmPools, { recursive: true });
   await mkdir(layout.phpFpmRun, { recursive: true, mode: 0o755 });
   const shards = new Map<number, Shard>();
   const byPool = new Map<string, Shard>();
@@ -134,15 +129,11 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
 
   const { liveConf, genConf, genDir, realSocket } = shardPaths(layout);
   const startGeneration = generationStarter(o);
-  const poolFile = (name: string) => join(layout.phpFpmPools, `${safeName(name)}.json`);
+  const records = poolRecords(layout.phpFpmPools);
 
   // One lock for every change of the shard map; master start-ups of consolidation run outside it.
-  let lock: Promise<unknown> = Promise.resolve();
-  function locked<T>(fn: () => Promise<T>): Promise<T> {
-    const next = lock.then(fn, fn);
-    lock = next.catch(() => undefined);
-    return next;
-  }
+  const shardMapLane = serialLane();
+  const locked = <T>(fn: () => Promise<T>): Promise<T> => shardMapLane.run(fn);
   const track = (p: Promise<unknown>) => {
     const q = p.catch((e) => logger.error({ err: String(e) }, 'php-fpm background work failed'));
     background.add(q);
@@ -176,7 +167,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
   // retires up to nine masters; stopped together right after the switch (with the workers that
   // had just served their first requests) they freed a few hundred MB in one burst, and every
   // other tenant's requests stalled for ~150 ms (docs/benchmarks.md, "neighbour").
-  let retireLane: Promise<void> = Promise.resolve();
+  const retireLane = serialLane();
 
   /**
    * A replaced master finishes what it serves: graceful SIGQUIT after `graceMs`, which covers
@@ -192,12 +183,10 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
         await master.stop(35_000);
       };
       if (queued) {
-        const turn = retireLane.then(async () => {
+        await retireLane.run(async () => {
           await stopNow();
           await pause(RETIRE_SPACING_MS);
         });
-        retireLane = turn.catch(() => undefined);
-        await turn;
       } else await stopNow();
       retiring.delete(master);
       await rm(genDir(shard, gen), { recursive: true, force: true });
@@ -213,11 +202,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     await o.warm(p.tenantId, realSocket(shard, gen, p.name)).catch((e) => logger.warn({ err: String(e), shard }, 'php-fpm warm-up request failed'));
   }
 
-  const persist = async (p: PoolRecord) => {
-    const f = poolFile(p.name);
-    await writeFile(`${f}.tmp`, JSON.stringify(p, null, 2));
-    await rename(`${f}.tmp`, f);
-  };
+  const persist = records.save;
 
   /**
    * Blue-green replacement of `s` by a master for `pools` (caller holds the lock). When a pool is
@@ -251,12 +236,10 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
 
   /** Merges nursery masters into the open shard (or a new one). Returns false when there was nothing to do. */
   async function consolidateOnce(force: boolean): Promise<boolean> {
-    const nurseries = [...shards.values()].filter((s) => s.nursery).sort((a, b) => a.id - b.id);
-    if (nurseries.length < (force ? 1 : nurseryLimit)) return false;
-    const target = openShard();
-    const room = o.shardSize - (target?.pools.size ?? 0);
-    const moving = nurseries.slice(0, room);
-    if (moving.length === 0) return false;
+    const plan = planConsolidation([...shards.values()].map((x) => ({ id: x.id, nursery: x.nursery, pools: x.pools.size })), { shardSize: o.shardSize, nurseryLimit, force });
+    if (!plan) return false;
+    const target = plan.target === null ? undefined : shards.get(plan.target)!;
+    const moving = plan.moving.map((id) => shards.get(id)!);
     const involved = [...(target ? [target] : []), ...moving];
     const versions = new Map(involved.map((s) => [s.id, s.version]));
     const id = target?.id ?? nextId++;
@@ -288,10 +271,6 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
     });
     if (!committed) retire(master, id, gen, 0, false);
     return committed;
-  }
-
-  function openShard(): Shard | undefined {
-    return [...shards.values()].filter((s) => !s.nursery && s.pools.size < o.shardSize).sort((a, b) => b.id - a.id)[0];
   }
 
   let consolidating: Promise<void> | null = null;
@@ -344,7 +323,7 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
       return locked(async () => {
         const s = byPool.get(name);
         if (s) await replace(s, [...s.pools.values()].filter((p) => p.name !== name));
-        await rm(poolFile(name), { force: true });
+        await records.remove(name);
       });
     },
     async getPool(name) {
@@ -376,11 +355,10 @@ export async function startPhpFpm(o: PhpFpmOptions): Promise<PhpFpmManager> {
 
   // Start the shards that have pools (after a bbws restart). Generation directories of the
   // previous run hold dead sockets: start afresh.
-  const records: PoolRecord[] = [];
-  for (const f of (await readdir(layout.phpFpmPools)).filter((f) => f.endsWith('.json'))) records.push(JSON.parse(await readFile(join(layout.phpFpmPools, f), 'utf8')) as PoolRecord);
+  const saved = await records.loadAll();
   for (const e of await readdir(layout.phpFpmRun)) if (/^\d+\.\d+$/.test(e)) await rm(join(layout.phpFpmRun, e), { recursive: true, force: true });
   const groups = new Map<number, PoolRecord[]>();
-  for (const p of records) groups.set(p.shard, [...(groups.get(p.shard) ?? []), p]);
+  for (const p of saved) groups.set(p.shard, [...(groups.get(p.shard) ?? []), p]);
   nextId = Math.max(-1, ...groups.keys()) + 1;
   for (const [id, pools] of groups) {
     const gen = nextGen++;

@@ -7,13 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { ExecError, run } from './exec.js';
 import { safeName } from './escape.js';
+import { serialLane } from '../../serial-lane.js';
 
-let queue: Promise<unknown> = Promise.resolve();
-function serialised<T>(fn: () => Promise<T>): Promise<T> {
-  const next = queue.then(fn, fn);
-  queue = next.catch(() => undefined);
-  return next;
-}
+const lane = serialLane();
+const serialised = <T>(fn: () => Promise<T>): Promise<T> => lane.run(fn);
 
 async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {

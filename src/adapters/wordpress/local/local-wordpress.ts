@@ -32,6 +32,7 @@ import { issueInstallToken } from './install-token.js';
 import { promoteSiteData } from './promote.js';
 import { checkSite, createSiteRoutes } from './site-routes.js';
 import { siteHomeUrl } from './sites-map.js';
+import { keyedSerialLanes } from '../../serial-lane.js';
 
 export interface LocalWordPressOptions {
   runtime: WordPressHost;
@@ -67,7 +68,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
   const logger = rootLogger.child({ component: 'wordpress-local' });
   const edgePort = config.edgePort;
   const accesses = new Map<string, { credentials: string; access: Promise<LocalTenantAccess> }>();
-  const locks = new Map<string, Promise<unknown>>();
+  const lanes = keyedSerialLanes();
 
   /**
    * One cached access (a small connection pool) per tenant, replaced when the tenant's database
@@ -85,12 +86,7 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
   };
 
   /** One change at a time per tenant (sites map, plugin directories). */
-  const serialised = <T>(tenantId: string, fn: () => Promise<T>): Promise<T> => {
-    const prev = locks.get(tenantId) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    locks.set(tenantId, next.catch(() => undefined));
-    return next;
-  };
+  const serialised = <T>(tenantId: string, fn: () => Promise<T>): Promise<T> => lanes.run(tenantId, fn);
 
   const runPhp = async <T>(site: SiteRef, what: string, script: string, input: unknown, loadWordPress: boolean, timeoutMs?: number): Promise<T> => {
     const access = await accessOf(site.tenantId);
