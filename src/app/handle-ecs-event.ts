@@ -9,6 +9,7 @@ import { StoreConflictError } from '../ports/store.js';
 import { type AppDeps, isoNow } from './deps.js';
 import { FINISHING_STATES, settleAwaitingOperations } from './settle-operation.js';
 
+/** What became of one event: applied (`success`, with the tenant's new state) or `ignored`, and why. */
 export interface EventResult {
   status: 'success' | 'ignored';
   reason?: string;
@@ -25,6 +26,14 @@ export function parseEcsEvent(value: unknown): EcsEvent {
 
 const MAX_ATTEMPTS = 8;
 
+/**
+ * Applies one ECS event to its tenant's instance: decided by the domain (environment, cluster,
+ * tenant tag, event name), ordered by a time the sender cannot push into the future, recorded with
+ * the state change in one commit (so a redelivered event is a duplicate), and retried on a
+ * concurrent write up to MAX_ATTEMPTS times. Operations waiting on the new state are settled.
+ * Logged and counted (`bbws_ecs_events_total`) either way; throws only when the store fails, so the
+ * queue redelivers the event.
+ */
 export async function handleEcsEvent(deps: AppDeps, event: EcsEvent): Promise<EventResult> {
   const result = await decideAndApply(deps, event);
   deps.metrics.increment('bbws_ecs_events_total', { outcome: result.status, event: event.detail.eventName });

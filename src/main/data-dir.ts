@@ -4,7 +4,7 @@
  * user and no nginx worker has anything to do there. Two measures, both applied at every start:
  *
  * - the process umask is 0o077 (set first), so whatever bbws or a child creates is private unless
- *   it is given a mode on purpose (what tenants and nginx must reach: layout.ts, wordpress.ts);
+ *   it is given a mode on purpose (what tenants and nginx must reach: layout.ts, tenant-files.ts);
  * - what an older version left readable (it created state.db 0644 in a 0750 data dir) is made
  *   private again: every entry except the runtime tree to 0600 (files) / 0700 (directories),
  *   logs/, secrets/ and audit/ all the way down (rotated or copied files included).

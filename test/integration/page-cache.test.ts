@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createLocalWordPress, type LocalWordPress } from '../../src/adapters/wordpress/local/local-wordpress.js';
-import { purgeKeyFile } from '../../src/adapters/runtime/local/wordpress.js';
+import { purgeKeyFile } from '../../src/adapters/runtime/local/tenant-files.js';
 import type { SiteRef } from '../../src/ports/wordpress.js';
 import { edgeClient, logInToWordPress } from '../support/edge-client.js';
 import { runSteps, silentLogger, spec, startTestRuntime, type TestRuntime } from '../support/local-runtime-harness.js';

@@ -20,7 +20,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { Secrets } from '../../ports/secrets.js';
 import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
 import type { LocalRuntime } from '../runtime/local/local-runtime.js';
-import { WORDPRESS_CORE } from '../runtime/local/wordpress.js';
+import { WORDPRESS_CORE } from '../runtime/local/tenant-files.js';
 import { digestTree } from '../wordpress/local/backup.js';
 import { repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';

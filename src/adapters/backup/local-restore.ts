@@ -20,7 +20,7 @@ import type { Secrets } from '../../ports/secrets.js';
 import { run } from '../runtime/local/exec.js';
 import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
 import type { LocalRuntime } from '../runtime/local/local-runtime.js';
-import { codeDirsAreRoots } from '../runtime/local/wordpress.js';
+import { codeDirsAreRoots } from '../runtime/local/tenant-files.js';
 import { replaceDirectory } from '../wordpress/local/clone.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { trashDbName } from './backup-paths.js';
@@ -57,7 +57,7 @@ async function swapDatabase(runtime: LocalRuntime, live: string, scratch: string
 
 /**
  * Replaces a directory inside the root-owned content dir (themes/, plugins/, uploads/) with the
- * restored one by two renames; root does it, since content/ is root's (runtime/local/wordpress.ts),
+ * restored one by two renames; root does it, since content/ is root's (runtime/local/tenant-files.ts),
  * then hands the new tree to `owner` (uploads: the tenant's) or keeps it root's (code dirs).
  */
 async function replaceContentDir(source: string, target: string, owner: { uid: number; gid: number } | null): Promise<void> {

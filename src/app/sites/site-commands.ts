@@ -31,7 +31,7 @@ export function queueFor(deps: Pick<SiteDeps, 'queues'>, type: SiteOperationType
 }
 
 /** Commits the site (new or changed) with its operation and message. */
-async function commitSiteOperation(deps: SiteDeps, site: Site, expectedVersion: number | null, type: SiteOperationType, input: Record<string, unknown>, correlationId: string | null) {
+export async function commitSiteOperation(deps: SiteDeps, site: Site, expectedVersion: number | null, type: SiteOperationType, input: Record<string, unknown>, correlationId: string | null) {
   const operation = newOperation(deps, type, site.tenantId, { siteId: site.siteId, ...input }, correlationId);
   try {
     await deps.store.commit([
@@ -57,18 +57,18 @@ async function assertInstanceActive(deps: SiteDeps, tenantId: string): Promise<v
   }
 }
 
-async function assertNameFree(deps: SiteDeps, tenantId: string, siteName: string): Promise<void> {
+export async function assertNameFree(deps: SiteDeps, tenantId: string, siteName: string): Promise<void> {
   const taken = (await deps.store.listSites(tenantId)).some((s) => s.siteName === siteName && s.status !== 'DELETED');
   if (taken) throw new BbwsError('SITE_EXISTS', undefined, { siteName });
 }
 
-function parseEnvironment(value: unknown, fallback: SiteEnvironment): SiteEnvironment {
+export function parseEnvironment(value: unknown, fallback: SiteEnvironment): SiteEnvironment {
   if (value === undefined) return fallback;
   if (!(SITE_ENVIRONMENTS as readonly unknown[]).includes(value)) throw new BbwsError('VALIDATION_FAILED', 'environment must be production or staging.', { field: 'environment' });
   return value as SiteEnvironment;
 }
 
-function newSite(deps: SiteDeps, tenantId: string, fields: Pick<Site, 'siteName' | 'title' | 'adminEmail' | 'environment' | 'templateId'> & { extraHostnames: string[]; expiresAt?: string | null }): Site {
+export function newSite(deps: SiteDeps, tenantId: string, fields: Pick<Site, 'siteName' | 'title' | 'adminEmail' | 'environment' | 'templateId'> & { extraHostnames: string[]; expiresAt?: string | null }): Site {
   const now = isoNow(deps);
   const tenantHost = names.defaultHostname(deps.env, tenantId, deps.baseDomain);
   const { extraHostnames, expiresAt, ...rest } = fields;
@@ -157,25 +157,6 @@ export async function deleteSite(deps: SiteDeps, principal: Principal | null, te
   const next: Site = { ...site, status: 'DELETING', updatedAt: isoNow(deps), version: site.version + 1 };
   const op = await commitSiteOperation(deps, next, site.version, 'DELETE_SITE', {}, correlationId);
   return { siteId, operationId: op.operationId, status: next.status };
-}
-
-/** POST …/sites/{siteId}/clone {siteName, hostnames?, environment?} → 202 with the new site's id. */
-export async function cloneSite(deps: SiteDeps, principal: Principal, tenantId: string, sourceSiteId: string, body: { siteName: unknown; hostnames?: unknown; environment?: unknown }, correlationId: string | null) {
-  const source = await loadSite(deps, principal, tenantId, sourceSiteId);
-  if (source.status !== 'ACTIVE') throw new BbwsError('INVALID_STATE', `Only an ACTIVE site can be cloned; this one is ${source.status}.`, { status: source.status });
-  const siteName = assertSiteName(body.siteName);
-  await assertNameFree(deps, tenantId, siteName);
-  const site = newSite(deps, tenantId, {
-    siteName,
-    title: source.title,
-    adminEmail: source.adminEmail,
-    environment: parseEnvironment(body.environment, 'staging'),
-    templateId: source.templateId,
-    extraHostnames: assertHostnamesAllowed(body.hostnames, await hostnamePolicy(deps, tenantId)),
-  });
-  const clone: Site = { ...site, plugins: source.plugins };
-  const op = await commitSiteOperation(deps, clone, null, 'CLONE_SITE', { sourceSiteId }, correlationId);
-  return { siteId: clone.siteId, operationId: op.operationId, status: clone.status, url: siteView(deps, clone).url };
 }
 
 /** POST …/sites/{siteId}/template {templateId} → 202. */

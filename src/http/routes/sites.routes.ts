@@ -4,7 +4,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { applyTemplate, cloneSite, createSite, deleteSite, updateSiteSettings } from '../../app/sites/site-commands.js';
+import { cloneSite } from '../../app/sites/clone-site.js';
+import { applyTemplate, createSite, deleteSite, updateSiteSettings } from '../../app/sites/site-commands.js';
 import { loadSite, siteViewInTenant } from '../../app/sites/site-records.js';
 import { promoteSite, undoPromote } from '../../app/sites/promote-site.js';
 import { purgeSiteCache } from '../../app/sites/purge-site-cache.js';

@@ -26,7 +26,7 @@
  *     cache-off/<hostname>      0710 dir; flag file: that host's page cache is off
  *   purge/                      0711 root   purge.sock 0666: the cache mu-plugin's purge requests (purge-server.ts)
  *   tenants/                    0711 root
- *     <t>/                      0751 root:<tenant group> (wordpress.ts: www/, content/, logs/, tmp/)
+ *     <t>/                      0751 root:<tenant group> (tenant-files.ts: www/, content/, logs/, tmp/)
  * ```
  */
 import { createHash } from 'node:crypto';

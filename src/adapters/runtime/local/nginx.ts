@@ -20,7 +20,7 @@ import { CONNECTION_TIERS, DEFAULT_EDGE_LIMITS, RATE_TIERS } from '../../../doma
 import { listenerIsOwnedBy } from '../../os/processes.js';
 import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
-import { WORDPRESS_CORE } from './wordpress.js';
+import { WORDPRESS_CORE } from './tenant-files.js';
 import { replaceSymlink, writeFileAtomic } from '../../files/atomic-write.js';
 
 /** `{SSHA}` password hash for nginx's auth_basic_user_file (no external htpasswd needed). */

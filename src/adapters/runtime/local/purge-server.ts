@@ -17,7 +17,7 @@ import type { Logger } from '../../../ports/logger.js';
 import { safeHostname, safeTenantId } from './escape.js';
 import { tenantPaths, type Layout } from './layout.js';
 import type { Edge } from './nginx.js';
-import { purgeKeyFile, sitesStateFile } from './wordpress.js';
+import { purgeKeyFile, sitesStateFile } from './tenant-files.js';
 
 const MAX_LINE = 16_384;
 const KEY = /^[A-Za-z0-9_-]{32}$/;

@@ -21,7 +21,7 @@ import type { ProbeResult } from './probe.js';
 import { tenantPaths, tenantUnixUser, type Layout } from './layout.js';
 import { SALT_KEYS, type Salts } from './render-wp-config.js';
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
-import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writePrepend, writeWpConfig, type TenantOwner } from './wordpress.js';
+import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writePrepend, writeWpConfig, type TenantOwner } from './tenant-files.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../../domain/errors.js';
 

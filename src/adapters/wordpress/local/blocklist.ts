@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { isValidTenantId } from '../../../domain/naming.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
-import { writeBlocklistFile } from '../../runtime/local/wordpress.js';
+import { writeBlocklistFile } from '../../runtime/local/tenant-files.js';
 
 export interface BlocklistEntry {
   slug: string;

@@ -157,7 +157,7 @@ export async function createTenantAccess(runtime: WordPressHost, secrets: Secret
       if (real !== paths.dir && !real.startsWith(paths.dir + sep)) throw new Error(`chownToTenant: ${path} is outside the tenant's directory`);
       if (real === paths.dir || real === backupsDir || real.startsWith(backupsDir + sep)) return; // root's, by design
       // Uploads are served by the edge: readable by "others", who inside the tenant's gate are the
-      // edge alone (runtime/local/wordpress.ts). The rest is the tenant's alone.
+      // edge alone (runtime/local/tenant-files.ts). The rest is the tenant's alone.
       const inContent = real === paths.content || real.startsWith(paths.content + sep);
       await run('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', real]);
       await run('chmod', ['-R', inContent ? 'u+rwX,go+rX,go-w' : 'u+rwX,go-rwx', '--', real]);

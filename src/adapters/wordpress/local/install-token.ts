@@ -11,7 +11,7 @@ import { BbwsError } from '../../../domain/errors.js';
 import { safeTenantId } from '../../runtime/local/escape.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { INSTALL_TOKEN_PARAM } from '../../runtime/local/render-wp-config.js';
-import { installTokenFile, writeTenantDataFile } from '../../runtime/local/wordpress.js';
+import { installTokenFile, writeTenantDataFile } from '../../runtime/local/tenant-files.js';
 
 /** How long an install link works: long enough to forward it, short enough not to linger. */
 export const INSTALL_TOKEN_TTL_MS = 24 * 3600 * 1000;

@@ -21,7 +21,7 @@ import type { InstallSiteInput, PromoteScope, SiteRef, TemplateBlueprint, WordPr
 import { safeTenantId } from '../../runtime/local/escape.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import { ExecError } from '../../runtime/local/exec.js';
-import { WORDPRESS_CORE } from '../../runtime/local/wordpress.js';
+import { WORDPRESS_CORE } from '../../runtime/local/tenant-files.js';
 import { backupSiteData, deleteSiteBackup, restoreSiteData } from './backup.js';
 import { cloneSiteData, dropSiteTables } from './clone.js';
 import { createTenantAccess, type LocalTenantAccess } from './create-tenant-access.js';

@@ -1,6 +1,6 @@
 /**
  * Plugin directories in the tenant's wp-content. `content/` and `content/plugins/` are root's
- * (runtime/local/wordpress.ts): the marketplace installer is the only writer, as root, and
+ * (runtime/local/tenant-files.ts): the marketplace installer is the only writer, as root, and
  * records each plugin in the tenant's manifest (plugin-manifest.ts) for the guard mu-plugin.
  * Root writes there only after checking that both are root's real directories (a tenant
  * provisioned before this layout is converted first), so no tenant symlink can redirect it.
@@ -14,7 +14,7 @@ import { unsafePackagePath, type PackageFile } from '../../../domain/plugin-poli
 import type { Logger } from '../../../ports/logger.js';
 import { run } from '../../runtime/local/exec.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
-import { codeDirsAreRoots, secureCodeDirs } from '../../runtime/local/wordpress.js';
+import { codeDirsAreRoots, secureCodeDirs } from '../../runtime/local/tenant-files.js';
 import { tenantRunner } from './php-runner.js';
 import { mainFileHashes, updatePluginManifest } from './plugin-manifest.js';
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TenantPaths } from '../../runtime/local/layout.js';
-import { pluginManifestFile, writeTenantDataFile, type TenantOwner } from '../../runtime/local/wordpress.js';
+import { pluginManifestFile, writeTenantDataFile, type TenantOwner } from '../../runtime/local/tenant-files.js';
 
 export interface PluginManifest {
   plugins: Record<string, { files: Record<string, string> }>;

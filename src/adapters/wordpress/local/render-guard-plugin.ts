@@ -8,7 +8,7 @@
  *     root-owned) lists its main file and that file's sha256 matches; a theme only when it is
  *     one of Debian's (its real path is in Debian's themes directory), otherwise the site falls
  *     back to the default theme. The file system already keeps the tenant out of plugins/ and
- *     themes/ (root's, wordpress.ts): this is the second line. Activation is refused *before*
+ *     themes/ (root's, tenant-files.ts): this is the second line. Activation is refused *before*
  *     core includes the file: validate_plugin_requirements() reads the plugin's headers, and the
  *     guard's `extra_plugin_headers` filter finds the plugin being activated in the call stack.
  *

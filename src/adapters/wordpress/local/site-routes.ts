@@ -12,7 +12,7 @@ import type { Logger } from '../../../ports/logger.js';
 import type { SiteRef } from '../../../ports/wordpress.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
-import { cachePluginFile, guardPluginFile, sitesStateFile, writeCachePlugin, writeGuardPlugin, writeSitesMap } from '../../runtime/local/wordpress.js';
+import { cachePluginFile, guardPluginFile, sitesStateFile, writeCachePlugin, writeGuardPlugin, writeSitesMap } from '../../runtime/local/tenant-files.js';
 import type { SiteHosts } from './sites-map.js';
 
 const SITES_DOCROOT = 'sites-www';
