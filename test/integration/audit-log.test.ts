@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditFileOf, createJsonlAuditLog } from '../../src/adapters/audit/jsonl-audit-log.js';
 import type { AuditEntryInput } from '../../src/ports/audit.js';
+import { pollUntil } from '../support/poll.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const writer = join(repoRoot, 'test', 'support', 'audit-writer.ts');
@@ -243,8 +244,7 @@ describe('audit log across processes', () => {
     const dir = tempDir();
     createJsonlAuditLog({ dir }).close();
     const run = runWriter(dir, 'k', 0);
-    const deadline = Date.now() + 30_000;
-    while (run.lines.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await pollUntil('the writer to append', async () => run.lines.length >= 10, 30_000);
     run.child.kill('SIGKILL');
     await run.exited;
     const before = await verify(dir);

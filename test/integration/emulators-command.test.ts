@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { pollUntil } from '../support/poll.js';
 
 const ENTRY = ['--import', 'tsx', join(__dirname, '..', 'support', 'cli-entry.ts')];
 const alive = (pid: number) => {
@@ -27,8 +28,7 @@ describe('bbws emulators start', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 60_000;
-      while (!stdout.includes('"pids"') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      await pollUntil('the settings on stdout', async () => stdout.includes('"pids"') || child.exitCode !== null, 60_000, 100);
       const out = JSON.parse(stdout) as { settings: Record<string, string>; pids: { dynamodbLocal: number } };
       expect(out.settings).toMatchObject({ BBWS_STATE: 'dynamodb', BBWS_QUEUES: 'sqs' });
       const credentials = { accessKeyId: out.settings.AWS_ACCESS_KEY_ID, secretAccessKey: out.settings.AWS_SECRET_ACCESS_KEY };

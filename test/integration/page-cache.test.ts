@@ -16,16 +16,13 @@ import { purgeKeyFile } from '../../src/adapters/runtime/local/tenant-files.js';
 import type { SiteRef } from '../../src/ports/wordpress.js';
 import { edgeClient, logInToWordPress } from '../support/edge-client.js';
 import { runSteps, silentLogger, spec, startTestRuntime, type TestRuntime } from '../support/local-runtime-harness.js';
+import { pollUntil } from '../support/poll.js';
 
 const isRoot = process.getuid?.() === 0;
 
 /** GETs until the edge answers from its cache (a purge's second pass may still come by). */
 async function untilHit(client: ReturnType<typeof edgeClient>, path = '/'): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while ((await client.get(path)).headers['x-cache'] !== 'HIT') {
-    if (Date.now() > deadline) throw new Error(`${path} never came from the cache`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await pollUntil(`${path} from the cache`, async () => (await client.get(path)).headers['x-cache'] === 'HIT', 5_000, 100);
 }
 const sh = promisify(execFile);
 

@@ -18,6 +18,7 @@ import { sharedDynamoDbLocal } from '../support/aws-harness.js';
 import { startHarness } from '../support/platform-harness.js';
 import { startSagaChildProcess } from '../support/saga-child-process.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../support/scripted-runtime.js';
+import { pollUntil } from '../support/poll.js';
 
 describe('the platform on DynamoDB + SQS (emulators)', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -88,11 +89,10 @@ describe('the platform on DynamoDB + SQS (emulators)', () => {
     });
     cleanups.push(() => platform.stop());
     let op: any;
-    const deadline = Date.now() + 60_000;
-    do {
-      await new Promise((r) => setTimeout(r, 100));
-      op = await platform.deps.store.getOperation(opId);
-    } while (op.status !== 'SUCCEEDED' && op.status !== 'FAILED' && Date.now() < deadline);
+    op = await pollUntil('the resumed operation to finish', async () => {
+      const cur = await platform.deps.store.getOperation(opId);
+      return cur && (cur.status === 'SUCCEEDED' || cur.status === 'FAILED') ? cur : undefined;
+    }, 60_000, 100);
     expect(op.status).toBe('SUCCEEDED');
     const succeeded = op.steps.filter((s: any) => s.status === 'SUCCEEDED').map((s: any) => s.name);
     expect(new Set(succeeded).size).toBe(succeeded.length);
