@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
+import { createApiClient } from '../../src/cli/api-client.js';
+import { checkBackups } from '../../src/cli/doctor/alarm-backup-checks.js';
 import { startLocalPlatform, type LocalPlatform } from '../support/platform-local-harness.js';
 
 describe('backups API (end to end)', () => {
@@ -84,6 +86,11 @@ describe('backups API (end to end)', () => {
     expect(v.status).toBe(202);
     expect((await p.waitForOperation(v.body.operationId)).status).toBe('SUCCEEDED');
     expect((await p.api('GET', `/v1.0/backups/${backupId}`)).body.verification.status).toBe('VERIFIED');
+    // The doctor's daily check: a verified backup passes; two days later it is stale.
+    const client = await createApiClient({ dataDir: p.dataDir, apiUrl: p.platform.apiUrl ?? undefined });
+    expect((await checkBackups(client)).result).toMatchObject({ status: 'pass' });
+    const later = (await checkBackups(client, Date.now() + 72 * 3_600_000)).result;
+    expect(later).toMatchObject({ status: 'warn', detail: expect.stringContaining(`${T} (last verified backup`), next: expect.stringContaining('bbws backup verify --latest') });
 
     await access.query(`UPDATE s${siteId}_options SET option_value = 'Changed Title' WHERE option_name = 'blogname'`);
     expect(await title()).toContain('Changed Title');

@@ -50,6 +50,8 @@ describe('alarms on a running platform', () => {
       return q.body.rows?.[0];
     }, 5000, 50);
     expect(logged).toEqual({ alarm: 'bbws-wp-dlq-messages', status: 'ALARM', severity: 'P2' });
+    const doctor = JSON.parse((await bbws('doctor', '--json', '--data-dir', dataDir)).stdout);
+    expect(doctor.checks.find((c: any) => c.name === 'alarms')).toMatchObject({ status: 'warn', detail: expect.stringContaining('bbws-wp-dlq-messages (P2') });
   });
 
   it('GET /v1.0/alarms is for platform admins; PUT checks the alarm and the setting', async () => {

@@ -8,6 +8,7 @@ import { recordLocalAction } from '../commands/local-audit.js';
 import { overallStatus, problem, type CheckResult, type CheckStatus, type DoctorCheck } from './doctor-check.js';
 import { checkAuditChain, checkDataDirModes, checkDataDirOwner, checkMemory, checkPlatformProcess, checkRuntimeTree, checkStateDatabase, checkStorage } from './local-checks.js';
 import { checkHealth, checkOperations, checkQueues, checkTenantRoutes } from './platform-checks.js';
+import { checkAlarms, checkBackups } from './alarm-backup-checks.js';
 
 export interface DoctorReport {
   status: CheckStatus;
@@ -42,7 +43,7 @@ async function runChecks(dataDir: string, client: () => Promise<ApiClient>): Pro
   checks.push(...(await checkHealth(platform.apiUrl, dataDir)));
   try {
     const api = await client();
-    checks.push(...(await checkQueues(api)), await checkOperations(api), await checkTenantRoutes(api, platform));
+    checks.push(...(await checkQueues(api)), await checkOperations(api), await checkTenantRoutes(api, platform), await checkAlarms(api), await checkBackups(api));
   } catch (err) {
     checks.push(problem('api', 'fail', `the API refused the doctor's questions: ${(err as Error).message}`, `check ${dataDir}/logs/bbws.jsonl; restart bbws`));
   }
