@@ -178,8 +178,17 @@ export async function startEmbeddedMariaDb(o: EmbeddedMariaDbOptions): Promise<D
   const initialised = (await readdir(layout.mariadbData)).includes('mysql');
   if (!initialised) {
     o.logger.info({ datadir: layout.mariadbData }, 'initialising MariaDB data directory');
-    // --no-defaults: never read /etc/mysql; socket auth: no admin password to store or leak.
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${layout.mariadbData}`, `--user=${o.osUser}`, '--auth-root-authentication-method=socket', '--skip-test-db'], { timeoutMs: 120_000 });
+    // --no-defaults: never read /etc/mysql; socket auth: no admin password to store or leak. Its
+    // bootstrap server gets a temp dir of its own: in the shared /tmp, its temporary tables were
+    // seen to vanish under it on a busy host ("Unknown table 'mysql.tmp_user_sys'").
+    const installTmp = tmpDir ?? join(layout.mariadbDir, 'install-tmp');
+    await mkdir(installTmp, { recursive: true, mode: 0o700 });
+    if (owner) await chown(installTmp, owner.uid, owner.gid);
+    try {
+      await run('mariadb-install-db', ['--no-defaults', `--datadir=${layout.mariadbData}`, `--user=${o.osUser}`, '--auth-root-authentication-method=socket', '--skip-test-db', `--tmpdir=${installTmp}`], { timeoutMs: 120_000 });
+    } finally {
+      if (!tmpDir) await rm(installTmp, { recursive: true, force: true });
+    }
   }
 
   let port = o.port;
