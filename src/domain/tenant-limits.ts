@@ -7,7 +7,8 @@
  * Where each is enforced on the local runtime: PHP workers, memory_limit and upload size in the
  * tenant's php-fpm pool (a request body over the upload size is a 413 from the platform's prepend);
  * MariaDB MAX_USER_CONNECTIONS and MAX_STATEMENT_TIME on the tenant's database user; request rate
- * and connections at the edge (429; render-nginx-limits.ts).
+ * and connections at the edge (429; render-nginx-limits.ts); the content disk quota by a periodic
+ * measure of the tenant's files (disk-quota.ts), over which uploads and large writes are a 507.
  */
 import { BbwsError } from './errors.js';
 
@@ -32,6 +33,8 @@ export interface TenantLimits {
   requestsPerSecond: number;
   /** Connections open at once at the edge; over it, 429. One of CONNECTION_TIERS. */
   connections: number;
+  /** The tenant's files (uploads, logs, temp files), MiB; over it, uploads and large request bodies get 507. */
+  diskQuotaMb: number;
 }
 
 /** The edge's limits come in tiers: nginx fixes a zone's rate in its config (render-nginx-limits.ts). */
@@ -51,6 +54,7 @@ export const LIMIT_BOUNDS: Readonly<Record<keyof TenantLimits, readonly [number,
   dbQueryTimeSeconds: [1, 3600],
   requestsPerSecond: [RATE_TIERS[0], RATE_TIERS[RATE_TIERS.length - 1]],
   connections: [CONNECTION_TIERS[0], CONNECTION_TIERS[CONNECTION_TIERS.length - 1]],
+  diskQuotaMb: [100, 1_048_576],
 };
 
 const TIERS: Partial<Record<keyof TenantLimits, readonly number[]>> = { requestsPerSecond: RATE_TIERS, connections: CONNECTION_TIERS };
@@ -68,6 +72,8 @@ export function defaultLimits(resources: Resources): TenantLimits {
     // 25 requests/s and 20 connections per task, rounded up to a tier.
     requestsPerSecond: tierFor(25 * Math.max(1, resources.desiredCount), RATE_TIERS),
     connections: tierFor(20 * Math.max(1, resources.desiredCount), CONNECTION_TIERS),
+    // 10 GiB of files per task.
+    diskQuotaMb: Math.min(LIMIT_BOUNDS.diskQuotaMb[1], 10_240 * Math.max(1, resources.desiredCount)),
   };
 }
 

@@ -56,7 +56,7 @@ export const InstanceView = Type.Object({
   resources: Type.Object({ cpu: Type.Integer(), memory: Type.Integer(), desiredCount: Type.Integer() }),
   limits: Type.Optional(
     Type.Object(
-      { phpWorkers: Type.Integer(), memoryLimitMb: Type.Integer(), uploadMaxMb: Type.Integer(), dbConnections: Type.Integer(), dbQueryTimeSeconds: Type.Integer(), requestsPerSecond: Type.Integer(), connections: Type.Integer() },
+      { phpWorkers: Type.Integer(), memoryLimitMb: Type.Integer(), uploadMaxMb: Type.Integer(), dbConnections: Type.Integer(), dbQueryTimeSeconds: Type.Integer(), requestsPerSecond: Type.Integer(), connections: Type.Integer(), diskQuotaMb: Type.Integer() },
       { description: 'Per-tenant limits in force (docs/limits.md)' },
     ),
   ),
@@ -87,7 +87,7 @@ export const ScaleBody = Type.Object(
   {
     desiredCount: Type.Optional(Type.Integer({ minimum: 0 })),
     // Checked by the domain (parseLimits), so a bad value is a VALIDATION_FAILED naming its field.
-    limits: Type.Optional(Type.Unknown({ description: 'per-tenant limit overrides: phpWorkers, memoryLimitMb, uploadMaxMb, dbConnections, dbQueryTimeSeconds, requestsPerSecond, connections (null: default)' })),
+    limits: Type.Optional(Type.Unknown({ description: 'per-tenant limit overrides: phpWorkers, memoryLimitMb, uploadMaxMb, dbConnections, dbQueryTimeSeconds, requestsPerSecond, connections, diskQuotaMb (null: default)' })),
   },
   strict,
 );

@@ -5,12 +5,15 @@
  * connections over MAX_USER_CONNECTIONS are refused, bad values are a 400 that changes nothing, and
  * a rollback puts the previous limits back.
  */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { runtimeRootOf } from '../../src/adapters/runtime/local/layout.js';
+import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
 import { bbws } from '../support/cli-process.js';
 import { edgeClient } from '../support/edge-client.js';
 import { type LocalPlatform, startLocalPlatform } from '../support/platform-local-harness.js';
@@ -38,9 +41,9 @@ describe('per-tenant limits', () => {
   }, 60_000);
 
   it('a new tenant has the defaults of its resources, shown by tenants get and tenants limits', async () => {
-    expect((await instance()).limits).toEqual({ phpWorkers: 4, memoryLimitMb: 256, uploadMaxMb: 64, dbConnections: 9, dbQueryTimeSeconds: 30, requestsPerSecond: 50, connections: 20 });
+    expect((await instance()).limits).toEqual({ phpWorkers: 4, memoryLimitMb: 256, uploadMaxMb: 64, dbConnections: 9, dbQueryTimeSeconds: 30, requestsPerSecond: 50, connections: 20, diskQuotaMb: 10240 });
     const shown = await bbws('tenants', 'get', TENANT, '--data-dir', p.dataDir);
-    expect(shown.stdout).toMatch(/limits\s+phpWorkers=4 memoryLimitMb=256 uploadMaxMb=64 dbConnections=9 dbQueryTimeSeconds=30 requestsPerSecond=50 connections=20/);
+    expect(shown.stdout).toMatch(/limits\s+phpWorkers=4 memoryLimitMb=256 uploadMaxMb=64 dbConnections=9 dbQueryTimeSeconds=30 requestsPerSecond=50 connections=20 diskQuotaMb=10240/);
     expect(await poolConf()).toMatchObject({ maxChildren: 4, memoryLimitMb: 256, uploadMaxMb: 64 });
   });
 
@@ -49,7 +52,7 @@ describe('per-tenant limits', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.operation.status).toBe('SUCCEEDED');
-    expect(out.limits).toEqual({ phpWorkers: 2, memoryLimitMb: 96, uploadMaxMb: 1, dbConnections: 3, dbQueryTimeSeconds: 1, requestsPerSecond: 50, connections: 20 });
+    expect(out.limits).toEqual({ phpWorkers: 2, memoryLimitMb: 96, uploadMaxMb: 1, dbConnections: 3, dbQueryTimeSeconds: 1, requestsPerSecond: 50, connections: 20, diskQuotaMb: 10240 });
     expect(await poolConf()).toMatchObject({ maxChildren: 2, memoryLimitMb: 96, uploadMaxMb: 1 });
     expect((await instance()).provisioningState).toBe('ACTIVE');
   }, 120_000);
@@ -62,6 +65,33 @@ describe('per-tenant limits', () => {
     const small = await client.request('POST', '/wp-login.php', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'log=x&pwd=y' });
     expect(small.status).not.toBe(413);
   });
+
+  it('over its disk quota a tenant gets 507 to uploads, not to small requests, until it is under it again', async () => {
+    const r = await bbws('tenants', 'limits', TENANT, '--disk-quota', '100', '--wait', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await instance()).limits.diskQuotaMb).toBe(100);
+    const runtime = p.platform.runtime as LocalRuntime;
+    const filler = join(runtime.tenantPaths(TENANT).content, 'uploads', 'filler.bin');
+    const client = edgeClient(p.edgePort, host);
+    const upload = () => client.request('POST', '/wp-login.php', { headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.alloc(300 * 1024, 1) });
+    expect((await runtime.checkDiskQuotasNow()).find((q) => q.tenantId === TENANT)).toMatchObject({ over: false, quotaBytes: 100 * 2 ** 20 });
+    expect((await upload()).status).not.toBe(507);
+    try {
+      execFileSync('fallocate', ['-l', '101M', filler]);
+      expect((await runtime.checkDiskQuotasNow()).find((q) => q.tenantId === TENANT)?.over).toBe(true);
+      const refused = await upload();
+      expect(refused.status).toBe(507);
+      expect(refused.text).toMatch(/Insufficient storage: this site's files are over its tenant's disk quota/);
+      const small = await client.request('POST', '/wp-login.php', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'log=x&pwd=y' });
+      expect(small.status).not.toBe(507);
+      const logged = await p.waitFor('the over-quota log line', async () => (await readFile(join(p.dataDir, 'logs', 'bbws.jsonl'), 'utf8')).includes('"action":"TENANT_OVER_QUOTA"') || undefined);
+      expect(logged).toBe(true);
+    } finally {
+      rmSync(filler, { force: true });
+    }
+    expect((await runtime.checkDiskQuotasNow()).find((q) => q.tenantId === TENANT)?.over).toBe(false);
+    expect((await upload()).status).not.toBe(507);
+  }, 120_000);
 
   it('a query over the time limit is aborted; connections over the limit are refused', async () => {
     const failure = (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => String(e.message));

@@ -121,7 +121,7 @@ describe('local runtime renderers (golden files)', () => {
     expect(() => parsePhpResult('<html><head><style>body{}</style></head><body><p>Plugin is blocked</p></body></html>', 'activate')).toThrow(/activate: PHP ended without a result: Plugin is blocked$/);
   });
   it('prepend.php', async () => {
-    const text = renderPrepend({ docroot: `${R}/tenants/acme/www`, contentDir: `${R}/tenants/acme/content`, corePath: '/usr/share/wordpress', installTokenFile: `${R}/tenants/acme/install-token.json`, tmpDir: `${R}/tenants/acme/tmp` });
+    const text = renderPrepend({ docroot: `${R}/tenants/acme/www`, contentDir: `${R}/tenants/acme/content`, corePath: '/usr/share/wordpress', installTokenFile: `${R}/tenants/acme/install-token.json`, tmpDir: `${R}/tenants/acme/tmp`, overQuotaFlagFile: `${R}/tenants/acme/over-quota.json` });
     await expect(text).toMatchFileSnapshot(`${FIX}/prepend.php`);
     await lint(text);
   });
@@ -142,7 +142,8 @@ describe('local runtime renderers (golden files)', () => {
     expect(() => renderGuardPlugin({ ...guard, blocklistFile: "/x');system('id" })).toThrow(/unsafe path/);
     expect(() => renderGuardPlugin({ ...guard, manifestFile: "/x');system('id" })).toThrow(/unsafe path/);
     expect(() => renderGuardPlugin({ ...guard, defaultTheme: "x');system('id" })).toThrow(/unsafe name/);
-    expect(() => renderPrepend({ docroot: '/x', contentDir: '/x', corePath: '/x', tmpDir: '/x', installTokenFile: "/x');system('id" })).toThrow(/unsafe path/);
+    expect(() => renderPrepend({ docroot: '/x', contentDir: '/x', corePath: '/x', tmpDir: '/x', installTokenFile: "/x');system('id", overQuotaFlagFile: '/x/q' })).toThrow(/unsafe path/);
+    expect(() => renderPrepend({ docroot: '/x', contentDir: '/x', corePath: '/x', tmpDir: '/x', installTokenFile: '/x/t', overQuotaFlagFile: "/x');system('id" })).toThrow(/unsafe path/);
   });
 
   it('htpasswd lines use {SSHA} that nginx verifies as salted SHA-1', () => {

@@ -18,6 +18,7 @@ const OPTIONS = [
   ['dbQueryTimeSeconds', '--db-query-time <s>', 'dbQueryTime', 'MariaDB MAX_STATEMENT_TIME, seconds'],
   ['requestsPerSecond', '--requests-per-second <n>', 'requestsPerSecond', 'edge requests/s (5 10 20 50 100 200 500 1000 5000 20000; over it: 429)'],
   ['connections', '--connections <n>', 'connections', 'edge connections at once (5 10 20 50 100 200 500 1000; over it: 429)'],
+  ['diskQuotaMb', '--disk-quota <mib>', 'diskQuota', "the tenant's files, MiB (over it: 507 to uploads)"],
 ] as const;
 type Attribute = (typeof OPTIONS)[number][2];
 type LimitOptions = CommonOptions & { wait?: boolean; reset?: string[] } & Partial<Record<Attribute, string>>;

@@ -31,6 +31,7 @@ import type { Supervised } from './supervisor.js';
 import { startGroupReaper, stopLeftovers } from './leftovers.js';
 import { errorMessage } from '../../../domain/errors.js';
 import { startPurgeServer } from './purge-server.js';
+import { startDiskQuotas, type QuotaState } from './disk-quota.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -87,6 +88,8 @@ export interface LocalRuntime extends Runtime {
   tenantSocket(tenantId: string): string;
   /** The tenant's Unix uid/gid and the web group's gid; null when not root (no isolation). */
   tenantOwner(tenantId: string): Promise<{ uid: number; gid: number; webGid: number } | null>;
+  /** Measures every tenant's files against its disk quota now (the pass runs every 120 s anyway). */
+  checkDiskQuotasNow(): Promise<QuotaState[]>;
 }
 
 /**
@@ -228,6 +231,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // After a bbws restart, keep watching the tenants that are running. Their health is unknown:
     // one reported unhealthy before (or while bbws was down) must be reported healthy again.
     for (const p of await phpFpm.listPools()) monitor.watch(p.tenantId, 'unknown');
+    const diskQuotas = startDiskQuotas({
+      layout,
+      logger,
+      groupOf: async (id) => (isRoot ? ((await lookupUser(tenantUnixUser(instanceId, id)))?.gid ?? null) : null),
+    });
 
     const ctx: StepContext = {
       config,
@@ -280,6 +288,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tenantPaths: (id) => tenantPaths(layout, id),
       probe: (id, host) => probe(id, host),
       checkTenantsNow: () => monitor.tick(),
+      checkDiskQuotasNow: () => diskQuotas.check(),
       children: () => [...(db.supervised ? [db.supervised] : []), ...phpFpm.allMasters(), edge.supervised],
       phpFpm,
       provisionSteps: (spec) => provisionSteps(ctx, spec),
@@ -302,6 +311,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (stopped) return;
         stopped = true;
         monitor.stop();
+        await diskQuotas.stop();
         // Edge first (no new requests), then PHP, then the database.
         await purgeServer.stop();
         await edge.stop();

@@ -109,6 +109,8 @@ export interface PrependInput {
   installTokenFile: string;
   /** The tenant's own tmp dir: the used token's session is recorded there. */
   tmpDir: string;
+  /** Present while the tenant is over its disk quota (disk-quota.ts). */
+  overQuotaFlagFile: string;
 }
 
 /**
@@ -150,6 +152,23 @@ if (!defined('ABSPATH')) {
     echo 'Request body too large: this site accepts uploads up to ', $max, 'B (the uploadMaxMb limit of this tenant; docs/limits.md).', "\\n";
     exit;
   }
+})();
+// Over the tenant's disk quota (the platform's disk-quota pass sets the flag): uploads and bodies
+// over 256 KiB are a 507; small requests (logging in, deleting media) still work.
+(function () {
+  if (!is_file(${phpString(safePath(input.overQuotaFlagFile))})) {
+    return;
+  }
+  $length = isset($_SERVER['CONTENT_LENGTH']) ? (int) $_SERVER['CONTENT_LENGTH'] : 0;
+  if (empty($_FILES) && $length <= 262144) {
+    return;
+  }
+  http_response_code(507);
+  header('Content-Type: text/plain; charset=utf-8');
+  header('Cache-Control: no-store');
+  error_log('bbws: request of ' . $length . ' bytes refused: the tenant is over its disk quota');
+  echo "Insufficient storage: this site's files are over its tenant's disk quota (the diskQuotaMb limit; docs/limits.md). Delete files, or ask the platform for a larger quota.\\n";
+  exit;
 })();
 (function () {
   $script = isset($_SERVER['SCRIPT_FILENAME']) ? realpath((string) $_SERVER['SCRIPT_FILENAME']) : false;

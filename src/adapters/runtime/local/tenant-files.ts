@@ -25,6 +25,7 @@ import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.
 import { run } from './exec.js';
 import type { TenantPaths } from './layout.js';
 import { renderPrepend, renderWpConfig, type WpConfigInput } from './render-wp-config.js';
+import { overQuotaFlagFile } from './disk-quota.js';
 
 export const WORDPRESS_CORE = '/usr/share/wordpress';
 export const DEFAULT_THEME = 'twentytwentythree';
@@ -148,7 +149,7 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
  * older code gets the current checks (the 413 over its upload limit) at its next update.
  */
 export async function writePrepend(paths: TenantPaths, owner: TenantOwner | null, corePath = WORDPRESS_CORE): Promise<void> {
-  const text = renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp });
+  const text = renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp, overQuotaFlagFile: overQuotaFlagFile(paths) });
   if ((await readFile(paths.prepend, 'utf8').catch(() => '')) === text) return;
   // Not linted here: the renderer's output is golden-checked and linted (test/unit/local-renderers.test.ts).
   await writeRootFile(paths.prepend, text, owner ? { gid: 0, mode: 0o644 } : null, false);

@@ -24,6 +24,7 @@ import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js'
 import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writePrepend, writeWpConfig, type TenantOwner } from './tenant-files.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../../domain/errors.js';
+import { writeDiskQuota } from './disk-quota.js';
 
 export interface StepContext {
   config: PlatformConfig;
@@ -94,6 +95,8 @@ async function applyService(ctx: StepContext, spec: InstanceSpec): Promise<void>
   const user = tenantUnixUser(ctx.instanceId, t);
   const limits = effectiveLimits(spec);
   await writePrepend(paths, await ownerOf(ctx, t));
+  // The disk-quota pass (disk-quota.ts) reads it: a change applies at its next pass.
+  await writeDiskQuota(paths, limits.diskQuotaMb);
   // The database user's own limits first: a pool that may open N connections meets a user allowed them.
   await ctx.db.setTenantLimits(names.databaseUser(t), { connections: spec.limits?.dbConnections ?? (spec.limits?.phpWorkers ?? spec.resources.desiredCount * ctx.childrenPerTask) + 5, statementTimeSeconds: limits.dbQueryTimeSeconds });
   await ctx.phpFpm.applyPool({
