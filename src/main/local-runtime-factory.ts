@@ -7,7 +7,7 @@ import { createLocalWordPress } from '../adapters/wordpress/local/local-wordpres
 import { createLocalBackupEngine } from '../adapters/backup/local-backup-engine.js';
 import type { BackupEngineFactory, RuntimeFactory, WordPressFactory } from './platform.js';
 
-export const createLocalRuntime: RuntimeFactory<LocalRuntime> = async ({ config, emit, logger, secrets }) => startLocalRuntime({ config, secrets, emit, logger });
+export const createLocalRuntime: RuntimeFactory<LocalRuntime> = async ({ config, emit, logger, secrets, metrics }) => startLocalRuntime({ config, secrets, emit, logger, metrics });
 
 /** Needs only the {@link WordPressHost} part of the local runtime. */
 export const createLocalSites: WordPressFactory<WordPressHost> = ({ config, runtime, logger, secrets, metrics }) =>

@@ -55,7 +55,7 @@ export const ROLES = ['api', 'worker', 'events', 'reconciler', 'alarms'] as cons
 export type PlatformRole = (typeof ROLES)[number];
 
 /** Makes the runtime the worker drives; `emit` feeds the runtime's events to the event handler. */
-export type RuntimeFactory<R extends Runtime = Runtime> = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger; secrets: Secrets }) => Promise<R>;
+export type RuntimeFactory<R extends Runtime = Runtime> = (ctx: { config: PlatformConfig; emit: RuntimeEventSink; logger: Logger; secrets: Secrets; metrics?: Metrics }) => Promise<R>;
 
 /**
  * Makes the WordPress adapter for sites on top of a runtime (absent: site work is unavailable).
@@ -204,7 +204,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         if (queueClosed) return logger.warn({ action: 'RUNTIME_EVENT', eventName: event.detail.eventName, status: 'DROPPED' }, 'runtime event after the queue closed (stopping): dropped');
         await queue.send({ queue: names.ecsEvents, body: JSON.stringify(event) });
       };
-      const started = await options.createRuntime({ config, emit, logger, secrets });
+      const started = await options.createRuntime({ config, emit, logger, secrets, metrics });
       runtime = started;
       const workerDeps: WorkerDeps = { ...deps, runtime };
       loops.push(runLoginGuard(config, { audit, logger, metrics }, abort.signal));

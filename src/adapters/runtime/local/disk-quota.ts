@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../../files/atomic-write.js';
 import { safePath } from './escape.js';
 import { run } from './exec.js';
 import { tenantPaths, type Layout, type TenantPaths } from './layout.js';
+import type { Metrics } from '../../../ports/metrics.js';
 
 const MIB = 1024 * 1024;
 
@@ -52,6 +53,8 @@ export interface DiskQuotaOptions {
   groupOf: (tenantId: string) => Promise<number | null>;
   /** Seconds between two passes (default 120). */
   intervalSeconds?: number;
+  /** Gets `bbws_tenants_over_disk_quota` after each pass (alarm bbws-wp-tenant-over-disk-quota). */
+  metrics?: Metrics;
 }
 
 export function startDiskQuotas(o: DiskQuotaOptions) {
@@ -89,6 +92,7 @@ export function startDiskQuotas(o: DiskQuotaOptions) {
         o.logger.warn({ tenantId, action: 'DISK_QUOTA', status: 'ERROR', err: errorMessage(err) }, `disk quota of ${tenantId} not measured; retried on the next pass`);
       }
     }
+    o.metrics?.setGauge('bbws_tenants_over_disk_quota', out.filter((q) => q.over).length);
     return out;
   }
 

@@ -32,12 +32,15 @@ import { startGroupReaper, stopLeftovers } from './leftovers.js';
 import { errorMessage } from '../../../domain/errors.js';
 import { startPurgeServer } from './purge-server.js';
 import { startDiskQuotas, type QuotaState } from './disk-quota.js';
+import type { Metrics } from '../../../ports/metrics.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
   secrets: Secrets;
   emit: RuntimeEventSink;
   logger: Logger;
+  /** Where the disk-quota pass reports `bbws_tenants_over_disk_quota` (an alarm reads it). */
+  metrics?: Metrics;
   /** Address the edge listens on (default: config.edgeHost, 127.0.0.1 unless the operator says otherwise). */
   edgeListenAddress?: string;
   /** Fixed MariaDB port (default: chosen once, kept in the data dir). */
@@ -234,6 +237,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const diskQuotas = startDiskQuotas({
       layout,
       logger,
+      metrics: options.metrics,
       groupOf: async (id) => (isRoot ? ((await lookupUser(tenantUnixUser(instanceId, id)))?.gid ?? null) : null),
     });
 
