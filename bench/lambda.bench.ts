@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/lambda.bench.ts   (npm run bench:lambda)
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,8 @@ try {
       const script = `const t0 = performance.now(); const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); const t1 = performance.now();
         await m.handler(${JSON.stringify(EVENTS[name])}, { awsRequestId: 'b' }); const t2 = performance.now();
         process.stdout.write(JSON.stringify({ imp: t1 - t0, init: t2 - t0 })); process.exit(0);`;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      // Not execFileSync: fauxqs runs in this process, and a blocked event loop would never answer the child.
+      const { stdout: out } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
         timeout: 60_000,
         env: {
           ...process.env,
@@ -52,7 +54,7 @@ try {
           AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
         },
-      }).toString();
+      });
       rmSync(dataDir, { recursive: true, force: true });
       const { imp, init } = JSON.parse(out.slice(out.lastIndexOf('{'))) as { imp: number; init: number };
       imports.push(imp);
