@@ -91,6 +91,8 @@ export interface PlatformOptions<R extends Runtime = Runtime> {
   outboxRelayIntervalMs?: number;
   /** Clock (epoch ms) of the use cases and of token expiry (default `Date.now`; tests move it instead of sleeping). */
   now?: () => number;
+  /** A second metrics sink beside the Prometheus registry (the Lambda handlers: CloudWatch EMF). */
+  metricsSink?: Metrics;
   /** Default: `<dataDir>/audit/audit.jsonl` (the audit benchmark passes one that records nothing, as its baseline). */
   auditLog?: AuditLog;
   /** State and queues on DynamoDB and SQS instead of SQLite (main/aws-state.ts; default SQLite). */
@@ -105,6 +107,15 @@ export interface RunningPlatform {
   app: FastifyInstance | null;
   runtime: Runtime | null;
   stop(): Promise<void>;
+}
+
+/** Sends every metric to both sinks. */
+function teeMetrics(a: Metrics, b: Metrics): Metrics {
+  return {
+    increment: (name, labels, value) => (a.increment(name, labels, value), b.increment(name, labels, value)),
+    observe: (name, value, labels) => (a.observe(name, value, labels), b.observe(name, value, labels)),
+    setGauge: (name, value, labels) => (a.setGauge(name, value, labels), b.setGauge(name, value, labels)),
+  };
 }
 
 /** Where `bbws` commands find a running platform: written at start, removed at stop. */
@@ -128,6 +139,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const queue = aws?.queue ?? createSqliteQueue({ db, definitions });
   const store = aws?.store ?? createSqliteStore({ db, queueDefinitions: definitions, readCache: config.readCache === true });
   const metrics = createPrometheusMetrics();
+  // Every metric also goes to the extra sink (Lambda: CloudWatch EMF); alarms and /metrics read the Prometheus one.
+  const recorded: Metrics = options.metricsSink ? teeMetrics(metrics, options.metricsSink) : metrics;
   const names = queueNames(config.env);
   const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
   const alarms = createSqliteAlarmStore(db);
@@ -135,12 +148,12 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const localActor = { subject: `unix:${process.getuid?.() ?? 'unknown'}`, role: 'local-operator', tenantId: null };
   const recordLifecycle = (action: string) =>
     audit.record({ actor: localActor, sourceIp: 'local', action, target: config.dataDir, tenantId: null, result: { statusCode: 200, errorCode: null }, correlationId: null, details: { roles: roles.join(',') } });
-  const notifier = createWebhookNotifier({ db, logger, metrics, topic: `bbws-wp-notifications-${config.env}`, secrets });
+  const notifier = createWebhookNotifier({ db, logger, metrics: recorded, topic: `bbws-wp-notifications-${config.env}`, secrets });
   const deps: SiteDeps = {
     store,
     queue,
     logger,
-    metrics,
+    metrics: recorded,
     env: config.env,
     baseDomain: config.baseDomain,
     clusterName: config.clusterName,
@@ -204,13 +217,13 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         if (queueClosed) return logger.warn({ action: 'RUNTIME_EVENT', eventName: event.detail.eventName, status: 'DROPPED' }, 'runtime event after the queue closed (stopping): dropped');
         await queue.send({ queue: names.ecsEvents, body: JSON.stringify(event) });
       };
-      const started = await options.createRuntime({ config, emit, logger, secrets, metrics });
+      const started = await options.createRuntime({ config, emit, logger, secrets, metrics: recorded });
       runtime = started;
       const workerDeps: WorkerDeps = { ...deps, runtime };
-      loops.push(runLoginGuard(config, { audit, logger, metrics }, abort.signal));
+      loops.push(runLoginGuard(config, { audit, logger, metrics: recorded }, abort.signal));
       loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
       if (options.createWordPress) {
-        wordpress = options.createWordPress({ config, runtime: started, logger, secrets, metrics });
+        wordpress = options.createWordPress({ config, runtime: started, logger, secrets, metrics: recorded });
         deps.wordpress = wordpress;
         loops.push(runSiteWorkers(deps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
         if (roles.includes('reconciler')) loops.push(runSiteHousekeeping(deps, abort.signal, options.reconcileIntervalMs));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startFauxqsEmulator, type RunningEmulator } from '../../src/adapters/aws/emulators.js';
 import { sharedDynamoDbLocal } from '../support/aws-harness.js';
@@ -91,6 +91,20 @@ describe('Lambda handlers on the emulators', () => {
     const late = ecsEvent('dev', 'acme', 'SERVICE_TASK_START_IMPAIRED', {}, new Date(t0 + 1000));
     expect(await handler(late as never)).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/^Stale event/) });
     await expect(handler({ source: 'aws.ecs' } as never)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+  });
+
+  it('writes the invocation\'s metrics as CloudWatch EMF lines (BBWS/WPTechnical) before it returns', async () => {
+    const { handler } = await import('../../src/main/lambda/ecs-events.js');
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      await handler(ecsEvent('dev', 'acme', 'SERVICE_STEADY_STATE', {}, new Date(Date.now() - 60_000)) as never);
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines.map((l) => JSON.parse(l)).find((d) => d._aws && 'bbws_ecs_events_total' in d);
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('BBWS/WPTechnical');
+    expect(emf).toMatchObject({ Environment: 'dev', event: 'SERVICE_STEADY_STATE' });
   });
 
   it('an SQS batch with one poison message: the others succeed; the poison one comes back, then goes to the DLQ', async () => {

@@ -6,12 +6,13 @@
  */
 import awsLambdaFastify from '@fastify/aws-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { lambdaPlatform } from './compose.js';
+import { lambdaPlatform, withMetrics } from './compose.js';
 
 let proxy: Promise<awsLambdaFastify.PromiseHandler> | undefined;
 
 export async function handler(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent, context: Context) {
   proxy ??= lambdaPlatform(['api']).then((platform) => awsLambdaFastify(platform.app!, { decorateRequest: false }) as awsLambdaFastify.PromiseHandler);
-  proxy.catch(() => (proxy = undefined));
-  return (await proxy)(event, context);
+  const ready = proxy;
+  ready.catch(() => (proxy = undefined));
+  return withMetrics(async () => (await ready)(event, context));
 }

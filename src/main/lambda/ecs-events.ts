@@ -6,9 +6,11 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { handleEcsEvent, parseEcsEvent } from '../../app/handle-ecs-event.js';
-import { lambdaPlatform } from './compose.js';
+import { lambdaPlatform, withMetrics } from './compose.js';
 
 export async function handler(event: EventBridgeEvent<string, unknown>) {
-  const { deps } = await lambdaPlatform();
-  return handleEcsEvent(deps, parseEcsEvent(event));
+  return withMetrics(async () => {
+    const { deps } = await lambdaPlatform();
+    return handleEcsEvent(deps, parseEcsEvent(event));
+  });
 }

@@ -6,12 +6,14 @@
 import { reconcile } from '../../app/reconcile.js';
 import { relayOutbox } from '../../app/relay-outbox.js';
 import type { DynamoStore } from '../../adapters/aws/dynamodb-store.js';
-import { lambdaPlatform } from './compose.js';
+import { lambdaPlatform, withMetrics } from './compose.js';
 
 export async function handler(): Promise<{ notificationsRelayed: number; messagesRelayed: number }> {
-  const { deps } = await lambdaPlatform();
-  await reconcile(deps);
-  const notificationsRelayed = await relayOutbox(deps);
-  const messagesRelayed = await (deps.store as DynamoStore).relayOutbox(30_000);
-  return { notificationsRelayed, messagesRelayed };
+  return withMetrics(async () => {
+    const { deps } = await lambdaPlatform();
+    await reconcile(deps);
+    const notificationsRelayed = await relayOutbox(deps);
+    const messagesRelayed = await (deps.store as DynamoStore).relayOutbox(30_000);
+    return { notificationsRelayed, messagesRelayed };
+  });
 }

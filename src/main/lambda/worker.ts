@@ -6,11 +6,13 @@
  */
 import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { handleEcsEvent, parseEcsEvent } from '../../app/handle-ecs-event.js';
-import { lambdaPlatform } from './compose.js';
+import { lambdaPlatform, withMetrics } from './compose.js';
 import { handleSqsBatch } from './sqs-batch.js';
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { deps } = await lambdaPlatform();
-  const routes = new Map([[deps.queues.ecsEvents, (body: string) => handleEcsEvent(deps, parseEcsEvent(JSON.parse(body)))]]);
-  return handleSqsBatch(event, routes, deps.logger);
+  return withMetrics(async () => {
+    const { deps } = await lambdaPlatform();
+    const routes = new Map([[deps.queues.ecsEvents, (body: string) => handleEcsEvent(deps, parseEcsEvent(JSON.parse(body)))]]);
+    return handleSqsBatch(event, routes, deps.logger);
+  });
 }
