@@ -3,6 +3,7 @@
  */
 import type { BackupSchedule, RetentionPolicy } from './backup.js';
 import type { Environment } from './naming.js';
+import type { TlsSettings } from './tls.js';
 
 export interface PlatformConfig {
   dataDir: string;
@@ -65,4 +66,6 @@ export interface PlatformConfig {
     retention: RetentionPolicy;
     schedule: BackupSchedule;
   };
+  /** HTTPS at the edge (domain/tls.ts); absent: off. */
+  tls?: TlsSettings;
 }

@@ -7,6 +7,7 @@ import type { PlatformConfig } from '../domain/config.js';
 import { DEFAULT_RETENTION, DEFAULT_SCHEDULE, parseRetention, parseSchedule } from '../domain/backup.js';
 import { isBbwsError } from '../domain/errors.js';
 import { isEnvironment, isValidHostname, names } from '../domain/naming.js';
+import { LETS_ENCRYPT_PRODUCTION, TLS_MODES, type TlsMode, type TlsSettings } from '../domain/tls.js';
 
 export interface ConfigFlags {
   dataDir?: string;
@@ -19,6 +20,10 @@ export interface ConfigFlags {
   clusterName?: string;
   backupRepository?: string;
   retention?: string;
+  tls?: string;
+  httpsPort?: string | number;
+  acmeDirectory?: string;
+  acmeEmail?: string;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +104,20 @@ function backupRepository(value: string | undefined): string | null {
   return resolve(value);
 }
 
+/** `--tls` and its companions (domain/tls.ts); the HTTPS port must differ from the HTTP one. */
+function tlsSettings(flags: ConfigFlags, env: NodeJS.ProcessEnv, edgePort: number): TlsSettings {
+  const mode = flags.tls ?? env.BBWS_TLS ?? 'off';
+  if (!TLS_MODES.includes(mode as TlsMode)) throw new ConfigError('--tls / BBWS_TLS', `expected auto, manual or off, got "${mode}"`);
+  const httpsPort = port('--https-port / BBWS_HTTPS_PORT', flags.httpsPort ?? env.BBWS_HTTPS_PORT, 8443);
+  if (mode !== 'off' && httpsPort === edgePort && httpsPort !== 0) throw new ConfigError('--https-port / BBWS_HTTPS_PORT', `must differ from the edge's HTTP port ${edgePort}`);
+  const acmeDirectory = flags.acmeDirectory ?? env.BBWS_ACME_DIRECTORY ?? LETS_ENCRYPT_PRODUCTION;
+  if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(acmeDirectory)) throw new ConfigError('--acme-directory / BBWS_ACME_DIRECTORY', `expected an https:// URL, got "${acmeDirectory}"`);
+  const acmeEmail = flags.acmeEmail ?? env.BBWS_ACME_EMAIL ?? null;
+  if (acmeEmail !== null && !/^[^\s@:]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(acmeEmail)) throw new ConfigError('--acme-email / BBWS_ACME_EMAIL', `"${acmeEmail}" is not an e-mail address`);
+  const acmeCaFile = env.BBWS_ACME_CA_FILE ? resolve(env.BBWS_ACME_CA_FILE) : null;
+  return Object.freeze({ mode: mode as TlsMode, httpsPort, acmeDirectory, acmeEmail, acmeCaFile });
+}
+
 export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Readonly<PlatformConfig> {
   const environment = flags.env ?? env.BBWS_ENV ?? 'dev';
   if (!isEnvironment(environment)) throw new ConfigError('--env / BBWS_ENV', `expected dev, sit or prod, got "${environment}"`);
@@ -112,10 +131,11 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(clusterName)) throw new ConfigError('BBWS_CLUSTER_NAME', 'letters, digits, - and _ only');
   const logLevel = env.BBWS_LOG_LEVEL ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) throw new ConfigError('BBWS_LOG_LEVEL', `unknown level "${logLevel}"`);
+  const edgePort = port('--edge-port / BBWS_EDGE_PORT', flags.edgePort ?? env.BBWS_EDGE_PORT, 8088);
   return Object.freeze({
     dataDir: resolve(flags.dataDir ?? env.BBWS_DATA_DIR ?? './.bbws'),
     apiPort: port('--api-port / BBWS_API_PORT', flags.apiPort ?? env.BBWS_API_PORT, 8080),
-    edgePort: port('--edge-port / BBWS_EDGE_PORT', flags.edgePort ?? env.BBWS_EDGE_PORT, 8088),
+    edgePort,
     edgeHost: listenHost(flags.edgeHost ?? env.BBWS_EDGE_HOST),
     env: environment,
     baseDomain,
@@ -145,5 +165,6 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
       retention: parsed('--retention / BBWS_BACKUP_RETENTION', flags.retention ?? env.BBWS_BACKUP_RETENTION, parseRetention, DEFAULT_RETENTION),
       schedule: parsed('BBWS_BACKUP_SCHEDULE', env.BBWS_BACKUP_SCHEDULE, parseSchedule, DEFAULT_SCHEDULE),
     }),
+    tls: tlsSettings(flags, env, edgePort),
   });
 }

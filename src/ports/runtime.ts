@@ -11,6 +11,7 @@
  */
 import type { EcsEvent } from '../domain/ecs-event.js';
 import type { InstanceSpec } from '../domain/tenant.js';
+import type { Certificates } from './certificates.js';
 
 /**
  * One undoable unit of work. `run` and `undo` must be idempotent: a redelivered message may run
@@ -41,6 +42,8 @@ export interface Runtime {
   updateSteps(previous: InstanceSpec, next: InstanceSpec): RuntimeStep[];
   /** soft: capacity 0 and route removed, data kept; hard: everything removed. */
   deprovisionSteps(spec: InstanceSpec, mode: DeprovisionMode): RuntimeStep[];
+  /** The edge's TLS certificates; absent or null when the runtime serves no HTTPS. */
+  readonly certificates?: Certificates | null;
   /** State of the runtime's own components (servers it supervises). */
   health(): Promise<ComponentHealth[]>;
   stop(): Promise<void>;

@@ -20,7 +20,11 @@ function platformOptions(cmd: Command): Command {
     .option('--retention <policy>', 'backups kept per tenant and site, e.g. 10l,24h,7d,4w,3m (BBWS_BACKUP_RETENTION)')
     .option('--state <store>', 'sqlite or dynamodb (BBWS_STATE, default sqlite; docs/aws.md)')
     .option('--queues <queues>', 'sqlite or sqs (BBWS_QUEUES; sqs goes with --state dynamodb)')
-    .option('--aws-endpoint <url>', 'one endpoint for every AWS service, e.g. an emulator (BBWS_AWS_ENDPOINT; `bbws emulators start` prints per-service ones)');
+    .option('--aws-endpoint <url>', 'one endpoint for every AWS service, e.g. an emulator (BBWS_AWS_ENDPOINT; `bbws emulators start` prints per-service ones)')
+    .option('--tls <mode>', 'auto, manual or off: HTTPS at the edge (BBWS_TLS, default off; docs/tls.md)')
+    .option('--https-port <port>', 'edge HTTPS port when --tls is not off (BBWS_HTTPS_PORT, default 8443)')
+    .option('--acme-directory <url>', 'ACME CA for real domains (BBWS_ACME_DIRECTORY, default Let\'s Encrypt production)')
+    .option('--acme-email <address>', 'contact address for the ACME account (BBWS_ACME_EMAIL)');
 }
 
 async function runRoles(flags: ConfigFlags & StateFlags, roles: PlatformRole[]): Promise<void> {
@@ -49,6 +53,7 @@ async function runRoles(flags: ConfigFlags & StateFlags, roles: PlatformRole[]):
   const ports = [
     ...(roles.includes('api') ? [{ port: config.apiPort, host: '127.0.0.1', flag: '--api-port' }] : []),
     ...(roles.includes('worker') ? [{ port: config.edgePort, host: '0.0.0.0', flag: '--edge-port' }] : []),
+    ...(roles.includes('worker') && config.tls && config.tls.mode !== 'off' ? [{ port: config.tls.httpsPort, host: '0.0.0.0', flag: '--https-port' }] : []),
   ];
   for (const p of ports) await assertPortFree(p.port, p.host, p.flag);
   if (roles.includes('worker')) await assertPrerequisites();
@@ -56,7 +61,7 @@ async function runRoles(flags: ConfigFlags & StateFlags, roles: PlatformRole[]):
     throw inUse(asPortError(err, ports));
   });
   const where = platform.apiUrl ? ` API ${platform.apiUrl}` : '';
-  process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://${config.edgeHost}:${config.edgePort}` : ''}\nStop with Ctrl-C.\n`);
+  process.stderr.write(`bbws ${roles.join(', ')} running (env ${config.env}, data ${config.dataDir}).${where}${roles.includes('worker') ? ` Edge http://${config.edgeHost}:${config.edgePort}${config.tls && config.tls.mode !== 'off' ? ` https://${config.edgeHost}:${config.tls.httpsPort} (tls ${config.tls.mode})` : ''}` : ''}\nStop with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`\n${signal}: stopping…\n`);

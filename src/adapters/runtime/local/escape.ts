@@ -106,3 +106,9 @@ export function mysqlOptionValue(value: unknown): string {
   if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) throw new UnsafeValueError('option value', value);
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+
+/** An ACME challenge token (RFC 8555 §8.1: base64url, ≥ 128 bits): the file name of its HTTP-01 answer. */
+export function safeAcmeToken(value: unknown): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{16,256}$/.test(value)) throw new UnsafeValueError('ACME token', value);
+  return value;
+}

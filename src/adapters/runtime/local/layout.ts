@@ -25,6 +25,8 @@
  *     cache/                    0700 <web user>   page cache files (render-nginx-cache.ts): platform data
  *     cache-off/<hostname>      0710 dir; flag file: that host's page cache is off
  *   purge/                      0711 root   purge.sock 0666: the cache mu-plugin's purge requests (purge-server.ts)
+ *     tls/<hostname>.pem        0710 dir; 0640 root:<web group> chain + key (render-nginx-tls.ts)
+ *     acme-challenge/<token>    0710 dir; 0640 root:<web group> HTTP-01 answers
  *   tenants/                    0711 root
  *     <t>/                      0751 root:<tenant group> (tenant-files.ts: www/, content/, logs/, tmp/)
  * ```
@@ -70,6 +72,8 @@ export interface Layout {
   edgeCache: string;
   edgeCacheOff: string;
   purgeSocket: string;
+  edgeTls: string;
+  edgeAcmeChallenge: string;
   tenantsDir: string;
   instanceIdFile: string;
 }
@@ -177,6 +181,8 @@ export function layoutAt(runtimeRoot: string): Layout {
     edgeCache: join(root, 'edge', 'cache'),
     edgeCacheOff: join(root, 'edge', 'cache-off'),
     purgeSocket: join(root, 'purge', 'purge.sock'),
+    edgeTls: join(root, 'edge', 'tls'),
+    edgeAcmeChallenge: join(root, 'edge', 'acme-challenge'),
     tenantsDir: join(root, 'tenants'),
     instanceIdFile: join(root, 'instance-id'),
   };
@@ -222,6 +228,8 @@ export function runtimeTreeModes(layout: Layout, shared: boolean): Array<[string
     [layout.edgeSockets, 0o710, true],
     [layout.edgeSuspended, 0o710, true],
     [layout.edgeTmp, 0o710, true],
+    [layout.edgeTls, 0o710, true],
+    [layout.edgeAcmeChallenge, 0o710, true],
     [layout.edgeLogs, 0o700, false],
     [layout.edgeCacheOff, 0o710, true],
     [dirname(layout.purgeSocket), shared ? 0o711 : 0o700, false],

@@ -33,6 +33,8 @@ import { errorMessage } from '../../../domain/errors.js';
 import { startPurgeServer } from './purge-server.js';
 import { startDiskQuotas, type QuotaState } from './disk-quota.js';
 import type { Metrics } from '../../../ports/metrics.js';
+import { prepareEdgeTls } from './edge-tls.js';
+import type { CertificateManager } from '../../tls/certificate-manager.js';
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -61,6 +63,9 @@ export interface LocalRuntimeOptions {
   helperNiceness?: number;
   /** The edge's page cache TTL when a site sets none (default 600 s); 0: no page cache. */
   pageCacheTtlSeconds?: number;
+  /** Clock and sweep period of the certificate manager (tests move time to renewal or expiry). */
+  tlsClock?: () => number;
+  tlsSweepIntervalMs?: number;
 }
 
 export interface LocalRuntime extends Runtime {
@@ -93,6 +98,8 @@ export interface LocalRuntime extends Runtime {
   tenantOwner(tenantId: string): Promise<{ uid: number; gid: number; webGid: number } | null>;
   /** Measures every tenant's files against its disk quota now (the pass runs every 120 s anyway). */
   checkDiskQuotasNow(): Promise<QuotaState[]>;
+  /** The edge's certificates (docs/tls.md); null when --tls off. */
+  readonly certificates: CertificateManager | null;
 }
 
 /**
@@ -173,6 +180,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     started.push(db);
     const listenAddress = options.edgeListenAddress ?? config.edgeHost;
     const edgeHost = edgeConnectHost(listenAddress);
+    const tls = await prepareEdgeTls({ config, layout, webGid: web?.gid ?? null, secrets, logger, now: options.tlsClock, sweepIntervalMs: options.tlsSweepIntervalMs });
+    if (tls) started.push(tls.manager);
     const edge = await startEdge({
       layout,
       logger,
@@ -181,6 +190,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       workerUser: web ? { user: webGroupName(instanceId), group: webGroupName(instanceId) } : null,
       basicAuth,
       cacheTtlSeconds: options.pageCacheTtlSeconds,
+      tls: tls?.input ?? null,
+      // Issuance never holds back provisioning: the tenant is ACTIVE on HTTP, HTTPS follows.
+      onRouteAdded: tls ? () => void tls.manager.kick().catch(() => undefined) : undefined,
     });
     started.push(edge);
     // The cache mu-plugin's purges (purge-server.ts). Stopped before the edge (started is unwound in reverse).
@@ -240,6 +252,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       metrics: options.metrics,
       groupOf: async (id) => (isRoot ? ((await lookupUser(tenantUnixUser(instanceId, id)))?.gid ?? null) : null),
     });
+    tls?.manager.start();
 
     const ctx: StepContext = {
       config,
@@ -281,6 +294,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       faults,
       config,
       edge,
+      certificates: tls?.manager ?? null,
       tenantSocket: (id) => join(layout.phpFpmRun, `${names.serviceName(config.env, safeTenantId(id))}.sock`),
       async tenantOwner(id) {
         if (!isRoot) return null;
@@ -307,6 +321,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
         for (const m of phpFpm.masters()) out.push(statusOf(m));
         out.push(statusOf(edge.supervised));
+        if (tls) out.push(await tls.manager.health());
         const unhealthy = [...monitor.states()].filter(([, s]) => s === 'unhealthy').map(([id]) => id);
         out.push({ name: 'tenants', status: unhealthy.length ? 'degraded' : 'ok', detail: unhealthy.length ? `unhealthy: ${unhealthy.join(', ')}` : `${monitor.states().size} watched` });
         return out;
@@ -316,6 +331,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         stopped = true;
         monitor.stop();
         await diskQuotas.stop();
+        await tls?.manager.stop();
         // Edge first (no new requests), then PHP, then the database.
         await purgeServer.stop();
         await edge.stop();

@@ -17,6 +17,7 @@ import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
 import { createPageCache, type PageCache } from './page-cache.js';
 import { renderTierMap } from './render-nginx-limits.js';
 import { CONNECTION_TIERS, DEFAULT_EDGE_LIMITS, RATE_TIERS } from '../../../domain/tenant-limits.js';
+import type { EdgeTlsInput } from './render-nginx-tls.js';
 import { listenerIsOwnedBy } from '../../os/processes.js';
 import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
@@ -43,6 +44,10 @@ export interface EdgeOptions {
   cacheTtlSeconds?: number;
   /** Second pass of every purge (page-cache.ts; default 2 s). */
   purgeRepeatMs?: number;
+  /** HTTPS beside HTTP (render-nginx-tls.ts); null: HTTP only. */
+  tls?: EdgeTlsInput | null;
+  /** Told after each new route (the certificate manager issues for it; never awaited). */
+  onRouteAdded?: (hostname: string) => void;
 }
 
 export interface Edge {
@@ -123,6 +128,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     wordpressCore: WORDPRESS_CORE,
     cache: o.cacheTtlSeconds === 0 ? null : { cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, maxSizeMb: 1024, defaultTtlSeconds: o.cacheTtlSeconds ?? 600 },
     limits: { rateMapFile: rateMap, connectionMapFile: connMap, defaultRate: DEFAULT_EDGE_LIMITS.requestsPerSecond, defaultConnections: DEFAULT_EDGE_LIMITS.connections },
+    tls: o.tls ?? null,
   });
   const cache = createPageCache({ cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, repeatAfterMs: o.purgeRepeatMs });
   await writeFile(`${conf}.candidate`, text);
@@ -219,6 +225,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       await replaceSymlink(socket, socketLink(hostname));
       await replaceSymlink(docroot, routeLink(hostname));
       (index.get(docroot) ?? index.set(docroot, new Set()).get(docroot)!).add(safeHostname(hostname));
+      o.onRouteAdded?.(hostname);
     },
     async removeRoute(hostname, docroot) {
       const target = await currentTarget(hostname);

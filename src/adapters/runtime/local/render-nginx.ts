@@ -10,6 +10,7 @@ import { safeName, safePath, safePort } from './escape.js';
 import { renderLoginBlockCheck, renderLoginFailureLog } from './render-nginx-login.js';
 import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
 import { renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
+import { renderTlsHttp, renderTlsListen, renderTlsServer, type EdgeTlsInput } from './render-nginx-tls.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -32,6 +33,8 @@ export interface EdgeConfigInput {
   cache?: EdgeCacheInput | null;
   /** Per-tenant request rate and connection limits (render-nginx-limits.ts); null: none. */
   limits?: EdgeLimitsInput | null;
+  /** HTTPS beside HTTP (render-nginx-tls.ts); absent or null: HTTP only. */
+  tls?: EdgeTlsInput | null;
 }
 
 function safeListenAddress(value: string): string {
@@ -52,6 +55,7 @@ export function renderEdgeConfig(input: EdgeConfigInput): string {
   const port = safePort(input.port);
   const listen = safeListenAddress(input.listenAddress);
   const user = input.workerUser ? `user ${safeName(input.workerUser.user)} ${safeName(input.workerUser.group)};\n` : '';
+  const tls = input.tls ?? null;
   const auth = input.basicAuth
     ? `    auth_basic "${safeRealm(input.basicAuth.realm)}";\n    auth_basic_user_file ${safePath(input.basicAuth.userFile)};\n`
     : '';
@@ -83,7 +87,7 @@ ${renderLoginFailureLog(edge)}
   proxy_temp_path ${edge}/tmp/proxy;
   uwsgi_temp_path ${edge}/tmp/uwsgi;
   scgi_temp_path ${edge}/tmp/scgi;
-
+${tls ? renderTlsHttp(tls) : ''}
   # Debian's fastcgi_params sends HTTP_HOST as $host, which drops the port: WordPress then
   # redirects http://host:8088/ to http://host/ and loops. Keep the port, but take it only as
   # digits from the Host header so nothing else of that header reaches PHP.
@@ -99,7 +103,7 @@ ${renderLoginFailureLog(edge)}
   }
 ${cache ? renderCacheHttp(cache) : ''}${limits ? renderLimitsHttp(limits) : ''}
   server {
-    listen ${listen}:${port} default_server;
+    listen ${listen}:${port} default_server;${tls ? renderTlsListen(listen, tls) : ''}
     server_name _;
 
     # The route table: only host names made of DNS characters are looked up at all.
@@ -111,7 +115,7 @@ ${cache ? renderCacheHttp(cache) : ''}${limits ? renderLimitsHttp(limits) : ''}
     if (!-d $bbws_route) { return 404; }
 ${renderLoginBlockCheck(edge)}    root $bbws_route;
     index index.php index.html;
-
+${tls ? renderTlsServer(tls) : ''}
     # A symlink below the docroot is followed only when the link and what it points to have the
     # same owner. A tenant can make links only as itself, so it can point only at its own files:
     # never at another tenant's, the platform's or the system's (root's). bbws's own links have
@@ -160,6 +164,7 @@ ${auth}
       fastcgi_param DOCUMENT_ROOT $realpath_root;
       fastcgi_param SERVER_PROTOCOL $server_protocol;
       fastcgi_param REQUEST_SCHEME $scheme;
+      fastcgi_param HTTPS $https if_not_empty;
       fastcgi_param GATEWAY_INTERFACE CGI/1.1;
       fastcgi_param SERVER_SOFTWARE nginx;
       fastcgi_param REMOTE_ADDR $remote_addr;

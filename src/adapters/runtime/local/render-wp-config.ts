@@ -3,7 +3,7 @@
  * The rendered config is linted with `php -l` before it replaces the live one (seed 003's
  * 2025-12-24 incident: a corrupted wp-config.php took two PROD tenants down).
  */
-import { phpString, safePath, safeSecretToken } from './escape.js';
+import { phpString, safePath, safePort, safeSecretToken } from './escape.js';
 
 export const SALT_KEYS = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'] as const;
 export type Salts = Record<(typeof SALT_KEYS)[number], string>;
@@ -23,7 +23,23 @@ export interface WpConfigInput {
   sitesFile?: string;
   /** Where the must-use plugins are (root-owned, outside wp-content: the tenant cannot remove the guard). */
   muPluginsDir?: string;
+  /**
+   * The edge serves HTTPS on this port (domain/tls.ts): a site's home becomes https on HTTPS
+   * requests, and FORCE_SSL_ADMIN is set when asked (sit, prod). Absent: HTTP only.
+   */
+  https?: { port: number; forceSslAdmin: boolean } | null;
 }
+
+/*
+ * sit and prod: logins and wp-admin over HTTPS. The edge itself sends every plain-HTTP request
+ * of a host with a certificate to HTTPS (render-nginx-tls.ts), so PHP sees plain HTTP only for a
+ * host whose certificate is not issued yet: there FORCE_SSL_ADMIN would redirect wp-admin to an
+ * HTTPS that does not answer (and, off port 443, to the HTTP port), so it is set on HTTPS requests.
+ */
+const FORCE_SSL_ADMIN = `if (isset($_SERVER['HTTPS']) && $_SERVER['HTTPS'] === 'on') {
+  define('FORCE_SSL_ADMIN', true);
+}
+`;
 
 /**
  * Picks the site by HTTP_HOST (port stripped, as the edge adds it). `BBWS_SITE_ID` can only be
@@ -32,7 +48,13 @@ export interface WpConfigInput {
  * for revalidate_freq (2 s on Debian), so a just-routed site got the old map, and the opcache API
  * that could invalidate it is refused to every tenant script (opcache.restrict_api, render-php-fpm.ts).
  */
-function renderSitePicker(sitesFile: string): string {
+function renderSitePicker(sitesFile: string, httpsPort: number | null): string {
+  const home = httpsPort === null
+    ? ''
+    : `  if (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https') {
+    $bbws_site['home'] = preg_replace('#^http://([^/:]+)(:[0-9]+)?#', ${phpString(`https://$1${httpsPort === 443 ? '' : `:${safePort(httpsPort)}`}`)}, $bbws_site['home']);
+  }
+`;
   return `
 $bbws_sites_file = ${phpString(safePath(sitesFile))};
 $bbws_sites = is_readable($bbws_sites_file) ? json_decode((string) file_get_contents($bbws_sites_file), true) : array();
@@ -49,7 +71,7 @@ if (is_array($bbws_site) && preg_match('/^[a-z0-9]{10}$/', $bbws_site['id'])) {
   $table_prefix = 's' . $bbws_site['id'] . '_';
   define('BBWS_CURRENT_SITE', $bbws_site['id']);
   define('UPLOADS', 'wp-content/uploads/sites/' . $bbws_site['id']);
-  define('WP_HOME', $bbws_site['home']);
+${home}  define('WP_HOME', $bbws_site['home']);
   define('WP_SITEURL', $bbws_site['home']);
 }
 unset($bbws_host, $bbws_site, $bbws_sites_file);
@@ -67,7 +89,7 @@ define('DB_HOST', ${phpString(input.dbHost)});
 define('DB_CHARSET', 'utf8mb4');
 define('DB_COLLATE', '');
 $table_prefix = 'wp_';
-${input.sitesFile ? renderSitePicker(input.sitesFile) : ''}
+${input.sitesFile ? renderSitePicker(input.sitesFile, input.https?.port ?? null) : ''}
 ${salts}
 
 /* The content directory is the tenant's own (the "EFS access point"); core is shared read-only. */
@@ -87,7 +109,7 @@ define('DISABLE_WP_CRON', true);
 if (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https') {
   $_SERVER['HTTPS'] = 'on';
 }
-
+${input.https?.forceSslAdmin ? FORCE_SSL_ADMIN : ''}
 if (!defined('ABSPATH')) {
   define('ABSPATH', __DIR__ . '/');
 }

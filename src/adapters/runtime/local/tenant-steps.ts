@@ -20,11 +20,19 @@ import type { HealthMonitor } from './health-monitor.js';
 import type { ProbeResult } from './probe.js';
 import { tenantPaths, tenantUnixUser, type Layout } from './layout.js';
 import { SALT_KEYS, type Salts } from './render-wp-config.js';
+import { forcesSslAdmin } from '../../../domain/tls.js';
+
 import { ensureSystemUser, lookupUser, removeSystemUser } from './unix-users.js';
 import { ensureTenantFiles, removeTenantFiles, removeWpConfig, writeCachePlugin, writePrepend, writeWpConfig, type TenantOwner } from './tenant-files.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../../domain/errors.js';
 import { writeDiskQuota } from './disk-quota.js';
+
+/** What wp-config.php knows of the edge's HTTPS (render-wp-config.ts). */
+function wpConfigHttps(config: PlatformConfig): { port: number; forceSslAdmin: boolean } | null {
+  const tls = config.tls;
+  return tls && tls.mode !== 'off' ? { port: tls.httpsPort, forceSslAdmin: forcesSslAdmin(config.env, tls.mode) } : null;
+}
 
 export interface StepContext {
   config: PlatformConfig;
@@ -252,7 +260,7 @@ export function provisionSteps(ctx: StepContext, spec: InstanceSpec): RuntimeSte
         const c = await readCredentials(ctx, t);
         const salts = JSON.parse((await ctx.secrets.get(saltsSecretName(env, t))) ?? 'null') as Salts | null;
         if (!salts) throw new Error('salts secret is missing');
-        await writeWpConfig(paths, { dbName: c.dbname, dbUser: c.username, dbPassword: c.password, dbHost: `${c.host}:${c.port}`, contentDir: paths.content, salts }, await ownerOf(ctx, t));
+        await writeWpConfig(paths, { dbName: c.dbname, dbUser: c.username, dbPassword: c.password, dbHost: `${c.host}:${c.port}`, contentDir: paths.content, salts, https: wpConfigHttps(ctx.config) }, await ownerOf(ctx, t));
       },
       undo: () => removeWpConfig(paths),
     },

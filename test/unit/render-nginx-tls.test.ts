@@ -1,0 +1,141 @@
+/**
+ * The HTTPS part of the edge config: golden file, and a real nginx that accepts it (`nginx -t`)
+ * and serves a local-CA certificate chosen by SNI, redirects plain HTTP once a certificate file
+ * exists, leaves ACME challenges on HTTP, and sends HSTS over HTTPS only.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile, symlink } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderEdgeConfig } from '../../src/adapters/runtime/local/render-nginx.js';
+import { renderTlsHttp } from '../../src/adapters/runtime/local/render-nginx-tls.js';
+import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
+import { createCaMaterial, loadLocalCa } from '../../src/adapters/tls/local-ca.js';
+import { pollUntil } from '../support/poll.js';
+
+const R = '/var/lib/bbws/runtime';
+const base = {
+  edgeDir: `${R}/edge`,
+  routesDir: `${R}/edge/routes`,
+  socketsDir: `${R}/edge/sockets`,
+  suspendedDir: `${R}/edge/suspended`,
+  listenAddress: '0.0.0.0',
+  port: 8088,
+  workerUser: { user: 'bw1a2b-web', group: 'bw1a2b-web' },
+  basicAuth: null,
+  workerProcesses: 2,
+  mimeTypesFile: '/etc/nginx/mime.types',
+  wordpressCore: '/usr/share/wordpress',
+};
+const tls = { httpsPort: 8443, certsDir: `${R}/edge/tls`, challengeDir: `${R}/edge/acme-challenge`, hsts: true };
+
+describe('edge TLS config (golden file)', () => {
+  it('prod: HTTPS listener, certificate by SNI, redirect, HSTS, challenges', async () => {
+    await expect(renderEdgeConfig({ ...base, tls })).toMatchFileSnapshot('../fixtures/local-runtime/nginx-prod-tls.conf');
+  });
+  it('HSTS only when asked (prod), and only over HTTPS', () => {
+    expect(renderTlsHttp({ ...tls, hsts: false })).not.toContain('max-age');
+    expect(renderTlsHttp(tls)).toMatch(/https "max-age=31536000";\n\s+default "";/);
+  });
+  it('refuses unsafe paths and ports', () => {
+    expect(() => renderEdgeConfig({ ...base, tls: { ...tls, certsDir: '/x; include /etc/shadow' } })).toThrow(/unsafe path/);
+    expect(() => renderEdgeConfig({ ...base, tls: { ...tls, httpsPort: 70000 } })).toThrow(/unsafe port/);
+  });
+});
+
+interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; issuer?: string }
+
+function get(url: string, host: string, ca?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const opts = { host: '127.0.0.1', port: u.port, path: u.pathname + u.search, headers: { host }, servername: host, ca, agent: false as const };
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(opts, (res) => {
+      let body = '';
+      const issuer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.().issuer?.CN as string | undefined;
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, issuer }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('edge TLS on a real nginx', () => {
+  let dir: string;
+  let nginx: ReturnType<typeof spawn> | null = null;
+  let httpPort: number;
+  let httpsPort: number;
+  let caPem: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bbws-tls-nginx-'));
+    for (const d of ['routes', 'sockets', 'suspended', 'logs', 'tmp', 'tls', 'acme-challenge', 'www/acme']) await mkdir(join(dir, d), { recursive: true });
+    await writeFile(join(dir, 'www/acme/index.html'), 'hello acme\n');
+    await symlink(join(dir, 'www/acme'), join(dir, 'routes/acme.wpdev.localhost'));
+    await symlink(join(dir, 'www/acme'), join(dir, 'routes/plain.wpdev.localhost'));
+    const material = await createCaMaterial('bbws test CA', new Date());
+    caPem = material.certificatePem;
+    const ca = await loadLocalCa(material);
+    for (const name of ['acme.wpdev.localhost', '_default']) {
+      const leaf = await ca.issue([name === '_default' ? 'default.bbws.invalid' : name], new Date());
+      await writeFile(join(dir, `tls/${name}.pem`), leaf.certificatePem + leaf.keyPem, { mode: 0o600 });
+    }
+    await writeFile(join(dir, 'acme-challenge/tok-123'), 'tok-123.thumbprint');
+    httpPort = await freePort();
+    httpsPort = await freePort();
+    const conf = renderEdgeConfig({
+      ...base, edgeDir: dir, routesDir: join(dir, 'routes'), socketsDir: join(dir, 'sockets'), suspendedDir: join(dir, 'suspended'), listenAddress: '127.0.0.1', port: httpPort, workerProcesses: 1,
+      // Workers read certificates at handshake time: as root they would run as nobody, who cannot enter the temp dir.
+      workerUser: process.getuid?.() === 0 ? { user: 'root', group: 'root' } : null,
+      tls: { httpsPort, certsDir: join(dir, 'tls'), challengeDir: join(dir, 'acme-challenge'), hsts: true },
+    });
+    await writeFile(join(dir, 'nginx.conf'), conf);
+    execFileSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'pipe' });
+    nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+    await pollUntil('nginx', () => get(`http://127.0.0.1:${httpPort}/`, 'plain.wpdev.localhost').then(() => true, () => false), 10_000, 50);
+  });
+  afterAll(async () => {
+    if (nginx?.pid) {
+      nginx.kill('SIGQUIT');
+      await new Promise((r) => nginx!.once('exit', r));
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the SNI name’s certificate, signed by the local CA, with HSTS', async () => {
+    const a = await get(`https://127.0.0.1:${httpsPort}/`, 'acme.wpdev.localhost', caPem);
+    expect(a.status).toBe(200);
+    expect(a.body).toBe('hello acme\n');
+    expect(a.issuer).toBe('bbws test CA');
+    expect(a.headers['strict-transport-security']).toBe('max-age=31536000');
+  });
+  it('redirects HTTP to HTTPS once the host has a certificate, without HSTS on HTTP', async () => {
+    const a = await get(`http://127.0.0.1:${httpPort}/a?b=1`, 'acme.wpdev.localhost');
+    expect(a.status).toBe(301);
+    expect(a.headers.location).toBe(`https://acme.wpdev.localhost:${httpsPort}/a?b=1`);
+    expect(a.headers['strict-transport-security']).toBeUndefined();
+  });
+  it('keeps serving HTTP to a host without a certificate', async () => {
+    const a = await get(`http://127.0.0.1:${httpPort}/`, 'plain.wpdev.localhost');
+    expect(a.status).toBe(200);
+  });
+  it('answers ACME HTTP-01 challenges over HTTP for routed hosts, even with a certificate', async () => {
+    const a = await get(`http://127.0.0.1:${httpPort}/.well-known/acme-challenge/tok-123`, 'acme.wpdev.localhost');
+    expect(a.status).toBe(200);
+    expect(a.body).toBe('tok-123.thumbprint');
+    expect((await get(`http://127.0.0.1:${httpPort}/.well-known/acme-challenge/tok-123`, 'unrouted.example.com')).status).toBe(404);
+  });
+  it('refuses TLS 1.1 (Mozilla intermediate: 1.2 and 1.3 only)', () => {
+    const out = (() => {
+      try {
+        return execFileSync('openssl', ['s_client', '-connect', `127.0.0.1:${httpsPort}`, '-servername', 'acme.wpdev.localhost', '-tls1_1'], { input: '', stdio: 'pipe' }).toString();
+      } catch (e) {
+        return String((e as { stderr?: Buffer }).stderr ?? e);
+      }
+    })();
+    expect(out).not.toMatch(/Protocol\s*:\s*TLSv1\.1/);
+  });
+});
