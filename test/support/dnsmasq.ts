@@ -23,9 +23,14 @@ export interface Dnsmasq {
   stop(): Promise<void>;
 }
 
-export async function startDnsmasq(port: number, txtRecords: Record<string, string>): Promise<Dnsmasq> {
+/**
+ * `addresses`: domain → IPv4, answered for the domain and every name below it (dnsmasq's
+ * `--address=/domain/ip`), as a wildcard A record pointing a CA such as Pebble at the edge.
+ */
+export async function startDnsmasq(port: number, txtRecords: Record<string, string>, addresses: Record<string, string> = {}): Promise<Dnsmasq> {
   const args = ['--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--local=/#/', '--pid-file', '--user=root'];
   for (const [name, value] of Object.entries(txtRecords)) args.push(`--txt-record=${name},${value}`);
+  for (const [domain, ip] of Object.entries(addresses)) args.push(`--address=/${domain}/${ip}`);
   const child: ChildProcess = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

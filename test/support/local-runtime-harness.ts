@@ -40,7 +40,8 @@ export interface TestRuntime {
 
 export async function startTestRuntime(env: Environment = 'dev', extra: Partial<LocalRuntimeOptions> = {}, configOverrides: Partial<PlatformConfig> = {}): Promise<TestRuntime> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bbws-lr-'));
-  const edgePort = await freePort();
+  // A caller may need the edge's port before the runtime starts (an ACME CA validates on it).
+  const edgePort = configOverrides.edgePort ?? (await freePort());
   const config: PlatformConfig = {
     dataDir,
     apiPort: 0,

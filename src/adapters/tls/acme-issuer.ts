@@ -19,15 +19,23 @@ export interface AcmeIssuerOptions {
   secrets: Secrets;
   accountSecretName: string;
   files: EdgeFiles;
+  /** Retries of a request that failed on the network or with a 5xx (acme-client's default: 5, waiting 5, 10, … 25 s). */
+  retries?: number;
 }
 
 export interface AcmeIssuer {
   issue(name: string): Promise<PemPair>;
+  /** Revokes a certificate this account was issued (RFC 8555 §7.6, reason cessationOfOperation). */
+  revoke(certificatePem: string): Promise<void>;
 }
 
 export function createAcmeIssuer(o: AcmeIssuerOptions): AcmeIssuer {
   // acme-client talks through its own axios instance: trust the test CA there, not process-wide.
   if (o.caFile) acme.axios.defaults.httpsAgent = new Agent({ ca: readFileSync(o.caFile), keepAlive: true });
+  // acme-client's own retry settings (src/axios.js), not in its typings.
+  if (o.retries !== undefined) (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings.retryMaxAttempts = o.retries;
+  // A CA that accepts the connection and never answers must not hold the sweep (and every other name) forever.
+  acme.axios.defaults.timeout = 30_000;
   let client: Promise<acme.Client> | null = null;
   const clientFor = () =>
     (client ??= (async () => {
@@ -57,6 +65,12 @@ export function createAcmeIssuer(o: AcmeIssuerOptions): AcmeIssuer {
         challengeRemoveFn: async (_authz, challenge) => o.files.removeChallenge(challenge.token),
       });
       return { certificatePem, keyPem: key.toString() };
+    },
+    async revoke(certificatePem) {
+      const c = await clientFor();
+      // After a restart the client knows the key, not the account URL: newAccount with the same key returns it.
+      await c.createAccount({ termsOfServiceAgreed: true, ...(o.email ? { contact: [`mailto:${o.email}`] } : {}) });
+      await c.revokeCertificate(certificatePem, { reason: 5 });
     },
   };
 }

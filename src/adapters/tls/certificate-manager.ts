@@ -39,6 +39,8 @@ export interface CertificateManagerOptions {
   now?: () => number;
   /** Period of the renewal sweep (default 60 s). */
   sweepIntervalMs?: number;
+  /** Retries of a failed request to the ACME CA (acme-issuer.ts). */
+  acmeRetries?: number;
   /** Route names that are never certified (php-fpm warm-up routes). */
   ignoreRoute?: (name: string) => boolean;
 }
@@ -97,7 +99,7 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
   const caPair = JSON.parse(material) as PemPair;
   const ca: LocalCa = await loadLocalCa(caPair);
   const acmeIssuer: AcmeIssuer | null = o.settings.mode === 'auto'
-    ? createAcmeIssuer({ directoryUrl: o.settings.acmeDirectory, email: o.settings.acmeEmail, caFile: o.settings.acmeCaFile, secrets: o.secrets, accountSecretName: `${o.env}-tls-acme-account-key`, files: o.files })
+    ? createAcmeIssuer({ directoryUrl: o.settings.acmeDirectory, email: o.settings.acmeEmail, caFile: o.settings.acmeCaFile, secrets: o.secrets, accountSecretName: `${o.env}-tls-acme-account-key`, files: o.files, retries: o.acmeRetries })
     : null;
 
   await mkdir(dirname(o.stateFile), { recursive: true, mode: 0o700 });
@@ -165,6 +167,22 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
     return next;
   };
 
+  /**
+   * A public certificate of a name this host no longer serves is revoked, not only deleted: its
+   * key stays valid in nobody's hands. A failed revocation is logged; the file goes anyway.
+   */
+  const revokeUnrouted = async (name: string) => {
+    const pem = await o.files.readCertificate(name);
+    const parsed = parse(pem);
+    if (!acmeIssuer || !pem || !parsed || sourceFor(o.settings.mode, name) !== 'acme' || now() > parsed.notAfter.getTime()) return;
+    try {
+      await acmeIssuer.revoke(pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+      log.info({ action: 'TLS_REVOKED', hostname: name, serialNumber: parsed.serialNumber, status: 'OK' }, `certificate for ${name} revoked: the name is no longer routed`);
+    } catch (err) {
+      log.warn({ action: 'TLS_REVOKED', hostname: name, serialNumber: parsed.serialNumber, status: 'FAILED', reason: describe(err) }, `certificate for ${name} not revoked: ${describe(err)}`);
+    }
+  };
+
   const sweepNow = async () => {
     const names = await routed();
     await ensure(DEFAULT_CERT_NAME, false);
@@ -172,6 +190,7 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
     const keep = new Set([...names, DEFAULT_CERT_NAME]);
     for (const name of await o.files.certificateNames()) {
       if (keep.has(name) || state[name]?.manual) continue;
+      await revokeUnrouted(name);
       await o.files.removeCertificate(name);
       log.info({ action: 'TLS_REMOVED', hostname: name }, `certificate for ${name} removed: the name is no longer routed`);
     }

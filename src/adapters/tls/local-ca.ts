@@ -12,6 +12,8 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
+/** A name that is an IPv4 address gets an IP subjectAltName (a loopback service's own certificate). */
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 export interface PemPair {
   certificatePem: string;
@@ -20,7 +22,7 @@ export interface PemPair {
 
 export interface LocalCa {
   readonly certificatePem: string;
-  /** A leaf certificate for `names` (the first is the subject), valid `days` from `now`. */
+  /** A leaf certificate for `names` (DNS names or IPv4 addresses; the first is the subject), valid `days` from `now`. */
   issue(names: string[], now: Date, days?: number): Promise<PemPair>;
 }
 
@@ -79,7 +81,7 @@ export async function loadLocalCa(material: PemPair): Promise<LocalCa> {
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
           new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-          new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: 'dns' as const, value: n }))),
+          new x509.SubjectAlternativeNameExtension(names.map((n) => (IPV4.test(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))),
           await x509.AuthorityKeyIdentifierExtension.create(caCert),
         ],
       });

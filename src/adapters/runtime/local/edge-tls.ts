@@ -20,7 +20,7 @@ export interface EdgeTls {
   manager: CertificateManager;
 }
 
-export async function prepareEdgeTls(o: { config: PlatformConfig; layout: Layout; webGid: number | null; secrets: Secrets; logger: Logger; now?: () => number; sweepIntervalMs?: number }): Promise<EdgeTls | null> {
+export async function prepareEdgeTls(o: { config: PlatformConfig; layout: Layout; webGid: number | null; secrets: Secrets; logger: Logger; now?: () => number; sweepIntervalMs?: number; acmeRetries?: number }): Promise<EdgeTls | null> {
   const settings = o.config.tls;
   if (!settings || settings.mode === 'off') return null;
   const files = createEdgeFiles({ certsDir: o.layout.edgeTls, challengeDir: o.layout.edgeAcmeChallenge, webGid: o.webGid });
@@ -34,6 +34,7 @@ export async function prepareEdgeTls(o: { config: PlatformConfig; layout: Layout
     logger: o.logger,
     now: o.now,
     sweepIntervalMs: o.sweepIntervalMs,
+    acmeRetries: o.acmeRetries,
     ignoreRoute: (name) => WARM_ROUTE.test(name),
   });
   return {

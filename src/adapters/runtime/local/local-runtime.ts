@@ -66,6 +66,8 @@ export interface LocalRuntimeOptions {
   /** Clock and sweep period of the certificate manager (tests move time to renewal or expiry). */
   tlsClock?: () => number;
   tlsSweepIntervalMs?: number;
+  /** Retries of a failed request to the ACME CA (acme-client's default 5, over 75 s; tests: 0). */
+  acmeRetries?: number;
 }
 
 export interface LocalRuntime extends Runtime {
@@ -180,7 +182,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     started.push(db);
     const listenAddress = options.edgeListenAddress ?? config.edgeHost;
     const edgeHost = edgeConnectHost(listenAddress);
-    const tls = await prepareEdgeTls({ config, layout, webGid: web?.gid ?? null, secrets, logger, now: options.tlsClock, sweepIntervalMs: options.tlsSweepIntervalMs });
+    const tls = await prepareEdgeTls({ config, layout, webGid: web?.gid ?? null, secrets, logger, now: options.tlsClock, sweepIntervalMs: options.tlsSweepIntervalMs, acmeRetries: options.acmeRetries });
     if (tls) started.push(tls.manager);
     const edge = await startEdge({
       layout,
