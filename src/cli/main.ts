@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client.js';
 import { registerAdminCommands } from './commands/admin.command.js';
+import { registerCertsCommands } from './commands/certs.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { registerBackupCommands } from './commands/backups.command.js';
 import { registerEmulatorCommands } from './commands/emulators.command.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerTenantCommands(program);
   registerAdminCommands(program);
+  registerCertsCommands(program);
   registerAuditCommands(program);
   registerDoctorCommand(program);
   registerSecurityScanCommand(program);

@@ -92,8 +92,8 @@ export const ERRORS = {
   TLS_CHAIN_INVALID: { status: 422, kind: 'user', message: 'The certificate chain does not link up to a trusted root.' },
   TLS_CERTIFICATE_EXPIRED: { status: 422, kind: 'user', message: 'The certificate (or one of its chain) is expired or not valid yet.' },
   TLS_NAME_MISMATCH: { status: 422, kind: 'user', message: 'The certificate does not cover this host name.' },
-  CERTIFICATE_NOT_FOUND: { status: 404, kind: 'user', message: 'No certificate by this name: it is not a routed host name.' },
-  TLS_DISABLED: { status: 409, kind: 'user', message: 'TLS is off on this platform (--tls off).' },
+  CERTIFICATE_NOT_FOUND: { status: 404, kind: 'user', message: 'No certificate by this name: it is not a routed host name (`bbws certs list` shows the names).' },
+  TLS_DISABLED: { status: 409, kind: 'user', message: 'TLS is off on this platform: start bbws with --tls auto (BBWS_TLS=auto).' },
   CERTIFICATE_ISSUANCE_FAILED: { status: 502, kind: 'operational', message: 'The certificate authority did not issue the certificate.' },
   INTERNAL_ERROR: { status: 500, kind: 'unexpected', message: 'An internal error occurred.' },
   RUNTIME_UNAVAILABLE: {

@@ -17,6 +17,7 @@ import { createRateLimiter } from './rate-limit.js';
 import { registerResponseBatching } from './response-batch.js';
 import { appendRouteHook } from './route-hooks.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerCertificateRoutes } from './routes/certificates.routes.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
 import { auditRequest } from './audit-request.js';
 import { registerBackupRoutes } from './routes/backups.routes.js';
@@ -172,6 +173,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerOperationRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerAdminRoutes(app, deps);
+  registerCertificateRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerBackupRoutes(app, deps);

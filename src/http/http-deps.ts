@@ -7,6 +7,7 @@ import type { AlarmStore } from '../ports/alarms.js';
 import type { LogArchive } from '../ports/log-archive.js';
 import type { AuditLog } from '../ports/audit.js';
 import type { ComponentHealth } from '../ports/runtime.js';
+import type { Certificates } from '../ports/certificates.js';
 
 export interface HttpDeps extends SiteDeps {
   tokens: Tokens;
@@ -26,4 +27,8 @@ export interface HttpDeps extends SiteDeps {
   health(): Promise<ComponentHealth[]>;
   /** Where every mutating request and every rejected token is recorded (audit.routes.ts reads it). */
   audit: AuditLog;
+  /** The edge's certificates: undefined where no runtime runs here, null with --tls off. */
+  certificates?: () => Certificates | null | undefined;
+  /** `--tls` (auto, manual, off), shown by GET /v1.0/admin/certificates. */
+  tlsMode?: string;
 }

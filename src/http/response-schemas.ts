@@ -56,3 +56,17 @@ export const EdgeBasicAuthView = Open({
   password: Type.Union([Type.String(), Type.Null()], { description: 'The secret itself: never cached (Cache-Control: no-store), never kept for replays.' }),
 });
 export const NoContent = Type.Null({ description: 'No content.' });
+export const CertificateView = Open({
+  name: Str,
+  source: Type.Union([Type.Literal('acme'), Type.Literal('local-ca'), Type.Literal('manual'), Type.Null()]),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('pending'), Type.Literal('failed'), Type.Literal('expired')]),
+  issuer: NullableStr,
+  serialNumber: NullableStr,
+  notBefore: NullableStr,
+  notAfter: NullableStr,
+  renewAt: NullableStr,
+  lastError: NullableStr,
+  nextAttemptAt: NullableStr,
+});
+export const CertificateList = Open({ mode: Str, items: Type.Array(CertificateView) });
+export const CaCertificateView = Open({ certificate: Type.String({ description: "PEM of the platform's local CA, for browsers and clients to trust." }) });

@@ -127,3 +127,6 @@ export const EventResultBody = Type.Object({
 
 export const QueueNameParams = Type.Object({ queue: Type.String({ pattern: '^[a-z0-9-]{1,80}$' }) }, strict);
 export const PeekQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,2}$' })) }, strict);
+/** A certificate's name: a routed host name or `_default`. */
+export const CertificateNameParams = Type.Object({ name: Type.String({ pattern: '^(_default|[a-z0-9][a-z0-9.-]{0,252})$' }) }, strict);
+export const ManualCertificateBody = Type.Object({ certificate: Type.String({ minLength: 1, maxLength: 65_536 }), privateKey: Type.String({ minLength: 1, maxLength: 16_384 }) }, strict);

@@ -258,6 +258,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms),
         audit,
+        certificates: () => (runtime ? runtime.certificates ?? null : undefined),
+        tlsMode: config.tls?.mode ?? 'off',
       });
     }
     if (app && options.listen !== false) {

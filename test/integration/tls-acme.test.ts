@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
+import { probeTenant } from '../../src/adapters/runtime/local/probe.js';
 import type { CertificateInfo } from '../../src/ports/certificates.js';
 import { startDnsmasq, freeUdpPort, type Dnsmasq } from '../support/dnsmasq.js';
 import { edgeClient } from '../support/edge-client.js';
@@ -87,6 +88,9 @@ describe.skipIf(!isRoot)('edge certificates from Pebble (ACME HTTP-01 answered b
     const plain = await edgeClient(t.edgePort, acmeHost).get('/some/page?x=1');
     expect(plain.status).toBe(301);
     expect(plain.headers.location).toBe(`https://${acmeHost}:${httpsPort}/some/page?x=1`);
+    // Readiness and health probes go where a visitor goes: through that redirect, to WordPress.
+    const probed = await probeTenant({ edgePort: t.edgePort, hostname: acmeHost, basicAuth: null });
+    expect(probed).toMatchObject({ ok: true, status: 302, location: `https://${acmeHost}:${httpsPort}/wp-admin/install.php` });
   }, 120_000);
 
   it('local names get the local CA’s certificate (bbws certs ca)', async () => {

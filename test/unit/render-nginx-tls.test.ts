@@ -139,3 +139,27 @@ describe('edge TLS on a real nginx', () => {
     expect(out).not.toMatch(/Protocol\s*:\s*TLSv1\.1/);
   });
 });
+
+describe('wp-config.php behind the HTTPS edge (run by PHP)', () => {
+  const run = async (server: Record<string, string>, forceSslAdmin: boolean): Promise<{ home: string; forceSslAdmin: boolean; https: string }> => {
+    const { renderWpConfig, SALT_KEYS } = await import('../../src/adapters/runtime/local/render-wp-config.js');
+    const dir = await mkdtemp(join(tmpdir(), 'bbws-wpconfig-https-'));
+    try {
+      const salts = Object.fromEntries(SALT_KEYS.map((k) => [k, 'x'.repeat(64)])) as Record<(typeof SALT_KEYS)[number], string>;
+      await writeFile(join(dir, 'sites.json'), JSON.stringify({ 'shop.example.com': { id: 'abcdefghij', home: 'http://shop.example.com:8088' } }));
+      await writeFile(join(dir, 'wp-config.php'), renderWpConfig({ dbName: 'a', dbUser: 'b', dbPassword: 'c', dbHost: 'd', contentDir: dir, salts, sitesFile: join(dir, 'sites.json'), https: { port: 8443, forceSslAdmin } }));
+      await writeFile(join(dir, 'wp-settings.php'), '<?php\n');
+      const prelude = `$_SERVER = array_merge($_SERVER, json_decode(${JSON.stringify(JSON.stringify(server))}, true)); define('ABSPATH', ${JSON.stringify(`${dir}/`)}); require ${JSON.stringify(join(dir, 'wp-config.php'))}; echo json_encode(array('home' => WP_HOME, 'forceSslAdmin' => defined('FORCE_SSL_ADMIN'), 'https' => isset($_SERVER['HTTPS']) ? $_SERVER['HTTPS'] : ''));`;
+      return JSON.parse(execFileSync('php', ['-n', '-r', prelude]).toString());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  it('over HTTPS: https home on the HTTPS port, $_SERVER[HTTPS] on, FORCE_SSL_ADMIN (sit, prod)', async () => {
+    expect(await run({ HTTP_HOST: 'shop.example.com:8443', HTTPS: 'on', HTTP_X_FORWARDED_PROTO: 'https' }, true)).toEqual({ home: 'https://shop.example.com:8443', forceSslAdmin: true, https: 'on' });
+    expect(await run({ HTTP_HOST: 'shop.example.com:8443', HTTPS: 'on', HTTP_X_FORWARDED_PROTO: 'https' }, false)).toMatchObject({ forceSslAdmin: false });
+  });
+  it('over plain HTTP (no certificate yet): http home, no FORCE_SSL_ADMIN that would send wp-admin nowhere', async () => {
+    expect(await run({ HTTP_HOST: 'shop.example.com:8088', HTTP_X_FORWARDED_PROTO: 'http' }, true)).toEqual({ home: 'http://shop.example.com:8088', forceSslAdmin: false, https: '' });
+  });
+});

@@ -96,10 +96,10 @@ ${tls ? renderTlsHttp(tls) : ''}
     default "";
   }
 
-  # A TLS-terminating proxy in front says https; otherwise the scheme we were reached with.
+  # A TLS-terminating proxy in front says https; otherwise the scheme we were reached with. When
+  # the edge terminates TLS itself, only its own scheme counts (a client's header is not believed).
   map $http_x_forwarded_proto $bbws_forwarded_proto {
-    https https;
-    default $scheme;
+${tls ? '' : '    https https;\n'}    default $scheme;
   }
 ${cache ? renderCacheHttp(cache) : ''}${limits ? renderLimitsHttp(limits) : ''}
   server {

@@ -1,0 +1,110 @@
+/**
+ * HTTPS on the whole platform in PROD with `--tls auto` (local names: the local CA): a new
+ * tenant is served over HTTPS with HSTS, plain HTTP redirects, and `bbws certs list|renew|ca` show
+ * and act on the certificates (human and --json); bad names are 4xx with stable codes. With
+ * `--tls off` the same commands say TLS is off.
+ */
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
+import { bbws, STACK_TRACE } from '../support/cli-process.js';
+import { edgeClient } from '../support/edge-client.js';
+import { startLocalPlatform, type LocalPlatform } from '../support/platform-local-harness.js';
+
+function httpsGet(port: number, host: string, ca: string, auth: string): Promise<{ status: number; headers: Record<string, unknown>; serial: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, ca, agent: false, headers: { host: `${host}:${port}`, authorization: auth } }, (res) => {
+      const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, serial }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTPS and bbws certs in PROD (end to end)', () => {
+  let p: LocalPlatform;
+  let httpsPort: number;
+  const host = 'secure.wpprod.localhost';
+  const cli = (...args: string[]) => bbws(...args, '--data-dir', p.dataDir);
+
+  beforeAll(async () => {
+    httpsPort = await freePort();
+    p = await startLocalPlatform({ BBWS_ENV: 'prod', BBWS_TLS: 'auto', BBWS_HTTPS_PORT: String(httpsPort) });
+    const created = await p.api('POST', '/v1.0/tenants', { tenantName: 'secure' });
+    expect((await p.waitForOperation(created.body.operationId)).status).toBe('SUCCEEDED');
+  }, 180_000);
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('serves the tenant over HTTPS with the local CA’s certificate and HSTS; HTTP redirects', async () => {
+    const listed = await p.waitFor('certificate', async () => {
+      const r = await cli('--json', 'certs', 'list');
+      const items = r.code === 0 ? (JSON.parse(r.stdout).items as Array<{ name: string; status: string; serialNumber: string }>) : [];
+      return items.find((c) => c.name === host && c.status === 'valid');
+    }, 20_000);
+    const ca = await cli('certs', 'ca');
+    expect(ca.code, ca.stderr).toBe(0);
+    expect(ca.stdout).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const creds = JSON.parse((await cli('--json', 'edge', 'basic-auth')).stdout);
+    const auth = `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`;
+    const a = await httpsGet(httpsPort, host, ca.stdout, auth);
+    expect([200, 302]).toContain(a.status);
+    expect(a.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(a.serial.toLowerCase()).toBe(listed.serialNumber.toLowerCase());
+    const plain = await edgeClient(p.edgePort, host).get('/');
+    expect(plain.status).toBe(301);
+    expect(plain.headers.location).toBe(`https://${host}:${httpsPort}/`);
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+    const health = await p.api('GET', '/health');
+    expect(health.body.components.find((c: { name: string }) => c.name === 'tls')).toMatchObject({ status: 'ok' });
+  }, 60_000);
+
+  it('bbws certs list (table) and renew NAME', async () => {
+    const table = await cli('certs', 'list');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/NAME\s+SOURCE\s+STATUS\s+ISSUER/);
+    expect(table.stdout).toMatch(new RegExp(`${host.replace(/\./g, '\\.')}\\s+local-ca\\s+valid\\s+BBWS prod local CA`));
+    const before = JSON.parse((await cli('--json', 'certs', 'list')).stdout).items.find((c: { name: string }) => c.name === host);
+    const renewed = await cli('--json', 'certs', 'renew', host);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(JSON.parse(renewed.stdout)).toMatchObject({ name: host, status: 'valid', source: 'local-ca' });
+    expect(JSON.parse(renewed.stdout).serialNumber).not.toBe(before.serialNumber);
+  }, 60_000);
+
+  it('unknown and hostile names are 4xx with a stable code, no stack trace', async () => {
+    const unknown = await p.api('POST', '/v1.0/admin/certificates/nobody.example.com/renew');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('CERTIFICATE_NOT_FOUND');
+    const hostile = await p.api('POST', `/v1.0/admin/certificates/${encodeURIComponent('../../etc/passwd')}/renew`);
+    expect(hostile.status).toBe(400);
+    const out = await cli('certs', 'renew', 'nobody.example.com');
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('bbws certs list');
+    expect(out.stderr).not.toMatch(STACK_TRACE);
+    const tenantToken = await p.token('tenant-admin', 'secure');
+    expect((await p.api('GET', '/v1.0/admin/certificates', undefined, tenantToken)).status).toBe(403);
+  }, 60_000);
+});
+
+describe('bbws certs with --tls off', () => {
+  let p: LocalPlatform;
+  beforeAll(async () => {
+    p = await startLocalPlatform({});
+  }, 120_000);
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('says that TLS is off and how to turn it on', async () => {
+    const r = await p.api('GET', '/v1.0/admin/certificates');
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('TLS_DISABLED');
+    const out = await bbws('certs', 'list', '--data-dir', p.dataDir);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('--tls auto');
+  }, 60_000);
+});
