@@ -15,18 +15,17 @@
  *        [--rounds 2] [--purges 20] [--pages 1000]
  *
  * Needs root and the Debian packages (`bbws setup`). Everything it starts is removed at the end.
- * HTTPS (the issue's "cached over HTTPS") is measured once the edge speaks TLS (not in this file).
+ * HTTPS (the issue's "cached over HTTPS with keep-alive") is bench/tls.bench.ts.
  */
-import { execFile } from 'node:child_process';
 import { chmod, chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { createLocalSecrets } from '../src/adapters/secrets/local.js';
 import { createLocalWordPress } from '../src/adapters/wordpress/local/local-wordpress.js';
 import type { SiteRef } from '../src/ports/wordpress.js';
 import { edgeClient, logInToWordPress } from '../test/support/edge-client.js';
 import { runSteps, silentLogger, spec, startTestRuntime } from '../test/support/local-runtime-harness.js';
+import { loadEdge, type Load } from './lib/edge-load.js';
 import { fmt, median, summarize, table } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -39,25 +38,13 @@ const { values: args } = parseArgs({
     pages: { type: 'string', default: '1000' },
   },
 });
-const sh = promisify(execFile);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const TARGET = { cachedVsStatic: 0.5, cachedVsUncached: 100, purgeVisibleMs: 100 };
 const site: SiteRef = { tenantId: 'benchcache', siteId: 'benchc0001', hostnames: ['home.benchcache.wpdev.localhost'] };
 const password = 'correct-horse-battery-1';
 
-interface Load {
-  rps: number;
-  p99: number;
-  non2xx: number;
-}
-
-/** One autocannon run (its own process, so it does not share bbws's event loop). */
-async function autocannon(port: number, path: string, c: number, seconds: number): Promise<Load> {
-  const { stdout } = await sh(join(process.cwd(), 'node_modules/.bin/autocannon'), ['-c', String(c), '-d', String(seconds), '-H', `Host=${site.hostnames[0]}:${port}`, '--json', `http://127.0.0.1:${port}${path}`], { maxBuffer: 64 * 1024 * 1024 });
-  const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; non2xx: number };
-  if (r.non2xx > 0) throw new Error(`${path}: ${r.non2xx} answers were not 2xx (an edge limit?): the figures would not be the page's`);
-  return { rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx };
-}
+/** One autocannon run on this bench's site. */
+const autocannon = (port: number, path: string, c: number, seconds: number): Promise<Load> => loadEdge({ port, host: site.hostnames[0]!, path, connections: c, seconds });
 
 async function main(): Promise<void> {
   const c = Number(args.concurrency);
