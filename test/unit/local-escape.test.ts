@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   mysqlOptionValue,
   phpString,
+  safeAcmeToken,
   safeDbHost,
   safeHostname,
   safeInt,
@@ -50,6 +51,7 @@ describe('escape: validation refuses hostile values', () => {
     expect(() => safeHostname(v)).toThrow(UnsafeValueError);
     expect(() => sqlIdentifier(v)).toThrow(UnsafeValueError);
     expect(() => safeSecretToken(v)).toThrow(UnsafeValueError);
+    expect(() => safeAcmeToken(v)).toThrow(UnsafeValueError);
     // Plain words are fine inside a path; only the structural payloads must be refused there.
     if (!['ACME', '', '-rf', 'a'.repeat(300)].includes(v)) expect(() => safePath(v.startsWith('/') ? v : `/x/${v}`)).toThrow(UnsafeValueError);
   });
@@ -58,6 +60,9 @@ describe('escape: validation refuses hostile values', () => {
     expect(safeTenantId('acme42')).toBe('acme42');
     expect(safeName('dev-acme-service')).toBe('dev-acme-service');
     expect(safeHostname('acme.wpdev.localhost')).toBe('acme.wpdev.localhost');
+    // An ACME HTTP-01 token (base64url, RFC 8555 §8.1) becomes a file name under edge/acme-challenge/.
+    expect(safeAcmeToken('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0')).toBe('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0');
+    for (const bad of ['short', 'tok/../../x', 'tok.en-with-dot-xxxxxxxx', 'a'.repeat(257), 42, null]) expect(() => safeAcmeToken(bad)).toThrow(UnsafeValueError);
     expect(safePath('/tmp/bbws-lr-AbC_1/runtime/tenants/acme/www')).toBe('/tmp/bbws-lr-AbC_1/runtime/tenants/acme/www');
     expect(sqlIdentifier('acme_db')).toBe('`acme_db`');
     expect(safeDbHost('127.0.0.1')).toBe('127.0.0.1');

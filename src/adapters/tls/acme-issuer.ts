@@ -44,7 +44,10 @@ export function createAcmeIssuer(o: AcmeIssuerOptions): AcmeIssuer {
         accountKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
         await o.secrets.put(o.accountSecretName, accountKey);
       }
-      return new acme.Client({ directoryUrl: o.directoryUrl, accountKey });
+      // Status polls (challenge, order) start at 250 ms instead of acme-client's 5 s: a CA validates
+      // in well under a second when the edge answers, and the first poll usually comes too early.
+      // Doubling to 10 s keeps a slow CA's polls polite: 12 attempts are about a minute.
+      return new acme.Client({ directoryUrl: o.directoryUrl, accountKey, backoffMin: 250, backoffMax: 10_000, backoffAttempts: 12 });
     })().catch((err) => {
       client = null;
       throw err;
