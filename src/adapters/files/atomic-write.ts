@@ -6,18 +6,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, rename, rm, symlink, writeFile } from 'node:fs/promises';
 
 /** The temp file beside `path`; ends in `.tmp` so that leftover sweeps can find it. */
 export function tempPathFor(path: string): string {
   return `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 }
 
-/** Replaces `path` with `data`. `mode` is set exactly (the umask does not apply). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+/**
+ * Replaces `path` with `data`. `mode` is set exactly (the umask does not apply); `owner`, when
+ * given, before the rename (a file for nginx's workers is never theirs to read half-made, nor
+ * briefly someone else's).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, owner?: { uid: number; gid: number }): Promise<void> {
   const tmp = tempPathFor(path);
   try {
-    await writeFile(tmp, data, { mode });
+    await writeFile(tmp, data, { mode: 0o600 });
+    if (owner) await chown(tmp, owner.uid, owner.gid);
     await chmod(tmp, mode);
     await rename(tmp, path);
   } catch (err) {

@@ -11,7 +11,7 @@
  * by `list()` and `health()`. Private keys are never logged nor returned.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { BbwsError } from '../../domain/errors.js';
@@ -26,6 +26,8 @@ import { createAcmeIssuer, type AcmeIssuer } from './acme-issuer.js';
 import type { EdgeFiles } from './edge-files.js';
 import { createCaMaterial, loadLocalCa, type LocalCa, type PemPair } from './local-ca.js';
 import { validateCertificateBundle } from './validate-certificate.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { serialLane } from '../serial-lane.js';
 
 export interface CertificateManagerOptions {
   settings: TlsSettings;
@@ -109,14 +111,11 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
   } catch {
     // Absent (first start) or unreadable: failures are forgotten, manual names are still on disk.
   }
-  const saveState = async () => {
-    const tmp = `${o.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
-    await rename(tmp, o.stateFile);
-  };
+  const saveState = () => writeFileAtomic(o.stateFile, JSON.stringify(state, null, 2), 0o600);
+  await o.files.clearChallenges();
 
   const routed = async (): Promise<string[]> =>
-    (await readdir(o.routesDir)).filter((n) => !n.includes('.tmp-') && isValidHostname(n) && !o.ignoreRoute?.(n)).sort();
+    (await readdir(o.routesDir)).filter((n) => !n.endsWith('.tmp') && isValidHostname(n) && !o.ignoreRoute?.(n)).sort();
   const isRouted = (name: string) => name === DEFAULT_CERT_NAME || (isValidHostname(name) && existsSync(join(o.routesDir, name)));
   const sourceOf = (name: string): CertificateSource | null => (state[name]?.manual ? 'manual' : name === DEFAULT_CERT_NAME ? 'local-ca' : sourceFor(o.settings.mode, name));
 
@@ -160,12 +159,9 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
     }
   };
 
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => undefined);
-    return next;
-  };
+  // One issuance at a time: a sweep, a kick and `bbws certs renew` never race on a name's files.
+  const lane = serialLane();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => lane.run(fn);
 
   /**
    * A public certificate of a name this host no longer serves is revoked, not only deleted: its
@@ -272,7 +268,7 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
     },
     async stop() {
       if (timer) clearInterval(timer);
-      await chain.catch(() => undefined);
+      await lane.run(async () => undefined);
     },
   };
 }
