@@ -94,3 +94,21 @@ describe('edge listen address (--edge-host / BBWS_EDGE_HOST)', () => {
       expect(() => parseConfig({ edgeHost: bad }, {}), bad).toThrow(/--edge-host \/ BBWS_EDGE_HOST: expected an IP address/);
   });
 });
+
+describe('TLS settings (--tls, --https-port, --acme-directory, --acme-email)', () => {
+  it('defaults: off, 8443, Let’s Encrypt production, no e-mail', () => {
+    expect(parseConfig({}, {}).tls).toEqual({ mode: 'off', httpsPort: 8443, acmeDirectory: 'https://acme-v02.api.letsencrypt.org/directory', acmeEmail: null, acmeCaFile: null });
+  });
+  it('flags win over the environment', () => {
+    const tls = parseConfig({ tls: 'auto', httpsPort: '9443', acmeDirectory: 'https://127.0.0.1:14000/dir' }, { BBWS_TLS: 'off', BBWS_ACME_EMAIL: 'ops@example.com' }).tls!;
+    expect(tls).toMatchObject({ mode: 'auto', httpsPort: 9443, acmeDirectory: 'https://127.0.0.1:14000/dir', acmeEmail: 'ops@example.com' });
+  });
+  it('refuses bad values, naming the setting', () => {
+    expect(() => parseConfig({ tls: 'on' }, {})).toThrow(/--tls \/ BBWS_TLS/);
+    expect(() => parseConfig({ tls: 'auto', edgePort: '8443' }, {})).toThrow(/--https-port .*must differ/);
+    expect(() => parseConfig({ tls: 'auto', httpsPort: '70000' }, {})).toThrow(/--https-port/);
+    expect(() => parseConfig({ acmeDirectory: 'http://acme.example.com/dir' }, {})).toThrow(/--acme-directory/);
+    expect(() => parseConfig({ acmeDirectory: 'https://x/dir\nssl_certificate /etc/shadow;' }, {})).toThrow(/--acme-directory/);
+    expect(() => parseConfig({ acmeEmail: 'not-an-address' }, {})).toThrow(/--acme-email/);
+  });
+});
