@@ -117,6 +117,18 @@ describe.skipIf(!isRoot)('edge certificates from Pebble (ACME HTTP-01 answered b
     expect(again.serialNumber).not.toBe(renewed.serialNumber);
   }, 60_000);
 
+  it('a restart keeps the certificates and the local CA: nothing is issued again', async () => {
+    const before = await certs().list();
+    const ca = await certs().caCertificate();
+    const issued = t.logs.filter((l) => l.action === 'TLS_ISSUED').length;
+    await t.restart();
+    await certs().sweep();
+    expect((await certs().list()).map((c) => [c.name, c.serialNumber])).toEqual(before.map((c) => [c.name, c.serialNumber]));
+    expect(await certs().caCertificate()).toBe(ca);
+    expect(t.logs.filter((l) => l.action === 'TLS_ISSUED').length).toBe(issued);
+    expect((await httpsGet(httpsPort, acmeHost, [pebbleRoot])).status).toBe(302);
+  }, 60_000);
+
   it('revokes the certificate of a name that leaves the edge (tenant deleted)', async () => {
     const betaHost = `beta.wpdev.${DOMAIN}`;
     await runSteps(t.runtime.provisionSteps(spec('beta')));
