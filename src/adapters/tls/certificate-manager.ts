@@ -182,7 +182,10 @@ export async function startCertificateManager(o: CertificateManagerOptions): Pro
   const sweepNow = async () => {
     const names = await routed();
     await ensure(DEFAULT_CERT_NAME, false);
-    for (const name of names) await ensure(name, false);
+    // Local names first (signed at once), then ACME names: a CA that is slow or down (each
+    // request retried for up to a minute) never keeps a new local tenant on HTTP.
+    const local = names.filter((n) => sourceOf(n) === 'local-ca');
+    for (const name of [...local, ...names.filter((n) => sourceOf(n) !== 'local-ca')]) await ensure(name, false);
     const keep = new Set([...names, DEFAULT_CERT_NAME]);
     for (const name of await o.files.certificateNames()) {
       if (keep.has(name) || state[name]?.manual) continue;
