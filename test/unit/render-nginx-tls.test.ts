@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEdgeConfig } from '../../src/adapters/runtime/local/render-nginx.js';
-import { renderTlsHttp } from '../../src/adapters/runtime/local/render-nginx-tls.js';
+import { renderHstsHeader, renderTlsHttp } from '../../src/adapters/runtime/local/render-nginx-tls.js';
+import { renderLimitsServer } from '../../src/adapters/runtime/local/render-nginx-limits.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { createCaMaterial, loadLocalCa } from '../../src/adapters/tls/local-ca.js';
 import { pollUntil } from '../support/poll.js';
@@ -39,6 +40,9 @@ describe('edge TLS config (golden file)', () => {
   it('HSTS only when asked (prod), and only over HTTPS', () => {
     expect(renderTlsHttp({ ...tls, hsts: false })).not.toContain('max-age');
     expect(renderTlsHttp(tls)).toMatch(/https "max-age=31536000";\n\s+default "";/);
+    // The 429 answer sets headers of its own, so it repeats HSTS (nginx inherits none there).
+    expect(renderLimitsServer(renderHstsHeader(tls))).toMatch(/location @bbws_limited \{[^}]*Strict-Transport-Security \$bbws_hsts always;/);
+    expect(renderLimitsServer(renderHstsHeader(null))).not.toContain('Strict-Transport-Security');
   });
   it('refuses unsafe paths and ports', () => {
     expect(() => renderEdgeConfig({ ...base, tls: { ...tls, certsDir: '/x; include /etc/shadow' } })).toThrow(/unsafe path/);
@@ -79,7 +83,8 @@ describe('edge TLS on a real nginx', () => {
     const material = await createCaMaterial('bbws test CA', new Date());
     caPem = material.certificatePem;
     const ca = await loadLocalCa(material);
-    for (const name of ['acme.wpdev.localhost', '_default']) {
+    await writeFile(join(dir, 'suspended/gone.wpdev.localhost'), 'gone\n');
+    for (const name of ['acme.wpdev.localhost', 'gone.wpdev.localhost', '_default']) {
       const leaf = await ca.issue([name === '_default' ? 'default.bbws.invalid' : name], new Date());
       await writeFile(join(dir, `tls/${name}.pem`), leaf.certificatePem + leaf.keyPem, { mode: 0o600 });
     }
@@ -110,6 +115,12 @@ describe('edge TLS on a real nginx', () => {
     expect(a.status).toBe(200);
     expect(a.body).toBe('hello acme\n');
     expect(a.issuer).toBe('bbws test CA');
+    expect(a.headers['strict-transport-security']).toBe('max-age=31536000');
+  });
+  it('sends HSTS on the pages that set headers of their own too (suspended site)', async () => {
+    const a = await get(`https://127.0.0.1:${httpsPort}/`, 'gone.wpdev.localhost', caPem);
+    expect(a.status).toBe(503);
+    expect(a.headers['retry-after']).toBe('3600');
     expect(a.headers['strict-transport-security']).toBe('max-age=31536000');
   });
   it('redirects HTTP to HTTPS once the host has a certificate, without HSTS on HTTP', async () => {

@@ -56,14 +56,14 @@ ${keyMaps('rate', RATE_TIERS)}${keyMaps('conn', CONNECTION_TIERS)}${RATE_TIERS.m
 }
 
 /** In `server {}`: every tier (only the tenant's own counts), and the 429 answer. */
-export function renderLimitsServer(): string {
+export function renderLimitsServer(hsts = ''): string {
   return `
     # Per-tenant edge limits (render-nginx-limits.ts). burst: twice the rate, served without delay.
 ${RATE_TIERS.map((n) => `    limit_req zone=bbws_rate_${n} burst=${n * 2} nodelay;\n`).join('')}${CONNECTION_TIERS.map((n) => `    limit_conn bbws_conn_${n} ${n};\n`).join('')}    error_page 429 @bbws_limited;
     location @bbws_limited {
       default_type text/plain;
       add_header Retry-After 1 always;
-      return 429 "Too many requests: this site's tenant is over its edge limit (requestsPerSecond or connections, docs/limits.md). Retry in a moment.\\n";
+${hsts}      return 429 "Too many requests: this site's tenant is over its edge limit (requestsPerSecond or connections, docs/limits.md). Retry in a moment.\\n";
     }
 `;
 }

@@ -62,6 +62,14 @@ export function renderTlsHttp(input: EdgeTlsInput): string {
 `;
 }
 
+/**
+ * HSTS inside a location that sets headers of its own (nginx inherits none of the server's
+ * `add_header` lines there): the suspended page and the 429 answer. Empty without TLS.
+ */
+export function renderHstsHeader(input: EdgeTlsInput | null): string {
+  return input ? '      add_header Strict-Transport-Security $bbws_hsts always;\n' : '';
+}
+
 /** Appended to the HTTP `listen` line's server: the HTTPS listener on the same address. */
 export function renderTlsListen(listenAddress: string, input: EdgeTlsInput): string {
   return `\n    listen ${listenAddress}:${safePort(input.httpsPort)} ssl http2 default_server;`;

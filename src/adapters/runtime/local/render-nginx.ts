@@ -10,7 +10,7 @@ import { safeName, safePath, safePort } from './escape.js';
 import { renderLoginBlockCheck, renderLoginFailureLog } from './render-nginx-login.js';
 import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
 import { renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
-import { renderTlsHttp, renderTlsListen, renderTlsServer, type EdgeTlsInput } from './render-nginx-tls.js';
+import { renderHstsHeader, renderTlsHttp, renderTlsListen, renderTlsServer, type EdgeTlsInput } from './render-nginx-tls.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -122,14 +122,14 @@ ${tls ? renderTlsServer(tls) : ''}
     # their target's owner: www/<core entry> → /usr/share/wordpress (root), www/wp-content →
     # the tenant's content (the tenant). The route itself (routes/<host> → www) is before from=.
     disable_symlinks if_not_owner from=$document_root;
-${cache ? renderCacheServer(cache) : ''}${limits ? renderLimitsServer() : ''}
+${cache ? renderCacheServer(cache) : ''}${limits ? renderLimitsServer(renderHstsHeader(tls)) : ''}
 ${auth}
     location = /__bbws_suspended__ {
       internal;
       default_type text/html;
       add_header Retry-After 3600 always;
       add_header Cache-Control no-store always;
-      return 503 "<!doctype html><html><head><meta charset=utf-8><title>Site suspended</title></head><body><h1>This site is suspended</h1><p>Its hosting is suspended; it will answer again when the hosting is restored.</p></body></html>\\n";
+${renderHstsHeader(tls)}      return 503 "<!doctype html><html><head><meta charset=utf-8><title>Site suspended</title></head><body><h1>This site is suspended</h1><p>Its hosting is suspended; it will answer again when the hosting is restored.</p></body></html>\\n";
     }
     location ~ /\\. { deny all; }
     location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }
