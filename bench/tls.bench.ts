@@ -18,7 +18,6 @@
  * is stopped by PID and removed at the end.
  */
 import { rename } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/adapters/runtime/local/mariadb.js';
@@ -26,7 +25,7 @@ import { createLocalSecrets } from '../src/adapters/secrets/local.js';
 import { createLocalWordPress } from '../src/adapters/wordpress/local/local-wordpress.js';
 import type { SiteRef } from '../src/ports/wordpress.js';
 import { freeUdpPort, startDnsmasq } from '../test/support/dnsmasq.js';
-import { edgeClient } from '../test/support/edge-client.js';
+import { edgeGet } from '../test/support/https-get.js';
 import { startPebble } from '../test/support/pebble.js';
 import { pollUntil } from '../test/support/poll.js';
 import { runSteps, silentLogger, spec, startTestRuntime } from '../test/support/local-runtime-harness.js';
@@ -45,18 +44,6 @@ const { values: args } = parseArgs({
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const TARGET = { httpsVsHttp: 0.9, issuanceMs: 2_000 };
 const DOMAIN = 'bbws-bench.net';
-
-/** X-Cache of one HTTPS GET (SNI and Host `host`; the certificate is the bench's own). */
-function httpsXCache(port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host: `${host}:${port}` }, rejectUnauthorized: false, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(`${res.statusCode} ${String(res.headers['x-cache'])}`));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Figures of anything but cache hits would not be "cached": refuse them. */
 function assertHit(what: string, answer: string): void {
@@ -120,12 +107,13 @@ async function main(): Promise<void> {
     for (let round = 0; round < Number(args.rounds); round++) {
       await rename(certFile, aside);
       await loadEdge({ port: edgePort, host, path: '/', connections: 1, seconds: 1 }); // warm the HTTP cache entry
-      const plain = await edgeClient(edgePort, host).get('/');
+      const plain = await edgeGet({ port: edgePort, host, https: false });
       assertHit('HTTP', `${plain.status} ${String(plain.headers['x-cache'])}`);
       runs.http.push(await loadEdge({ port: edgePort, host, path: '/', connections: c, seconds }));
       await rename(aside, certFile);
       await loadEdge({ port: httpsPort, host, path: '/', connections: 1, seconds: 1, https: true });
-      assertHit('HTTPS', await httpsXCache(httpsPort, host));
+      const secure = await edgeGet({ port: httpsPort, host });
+      assertHit('HTTPS', `${secure.status} ${String(secure.headers['x-cache'])}`);
       runs.https.push(await loadEdge({ port: httpsPort, host, path: '/', connections: c, seconds, https: true }));
       log(`round ${round + 1}: HTTP cached ${fmt(runs.http.at(-1)!.rps)} req/s, HTTPS cached ${fmt(runs.https.at(-1)!.rps)} req/s`);
     }

@@ -4,25 +4,14 @@
  * and act on the certificates (human and --json); bad names are 4xx with stable codes. With
  * `--tls off` the same commands say TLS is off.
  */
-import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { bbws, STACK_TRACE } from '../support/cli-process.js';
 import { edgeClient } from '../support/edge-client.js';
+import { edgeGet } from '../support/https-get.js';
 import { startLocalPlatform, type LocalPlatform } from '../support/platform-local-harness.js';
 
-function httpsGet(port: number, host: string, ca: string, auth: string): Promise<{ status: number; headers: Record<string, unknown>; serial: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, ca, agent: false, headers: { host: `${host}:${port}`, authorization: auth } }, (res) => {
-      const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, serial }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const httpsGet = (port: number, host: string, ca: string, auth: string) => edgeGet({ port, host, ca, headers: { authorization: auth } });
 
 describe('HTTPS and bbws certs in PROD (end to end)', () => {
   let p: LocalPlatform;

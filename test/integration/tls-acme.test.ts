@@ -6,14 +6,13 @@
  * gone sends the site back to HTTP, visibly (list, health, log). Local names get the local CA's.
  */
 import { X509Certificate } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { probeTenant } from '../../src/adapters/runtime/local/probe.js';
 import type { CertificateInfo } from '../../src/ports/certificates.js';
 import { startDnsmasq, freeUdpPort, type Dnsmasq } from '../support/dnsmasq.js';
 import { edgeClient } from '../support/edge-client.js';
+import { edgeGet } from '../support/https-get.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { pollUntil } from '../support/poll.js';
 import { runSteps, spec, startTestRuntime, type TestRuntime } from '../support/local-runtime-harness.js';
@@ -21,20 +20,7 @@ import { runSteps, spec, startTestRuntime, type TestRuntime } from '../support/l
 const isRoot = process.getuid?.() === 0;
 const DOMAIN = 'bbws-acme-test.net';
 
-interface Answer { status: number; headers: Record<string, unknown>; serial: string; issuer: string }
-
-/** GET / over the edge's HTTPS with SNI `host`, trusting only `ca`. */
-function httpsGet(port: number, host: string, ca: string[]): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host: `${host}:${port}` }, ca, agent: false }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate();
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, serial: peer.serialNumber, issuer: String(peer.issuer?.CN ?? '') }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const httpsGet = (port: number, host: string, ca: string[]) => edgeGet({ port, host, ca });
 
 describe.skipIf(!isRoot)('edge certificates from Pebble (ACME HTTP-01 answered by the edge)', () => {
   let dns: Dnsmasq;

@@ -5,8 +5,6 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, symlink } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,7 @@ import { renderLimitsServer } from '../../src/adapters/runtime/local/render-ngin
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { createCaMaterial, loadLocalCa } from '../../src/adapters/tls/local-ca.js';
 import { pollUntil } from '../support/poll.js';
+import { edgeGet } from '../support/https-get.js';
 
 const R = '/var/lib/bbws/runtime';
 const base = {
@@ -50,21 +49,10 @@ describe('edge TLS config (golden file)', () => {
   });
 });
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; issuer?: string }
-
-function get(url: string, host: string, ca?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const opts = { host: '127.0.0.1', port: u.port, path: u.pathname + u.search, headers: { host }, servername: host, ca, agent: false as const };
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(opts, (res) => {
-      let body = '';
-      const issuer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.().issuer?.CN as string | undefined;
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, issuer }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** GET `url` (http or https, on 127.0.0.1) with SNI and Host `host`. */
+function get(url: string, host: string, ca?: string) {
+  const u = new URL(url);
+  return edgeGet({ port: Number(u.port), host, path: u.pathname + u.search, https: u.protocol === 'https:', ca, headers: { host } });
 }
 
 describe('edge TLS on a real nginx', () => {
