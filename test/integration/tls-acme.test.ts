@@ -5,7 +5,10 @@
  * renewal at two thirds of the lifetime; revocation when a name leaves the edge; expiry with the CA
  * gone sends the site back to HTTP, visibly (list, health, log). Local names get the local CA's.
  */
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { probeTenant } from '../../src/adapters/runtime/local/probe.js';
@@ -74,6 +77,13 @@ describe.skipIf(!isRoot)('edge certificates from Pebble (ACME HTTP-01 answered b
     const plain = await edgeClient(t.edgePort, acmeHost).get('/some/page?x=1');
     expect(plain.status).toBe(301);
     expect(plain.headers.location).toBe(`https://${acmeHost}:${httpsPort}/some/page?x=1`);
+    // The key is the web group's to read (nginx's workers, at each handshake), never a tenant's.
+    const file = join(t.runtime.layout.edgeTls, `${acmeHost}.pem`);
+    const owner = (await t.runtime.tenantOwner('acme'))!;
+    expect(((await stat(file)).mode & 0o777).toString(8)).toBe('640');
+    expect((await stat(file)).gid).toBe(owner.webGid);
+    expect(((await stat(t.runtime.layout.edgeTls)).mode & 0o777).toString(8)).toBe('710');
+    expect(() => execFileSync('cat', [file], { uid: owner.uid, gid: owner.gid, stdio: 'pipe' })).toThrow(/Permission denied/);
     // Readiness and health probes go where a visitor goes: through that redirect, to WordPress.
     const probed = await probeTenant({ edgePort: t.edgePort, hostname: acmeHost, basicAuth: null });
     expect(probed).toMatchObject({ ok: true, status: 302, location: `https://${acmeHost}:${httpsPort}/wp-admin/install.php` });

@@ -126,6 +126,12 @@ describe('edge TLS on a real nginx', () => {
     expect(a.status).toBe(200);
     expect(a.body).toBe('tok-123.thumbprint');
     expect((await get(`http://127.0.0.1:${httpPort}/.well-known/acme-challenge/tok-123`, 'unrouted.example.com')).status).toBe(404);
+    // The challenge alias leads nowhere else: not to the certificates beside it.
+    for (const path of ['/.well-known/acme-challenge/../tls/acme.wpdev.localhost.pem', '/.well-known/acme-challenge/..%2ftls%2facme.wpdev.localhost.pem', '/.well-known/acme-challenge%2f..%2f..%2ftls%2facme.wpdev.localhost.pem']) {
+      const a = await get(`http://127.0.0.1:${httpPort}${path}`, 'plain.wpdev.localhost');
+      expect(a.body, path).not.toContain('PRIVATE KEY');
+      expect([400, 403, 404], path).toContain(a.status);
+    }
   });
   it('refuses TLS 1.1 (Mozilla intermediate: 1.2 and 1.3 only)', () => {
     const out = (() => {
