@@ -34,7 +34,7 @@ export function registerCertsCommands(program: Command): void {
   certs.command('list').description('each certificate with its source, issuer, expiry, renewal time and last failure').action(async (opts: CommonOptions) => {
     const result = await (await clientFor(opts)).request<{ mode: string; items: CertificateView[] }>('GET', '/v1.0/admin/certificates');
     if (opts.json) return printJson(result);
-    printTable(result.items.map((c) => ({ ...c, issuer: c.issuer?.replace(/^.*CN=/, '') ?? null, lastError: c.lastError ? `${c.lastError.slice(0, 60)}${c.lastError.length > 60 ? '…' : ''}` : null })), ['name', 'source', 'status', 'issuer', 'notAfter', 'renewAt', 'lastError', 'nextAttemptAt']);
+    printTable(result.items.map((c) => ({ ...c, issuer: c.issuer?.match(/CN=([^,]+)/)?.[1] ?? c.issuer, lastError: c.lastError ? `${c.lastError.slice(0, 60)}${c.lastError.length > 60 ? '…' : ''}` : null })), ['name', 'source', 'status', 'issuer', 'notAfter', 'renewAt', 'lastError', 'nextAttemptAt']);
     const failed = result.items.filter((c) => c.status === 'failed' || c.status === 'expired');
     if (failed.length) process.stdout.write(`\n${failed.length} not issued: those sites keep serving over HTTP. See \`bbws certs list --json\` for the full error, then \`bbws certs renew NAME\`.\n`);
   });
