@@ -4,7 +4,12 @@
  * and act on the certificates (human and --json); bad names are 4xx with stable codes. With
  * `--tls off` the same commands say TLS is off.
  */
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaMaterial, loadLocalCa } from '../../src/adapters/tls/local-ca.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { bbws, STACK_TRACE } from '../support/cli-process.js';
 import { edgeClient } from '../support/edge-client.js';
@@ -62,6 +67,33 @@ describe('HTTPS and bbws certs in PROD (end to end)', () => {
     expect(renewed.code, renewed.stderr).toBe(0);
     expect(JSON.parse(renewed.stdout)).toMatchObject({ name: host, status: 'valid', source: 'local-ca' });
     expect(JSON.parse(renewed.stdout).serialNumber).not.toBe(before.serialNumber);
+  }, 60_000);
+
+  it('bbws certs set installs an operator’s certificate (validated), served at once and never renewed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bbws-certs-set-'));
+    try {
+      const own = await createCaMaterial('Operator Corp CA', new Date());
+      const leaf = await (await loadLocalCa(own)).issue([host], new Date());
+      await writeFile(join(dir, 'chain.pem'), leaf.certificatePem); // leaf, then the operator's root
+      await writeFile(join(dir, 'key.pem'), leaf.keyPem, { mode: 0o600 });
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      await writeFile(join(dir, 'other.pem'), other, { mode: 0o600 });
+      const wrong = await cli('certs', 'set', host, '--cert', join(dir, 'chain.pem'), '--key', join(dir, 'other.pem'));
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toContain('TLS_KEY_MISMATCH');
+      const set = await cli('--json', 'certs', 'set', host, '--cert', join(dir, 'chain.pem'), '--key', join(dir, 'key.pem'));
+      expect(set.code, set.stderr).toBe(0);
+      expect(JSON.parse(set.stdout)).toMatchObject({ name: host, source: 'manual', status: 'valid', renewAt: null });
+      const creds = JSON.parse((await cli('--json', 'edge', 'basic-auth')).stdout);
+      const served = await httpsGet(httpsPort, host, own.certificatePem, `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`);
+      expect(served.serial.toLowerCase()).toBe(new X509Certificate(leaf.certificatePem).serialNumber.toLowerCase());
+      const renew = await p.api('POST', `/v1.0/admin/certificates/${host}/renew`);
+      expect(renew.status).toBe(409);
+      const listed = await p.api('GET', '/v1.0/admin/certificates');
+      expect(JSON.stringify(listed.body)).not.toContain('PRIVATE KEY');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('unknown and hostile names are 4xx with a stable code, no stack trace', async () => {
