@@ -6,8 +6,9 @@
  *
  * What an adapter must guarantee (contract: `test/contract/secrets.contract.ts`): values round-trip
  * exactly and are never stored or logged in plain text; a `put` replaces; `delete` of a missing
- * name is a no-op; `list` gives sorted names only; a name that could reach outside the store (a
- * path, `..`) is refused.
+ * name is a no-op; `list` gives sorted names only; `listAges` gives the same names with the time
+ * of the last `put` of each (never a value); a name that could reach outside the store (a path,
+ * `..`) is refused.
  */
 export interface Secrets {
   /** Creates or replaces the secret `name` (e.g. `dev-acme-db-credentials`). */
@@ -17,4 +18,15 @@ export interface Secrets {
   delete(name: string): Promise<void>;
   /** Names only, never values. */
   list(prefix?: string): Promise<string[]>;
+  /**
+   * Names with the time their value was last written (ISO 8601), sorted by name: what
+   * `bbws secrets list` shows and the rotation policy measures ages against. Never values.
+   */
+  listAges(prefix?: string): Promise<SecretAge[]>;
+}
+
+export interface SecretAge {
+  name: string;
+  /** When the current value was written (the last `put`), ISO 8601. */
+  updatedAt: string;
 }

@@ -1,6 +1,7 @@
 /**
  * The Secrets port's contract (src/ports/secrets.ts): values round-trip exactly, a put replaces,
- * delete is idempotent, list gives names only, sorted, filtered by prefix, and a name that could
+ * delete is idempotent, list gives names only, sorted, filtered by prefix, listAges gives the same
+ * names with the time of the last put (never a value), and a name that could
  * escape its store (a path, `..`) is refused. Run it from `secrets.<adapter>.test.ts` with a
  * factory that builds a fresh, isolated secret store per test (Secrets Manager: a name prefix
  * per test).
@@ -48,6 +49,27 @@ export function describeSecretsContract(name: string, makeSecrets: MakeSecrets):
       expect(await s().list('dev-acme-')).toEqual(['dev-acme-db-credentials', 'dev-acme-site-1-admin']);
       expect(await s().list('prod-')).toEqual([]);
       expect(JSON.stringify(await s().list())).not.toContain('value of');
+    });
+
+    it('lists names with the time of their last put, never a value; a put makes its secret younger', async () => {
+      const before = Date.now();
+      await s().put('dev-acme-db-credentials', 'value one');
+      await s().put('dev-beta-db-credentials', 'value two');
+      const ages = await s().listAges();
+      expect(ages.map((a) => a.name)).toEqual(['dev-acme-db-credentials', 'dev-beta-db-credentials']);
+      for (const a of ages) {
+        expect(Object.keys(a).sort()).toEqual(['name', 'updatedAt']);
+        expect(Date.parse(a.updatedAt)).toBeGreaterThanOrEqual(before - 1000);
+        expect(Date.parse(a.updatedAt)).toBeLessThanOrEqual(Date.now() + 1000);
+      }
+      expect(JSON.stringify(ages)).not.toContain('value');
+      await new Promise((r) => setTimeout(r, 20));
+      await s().put('dev-beta-db-credentials', 'value three');
+      const [acme, beta] = await s().listAges();
+      expect(Date.parse(beta!.updatedAt)).toBeGreaterThan(Date.parse(acme!.updatedAt));
+      expect((await s().listAges('dev-acme-')).map((a) => a.name)).toEqual(['dev-acme-db-credentials']);
+      await s().delete('dev-acme-db-credentials');
+      expect((await s().listAges()).map((a) => a.name)).toEqual(['dev-beta-db-credentials']);
     });
 
     it('refuses names that could reach outside the store, and stores nothing for them', async () => {

@@ -14,7 +14,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { isValidSecretName } from '../../domain/secret-names.js';
-import type { Secrets } from '../../ports/secrets.js';
+import type { SecretAge, Secrets } from '../../ports/secrets.js';
 
 const named = (err: unknown, name: string) => (err as { name?: string }).name === name;
 
@@ -22,6 +22,23 @@ const named = (err: unknown, name: string) => (err as { name?: string }).name ==
 function checkName(name: string): string {
   if (!isValidSecretName(name)) throw new Error(`invalid secret name ${JSON.stringify(String(name)).slice(0, 80)}`);
   return name;
+}
+
+/** Every secret's name and last change (a new value: PutSecretValue sets LastChangedDate), sorted by name. */
+async function listEntries(client: SecretsManagerClient, prefix: string | undefined): Promise<SecretAge[]> {
+  const out: SecretAge[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListSecretsCommand({ NextToken: token, MaxResults: 100, ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}) }));
+    // The name filter matches prefixes of words too; keep true prefixes only.
+    for (const s of page.SecretList ?? []) {
+      if (!s.Name || (prefix && !s.Name.startsWith(prefix))) continue;
+      const at = s.LastChangedDate ?? s.CreatedDate;
+      out.push({ name: s.Name, updatedAt: (at ? new Date(at) : new Date(0)).toISOString() });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function createSecretsManagerSecrets(options: { client: SecretsManagerClient }): Secrets {
@@ -51,18 +68,7 @@ export function createSecretsManagerSecrets(options: { client: SecretsManagerCli
         if (!named(err, 'ResourceNotFoundException')) throw err;
       }
     },
-    async list(prefix) {
-      const names: string[] = [];
-      let token: string | undefined;
-      do {
-        const out = await client.send(
-          new ListSecretsCommand({ NextToken: token, MaxResults: 100, ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}) }),
-        );
-        // The name filter matches prefixes of words too; keep true prefixes only.
-        for (const s of out.SecretList ?? []) if (s.Name && (!prefix || s.Name.startsWith(prefix))) names.push(s.Name);
-        token = out.NextToken;
-      } while (token);
-      return names.sort();
-    },
+    list: async (prefix) => (await listEntries(client, prefix)).map((e) => e.name),
+    listAges: (prefix) => listEntries(client, prefix),
   };
 }

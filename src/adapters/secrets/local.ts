@@ -9,7 +9,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidSecretName } from '../../domain/secret-names.js';
-import type { Secrets } from '../../ports/secrets.js';
+import type { SecretAge, Secrets } from '../../ports/secrets.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 
 const KEY_FILE = 'master.key';
@@ -53,6 +53,15 @@ async function removeStaleTempFiles(dir: string): Promise<void> {
     const st = await stat(file).catch(() => undefined);
     if (st && Date.now() - st.mtimeMs > STALE_TMP_MS) await rm(file, { force: true });
   }
+}
+
+async function namesIn(dir: string, prefix: string): Promise<string[]> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length))
+    .filter((n) => isValidSecretName(n) && n.startsWith(prefix))
+    .sort();
 }
 
 export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
@@ -125,13 +134,15 @@ export function createLocalSecrets(options: LocalSecretsOptions): Secrets {
     async delete(name) {
       await rm(fileOf(name), { force: true });
     },
-    async list(prefix = '') {
-      const entries = await readdir(dir).catch(() => [] as string[]);
-      return entries
-        .filter((f) => f.endsWith(SUFFIX))
-        .map((f) => f.slice(0, -SUFFIX.length))
-        .filter((n) => isValidSecretName(n) && n.startsWith(prefix))
-        .sort();
+    list: (prefix = '') => namesIn(dir, prefix),
+    async listAges(prefix = '') {
+      const out: SecretAge[] = [];
+      for (const name of await namesIn(dir, prefix)) {
+        // A put writes a new file and renames it over the old one: its mtime is the time of the last put.
+        const st = await stat(fileOf(name)).catch(() => undefined);
+        if (st) out.push({ name, updatedAt: st.mtime.toISOString() });
+      }
+      return out;
     },
   };
 }
