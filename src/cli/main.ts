@@ -20,6 +20,7 @@ import { registerLogCommands } from './commands/logs.command.js';
 import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerPerfTestCommand } from './commands/perf-test.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
+import { registerSecretCommands } from './commands/secrets.command.js';
 import { registerSecurityCommands } from './commands/security.command.js';
 import { registerSecurityScanCommand } from './commands/security-scan.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerLogCommands(program);
   registerAlarmCommands(program);
   registerBackupCommands(program);
+  registerSecretCommands(program);
   registerEmulatorCommands(program);
   return program;
 }

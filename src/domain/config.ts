@@ -52,6 +52,8 @@ export interface PlatformConfig {
   logRotation?: { maxBytes: number; maxAgeMs: number; retentionMs: number };
   /** Days the audit log keeps an entry (BBWS_AUDIT_RETENTION_DAYS, default 365: seed 002's year). */
   auditRetentionDays?: number;
+  /** Rotation policy: a rotatable secret older than this many days is overdue (BBWS_SECRET_MAX_AGE_DAYS, default 90). */
+  secretMaxAgeDays?: number;
   /** Resolver for custom-domain TXT proofs (`host` or `host:port`); null: the system's. */
   dnsServer?: string | null;
   /**

@@ -8,7 +8,8 @@ export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 export const INSTANCE_OPERATION_TYPES = ['CREATE_TENANT', 'SCALE_INSTANCE', 'DELETE_TENANT', 'ROLLBACK_INSTANCE'] as const;
 export const SITE_OPERATION_TYPES = ['CREATE_SITE', 'UPDATE_SITE', 'DELETE_SITE', 'CLONE_SITE', 'APPLY_TEMPLATE'] as const;
 /** Backup work (docs/backups.md): on the backups queue, `input.backupId` names the backup. */
-export const BACKUP_OPERATION_TYPES = ['CREATE_BACKUP', 'VERIFY_BACKUP', 'RESTORE_BACKUP'] as const;
+/** Work of the backups queue: backups, verifications, restores and secret rotation (one at a time per tenant). */
+export const BACKUP_OPERATION_TYPES = ['CREATE_BACKUP', 'VERIFY_BACKUP', 'RESTORE_BACKUP', 'ROTATE_SECRETS'] as const;
 export const OPERATION_TYPES = [...INSTANCE_OPERATION_TYPES, ...SITE_OPERATION_TYPES, ...BACKUP_OPERATION_TYPES] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 export type SiteOperationType = (typeof SITE_OPERATION_TYPES)[number];

@@ -21,6 +21,7 @@ import { registerCertificateRoutes } from './routes/certificates.routes.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
 import { auditRequest } from './audit-request.js';
 import { registerBackupRoutes } from './routes/backups.routes.js';
+import { registerSecretRoutes } from './routes/secrets.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
 import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
@@ -177,6 +178,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerAuditRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerBackupRoutes(app, deps);
+  registerSecretRoutes(app, deps);
   registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);

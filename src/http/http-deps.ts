@@ -31,4 +31,6 @@ export interface HttpDeps extends SiteDeps {
   certificates?: () => Certificates | null | undefined;
   /** `--tls` (auto, manual, off), shown by GET /v1.0/admin/certificates. */
   tlsMode?: string;
+  /** Rotation policy in days (BBWS_SECRET_MAX_AGE_DAYS), for GET /v1.0/secrets. */
+  secretMaxAgeDays?: number;
 }

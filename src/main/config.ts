@@ -152,6 +152,7 @@ export function parseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process
       retentionMs: atLeast('BBWS_LOG_RETENTION_DAYS', env.BBWS_LOG_RETENTION_DAYS, 30, 1) * 86_400_000,
     }),
     auditRetentionDays: atLeast('BBWS_AUDIT_RETENTION_DAYS', env.BBWS_AUDIT_RETENTION_DAYS, 365, 1),
+    secretMaxAgeDays: atLeast('BBWS_SECRET_MAX_AGE_DAYS', env.BBWS_SECRET_MAX_AGE_DAYS, 90, 1),
     dnsServer: dnsServer(env.BBWS_DNS_SERVER),
     responseBatching: flag('BBWS_RESPONSE_BATCHING', env.BBWS_RESPONSE_BATCHING),
     readCache: flag('BBWS_READ_CACHE', env.BBWS_READ_CACHE),

@@ -18,6 +18,7 @@ import { openSqliteDatabase } from '../adapters/sqlite/database.js';
 import { createSqliteStore } from '../adapters/store/sqlite.js';
 import type { AppDeps, WorkerDeps } from '../app/deps.js';
 import type { SiteDeps } from '../app/sites/site-deps.js';
+import { DEFAULT_SECRET_MAX_AGE_DAYS, listSecretAges, secretsHealth } from '../app/secrets/secret-ages.js';
 import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js';
 import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
 import { createJsonlLogArchive } from '../adapters/logs/jsonl-archive.js';
@@ -231,13 +232,14 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       if (options.createBackupEngine) {
         const backupDeps = deps as BackupDeps;
         backupDeps.backups.engine = options.createBackupEngine({ config, runtime, logger, secrets, catalog: backupDeps.backups.catalog });
+        backupDeps.backups.runtime = runtime;
         loops.push(runBackupWorker(backupDeps, abort.signal));
         if (roles.includes('reconciler')) loops.push(runBackupScheduler(backupDeps, abort.signal, options.backupScheduleIntervalMs));
       }
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
     if (roles.includes('alarms')) {
-      const gauges = { metrics, store, now: Date.now, health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms), diskFreePercent: () => diskFreePercent(config.dataDir) };
+      const gauges = { metrics, store, now: Date.now, health: () => componentHealth(deps, roles, runtime, config, alarms), diskFreePercent: () => diskFreePercent(config.dataDir) };
       const evaluator = { alarms, logger, notifier, now: Date.now, readMetrics: () => metrics.snapshot(), beforeTick: () => refreshAlarmGauges(gauges) };
       loops.push(runAlarmEvaluator(evaluator, abort.signal, options.alarmIntervalMs ?? (config.alarmIntervalSeconds ?? 60) * 1000));
     }
@@ -256,10 +258,11 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         logs: createJsonlLogArchive({ dir: join(config.dataDir, 'logs') }),
         alarms,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-        health: () => componentHealth(deps, roles, runtime, config.dataDir, alarms),
+        health: () => componentHealth(deps, roles, runtime, config, alarms),
         audit,
         certificates: () => (runtime ? runtime.certificates ?? null : undefined),
         tlsMode: config.tls?.mode ?? 'off',
+        secretMaxAgeDays: config.secretMaxAgeDays,
       });
     }
     if (app && options.listen !== false) {
@@ -271,6 +274,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     await stopAll().catch(() => undefined);
     throw err;
   }
+  await warnOfOverdueSecrets(deps, logger, config.secretMaxAgeDays ?? DEFAULT_SECRET_MAX_AGE_DAYS);
   recordLifecycle('PLATFORM_START');
   logger.info({ action: 'START', status: 'OK', roles, apiUrl, dataDir: config.dataDir, env: config.env }, `bbws started (${roles.join(', ')})`);
   let stopping: Promise<void> | null = null;
@@ -281,6 +285,16 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     runtime,
     stop: () => (stopping ??= stopAll().then(() => logger.info({ action: 'STOP', status: 'OK' }, 'bbws stopped'))),
   };
+}
+
+/** `bbws up` warns at start of every rotatable secret older than the policy (/health shows it degraded). */
+async function warnOfOverdueSecrets(deps: SiteDeps, logger: Logger, maxAgeDays: number): Promise<void> {
+  const overdue = (await listSecretAges(deps, maxAgeDays).catch(() => [])).filter((s) => s.overdue);
+  if (!overdue.length) return;
+  logger.warn(
+    { action: 'SECRETS_OVERDUE', status: 'WARN', secrets: overdue.map((s) => s.name) },
+    `${overdue.length} secret(s) older than the rotation policy (${maxAgeDays} days): ${overdue.map((s) => `${s.name} (${s.ageDays} d): ${s.rotateWith}`).join('; ')}`,
+  );
 }
 
 /** DynamoDB + SQS when asked for; the paging-token key derives from the data dir's signing key. */
@@ -322,8 +336,8 @@ export async function diskHealth(dataDir: string): Promise<ComponentHealth> {
   }
 }
 
-async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], runtime: Runtime | null, dataDir: string, alarms: AlarmStore): Promise<ComponentHealth[]> {
-  const out: ComponentHealth[] = [await diskHealth(dataDir)];
+async function componentHealth(deps: SiteDeps, roles: readonly PlatformRole[], runtime: Runtime | null, config: PlatformConfig, alarms: AlarmStore): Promise<ComponentHealth[]> {
+  const out: ComponentHealth[] = [await diskHealth(config.dataDir)];
   try {
     await deps.store.ping();
     out.push({ name: 'store', status: 'ok' });
@@ -339,6 +353,8 @@ async function componentHealth(deps: AppDeps, roles: readonly PlatformRole[], ru
   out.push({ name: 'queues', status: dlqMessages > alarmThreshold('bbws-wp-dlq-messages') ? 'degraded' : 'ok', detail: `${dlqMessages} messages in dead-letter queues` });
   const firing = await firingAlarms({ alarms, logger: deps.logger, now: deps.now });
   out.push({ name: 'alarms', status: firing.length ? 'degraded' : 'ok', detail: firing.length ? `in ALARM: ${firing.map((a) => `${a.name} (${a.severity})`).join(', ')}; see bbws alarms list` : 'no alarm in ALARM' });
+  // Seed 002 §Security Monitoring: a secret past the rotation policy is a finding, not an outage.
+  out.push(await secretsHealth(deps, config.secretMaxAgeDays ?? DEFAULT_SECRET_MAX_AGE_DAYS).catch((err) => ({ name: 'secrets', status: 'down' as const, detail: errorMessage(err) })));
   for (const role of roles) out.push({ name: `role:${role}`, status: 'ok' });
   if (runtime) out.push(...(await runtime.health()));
   return out;

@@ -44,6 +44,12 @@ export interface Runtime {
   deprovisionSteps(spec: InstanceSpec, mode: DeprovisionMode): RuntimeStep[];
   /** The edge's TLS certificates; absent or null when the runtime serves no HTTPS. */
   readonly certificates?: Certificates | null;
+  /**
+   * Replaces the tenant's database password, with no failed request during the switch (both
+   * passwords are accepted until the new one is confirmed in use). Idempotent: a run after a
+   * crash continues with the password the crashed one chose. Absent where a runtime cannot.
+   */
+  rotateDatabasePassword?(tenantId: string, progress?: (step: string) => void): Promise<void>;
   /** State of the runtime's own components (servers it supervises). */
   health(): Promise<ComponentHealth[]>;
   stop(): Promise<void>;

@@ -93,3 +93,17 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
   };
   return h;
 }
+
+/** The platform with one tenant provisioned (ACTIVE) by the API, as most runtime tests start. */
+export async function startLocalPlatformWithTenant(tenantName: string, env: Record<string, string> = {}): Promise<LocalPlatform> {
+  const p = await startLocalPlatform(env);
+  try {
+    const created = await p.api('POST', '/v1.0/tenants', { tenantName });
+    const op = await p.waitForOperation(created.body.operationId);
+    if (op.status !== 'SUCCEEDED') throw new Error(`tenant ${tenantName} was not provisioned: ${op.error}`);
+    return p;
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+}

@@ -9,7 +9,7 @@
 import { assertTenantAccess, canAccessTenant, type Principal } from '../../domain/auth.js';
 import { assertBackupId, BACKUP_TYPES, isBackupId, newBackupId, type BackupRecord, type BackupType } from '../../domain/backup.js';
 import { BbwsError } from '../../domain/errors.js';
-import { isBackupOperation, type BackupOperationType } from '../../domain/operation.js';
+import { isBackupOperation, type BackupOperationType, type Operation } from '../../domain/operation.js';
 import type { BackupFilter } from '../../ports/backups.js';
 import { operationMessage } from '../operation-message.js';
 import { newOperation } from '../operation-records.js';
@@ -33,7 +33,7 @@ async function assertNoBackupOperation(deps: BackupDeps, tenantId: string): Prom
   if (open.length) throw new BbwsError('OPERATION_IN_PROGRESS', `Backup operation ${open[0].operationId} (${open[0].type}) is still running for this tenant; wait for it (bbws operations get ${open[0].operationId} --wait).`, { operationId: open[0].operationId });
 }
 
-async function assertActiveTenant(deps: BackupDeps, tenantId: string): Promise<void> {
+export async function assertActiveTenant(deps: BackupDeps, tenantId: string): Promise<void> {
   const instance = await deps.store.getInstance(tenantId);
   if (!instance) throw new BbwsError('TENANT_NOT_FOUND', undefined, { tenantId });
   if (instance.provisioningState !== 'ACTIVE' && instance.provisioningState !== 'SCALING')
@@ -41,6 +41,12 @@ async function assertActiveTenant(deps: BackupDeps, tenantId: string): Promise<v
 }
 
 export async function enqueueBackupOperation(deps: BackupDeps, type: BackupOperationType, tenantId: string, input: Record<string, unknown>, correlationId: string | null): Promise<BackupAccepted> {
+  const operation = await enqueueOnBackupsQueue(deps, type, tenantId, input, correlationId);
+  return { operationId: operation.operationId, backupId: input.backupId as string, status: operation.status };
+}
+
+/** Records an operation of the backups queue and enqueues it, in one commit; one at a time per tenant. */
+export async function enqueueOnBackupsQueue(deps: BackupDeps, type: BackupOperationType, tenantId: string, input: Record<string, unknown>, correlationId: string | null): Promise<Operation> {
   await assertNoBackupOperation(deps, tenantId);
   const operation = newOperation(deps, type, tenantId, input, correlationId);
   await deps.store.commit([
@@ -49,7 +55,7 @@ export async function enqueueBackupOperation(deps: BackupDeps, type: BackupOpera
   ]);
   deps.logger.info({ tenantId, siteId: input.siteId ?? null, action: type, status: 'ACCEPTED', operationId: operation.operationId, backupId: input.backupId, correlationId }, 'backup operation accepted');
   deps.metrics.increment('bbws_operations_started_total', { type });
-  return { operationId: operation.operationId, backupId: input.backupId as string, status: operation.status };
+  return operation;
 }
 
 function parseType(value: unknown): BackupType {

@@ -5,11 +5,14 @@
  */
 import type { BackupSchedule, RetentionPolicy } from '../../domain/backup.js';
 import type { BackupCatalog, BackupEngine } from '../../ports/backups.js';
+import type { Runtime } from '../../ports/runtime.js';
 
 export interface BackupSettings {
   catalog: BackupCatalog;
   /** Null in a process that does not run the runtime (`bbws api` alone). */
   engine: BackupEngine | null;
+  /** The runtime, for secret rotation (set with the engine, where the runtime runs). */
+  runtime?: Runtime | null;
   retention: RetentionPolicy;
   schedule: BackupSchedule;
 }

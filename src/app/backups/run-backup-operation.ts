@@ -1,5 +1,5 @@
 /**
- * The backup worker: carries out CREATE_BACKUP, VERIFY_BACKUP and RESTORE_BACKUP operations from
+ * The backup worker: carries out CREATE_BACKUP, VERIFY_BACKUP, RESTORE_BACKUP and ROTATE_SECRETS operations from
  * the backups queue. Each engine step is journaled as a step of the operation (the CLI shows them
  * as progress). Before any work, leftovers of a killed earlier run are removed.
  *
@@ -15,6 +15,7 @@ import { endStep, startStep, withChanges } from '../operation-records.js';
 import { recordOutcome } from '../settle-operation.js';
 import { engineOf, type BackupDeps } from './backup-deps.js';
 import { restoreIntoNewTenant } from './restore-to-tenant.js';
+import { runSecretRotation } from '../secrets/rotate-secrets.js';
 import { wordpressOf } from '../sites/site-deps.js';
 import { siteRef } from '../sites/site-records.js';
 
@@ -92,9 +93,13 @@ export async function runBackupOperation(deps: BackupDeps, operationId: string):
     let error: string | null = null;
     const extra: Record<string, unknown> = {};
     try {
-      j.progress('remove leftovers of interrupted backup work');
-      await engine.cleanupLeftovers();
-      if (op.type === 'CREATE_BACKUP') {
+      if (op.type !== 'ROTATE_SECRETS') {
+        j.progress('remove leftovers of interrupted backup work');
+        await engine.cleanupLeftovers();
+      }
+      if (op.type === 'ROTATE_SECRETS') {
+        await runSecretRotation(deps, op, j.progress);
+      } else if (op.type === 'CREATE_BACKUP') {
         const record = await createFor(deps, op, backupId, op.input.reason === 'scheduled' ? 'scheduled' : 'manual', j.progress);
         j.progress('apply the retention policy');
         await engine.prune(deps.backups.retention, { dryRun: false });

@@ -24,6 +24,7 @@ function nextFor(component: string, dataDir: string): string {
   if (component === 'disk') return 'free space on the data dir\'s file system';
   if (component === 'queues') return 'bbws queues stats; bbws dlq list <dlq>; fix the cause, then bbws dlq redrive <dlq>';
   if (component === 'store') return `state.db does not answer: see ${dataDir}/logs/bbws.jsonl; restart bbws`;
+  if (component === 'secrets') return 'bbws secrets list: rotate each OVERDUE secret with the command shown (bbws secrets rotate TENANT --db)';
   if (component === 'tenants') return 'bbws tenants get <id> for each unhealthy tenant (lastError); its php-fpm log is under the runtime tree';
   return `the supervisor restarts it with backoff; if it stays down, read its log under the runtime tree and ${dataDir}/logs/bbws.jsonl, then restart bbws`;
 }

@@ -23,6 +23,7 @@ import { edgeConnectHost, startEdge, type Edge } from './nginx.js';
 import { startPhpFpm, type PhpFpmManager } from './php-fpm.js';
 import { findPhpFpmBinary } from './prerequisites.js';
 import { probeTenant, type ProbeResult } from './probe.js';
+import { rotateDatabasePassword } from './rotate-db-password.js';
 import { deprovisionSteps, provisionSteps, updateSteps, type StepContext } from './tenant-steps.js';
 import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
@@ -314,6 +315,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       provisionSteps: (spec) => provisionSteps(ctx, spec),
       updateSteps: (previous, next) => updateSteps(ctx, previous, next),
       deprovisionSteps: (spec, mode) => deprovisionSteps(ctx, spec, mode),
+      rotateDatabasePassword: (id, progress) => rotateDatabasePassword(ctx, id, progress),
       async health() {
         const out: ComponentHealth[] = [];
         if (db.supervised) out.push(statusOf(db.supervised));

@@ -30,6 +30,11 @@ export interface DatabaseServer {
   readonly clientArgs: readonly string[];
   /** Database + user with grants on that database only. Idempotent; re-sets the password. */
   ensureTenantDatabase(db: string, user: string, password: string): Promise<void>;
+  /**
+   * The passwords the tenant user may log in with: one, or two during a rotation (the new one
+   * first), so connections made with either succeed while wp-config.php changes. Idempotent.
+   */
+  setTenantPasswords(user: string, passwords: readonly [string] | readonly [string, string]): Promise<void>;
   /** Drops both. Idempotent. */
   dropTenantDatabase(db: string, user: string): Promise<void>;
   /** Raised as pools are added; `max_connections` is dynamic, no restart. */
@@ -77,6 +82,21 @@ function tenantSql(db: string, user: string, password: string): string {
   ].join('\n');
 }
 
+/**
+ * MariaDB (10.4+) accepts several authentication methods per account (`IDENTIFIED VIA … OR …`):
+ * the same plugin twice is two passwords. MySQL 8 keeps a secondary one (`RETAIN CURRENT PASSWORD`).
+ */
+export function passwordsSql(user: string, passwords: readonly [string] | readonly [string, string], mariadb: boolean): string {
+  const [next, previous] = passwords;
+  if (mariadb) {
+    const via = passwords.map((p) => `mysql_native_password USING PASSWORD(${sqlString(p)})`).join(' OR ');
+    return previous === undefined ? `ALTER USER ${account(user)} IDENTIFIED BY ${sqlString(next)};` : `ALTER USER ${account(user)} IDENTIFIED VIA ${via};`;
+  }
+  return previous === undefined
+    ? `ALTER USER ${account(user)} IDENTIFIED BY ${sqlString(next)};\nALTER USER ${account(user)} DISCARD OLD PASSWORD;`
+    : `ALTER USER ${account(user)} IDENTIFIED BY ${sqlString(previous)};\nALTER USER ${account(user)} IDENTIFIED BY ${sqlString(next)} RETAIN CURRENT PASSWORD;`;
+}
+
 function dropSql(db: string, user: string): string {
   return [`DROP DATABASE IF EXISTS ${sqlIdentifier(db)};`, `DROP USER IF EXISTS ${account(user)};`].join('\n');
 }
@@ -89,12 +109,17 @@ function makeServer(
   afterStop: () => Promise<void> = async () => undefined,
 ): DatabaseServer {
   const sql = async (statements: string) => (await run('mariadb', [...clientArgs, '--batch', '--skip-column-names'], { input: statements, timeoutMs: 30_000 })).stdout;
+  let isMariaDb: Promise<boolean> | undefined;
   return {
     tenantHost,
     sql,
     clientArgs,
     supervised,
     ensureTenantDatabase: async (db, user, password) => void (await sql(tenantSql(db, user, password))),
+    async setTenantPasswords(user, passwords) {
+      isMariaDb ??= sql('SELECT VERSION();').then((v) => /mariadb/i.test(v));
+      await sql(passwordsSql(user, passwords, await isMariaDb));
+    },
     // An undo must converge: when the server is restarting (supervisor backoff), wait for it.
     dropTenantDatabase: async (db, user) =>
       waitFor(

@@ -59,6 +59,8 @@ export interface DbCredentials {
   username: string;
   password: string;
   dbname: string;
+  /** During a rotation (rotate-db-password.ts): the new password, accepted beside `password`. */
+  pendingPassword?: string;
 }
 
 const token = (bytes = 24) => randomBytes(bytes).toString('base64url');
@@ -79,10 +81,19 @@ function checkSpec(ctx: StepContext, spec: InstanceSpec): string {
   return t;
 }
 
-async function readCredentials(ctx: StepContext, t: string): Promise<DbCredentials> {
+export async function readCredentials(ctx: StepContext, t: string): Promise<DbCredentials> {
   const raw = await ctx.secrets.get(names.dbCredentialsSecret(ctx.config.env, t));
   if (!raw) throw new Error(`secret ${names.dbCredentialsSecret(ctx.config.env, t)} is missing`);
   return JSON.parse(raw) as DbCredentials;
+}
+
+/** Renders wp-config.php with the tenant's credentials and salts, `password` as DB_PASSWORD. */
+export async function writeTenantWpConfig(ctx: StepContext, t: string, password: string): Promise<void> {
+  const c = await readCredentials(ctx, t);
+  const salts = JSON.parse((await ctx.secrets.get(saltsSecretName(ctx.config.env, t))) ?? 'null') as Salts | null;
+  if (!salts) throw new Error('salts secret is missing');
+  const paths = tenantPaths(ctx.layout, t);
+  await writeWpConfig(paths, { dbName: c.dbname, dbUser: c.username, dbPassword: password, dbHost: `${c.host}:${c.port}`, contentDir: paths.content, salts, https: wpConfigHttps(ctx.config) }, await ownerOf(ctx, t));
 }
 
 async function ownerOf(ctx: StepContext, t: string): Promise<TenantOwner | null> {
@@ -256,12 +267,7 @@ export function provisionSteps(ctx: StepContext, spec: InstanceSpec): RuntimeSte
     },
     {
       name: 'write-wp-config',
-      run: async () => {
-        const c = await readCredentials(ctx, t);
-        const salts = JSON.parse((await ctx.secrets.get(saltsSecretName(env, t))) ?? 'null') as Salts | null;
-        if (!salts) throw new Error('salts secret is missing');
-        await writeWpConfig(paths, { dbName: c.dbname, dbUser: c.username, dbPassword: c.password, dbHost: `${c.host}:${c.port}`, contentDir: paths.content, salts, https: wpConfigHttps(ctx.config) }, await ownerOf(ctx, t));
-      },
+      run: async () => writeTenantWpConfig(ctx, t, (await readCredentials(ctx, t)).password),
       undo: () => removeWpConfig(paths),
     },
     { name: 'start-service', run: () => applyService(ctx, spec), undo: () => ctx.phpFpm.removePool(names.serviceName(env, t)) },

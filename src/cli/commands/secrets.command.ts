@@ -1,0 +1,49 @@
+/**
+ * `bbws secrets list` (name and age of every secret, never a value) and
+ * `bbws secrets rotate T --db` (docs/backups.md "Secrets"). The rotation's steps are shown on
+ * stderr as they start and end.
+ */
+import type { Command } from 'commander';
+import { CliError } from '../api-client.js';
+import { printJson, printRecord, printTable } from '../output.js';
+import { clientFor, type CommonOptions } from './common.js';
+import { waitForOperation } from './wait-operation.js';
+
+interface SecretView {
+  name: string;
+  updatedAt: string;
+  ageDays: number;
+  rotateWith: string | null;
+  overdue: boolean;
+}
+
+export function registerSecretCommands(program: Command): void {
+  const secrets = program.command('secrets').description('the secret store: names and ages, rotation (values are never shown)');
+
+  secrets.command('list').description("every secret's name and age (never its value); overdue: older than BBWS_SECRET_MAX_AGE_DAYS").action(async (opts: CommonOptions) => {
+    const result = await (await clientFor(opts)).request<{ maxAgeDays: number; secrets: SecretView[] }>('GET', '/v1.0/secrets');
+    if (opts.json) return printJson(result);
+    printTable(
+      result.secrets.map((s) => ({ name: s.name, age: `${s.ageDays} d`, updated: s.updatedAt.replace(/\.\d+Z$/, 'Z'), rotate: s.overdue ? `OVERDUE: ${s.rotateWith}` : (s.rotateWith ?? '-') })),
+      ['name', 'age', 'updated', 'rotate'],
+    );
+    const overdue = result.secrets.filter((s) => s.overdue).length;
+    if (overdue) process.stderr.write(`${overdue} secret(s) older than ${result.maxAgeDays} days: rotate them with the command shown.\n`);
+  });
+
+  secrets.command('rotate <tenantId>').description("replace the tenant's database password in MariaDB and wp-config.php, with no failed request during the switch")
+    .option('--db', 'the database password')
+    .option('--no-wait', 'return at once with the operation id')
+    .action(async (tenantId: string, opts: CommonOptions & { db?: boolean; wait?: boolean }) => {
+      const kinds = [opts.db ? 'db' : null].filter((k): k is string => k !== null);
+      if (!kinds.length) throw new CliError('Say what to rotate: --db (the tenant database password).');
+      const client = await clientFor(opts);
+      const accepted = await client.request<{ operationId: string; status: string }>('POST', `/v1.0/tenants/${encodeURIComponent(tenantId)}/secrets/rotate`, { secrets: kinds });
+      if (opts.wait === false) return opts.json ? printJson(accepted) : printRecord({ ...accepted, next: `bbws operations get ${accepted.operationId} --wait` });
+      process.stderr.write(`rotation of ${kinds.join(', ')} secrets of ${tenantId} (operation ${accepted.operationId}):\n`);
+      const op = await waitForOperation(client, accepted.operationId, { timeoutMs: 10 * 60_000, showStarts: true, returnFailed: true });
+      if (opts.json) printJson({ ...accepted, operation: op });
+      else printRecord({ tenant: tenantId, rotated: kinds.join(', '), status: op.status });
+      if (op.status === 'FAILED') throw new CliError(`rotation FAILED: ${op.error ?? 'see its steps'}. The old password is still accepted where the switch was not confirmed; run the command again (it continues). Inspect with \`bbws operations get ${accepted.operationId}\`.`);
+    });
+}
