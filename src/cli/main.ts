@@ -21,6 +21,7 @@ import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerPerfTestCommand } from './commands/perf-test.command.js';
 import { registerPluginCommands } from './commands/plugins.command.js';
 import { registerSecretCommands } from './commands/secrets.command.js';
+import { registerCleanupCommand } from './commands/cleanup.command.js';
 import { registerSecurityCommands } from './commands/security.command.js';
 import { registerSecurityScanCommand } from './commands/security-scan.command.js';
 import { registerSetupCommand } from './commands/setup.command.js';
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerAlarmCommands(program);
   registerBackupCommands(program);
   registerSecretCommands(program);
+  registerCleanupCommand(program);
   registerEmulatorCommands(program);
   return program;
 }

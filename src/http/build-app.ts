@@ -22,6 +22,7 @@ import { registerAuditRoutes } from './routes/audit.routes.js';
 import { auditRequest } from './audit-request.js';
 import { registerBackupRoutes } from './routes/backups.routes.js';
 import { registerSecretRoutes } from './routes/secrets.routes.js';
+import { registerCleanupRoutes } from './routes/cleanup.routes.js';
 import { registerCatalogRoutes } from './routes/catalog.routes.js';
 import { registerDomainRoutes } from './routes/domains.routes.js';
 import { registerSiteRoutes } from './routes/sites.routes.js';
@@ -179,6 +180,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerSiteRoutes(app, deps);
   registerBackupRoutes(app, deps);
   registerSecretRoutes(app, deps);
+  registerCleanupRoutes(app, deps);
   registerDomainRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerWebhookRoutes(app, deps);

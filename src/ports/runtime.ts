@@ -50,9 +50,29 @@ export interface Runtime {
    * crash continues with the password the crashed one chose. Absent where a runtime cannot.
    */
   rotateDatabasePassword?(tenantId: string, progress?: (step: string) => void): Promise<void>;
+  /**
+   * Resources named for a tenant that is not in `live` (no record): what `bbws cleanup --type
+   * moderate` lists and removes. Absent where a runtime cannot tell.
+   */
+  listOrphans?(live: ReadonlySet<string>): Promise<OrphanResource[]>;
+  /** Removes one orphan if it still is one against `live` (re-read just before). Idempotent. */
+  removeOrphan?(orphan: OrphanResource, live: ReadonlySet<string>): Promise<void>;
   /** State of the runtime's own components (servers it supervises). */
   health(): Promise<ComponentHealth[]>;
   stop(): Promise<void>;
+}
+
+/** A resource of the runtime whose tenant has no record. */
+export interface OrphanResource {
+  kind: 'database' | 'db-user' | 'php-fpm-pool' | 'directory' | 'unix-user';
+  /** The database, user or pool name, or the directory's path. */
+  name: string;
+  /** The tenant it is named for (null: a Unix user whose name hashes a long id). */
+  tenantId: string | null;
+  /** Its size where it has one (database, directory). */
+  bytes: number | null;
+  /** Its last change where it has one (directory), ISO 8601. */
+  modifiedAt: string | null;
 }
 
 /** Receives the events a runtime emits; the composition root points it at the ECS events queue. */

@@ -24,6 +24,7 @@ import { startPhpFpm, type PhpFpmManager } from './php-fpm.js';
 import { findPhpFpmBinary } from './prerequisites.js';
 import { probeTenant, type ProbeResult } from './probe.js';
 import { rotateDatabasePassword } from './rotate-db-password.js';
+import { listOrphans, removeOrphan } from './orphans.js';
 import { deprovisionSteps, provisionSteps, updateSteps, type StepContext } from './tenant-steps.js';
 import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
@@ -316,6 +317,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       updateSteps: (previous, next) => updateSteps(ctx, previous, next),
       deprovisionSteps: (spec, mode) => deprovisionSteps(ctx, spec, mode),
       rotateDatabasePassword: (id, progress) => rotateDatabasePassword(ctx, id, progress),
+      listOrphans: (live) => listOrphans(ctx, live),
+      removeOrphan: (orphan, live) => removeOrphan(ctx, orphan, live),
       async health() {
         const out: ComponentHealth[] = [];
         if (db.supervised) out.push(statusOf(db.supervised));

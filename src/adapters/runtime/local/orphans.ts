@@ -1,0 +1,84 @@
+/**
+ * Orphans of the local runtime for `bbws cleanup --type moderate` (docs/backups.md "Cleanup"):
+ * resources named like a tenant's (seed 003's naming) whose tenant has no record — a database
+ * `<t>_db`, a database user `<t>_user`, a php-fpm pool `<env>-<t>-service`, a content directory
+ * `tenants/<t>`, a Unix user `bw<instance>-<t>` — left by a crash, a failed undo or a hand-made
+ * experiment. Databases and their users are looked for only in bbws's own MariaDB: an external
+ * server (RDS-like) may hold other systems' databases. Every name goes through escape.ts before
+ * it reaches SQL, a path or a command.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OrphanResource } from '../../../ports/runtime.js';
+import { isValidTenantId, names } from '../../../domain/naming.js';
+import { safeTenantId, sqlIdentifier, sqlString } from './escape.js';
+import { run } from './exec.js';
+import { tenantUnixUser, webGroupName } from './layout.js';
+import type { StepContext } from './tenant-steps.js';
+import { listUsers, removeSystemUser } from './unix-users.js';
+
+const isTenantId = (s: string | undefined): s is string => isValidTenantId(s);
+
+async function duBytes(path: string): Promise<number | null> {
+  const out = await run('du', ['-sb', path]).catch(() => null);
+  return out ? Number(out.stdout.split('\t')[0]) || 0 : null;
+}
+
+async function databaseOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise<OrphanResource[]> {
+  if (!ctx.db.supervised) return []; // an external server is not only ours
+  const out: OrphanResource[] = [];
+  const sizes = await ctx.db.sql('SELECT s.SCHEMA_NAME, COALESCE(SUM(t.DATA_LENGTH + t.INDEX_LENGTH), 0) FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME GROUP BY s.SCHEMA_NAME;');
+  for (const line of sizes.split('\n').filter(Boolean)) {
+    const [db, bytes] = line.split('\t');
+    const t = db?.endsWith('_db') ? db.slice(0, -3) : undefined;
+    if (isTenantId(t) && !live.has(t)) out.push({ kind: 'database', name: db!, tenantId: t, bytes: Number(bytes) || 0, modifiedAt: null });
+  }
+  for (const user of (await ctx.db.sql("SELECT User FROM mysql.user WHERE Host = '%';")).split('\n').filter(Boolean)) {
+    const t = user.endsWith('_user') ? user.slice(0, -5) : undefined;
+    if (isTenantId(t) && !live.has(t)) out.push({ kind: 'db-user', name: user, tenantId: t, bytes: null, modifiedAt: null });
+  }
+  return out;
+}
+
+async function fileOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise<OrphanResource[]> {
+  const out: OrphanResource[] = [];
+  for (const pool of await ctx.phpFpm.listPools()) {
+    if (!live.has(pool.tenantId)) out.push({ kind: 'php-fpm-pool', name: pool.name, tenantId: pool.tenantId, bytes: null, modifiedAt: null });
+  }
+  for (const entry of await readdir(ctx.layout.tenantsDir, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.isDirectory() || !isTenantId(entry.name) || live.has(entry.name)) continue;
+    const path = join(ctx.layout.tenantsDir, entry.name);
+    const st = await stat(path);
+    out.push({ kind: 'directory', name: path, tenantId: entry.name, bytes: await duBytes(path), modifiedAt: st.mtime.toISOString() });
+  }
+  if (ctx.isRoot) {
+    // Long tenant ids are hashed into the user name: compare with the names live tenants have.
+    const liveUsers = new Set([webGroupName(ctx.instanceId), ...[...live].map((t) => tenantUnixUser(ctx.instanceId, t))]);
+    for (const user of await listUsers(`bw${ctx.instanceId}-`)) {
+      if (liveUsers.has(user)) continue;
+      const part = user.slice(`bw${ctx.instanceId}-`.length);
+      out.push({ kind: 'unix-user', name: user, tenantId: isTenantId(part) ? part : null, bytes: null, modifiedAt: null });
+    }
+  }
+  return out;
+}
+
+/** Everything of the runtime named for a tenant not in `live`. */
+export async function listOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise<OrphanResource[]> {
+  return [...(await databaseOrphans(ctx, live)), ...(await fileOrphans(ctx, live))];
+}
+
+/** Removes one orphan listed by {@link listOrphans}; `live` is re-read by the caller just before. Idempotent. */
+export async function removeOrphan(ctx: StepContext, orphan: OrphanResource, live: ReadonlySet<string>): Promise<void> {
+  const again = (await listOrphans(ctx, live)).some((o) => o.kind === orphan.kind && o.name === orphan.name);
+  if (!again) return; // gone meanwhile, or it belongs to a tenant now
+  if (orphan.kind === 'database') await ctx.db.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(orphan.name)};`);
+  else if (orphan.kind === 'db-user') {
+    sqlIdentifier(orphan.name); // the same rule as the account names mariadb.ts makes
+    await ctx.db.sql(`DROP USER IF EXISTS ${sqlString(orphan.name)}@'%';`);
+  }
+  else if (orphan.kind === 'php-fpm-pool') await ctx.phpFpm.removePool(names.serviceName(ctx.config.env, safeTenantId(orphan.tenantId)));
+  // The path is rebuilt from the checked tenant id, never taken as given.
+  else if (orphan.kind === 'directory') await rm(join(ctx.layout.tenantsDir, safeTenantId(orphan.tenantId)), { recursive: true, force: true });
+  else if (orphan.kind === 'unix-user') await removeSystemUser(orphan.name);
+}

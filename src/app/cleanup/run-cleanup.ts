@@ -1,0 +1,116 @@
+/**
+ * `bbws cleanup --type safe|moderate [--dry-run]` / `POST /v1.0/cleanup` (seed 002 §Resource
+ * Cleanup; docs/backups.md "Cleanup"), platform-admin only:
+ * - safe: backups beyond the retention policy;
+ * - moderate: safe, plus orphans — the runtime's databases, database users, php-fpm pools, content
+ *   directories and Unix users named for a tenant that has no record, and secrets of such a
+ *   tenant (or of a site with no record). Directories and secrets younger than 7 days are spared.
+ * A tenant with a record, or with an operation in flight, owns its resources: they are never
+ * listed. The dry run lists every item with its size and changes nothing; a real run re-checks
+ * each item just before removing it, and reports what it removed and what failed.
+ */
+import { assertPlatformAdmin, type Principal } from '../../domain/auth.js';
+import { BbwsError, errorMessage } from '../../domain/errors.js';
+import { isBackupOperation } from '../../domain/operation.js';
+import type { OrphanResource } from '../../ports/runtime.js';
+import { engineOf, type BackupDeps } from '../backups/backup-deps.js';
+
+export const CLEANUP_TYPES = ['safe', 'moderate'] as const;
+export type CleanupType = (typeof CLEANUP_TYPES)[number];
+/** Seed 002: moderate cleanup removes orphans older than 7 days. */
+export const ORPHAN_MIN_AGE_MS = 7 * 86_400_000;
+
+export interface CleanupItem {
+  kind: OrphanResource['kind'] | 'backup' | 'secret';
+  name: string;
+  tenantId: string | null;
+  bytes: number | null;
+  reason: string;
+}
+
+export interface CleanupReport {
+  type: CleanupType;
+  dryRun: boolean;
+  items: CleanupItem[];
+  removed: number;
+  failed: Array<{ name: string; error: string }>;
+}
+
+function parseType(value: unknown): CleanupType {
+  if (!(CLEANUP_TYPES as readonly unknown[]).includes(value))
+    throw new BbwsError('VALIDATION_FAILED', `type must be one of ${CLEANUP_TYPES.join(', ')} (aggressive is not built yet).`, { field: 'type' });
+  return value as CleanupType;
+}
+
+/** Every tenant with a record, and every tenant an open operation is about (it may be creating one). */
+async function liveTenants(deps: BackupDeps): Promise<Set<string>> {
+  const live = new Set<string>();
+  let next: string | null | undefined = null;
+  do {
+    const page = await deps.store.listTenants({ limit: 100, nextToken: next });
+    for (const t of page.items) live.add(t.tenantId);
+    next = page.nextToken;
+  } while (next);
+  for (const op of await deps.store.listOpenOperations()) live.add(op.tenantId);
+  return live;
+}
+
+const old = (deps: BackupDeps, iso: string | null) => iso === null || deps.now() - Date.parse(iso) >= ORPHAN_MIN_AGE_MS;
+
+/** `<env>-<tenant>-db-credentials`, `-wp-salts`, `-site-<id>-admin`: the tenant and site it is of. */
+function ownerOfSecret(env: string, name: string): { tenantId: string; siteId: string | null } | null {
+  const m = new RegExp(`^${env}-([a-z0-9]+)-(?:db-credentials|wp-salts|site-([a-z0-9]+)-admin)$`).exec(name);
+  return m ? { tenantId: m[1]!, siteId: m[2] ?? null } : null;
+}
+
+async function secretOrphans(deps: BackupDeps, live: ReadonlySet<string>): Promise<CleanupItem[]> {
+  const out: CleanupItem[] = [];
+  for (const { name, updatedAt } of await deps.secrets.listAges(`${deps.env}-`)) {
+    const owner = ownerOfSecret(deps.env, name);
+    if (!owner || !old(deps, updatedAt)) continue;
+    if (!live.has(owner.tenantId)) out.push({ kind: 'secret', name, tenantId: owner.tenantId, bytes: null, reason: 'its tenant has no record' });
+    else if (owner.siteId && !(await deps.store.getSite(owner.tenantId, owner.siteId))) out.push({ kind: 'secret', name, tenantId: owner.tenantId, bytes: null, reason: `site ${owner.siteId} has no record` });
+  }
+  return out;
+}
+
+async function orphans(deps: BackupDeps, live: ReadonlySet<string>): Promise<Array<CleanupItem & { orphan?: OrphanResource }>> {
+  const runtime = deps.backups.runtime;
+  if (!runtime?.listOrphans) throw new BbwsError('RUNTIME_UNAVAILABLE', 'Moderate cleanup needs the runtime (bbws up).');
+  const found = (await runtime.listOrphans(live)).filter((o) => old(deps, o.modifiedAt));
+  return [...found.map((o) => ({ kind: o.kind, name: o.name, tenantId: o.tenantId, bytes: o.bytes, reason: 'its tenant has no record', orphan: o })), ...(await secretOrphans(deps, live))];
+}
+
+export async function runCleanup(deps: BackupDeps, principal: Principal | null, body: { type?: unknown; dryRun?: unknown }): Promise<CleanupReport> {
+  if (principal) assertPlatformAdmin(principal);
+  const type = parseType(body.type);
+  const dryRun = body.dryRun !== false;
+  const engine = engineOf(deps);
+  if (!dryRun) {
+    const open = (await deps.store.listOpenOperations()).filter(isBackupOperation);
+    if (open.length) throw new BbwsError('OPERATION_IN_PROGRESS', 'A backup operation is running; clean up when it is done.', { operationId: open[0]!.operationId });
+  }
+  const pruned = await engine.prune(deps.backups.retention, { dryRun: true });
+  const items: Array<CleanupItem & { orphan?: OrphanResource }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
+  if (type === 'moderate') items.push(...(await orphans(deps, await liveTenants(deps))));
+  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, ...item }) => item), removed: 0, failed: [] };
+  if (dryRun || items.length === 0) return report;
+  if (pruned.removed.length) {
+    await engine.prune(deps.backups.retention, { dryRun: false });
+    report.removed += pruned.removed.length;
+  }
+  for (const item of items.filter((i) => i.kind !== 'backup')) {
+    try {
+      // Read again just before each removal: a tenant created meanwhile owns what is named for it.
+      const live = await liveTenants(deps);
+      if (item.orphan) await deps.backups.runtime!.removeOrphan!(item.orphan, live);
+      else if ((await secretOrphans(deps, live)).some((s) => s.name === item.name)) await deps.secrets.delete(item.name);
+      else continue;
+      report.removed++;
+      deps.logger.info({ action: 'CLEANUP_REMOVED', kind: item.kind, name: item.name, tenantId: item.tenantId }, `cleanup removed ${item.kind} ${item.name}`);
+    } catch (err) {
+      report.failed.push({ name: item.name, error: errorMessage(err) });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,113 @@
+/**
+ * `bbws cleanup` on the whole platform (real MariaDB, php-fpm, nginx, Unix users): orphans are
+ * planted for a tenant with no record — a database, a DB user, a php-fpm pool, a content directory,
+ * a Unix user and a secret — beside a live tenant. The dry run lists exactly those and changes
+ * nothing; the real run removes exactly those; the live tenant keeps everything and still answers.
+ */
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tenantUnixUser } from '../../src/adapters/runtime/local/layout.js';
+import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
+import { ensureSystemUser, lookupUser, removeSystemUser } from '../../src/adapters/runtime/local/unix-users.js';
+import { bbws, STACK_TRACE } from '../support/cli-process.js';
+import { type LocalPlatform, startLocalPlatformWithTenant } from '../support/platform-local-harness.js';
+
+const LIVE = 'cleanlive';
+const GHOST = 'cleanghost';
+const HOST = `${LIVE}.wpdev.localhost`;
+
+describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
+  let p: LocalPlatform;
+  let runtime: LocalRuntime;
+  let ghostUser: string;
+  const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+  const databases = async () => (await runtime.database.sql('SHOW DATABASES;')).split('\n').filter(Boolean);
+  const dbUsers = async () => (await runtime.database.sql("SELECT User FROM mysql.user WHERE Host = '%';")).split('\n').filter(Boolean);
+  const pools = async () => (await runtime.phpFpm.listPools()).map((x) => x.name);
+  const exists = (path: string) => stat(path).then(() => true, () => false);
+  const ghostDir = () => join(runtime.layout.tenantsDir, GHOST);
+
+  beforeAll(async () => {
+    p = await startLocalPlatformWithTenant(LIVE);
+    runtime = p.platform.runtime as LocalRuntime;
+    // The orphans of a tenant that has no record (a crash, a failed undo, a hand-made experiment).
+    await runtime.database.sql(`CREATE DATABASE ${GHOST}_db; CREATE TABLE ${GHOST}_db.t (id INT); INSERT INTO ${GHOST}_db.t VALUES (1); CREATE USER '${GHOST}_user'@'%' IDENTIFIED BY 'x-orphan-pw';`);
+    ghostUser = tenantUnixUser((await readFile(runtime.layout.instanceIdFile, 'utf8')).trim(), GHOST);
+    await ensureSystemUser(ghostUser);
+    const live = (await runtime.phpFpm.listPools()).find((x) => x.tenantId === LIVE)!;
+    await mkdir(join(ghostDir(), 'content', 'uploads'), { recursive: true });
+    await writeFile(join(ghostDir(), 'content', 'uploads', 'left.txt'), 'left behind');
+    await runtime.phpFpm.applyPool({ ...live, name: `dev-${GHOST}-service`, tenantId: GHOST, socket: join(runtime.layout.phpFpmRun, `dev-${GHOST}-service.sock`), errorLog: join(ghostDir(), 'php-error.log') });
+    await utimes(ghostDir(), eightDaysAgo, eightDaysAgo);
+    await p.platform.deps.secrets.put(`dev-${GHOST}-db-credentials`, '{"password":"x-orphan-pw"}');
+    await utimes(join(p.dataDir, 'secrets', `dev-${GHOST}-db-credentials.secret`), eightDaysAgo, eightDaysAgo);
+  }, 240_000);
+  afterAll(async () => {
+    if (ghostUser && (await lookupUser(ghostUser))) await removeSystemUser(ghostUser);
+    await p?.stop();
+  }, 60_000);
+
+  const expected = () => [
+    ['database', `${GHOST}_db`],
+    ['db-user', `${GHOST}_user`],
+    ['directory', ghostDir()],
+    ['php-fpm-pool', `dev-${GHOST}-service`],
+    ['secret', `dev-${GHOST}-db-credentials`],
+    ['unix-user', ghostUser],
+  ];
+  const listed = (items: Array<{ kind: string; name: string }>) => items.map((i) => [i.kind, i.name]).sort((a, b) => (a.join() < b.join() ? -1 : 1));
+
+  it('the dry run lists exactly the planted orphans, with sizes, and changes nothing', async () => {
+    const r = await bbws('cleanup', '--type', 'moderate', '--dry-run', '--json', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(listed(report.items)).toEqual(expected());
+    expect(report.items.find((i: { kind: string }) => i.kind === 'directory').bytes).toBeGreaterThan(10);
+    expect(report.items.find((i: { kind: string }) => i.kind === 'database').bytes).toBeGreaterThan(0);
+    expect(JSON.stringify(report)).not.toContain(LIVE);
+    const human = await bbws('cleanup', '--type', 'moderate', '--dry-run', '--data-dir', p.dataDir);
+    expect(human.stdout).toMatch(/Would remove 6 item\(s\)/);
+    // Nothing changed.
+    expect(await databases()).toContain(`${GHOST}_db`);
+    expect(await exists(ghostDir())).toBe(true);
+    expect(await pools()).toContain(`dev-${GHOST}-service`);
+    // safe lists no orphan (nothing beyond retention either: no backup was made).
+    expect(JSON.parse((await bbws('cleanup', '--type', 'safe', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout).items).toEqual([]);
+  }, 60_000);
+
+  it('refuses without --yes, and bad input with a stable code', async () => {
+    const r = await bbws('cleanup', '--type', 'moderate', '--data-dir', p.dataDir);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--yes to confirm/);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    const bad = await p.api('POST', '/v1.0/cleanup', { type: 'everything', dryRun: false });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const tenantToken = await p.token('tenant-admin', LIVE);
+    expect((await p.api('POST', '/v1.0/cleanup', { type: 'moderate', dryRun: false }, tenantToken)).status).toBe(403);
+    expect(await databases()).toContain(`${GHOST}_db`);
+  }, 60_000);
+
+  it('the real run removes exactly the orphans; the live tenant keeps everything and answers', async () => {
+    const before = { dbs: await databases(), users: await dbUsers(), pools: await pools(), secrets: await p.platform.deps.secrets.list() };
+    const r = await bbws('cleanup', '--type', 'moderate', '--yes', '--json', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect([report.removed, report.failed]).toEqual([6, []]);
+    expect(await databases()).toEqual(before.dbs.filter((d) => d !== `${GHOST}_db`));
+    expect(await dbUsers()).toEqual(before.users.filter((u) => u !== `${GHOST}_user`));
+    expect(await pools()).toEqual(before.pools.filter((x) => x !== `dev-${GHOST}-service`));
+    expect(await p.platform.deps.secrets.list()).toEqual(before.secrets.filter((s) => s !== `dev-${GHOST}-db-credentials`));
+    expect(await exists(ghostDir())).toBe(false);
+    expect(await lookupUser(ghostUser)).toBeUndefined();
+    // The live tenant: database, user, pool, directory, Unix user, secrets, and its route.
+    expect(await databases()).toContain(`${LIVE}_db`);
+    expect(await dbUsers()).toContain(`${LIVE}_user`);
+    expect(await exists(join(runtime.layout.tenantsDir, LIVE))).toBe(true);
+    expect(await lookupUser(runtime.tenantUser(LIVE)!)).toBeDefined();
+    expect(await p.platform.deps.secrets.get(`dev-${LIVE}-db-credentials`)).toBeDefined();
+    expect((await p.edge(HOST)).status).toBe(302);
+    // Nothing left to clean.
+    expect(JSON.parse((await bbws('cleanup', '--type', 'moderate', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout).items).toEqual([]);
+  }, 90_000);
+});
