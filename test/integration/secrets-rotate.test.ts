@@ -117,6 +117,23 @@ describe('bbws secrets list / rotate (real MariaDB, php-fpm, nginx, WordPress)',
     expect(r.stdout + r.stderr).not.toContain(after.password);
   }, 120_000);
 
+  it('a rotation killed half-way (both passwords accepted, wp-config still old) is continued with the password it chose', async () => {
+    const before = await creds();
+    const chosen = 'chosen-by-the-killed-run-0123456789';
+    // What a run killed after its second step leaves: the pending password kept, both accepted.
+    await p.platform.deps.secrets.put(SECRET, JSON.stringify({ ...before, pendingPassword: chosen }));
+    await (p.platform.runtime as LocalRuntime).database.setTenantPasswords(before.username, [chosen, before.password]);
+    expect(await logsIn(before, chosen)).toBe(true);
+    expect(await logsIn(before, before.password)).toBe(true);
+    const r = await bbws('secrets', 'rotate', TENANT, '--db', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const after = await creds();
+    expect(after.password).toBe(chosen);
+    expect(after.pendingPassword).toBeUndefined();
+    expect(await logsIn(after, before.password)).toBe(false);
+    expect((await p.edge(HOST)).status).toBe(302);
+  }, 60_000);
+
   it('bad input gets a stable code and changes nothing', async () => {
     const before = await creds();
     const cases: Array<[string, unknown, number, string]> = [
