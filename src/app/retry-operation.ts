@@ -28,8 +28,11 @@ export async function retryOperation(deps: SiteDeps, principal: Principal, opera
   if (!failed || (principal.role !== 'platform-admin' && principal.tenantId !== failed.tenantId)) throw new BbwsError('OPERATION_NOT_FOUND', undefined, { operationId });
   assertTenantAccess(principal, failed.tenantId);
   if (failed.status !== 'FAILED') throw new BbwsError('INVALID_STATE', `Only a FAILED operation can be retried; this one is ${failed.status}.`, { status: failed.status });
-  // A backup, verification or restore is asked for again with its own command (docs/backups.md).
-  if (isBackupOperation(failed)) throw new BbwsError('INVALID_STATE', `A ${failed.type} is not retried: run \`bbws backup\` / \`bbws restore\` again.`, { type: failed.type });
+  // A backup, verification, restore or rotation is asked for again with its own command (docs/backups.md).
+  if (isBackupOperation(failed)) {
+    const command = failed.type === 'ROTATE_SECRETS' ? `bbws secrets rotate ${failed.tenantId} --db` : '`bbws backup` / `bbws restore`';
+    throw new BbwsError('INVALID_STATE', `A ${failed.type} is not retried: run ${command} again.`, { type: failed.type });
+  }
   const siteId = isSiteOperation(failed) ? (failed.input.siteId as string) : null;
   const sameSubject = (o: Operation) => (siteId ? o.input.siteId === siteId : !isSiteOperation(o));
   const newer = (await deps.store.listOperations(failed.tenantId, 100)).find((o) => sameSubject(o) && o.createdAt > failed.createdAt);
