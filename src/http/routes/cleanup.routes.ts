@@ -13,9 +13,8 @@ import { Open } from '../response-schemas.js';
 import { ErrorBody } from '../schemas.js';
 
 const Str = Type.String();
-const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()]);
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 503: ErrorBody };
-const Item = Open({ kind: Str, name: Str, tenantId: Nullable(Str), bytes: Nullable(Type.Integer()), reason: Str }, 'Something cleanup removes (or, in a dry run, would remove).');
+const Item = Open({ kind: Str, name: Str, tenantId: Type.Union([Str, Type.Null()]), bytes: Type.Union([Type.Integer(), Type.Null()]), reason: Str }, 'Something cleanup removes (or, in a dry run, would remove).');
 const Report = Open({ type: Str, dryRun: Type.Boolean(), items: Type.Array(Item), removed: Type.Integer(), failed: Type.Array(Open({ name: Str, error: Str })) });
 const Body = Type.Object({ type: Type.String({ maxLength: 16, description: `One of ${CLEANUP_TYPES.join(', ')}.` }), dryRun: Type.Optional(Type.Boolean({ description: 'Default true: list only.' })) }, { additionalProperties: false });
 

@@ -40,6 +40,11 @@ async function databaseOrphans(ctx: StepContext, live: ReadonlySet<string>): Pro
   return out;
 }
 
+/** The Unix users live tenants have (long tenant ids are hashed into the name), and the edge's. */
+function liveUnixUsers(ctx: StepContext, live: ReadonlySet<string>): Set<string> {
+  return new Set([webGroupName(ctx.instanceId), ...[...live].filter((t) => isValidTenantId(t)).map((t) => tenantUnixUser(ctx.instanceId, t))]);
+}
+
 async function fileOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise<OrphanResource[]> {
   const out: OrphanResource[] = [];
   for (const pool of await ctx.phpFpm.listPools()) {
@@ -52,8 +57,7 @@ async function fileOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise
     out.push({ kind: 'directory', name: path, tenantId: entry.name, bytes: await duBytes(path), modifiedAt: st.mtime.toISOString() });
   }
   if (ctx.isRoot) {
-    // Long tenant ids are hashed into the user name: compare with the names live tenants have.
-    const liveUsers = new Set([webGroupName(ctx.instanceId), ...[...live].map((t) => tenantUnixUser(ctx.instanceId, t))]);
+    const liveUsers = liveUnixUsers(ctx, live);
     for (const user of await listUsers(`bw${ctx.instanceId}-`)) {
       if (liveUsers.has(user)) continue;
       const part = user.slice(`bw${ctx.instanceId}-`.length);
@@ -68,17 +72,23 @@ export async function listOrphans(ctx: StepContext, live: ReadonlySet<string>): 
   return [...(await databaseOrphans(ctx, live)), ...(await fileOrphans(ctx, live))];
 }
 
+/** Whether `orphan` still has no tenant in `live` (cheap: no second listing). */
+function stillOrphan(ctx: StepContext, orphan: OrphanResource, live: ReadonlySet<string>): boolean {
+  if (orphan.kind === 'unix-user') return !liveUnixUsers(ctx, live).has(orphan.name);
+  return orphan.tenantId !== null && !live.has(orphan.tenantId);
+}
+
 /** Removes one orphan listed by {@link listOrphans}; `live` is re-read by the caller just before. Idempotent. */
 export async function removeOrphan(ctx: StepContext, orphan: OrphanResource, live: ReadonlySet<string>): Promise<void> {
-  const again = (await listOrphans(ctx, live)).some((o) => o.kind === orphan.kind && o.name === orphan.name);
-  if (!again) return; // gone meanwhile, or it belongs to a tenant now
-  if (orphan.kind === 'database') await ctx.db.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(orphan.name)};`);
-  else if (orphan.kind === 'db-user') {
-    sqlIdentifier(orphan.name); // the same rule as the account names mariadb.ts makes
-    await ctx.db.sql(`DROP USER IF EXISTS ${sqlString(orphan.name)}@'%';`);
+  if (!stillOrphan(ctx, orphan, live)) return; // it belongs to a tenant now
+  if (orphan.kind === 'unix-user') {
+    if (orphan.name.startsWith(`bw${ctx.instanceId}-`)) await removeSystemUser(orphan.name);
+    return;
   }
-  else if (orphan.kind === 'php-fpm-pool') await ctx.phpFpm.removePool(names.serviceName(ctx.config.env, safeTenantId(orphan.tenantId)));
-  // The path is rebuilt from the checked tenant id, never taken as given.
-  else if (orphan.kind === 'directory') await rm(join(ctx.layout.tenantsDir, safeTenantId(orphan.tenantId)), { recursive: true, force: true });
-  else if (orphan.kind === 'unix-user') await removeSystemUser(orphan.name);
+  // Every other name is rebuilt from the checked tenant id, never taken as given.
+  const t = safeTenantId(orphan.tenantId);
+  if (orphan.kind === 'database') await ctx.db.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(names.databaseName(t))};`);
+  else if (orphan.kind === 'db-user') await ctx.db.sql(`DROP USER IF EXISTS ${sqlString(names.databaseUser(t))}@'%';`);
+  else if (orphan.kind === 'php-fpm-pool') await ctx.phpFpm.removePool(names.serviceName(ctx.config.env, t));
+  else if (orphan.kind === 'directory') await rm(join(ctx.layout.tenantsDir, t), { recursive: true, force: true });
 }
