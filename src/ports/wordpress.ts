@@ -73,6 +73,8 @@ export interface WordPress {
    * paths (a path without a query also purges its query variants). Returns how many were removed.
    */
   purgeCache(site: SiteRef, paths?: string[]): Promise<number>;
+  /** Sets the password of the site's user `user` (login name) and ends every session of theirs. */
+  setUserPassword(site: SiteRef, user: string, password: string): Promise<void>;
   /** Runs due WP-Cron events of the site (sites have DISABLE_WP_CRON). */
   runCron(site: SiteRef): Promise<void>;
   /**

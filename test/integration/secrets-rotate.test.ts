@@ -11,6 +11,7 @@ import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtim
 import { run } from '../../src/adapters/runtime/local/exec.js';
 import type { DbCredentials } from '../../src/adapters/runtime/local/tenant-steps.js';
 import { bbws, STACK_TRACE } from '../support/cli-process.js';
+import { edgeClient, logInToWordPress } from '../support/edge-client.js';
 import { type LocalPlatform, startLocalPlatformWithTenant } from '../support/platform-local-harness.js';
 
 const TENANT = 'rotatedb';
@@ -134,11 +135,33 @@ describe('bbws secrets list / rotate (real MariaDB, php-fpm, nginx, WordPress)',
     expect((await p.edge(HOST)).status).toBe(302);
   }, 60_000);
 
+  it('--site-admin sets a new admin password (shown once, never logged): it logs in, the old one does not', async () => {
+    const created = await p.api('POST', `/v1.0/tenants/${TENANT}/sites`, { siteName: 'shop', title: 'Rotated Shop', adminEmail: 'me@example.com' });
+    expect((await p.waitForOperation(created.body.operationId)).status).toBe('SUCCEEDED');
+    const { siteId, adminPassword: oldPassword } = created.body;
+    const host = (await p.api('GET', `/v1.0/tenants/${TENANT}/sites/${siteId}`)).body.hostnames[0];
+    await logInToWordPress(edgeClient(p.edgePort, host), 'admin', oldPassword);
+    const r = await bbws('secrets', 'rotate', TENANT, '--site-admin', siteId, '--json', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.operation.status).toBe('SUCCEEDED');
+    const next: string = out.adminPassword;
+    expect(next).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await logInToWordPress(edgeClient(p.edgePort, host), 'admin', next);
+    await expect(logInToWordPress(edgeClient(p.edgePort, host), 'admin', oldPassword)).rejects.toThrow(/login as admin failed/);
+    expect(JSON.parse((await p.platform.deps.secrets.get(`dev-${TENANT}-site-${siteId}-admin`))!)).toEqual({ user: 'admin', password: next });
+    for (const f of await readdir(join(p.dataDir, 'logs'))) expect(await readFile(join(p.dataDir, 'logs', f), 'utf8').catch(() => '')).not.toContain(next);
+    // Bad input: no site, an unknown site.
+    expect((await p.api('POST', `/v1.0/tenants/${TENANT}/secrets/rotate`, { secrets: ['site-admin'] })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await p.api('POST', `/v1.0/tenants/${TENANT}/secrets/rotate`, { secrets: ['site-admin'], siteId: 'nosuchsite1' })).body.error.code).toBe('SITE_NOT_FOUND');
+  }, 180_000);
+
   it('bad input gets a stable code and changes nothing', async () => {
     const before = await creds();
     const cases: Array<[string, unknown, number, string]> = [
       [`/v1.0/tenants/${TENANT}/secrets/rotate`, { secrets: [] }, 400, 'VALIDATION_FAILED'],
       [`/v1.0/tenants/${TENANT}/secrets/rotate`, { secrets: ['salts'] }, 400, 'VALIDATION_FAILED'],
+      [`/v1.0/tenants/${TENANT}/secrets/rotate`, { secrets: ['db'], siteId: 'x'.repeat(65) }, 400, 'VALIDATION_FAILED'],
       [`/v1.0/tenants/${TENANT}/secrets/rotate`, {}, 400, 'VALIDATION_FAILED'],
       ['/v1.0/tenants/nosuchtenant/secrets/rotate', { secrets: ['db'] }, 404, 'TENANT_NOT_FOUND'],
     ];

@@ -31,14 +31,19 @@ export function registerSecretCommands(program: Command): void {
     if (overdue) process.stderr.write(`${overdue} secret(s) older than ${result.maxAgeDays} days: rotate them with the command shown.\n`);
   });
 
-  secrets.command('rotate <tenantId>').description("replace the tenant's database password in MariaDB and wp-config.php, with no failed request during the switch")
+  secrets.command('rotate <tenantId>').description("replace the tenant's database password in MariaDB and wp-config.php (no failed request during the switch), or a site's admin password")
     .option('--db', 'the database password')
+    .option('--site-admin <siteId>', "the site's admin password (shown once; the admin's sessions end)")
     .option('--no-wait', 'return at once with the operation id')
-    .action(async (tenantId: string, opts: CommonOptions & { db?: boolean; wait?: boolean }) => {
-      const kinds = [opts.db ? 'db' : null].filter((k): k is string => k !== null);
-      if (!kinds.length) throw new CliError('Say what to rotate: --db (the tenant database password).');
+    .action(async (tenantId: string, opts: CommonOptions & { db?: boolean; siteAdmin?: string; wait?: boolean }) => {
+      const kinds = [opts.db ? 'db' : null, opts.siteAdmin ? 'site-admin' : null].filter((k): k is string => k !== null);
+      if (!kinds.length) throw new CliError('Say what to rotate: --db (the tenant database password) and/or --site-admin SITE (a site admin password).');
       const client = await clientFor(opts);
-      const accepted = await client.request<{ operationId: string; status: string }>('POST', `/v1.0/tenants/${encodeURIComponent(tenantId)}/secrets/rotate`, { secrets: kinds });
+      const accepted = await client.request<{ operationId: string; status: string; adminUser?: string; adminPassword?: string }>('POST', `/v1.0/tenants/${encodeURIComponent(tenantId)}/secrets/rotate`, {
+        secrets: kinds,
+        ...(opts.siteAdmin ? { siteId: opts.siteAdmin } : {}),
+      });
+      if (accepted.adminPassword && !opts.json) process.stderr.write(`Site ${opts.siteAdmin}: admin user ${accepted.adminUser}, new password ${accepted.adminPassword} — shown once: store it now.\n`);
       if (opts.wait === false) return opts.json ? printJson(accepted) : printRecord({ ...accepted, next: `bbws operations get ${accepted.operationId} --wait` });
       process.stderr.write(`rotation of ${kinds.join(', ')} secrets of ${tenantId} (operation ${accepted.operationId}):\n`);
       const op = await waitForOperation(client, accepted.operationId, { timeoutMs: 10 * 60_000, showStarts: true, returnFailed: true });

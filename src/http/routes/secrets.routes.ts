@@ -2,8 +2,9 @@
  * Secrets (docs/backups.md "Secrets"), platform-admin only:
  * - `GET /v1.0/secrets`: every secret's name and age, never a value, with what rotates it and
  *   whether it is older than the rotation policy;
- * - `POST /v1.0/tenants/{t}/secrets/rotate` `{secrets: ["db"]}` → 202: rotates the tenant's
- *   database password with no failed request (follow the operation).
+ * - `POST /v1.0/tenants/{t}/secrets/rotate` `{secrets: ["db", "site-admin"], siteId?}` → 202:
+ *   rotates the tenant's database password with no failed request, and/or a site's admin password
+ *   (shown once in the answer; follow the operation).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -21,8 +22,14 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const SecretView = Open({ name: Str, updatedAt: Str, ageDays: Type.Integer(), rotateWith: Type.Union([Str, Type.Null()]), overdue: Type.Boolean() }, 'A secret: its name and age, never its value.');
 const SecretList = Open({ maxAgeDays: Type.Integer(), secrets: Type.Array(SecretView) });
 const RotateParams = Type.Object({ tenantId: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
-const RotateBody = Type.Object({ secrets: Type.Array(Type.String({ enum: [...ROTATABLE_SECRETS] }), { minItems: 1, maxItems: 4, description: 'What to rotate: db (the tenant database password).' }) }, { additionalProperties: false });
-const Accepted = Open({ operationId: Str, status: Str }, 'Accepted: follow operationId.');
+const RotateBody = Type.Object(
+  {
+    secrets: Type.Array(Type.String({ enum: [...ROTATABLE_SECRETS] }), { minItems: 1, maxItems: 4, description: "What to rotate: db (the tenant database password), site-admin (the admin password of siteId)." }),
+    siteId: Type.Optional(Type.String({ maxLength: 64, description: 'With site-admin: the site.' })),
+  },
+  { additionalProperties: false },
+);
+const Accepted = Open({ operationId: Str, status: Str, adminUser: Type.Optional(Str), adminPassword: Type.Optional(Type.Union([Str, Type.Null()])) }, 'Accepted: follow operationId. With site-admin, the new admin password, shown once.');
 
 export function registerSecretRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const maxAgeDays = deps.secretMaxAgeDays ?? DEFAULT_SECRET_MAX_AGE_DAYS;
@@ -31,7 +38,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: HttpDeps): void
     return { maxAgeDays, secrets: await listSecretAges(deps, maxAgeDays) };
   });
 
-  app.post<{ Params: { tenantId: string }; Body: { secrets: string[] } }>('/v1.0/tenants/:tenantId/secrets/rotate', { schema: { tags: ['secrets'], summary: "Rotate the tenant's database password with no failed request (async)", params: RotateParams, body: RotateBody, response: { 202: Accepted, ...errors } } }, async (request, reply) => {
+  app.post<{ Params: { tenantId: string }; Body: { secrets: string[]; siteId?: string } }>('/v1.0/tenants/:tenantId/secrets/rotate', { config: { secretFields: ['adminPassword'] }, schema: { tags: ['secrets'], summary: "Rotate the tenant's database password with no failed request, or a site's admin password (async)", params: RotateParams, body: RotateBody, response: { 202: Accepted, ...errors } } }, async (request, reply) => {
     const principal = principalOf(request);
     assertPlatformAdmin(principal);
     reply.code(202).send(await requestSecretRotation(withBackups(deps), principal, request.params.tenantId, request.body, request.id));

@@ -292,10 +292,15 @@ export function createLocalWordPress(options: LocalWordPressOptions): LocalWordP
     if (r.ran > 0 || r.locked) logger.debug({ tenantId: site.tenantId, siteId: site.siteId, ...r }, 'cron ran');
   };
 
+  const setUserPassword = async (site: SiteRef, user: string, password: string): Promise<void> => {
+    await runPhp(checkSite(site), 'set the user password', php.SET_USER_PASSWORD, { user, password }, true);
+  };
+
   const methods: WordPress = {
     routeSite,
     unrouteSite,
     installSite,
+    setUserPassword,
     removeSite,
     isInstalled,
     getOptions,

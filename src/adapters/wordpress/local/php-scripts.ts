@@ -58,6 +58,15 @@ foreach ($input['options'] as $name => $value) {
 bbws_out(true);
 `;
 
+/** A user's new password (`bbws secrets rotate T --site-admin S`); every session of theirs ends. */
+export const SET_USER_PASSWORD = `${OUT}
+$u = get_user_by('login', $input['user']);
+if (!$u) { bbws_out(['error' => 'no user ' . $input['user'] . ' on this site']); return; }
+wp_set_password($input['password'], $u->ID);
+WP_Session_Tokens::get_instance($u->ID)->destroy_all();
+bbws_out(true);
+`;
+
 /** Theme, options, pages/posts (idempotent by slug), front page, nav menu. */
 export const APPLY_TEMPLATE = `${OUT}
 $theme = wp_get_theme($input['theme']);
