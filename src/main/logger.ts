@@ -12,6 +12,7 @@ import { rotateLogs, type RotationPolicy } from '../adapters/logs/rotate-logs.js
 import { setReportMemorySize } from '../app/report-line.js';
 import type { Logger } from '../ports/logger.js';
 import { processMemoryLimitMb } from './memory-limit.js';
+import { redactSecrets } from './log-redaction.js';
 
 export interface LoggerOptions {
   level: string;
@@ -72,13 +73,6 @@ export function logStreamName(role: string, pid: number): string {
 
 type Destination = ReturnType<typeof pino.destination>;
 
-/**
- * Fields that may carry a secret, wherever a caller puts them in a log line: pino's redaction
- * (fast-redact) replaces their values before the line is written. Top level and one level down
- * (`{ headers: { authorization } }`, `{ input: { password } }`).
- */
-const SECRET_KEYS = ['authorization', 'cookie', 'password', 'adminPassword', 'dbPassword', 'token', 'secret', 'apiKey', 'basicAuth'];
-export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.headers.${key}`]);
 const isoNow = () => new Date().toISOString();
 
 export function createLogger(options: LoggerOptions): Logger & { flush(): void } {
@@ -102,9 +96,9 @@ export function createLogger(options: LoggerOptions): Logger & { flush(): void }
       level: options.level,
       messageKey: '@message',
       base,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: () => `,"@timestamp":"${isoNow()}"`,
-      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      // Secret fields' values are replaced wherever a caller puts them (log-redaction.ts).
+      formatters: { level: (label) => ({ level: label.toUpperCase() }), bindings: redactSecrets, log: redactSecrets },
       hooks: {
         // Seed 000 §3.1 finds errors with `filter @message like /ERROR|Exception|error/`.
         logMethod(args, method, level) {
