@@ -45,7 +45,7 @@ export interface AlarmDefinition {
   /** Where the threshold comes from. */
   source: string;
   metric: AlarmMetric;
-  unit: 'count' | 'percent' | 'seconds' | 'milliseconds' | 'messages';
+  unit: 'count' | 'percent' | 'seconds' | 'milliseconds' | 'messages' | 'days';
   periodSeconds: number;
   evaluationPeriods: number;
   comparison: Comparison;
@@ -81,6 +81,8 @@ export const DEFAULT_ALARMS: readonly AlarmDefinition[] = Object.freeze([
   { name: 'bbws-wp-stuck-operations', description: 'Operations open past their deadline', source: 'seed 000 §4.5 stuck operations', metric: { kind: 'gauge', gauge: { name: 'bbws_operations_past_deadline' }, reduce: 'max' }, unit: 'count', periodSeconds: 60, evaluationPeriods: 2, comparison: '>', threshold: 0, severity: 'P1', action: 'investigate', treatMissingData: 'missing' },
   { name: 'bbws-wp-component-down', description: 'A component (store, role, MariaDB, php-fpm, nginx) is down', source: 'seed 000 §1.2 service health', metric: { kind: 'gauge', gauge: { name: 'bbws_component_up' }, reduce: 'min' }, unit: 'count', periodSeconds: 60, evaluationPeriods: 2, comparison: '<', threshold: 1, severity: 'P1', action: 'alert', treatMissingData: 'missing' },
   { name: 'bbws-wp-disk-headroom', description: "Free space on the data dir's file system < 5 % (/health says disk: degraded below it too)", source: 'seed 002 daily health check (disk)', metric: { kind: 'gauge', gauge: { name: 'bbws_disk_free_percent' }, reduce: 'min' }, unit: 'percent', periodSeconds: 60, evaluationPeriods: 2, comparison: '<', threshold: 5, severity: 'P2', action: 'alert', treatMissingData: 'missing' },
+  { name: 'bbws-wp-certificate-expiry', description: 'An edge certificate expires in less than 14 days (renewal is due at two thirds of its lifetime: it has failed)', source: 'seed 002 security monitoring; issue 14 (certificate expiry once TLS exists)', metric: { kind: 'gauge', gauge: { name: 'bbws_certificate_expiry_days_min' }, reduce: 'min' }, unit: 'days', periodSeconds: 60, evaluationPeriods: 1, comparison: '<', threshold: 14, severity: 'P2', action: 'alert', treatMissingData: 'missing' },
+  { name: 'bbws-wp-certificate-issuance-failed', description: 'A certificate issuance or renewal failed and is being retried (bbws certs list names it)', source: 'issue 15 HTTPS: a failed issuance is visible', metric: { kind: 'gauge', gauge: { name: 'bbws_certificates_failed' }, reduce: 'max' }, unit: 'count', periodSeconds: 60, evaluationPeriods: 2, comparison: '>', threshold: 0, severity: 'P3', action: 'investigate', treatMissingData: 'missing' },
   { name: 'bbws-wp-tenant-over-disk-quota', description: 'A tenant is over its content disk quota: its uploads get 507 (docs/limits.md)', source: 'issue 15 per-tenant limits', metric: { kind: 'gauge', gauge: { name: 'bbws_tenants_over_disk_quota' }, reduce: 'max' }, unit: 'count', periodSeconds: 60, evaluationPeriods: 1, comparison: '>', threshold: 0, severity: 'P3', action: 'investigate', treatMissingData: 'missing' },
   { name: 'bbws-wp-memory-headroom', description: 'Process memory > 90 % of its limit (@maxMemoryUsed / @memorySize)', source: 'seed 000 §3.4 memory exhaustion', metric: { kind: 'gauge', gauge: { name: 'bbws_memory_used_percent' }, reduce: 'max' }, unit: 'percent', periodSeconds: 60, evaluationPeriods: 3, comparison: '>', threshold: 90, severity: 'P2', action: 'investigate', treatMissingData: 'missing' },
 ] satisfies AlarmDefinition[]);

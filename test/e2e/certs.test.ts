@@ -55,6 +55,10 @@ describe('HTTPS and bbws certs in PROD (end to end)', () => {
     expect(plain.headers['strict-transport-security']).toBeUndefined();
     const health = await p.api('GET', '/health');
     expect(health.body.components.find((c: { name: string }) => c.name === 'tls')).toMatchObject({ status: 'ok' });
+    // The alarms' gauges (bbws-wp-certificate-expiry, bbws-wp-certificate-issuance-failed), set with the health.
+    const text = await (await fetch(`${p.platform.apiUrl}/metrics`)).text();
+    expect(Number(/^bbws_certificate_expiry_days_min (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(14);
+    expect(text).toMatch(/^bbws_certificates_failed 0$/m);
   }, 60_000);
 
   it('bbws certs list (table) and renew NAME', async () => {

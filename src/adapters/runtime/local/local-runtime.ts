@@ -37,6 +37,17 @@ import { startDiskQuotas, type QuotaState } from './disk-quota.js';
 import type { Metrics } from '../../../ports/metrics.js';
 import { prepareEdgeTls } from './edge-tls.js';
 import type { CertificateManager } from '../../tls/certificate-manager.js';
+import { certificateGauges } from '../../../domain/certificate-gauges.js';
+
+async function refreshCertificateGauges(manager: CertificateManager, metrics: Metrics): Promise<void> {
+  try {
+    const g = certificateGauges(await manager.list(), Date.now());
+    if (g.expiryDaysMin !== null) metrics.setGauge('bbws_certificate_expiry_days_min', g.expiryDaysMin);
+    metrics.setGauge('bbws_certificates_failed', g.failed);
+  } catch {
+    // the next minute tries again; the tls component of /health says what is wrong
+  }
+}
 
 export interface LocalRuntimeOptions {
   config: PlatformConfig;
@@ -328,7 +339,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
         for (const m of phpFpm.masters()) out.push(statusOf(m));
         out.push(statusOf(edge.supervised));
-        if (tls) out.push(await tls.manager.health());
+        if (tls) {
+          out.push(await tls.manager.health());
+          // The certificates' gauges for the alarms (expiry, failed issuance): health() runs before every evaluation.
+          if (options.metrics) await refreshCertificateGauges(tls.manager, options.metrics);
+        }
         const unhealthy = [...monitor.states()].filter(([, s]) => s === 'unhealthy').map(([id]) => id);
         out.push({ name: 'tenants', status: unhealthy.length ? 'degraded' : 'ok', detail: unhealthy.length ? `unhealthy: ${unhealthy.join(', ')}` : `${monitor.states().size} watched` });
         return out;
