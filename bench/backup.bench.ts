@@ -9,8 +9,7 @@
  *
  * Needs root and the Debian packages (`bbws setup`); uses a temp data dir removed at the end.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { catalogDir, repositoryDir } from '../src/adapters/backup/backup-paths.js';
@@ -24,6 +23,7 @@ import { newBackupId } from '../src/domain/backup.js';
 import type { SiteRef } from '../src/ports/wordpress.js';
 import { runSteps, silentLogger, spec, startTestRuntime } from '../test/support/local-runtime-harness.js';
 import { median } from './lib/stats.js';
+import { fillBenchSite } from './lib/site-fixture.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,22 +52,8 @@ async function main(): Promise<void> {
     await runSteps(t.runtime.provisionSteps(spec(TENANT)));
     const secrets = createLocalSecrets({ dir: join(t.dataDir, 'secrets') });
     const access = await createTenantAccess(t.runtime, secrets, TENANT);
-    await access.php(site, `define('WP_INSTALLING', true); require_once ABSPATH . 'wp-load.php'; require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-      wp_install('Bench', 'admin', 'admin@example.com', true, '', 'pw-123456789');`);
-    await access.php(
-      site,
-      `wp_defer_term_counting(true); wp_suspend_cache_addition(true);
-       for ($i = 0; $i < $input['posts']; $i++) {
-         $id = wp_insert_post(['post_title' => "Post $i", 'post_status' => 'publish', 'post_content' => str_repeat('<p>Lorem ipsum dolor sit amet, ü ✓. </p>', 20) . '<a href="' . home_url("/post-$i/") . '">self</a>']);
-         update_post_meta($id, 'bbws_layout', ['link' => home_url("/post-$i/"), 'blocks' => [['img' => home_url("/wp-content/uploads/$i.jpg")]]]);
-       }`,
-      { posts },
-      { loadWordPress: true, timeoutMs: 600_000 },
-    );
+    await fillBenchSite(access, site, { posts, megabytes });
     const uploads = access.uploadsDir(site.siteId);
-    await mkdir(join(uploads, '2024', '01'), { recursive: true });
-    for (let i = 0; i < megabytes; i++) await writeFile(join(uploads, '2024', '01', `file-${i}.bin`), randomBytes(1024 * 1024));
-    await access.chownToTenant(dirname(uploads));
 
     const engine = createLocalBackupEngine({ runtime: t.runtime, secrets, catalog: createFileBackupCatalog({ dir: catalogDir(t.dataDir) }), logger: silentLogger(), env: 'dev', dataDir: t.dataDir });
     const input = (type: 'full' | 'incremental', parentId: string | null) => ({ backupId: newBackupId(), tenantId: TENANT, siteId: site.siteId, type, reason: 'manual' as const, parentId, sites: [], spec: null });

@@ -9,10 +9,9 @@
  * Needs root and the Debian packages (`bbws setup`); uses a temp data dir removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { run } from '../src/adapters/runtime/local/exec.js';
 import { createLocalSecrets } from '../src/adapters/secrets/local.js';
 import { backupSiteData, deleteSiteBackup, restoreSiteData } from '../src/adapters/wordpress/local/backup.js';
@@ -23,6 +22,7 @@ import { siteHomeUrl } from '../src/adapters/wordpress/local/sites-map.js';
 import type { SiteRef } from '../src/ports/wordpress.js';
 import { runSteps, spec, startTestRuntime } from '../test/support/local-runtime-harness.js';
 import { median } from './lib/stats.js';
+import { fillBenchSite, INSTALL_WORDPRESS } from './lib/site-fixture.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,24 +67,9 @@ async function main(): Promise<void> {
     await runSteps(t.runtime.provisionSteps(spec(TENANT)));
     const access = await createTenantAccess(t.runtime, createLocalSecrets({ dir: join(t.dataDir, 'secrets') }), TENANT);
     const url = (s: SiteRef) => siteHomeUrl(s.hostnames[0], t.edgePort);
-    const install = `define('WP_INSTALLING', true); require_once ABSPATH . 'wp-load.php'; require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-      wp_install('Bench', 'admin', 'admin@example.com', true, '', 'pw-123456789');`;
-    await access.php(staging, install);
-    await access.php(
-      staging,
-      `wp_defer_term_counting(true); wp_suspend_cache_addition(true);
-       for ($i = 0; $i < $input['posts']; $i++) {
-         $id = wp_insert_post(['post_title' => "Post $i", 'post_status' => 'publish', 'post_content' => str_repeat('<p>Lorem ipsum dolor sit amet, ü ✓. </p>', 20) . '<a href="' . home_url("/post-$i/") . '">self</a>']);
-         update_post_meta($id, 'bbws_layout', ['link' => home_url("/post-$i/"), 'blocks' => [['img' => home_url("/wp-content/uploads/$i.jpg")]]]);
-       }`,
-      { posts },
-      { loadWordPress: true, timeoutMs: 600_000 },
-    );
+    await fillBenchSite(access, staging, { posts, megabytes });
     const uploads = access.uploadsDir(staging.siteId);
-    await mkdir(join(uploads, '2024', '01'), { recursive: true });
-    for (let i = 0; i < megabytes; i++) await writeFile(join(uploads, '2024', '01', `file-${i}.bin`), randomBytes(1024 * 1024));
-    await access.chownToTenant(dirname(uploads)); // uploads/sites too: WordPress would have created it as the tenant
-    await access.php(prod, install);
+    await access.php(prod, INSTALL_WORDPRESS);
 
     const adminArgs = ['--no-defaults', `--socket=${t.runtime.layout.mariadbSocket}`, '--user=root'];
     const db = `${TENANT}_db`;
