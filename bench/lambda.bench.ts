@@ -53,6 +53,8 @@ try {
           ...process.env,
           BBWS_DATA_DIR: dataDir,
           BBWS_LOG_LEVEL: 'error',
+          // No Secrets Manager is reachable here (the handlers' default): the data dir's store.
+          BBWS_SECRETS: 'local',
           BBWS_DYNAMODB_ENDPOINT: dynamo.endpoint,
           BBWS_SQS_ENDPOINT: sqs.endpoint,
           BBWS_TABLE_NAME: `bench-${randomUUID()}`,

@@ -3,12 +3,11 @@
  * asked for (api, worker, events, reconciler) until stopped. `bbws up` runs them all in one
  * process; each can also run alone against the same data dir.
  */
-import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createTokenAuthority, loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
+import { createTokenAuthority } from '../adapters/auth/jwt.js';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { createNodeTxtLookup } from '../adapters/domains/node-dns.js';
@@ -28,7 +27,6 @@ import { runAlarmEvaluator } from '../app/alarms/evaluate-alarms.js';
 import { alarmThreshold } from '../domain/alarms.js';
 import type { AlarmStore } from '../ports/alarms.js';
 import { refreshAlarmGauges } from './alarm-gauges.js';
-import { createLocalSecrets } from '../adapters/secrets/local.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
 import type { AuditLog } from '../ports/audit.js';
 import { catalogDir } from '../adapters/backup/backup-paths.js';
@@ -50,6 +48,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { runLoginGuard } from './login-guard-role.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
+import { openPlatformSecrets, pagingTokenSecret, type PlatformSecrets } from './platform-secrets.js';
 import { errorMessage } from '../domain/errors.js';
 
 export const ROLES = ['api', 'worker', 'events', 'reconciler', 'alarms'] as const;
@@ -132,18 +131,22 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const logger = options.logger ?? createLogger({ level: config.logLevel, dataDir: config.dataDir, role: roles.join('+'), rotation: config.logRotation });
   const db = openSqliteDatabase(join(config.dataDir, 'state.db'));
   const definitions = queueDefinitions(config.env);
-  const aws = await openStateOnAws(options.state, config.dataDir, definitions).catch((err: unknown) => {
+  const opened = await (async () => {
+    const platformSecrets = await openPlatformSecrets(options.state, config);
+    return { platformSecrets, aws: await openStateOnAws(options.state, platformSecrets, definitions) };
+  })().catch((err: unknown) => {
     db.close();
     lock?.release();
     throw err;
   });
+  const { platformSecrets, aws } = opened;
   const queue = aws?.queue ?? createSqliteQueue({ db, definitions });
   const store = aws?.store ?? createSqliteStore({ db, queueDefinitions: definitions, readCache: config.readCache === true });
   const metrics = createPrometheusMetrics();
   // Every metric also goes to the extra sink (Lambda: CloudWatch EMF); alarms and /metrics read the Prometheus one.
   const recorded: Metrics = options.metricsSink ? teeMetrics(metrics, options.metricsSink) : metrics;
   const names = queueNames(config.env);
-  const secrets = createLocalSecrets({ dir: join(config.dataDir, 'secrets') });
+  const { secrets } = platformSecrets;
   const alarms = createSqliteAlarmStore(db);
   const audit = options.auditLog ?? createJsonlAuditLog({ dir: join(config.dataDir, 'audit'), logger });
   const localActor = { subject: `unix:${process.getuid?.() ?? 'unknown'}`, role: 'local-operator', tenantId: null };
@@ -246,7 +249,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     if (roles.includes('reconciler')) loops.push(runReconciler(deps, abort.signal, options.reconcileIntervalMs));
     if (aws && roles.includes('reconciler')) loops.push(aws.sweepOutbox(logger, abort.signal));
     if (roles.includes('api')) {
-      const tokens = createTokenAuthority(loadOrCreateSigningKey(join(config.dataDir, 'jwt.key')), { now: deps.now });
+      const tokens = createTokenAuthority(await platformSecrets.signingKey(), { now: deps.now });
       // Loaded only by the api role: the worker's Lambda bundle then leaves the HTTP stack unloaded.
       const { buildApp } = await import('../http/build-app.js');
       app = await buildApp({
@@ -297,11 +300,11 @@ async function warnOfOverdueSecrets(deps: SiteDeps, logger: Logger, maxAgeDays: 
   );
 }
 
-/** DynamoDB + SQS when asked for; the paging-token key derives from the data dir's signing key. */
-async function openStateOnAws(state: StateSettings | undefined, dataDir: string, definitions: ReturnType<typeof queueDefinitions>) {
+/** DynamoDB + SQS when asked for; the paging-token key derives from the platform's signing key. */
+async function openStateOnAws(state: StateSettings | undefined, platformSecrets: PlatformSecrets, definitions: ReturnType<typeof queueDefinitions>) {
   if (!state || state.state === 'sqlite') return null;
   const { openAwsState, runOutboxSweep } = await import('./aws-state.js');
-  const tokenSecret = createHash('sha256').update('bbws paging tokens\0').update(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).digest();
+  const tokenSecret = pagingTokenSecret(await platformSecrets.signingKey());
   const opened = await openAwsState(state, definitions, { tokenSecret });
   return { ...opened, sweepOutbox: (logger: Logger, signal: AbortSignal) => runOutboxSweep(opened.store, logger, signal) };
 }

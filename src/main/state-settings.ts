@@ -10,6 +10,7 @@
  * | `--aws-endpoint` | `BBWS_AWS_ENDPOINT` | the AWS endpoints (one URL for every service, e.g. an emulator) |
  * | | `BBWS_DYNAMODB_ENDPOINT`, `BBWS_SQS_ENDPOINT`, `BBWS_SNS_ENDPOINT`, `BBWS_SECRETS_ENDPOINT` | `BBWS_AWS_ENDPOINT` |
  * | | `BBWS_TABLE_NAME` | `bbws-<env>-state` |
+ * | `--secrets` | `BBWS_SECRETS` | `local` (`secretsmanager`: AWS Secrets Manager; the Lambda handlers default to it) |
  */
 import type { Environment } from '../domain/naming.js';
 import { ConfigError } from './config.js';
@@ -18,6 +19,8 @@ export interface StateSettings {
   state: 'sqlite' | 'dynamodb';
   queues: 'sqlite' | 'sqs';
   endpoints: { dynamodb?: string; sqs?: string; sns?: string; secrets?: string };
+  /** Where secrets and the JWT signing key live: the data dir's encrypted store, or Secrets Manager. */
+  secrets: 'local' | 'secretsmanager';
   tableName: string;
   region: string;
 }
@@ -26,6 +29,7 @@ export interface StateFlags {
   state?: string;
   queues?: string;
   awsEndpoint?: string;
+  secrets?: string;
 }
 
 function endpoint(setting: string, value: string | undefined): string | undefined {
@@ -49,6 +53,8 @@ export function parseStateSettings(flags: StateFlags, env: Environment, vars: No
   if ((state === 'dynamodb') !== (queues === 'sqs')) {
     throw new ConfigError('--queues / BBWS_QUEUES', `--state ${state} goes with --queues ${state === 'dynamodb' ? 'sqs' : 'sqlite'} (a commit and its messages are written together)`);
   }
+  const secrets = flags.secrets ?? vars.BBWS_SECRETS ?? 'local';
+  if (secrets !== 'local' && secrets !== 'secretsmanager') throw new ConfigError('--secrets / BBWS_SECRETS', `expected local or secretsmanager, got "${secrets}"`);
   const any = endpoint('--aws-endpoint / BBWS_AWS_ENDPOINT', flags.awsEndpoint ?? vars.BBWS_AWS_ENDPOINT);
   const tableName = vars.BBWS_TABLE_NAME || `bbws-${env}-state`;
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) throw new ConfigError('BBWS_TABLE_NAME', `expected 3-255 letters, digits, _ . -, got "${tableName}"`);
@@ -61,6 +67,7 @@ export function parseStateSettings(flags: StateFlags, env: Environment, vars: No
       sns: endpoint('BBWS_SNS_ENDPOINT', vars.BBWS_SNS_ENDPOINT) ?? any,
       secrets: endpoint('BBWS_SECRETS_ENDPOINT', vars.BBWS_SECRETS_ENDPOINT) ?? any,
     },
+    secrets,
     tableName,
     region: vars.AWS_REGION || vars.AWS_DEFAULT_REGION || 'us-east-1',
   };

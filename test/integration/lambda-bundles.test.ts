@@ -35,6 +35,9 @@ describe('Lambda bundles', () => {
       ...process.env,
       BBWS_DATA_DIR: join(dir, 'data'),
       BBWS_LOG_LEVEL: 'error',
+      // No Secrets Manager is reachable from a child process here (the fake answers in-process only):
+      // the data dir's store. test/integration/lambda-handlers.test.ts covers the Secrets Manager default.
+      BBWS_SECRETS: 'local',
       BBWS_DYNAMODB_ENDPOINT: ddb.endpoint,
       BBWS_SQS_ENDPOINT: sqs.endpoint,
       BBWS_TABLE_NAME: `bbws-bundles-${randomUUID()}`,

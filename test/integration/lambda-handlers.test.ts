@@ -3,18 +3,22 @@
  * (2.0) and REST (1.0) events into the API; an SQS batch with one poison message (the others
  * succeed; the poison one comes back, then goes to the DLQ), driven the way Lambda's event source
  * mapping does (receive, invoke, delete what did not fail); seed 004's EventBridge events with a
- * duplicate and a late one; a scheduled reconciler run.
+ * duplicate and a late one; a scheduled reconciler run. Secrets and the JWT signing key are in
+ * Secrets Manager, the handlers' default: a FAKE of it (no emulator is reachable here) answers for
+ * every SecretsManagerClient of this process (test/support/fake-secrets-manager.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
+import { createTokenAuthority } from '../../src/adapters/auth/jwt.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startFauxqsEmulator, type RunningEmulator } from '../../src/adapters/aws/emulators.js';
+import { openPlatformSecrets, signingKeySecretName } from '../../src/main/platform-secrets.js';
 import { sharedDynamoDbLocal } from '../support/aws-harness.js';
+import { createFakeSecretsManager } from '../support/fake-secrets-manager.js';
 import { ecsEvent } from '../support/scripted-runtime.js';
 
 const ctx = { lambdaContext: { awsRequestId: 'req-1', functionName: 'bbws-api-dev' } as never };
@@ -38,6 +42,7 @@ describe('Lambda handlers on the emulators', () => {
   let token: string;
   let sqs: SQSClient;
   const saved = { ...process.env };
+  const secretsManager = createFakeSecretsManager({ everyClient: true });
 
   beforeAll(async () => {
     const ddb = await sharedDynamoDbLocal();
@@ -53,7 +58,9 @@ describe('Lambda handlers on the emulators', () => {
       AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     });
-    token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 600);
+    // As `bbws token create --secrets secretsmanager` signs: with the key in Secrets Manager, made on first use.
+    const key = await (await openPlatformSecrets({ secrets: 'secretsmanager', region: EMULATOR_REGION, endpoints: {} }, { dataDir, env: 'dev' })).signingKey();
+    token = await createTokenAuthority(key).sign({ role: 'platform-admin' }, 600);
     sqs = new SQSClient({ endpoint: sqsEmulator.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
   });
   afterAll(async () => {
@@ -61,6 +68,7 @@ describe('Lambda handlers on the emulators', () => {
     for (const roles of [['api'], []] as const) await (await lambdaPlatform(roles)).stop();
     sqs?.destroy();
     await sqsEmulator?.stop();
+    secretsManager.restore();
     process.env = saved;
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -79,6 +87,16 @@ describe('Lambda handlers on the emulators', () => {
     expect(JSON.parse(got.body)).toMatchObject({ tenantId: 'acme' });
     const denied = await handler(httpApiEvent('GET', '/v1.0/tenants', 'not-a-token') as never, ctx.lambdaContext);
     expect(denied.statusCode).toBe(401);
+  });
+
+  it('keeps the signing key in Secrets Manager, one for every instance, and none in the data dir', async () => {
+    const { handler } = await import('../../src/main/lambda/api.js');
+    expect((await handler(httpApiEvent('GET', '/v1.0/tenants/acme', token) as never, ctx.lambdaContext)).statusCode).toBe(200);
+    expect([...secretsManager.stored.keys()]).toContain(signingKeySecretName('dev'));
+    expect(existsSync(join(dataDir, 'jwt.key'))).toBe(false);
+    // A second instance (another process's first start) reads the same key: the token verifies there too.
+    const other = await (await openPlatformSecrets({ secrets: 'secretsmanager', region: EMULATOR_REGION, endpoints: {} }, { dataDir: join(dataDir, 'other'), env: 'dev' })).signingKey();
+    await expect(createTokenAuthority(other).verify(token)).resolves.toMatchObject({ role: 'platform-admin' });
   });
 
   it('applies seed 004 EventBridge events; a duplicate and a late one change nothing; a bad one throws (retry, then DLQ)', async () => {

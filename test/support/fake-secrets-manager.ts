@@ -3,7 +3,8 @@
  * the real SDK client and commands, answered from a Map the way the service's API reference
  * says: ResourceExistsException on CreateSecret of an existing name, ResourceNotFoundException
  * for a missing one, ListSecrets paged by NextToken with a `name` prefix filter, each entry with its CreatedDate and
- * LastChangedDate.
+ * LastChangedDate. `{ everyClient: true }` answers for every SecretsManagerClient made in this process
+ * (the platform makes its own), not only the one returned.
  */
 import {
   CreateSecretCommand,
@@ -17,14 +18,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 
-export function createFakeSecretsManager(): { client: SecretsManagerClient; stored: Map<string, string>; restore: () => void } {
+export function createFakeSecretsManager(options: { everyClient?: boolean } = {}): { client: SecretsManagerClient; stored: Map<string, string>; restore: () => void } {
   const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
   const stored = new Map<string, string>();
   /** CreatedDate and LastChangedDate of each secret, as ListSecrets answers them. */
   const dates = new Map<string, { created: Date; changed: Date }>();
   const meta = { $metadata: {} };
   const notFound = () => new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} });
-  const mock = mockClient(client);
+  const mock = options.everyClient ? mockClient(SecretsManagerClient) : mockClient(client);
   mock.on(CreateSecretCommand).callsFake((input) => {
     if (stored.has(input.Name)) throw new ResourceExistsException({ message: `The operation failed because the secret ${input.Name} already exists.`, $metadata: {} });
     stored.set(input.Name, input.SecretString);

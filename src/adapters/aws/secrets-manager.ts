@@ -41,6 +41,29 @@ async function listEntries(client: SecretsManagerClient, prefix: string | undefi
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * The value of the secret `name`, creating it with `make()` if it does not exist. When several
+ * processes create it at once (Lambda instances starting together), CreateSecret lets one win and
+ * every one of them reads and returns the winner's value.
+ */
+export async function getOrCreateSecret(client: SecretsManagerClient, name: string, make: () => string): Promise<string> {
+  const read = async () => (await client.send(new GetSecretValueCommand({ SecretId: checkName(name) }))).SecretString;
+  try {
+    const found = await read();
+    if (found !== undefined) return found;
+  } catch (err) {
+    if (!named(err, 'ResourceNotFoundException')) throw err;
+  }
+  try {
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: make() }));
+  } catch (err) {
+    if (!named(err, 'ResourceExistsException')) throw err;
+  }
+  const value = await read();
+  if (value === undefined) throw new Error(`the secret ${name} has no string value`);
+  return value;
+}
+
 export function createSecretsManagerSecrets(options: { client: SecretsManagerClient }): Secrets {
   const { client } = options;
   return {

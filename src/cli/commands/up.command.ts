@@ -21,6 +21,7 @@ function platformOptions(cmd: Command): Command {
     .option('--state <store>', 'sqlite or dynamodb (BBWS_STATE, default sqlite; docs/aws.md)')
     .option('--queues <queues>', 'sqlite or sqs (BBWS_QUEUES; sqs goes with --state dynamodb)')
     .option('--aws-endpoint <url>', 'one endpoint for every AWS service, e.g. an emulator (BBWS_AWS_ENDPOINT; `bbws emulators start` prints per-service ones)')
+    .option('--secrets <store>', 'local or secretsmanager: where secrets and the JWT signing key live (BBWS_SECRETS, default local; docs/aws.md)')
     .option('--tls <mode>', 'auto, manual or off: HTTPS at the edge (BBWS_TLS, default off; docs/tls.md)')
     .option('--https-port <port>', 'edge HTTPS port when --tls is not off (BBWS_HTTPS_PORT, default 8443)')
     .option('--acme-directory <url>', 'ACME CA for real domains (BBWS_ACME_DIRECTORY, default Let\'s Encrypt production)')
@@ -40,7 +41,7 @@ async function runRoles(flags: ConfigFlags & StateFlags, roles: PlatformRole[]):
   ]);
   const config = parseConfig(flags);
   const { parseStateSettings } = await import('../../main/state-settings.js');
-  const state = parseStateSettings({ state: flags.state, queues: flags.queues, awsEndpoint: flags.awsEndpoint }, config.env);
+  const state = parseStateSettings({ state: flags.state, queues: flags.queues, awsEndpoint: flags.awsEndpoint, secrets: flags.secrets }, config.env);
   // A second `bbws up` on a data dir in use: say who holds it (before its ports, which it holds too).
   const inUse = (err: unknown) => (err instanceof DataDirInUseError ? new CliError(err.message, 1) : err);
   if (roles.includes('worker')) {

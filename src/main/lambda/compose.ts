@@ -2,7 +2,9 @@
  * The composition root of the Lambda handlers: the same platform (main/platform.ts) on DynamoDB
  * and SQS, made once per Lambda instance (at the first invocation, kept while the instance
  * lives), with no role's loops and no listening socket. Settings come from the environment
- * (BBWS_STATE defaults to dynamodb here; main/state-settings.ts); the data dir, for what still has
+ * (BBWS_STATE defaults to dynamodb and BBWS_SECRETS to secretsmanager here, so that every instance
+ * signs with one JWT key and reads one set of tenant credentials; main/state-settings.ts,
+ * main/platform-secrets.ts); the data dir, for what still has
  * no AWS adapter (custom-domain claims, webhook subscriptions, templates, plugin packages), is
  * BBWS_DATA_DIR or /tmp/bbws (docs/aws.md "Lambda").
  */
@@ -34,7 +36,7 @@ export function lambdaPlatform(roles: readonly PlatformRole[] = []): Promise<Run
   let platform = started.get(key);
   if (!platform) {
     platform = (async () => {
-      const vars = { BBWS_STATE: 'dynamodb', ...process.env };
+      const vars = { BBWS_STATE: 'dynamodb', BBWS_SECRETS: 'secretsmanager', ...process.env };
       const config = parseConfig({ dataDir: process.env.BBWS_DATA_DIR || '/tmp/bbws' }, vars);
       const state = parseStateSettings({}, config.env, vars);
       // Lambda's own REPORT line follows each invocation; ours go to stdout as JSON lines.
