@@ -105,7 +105,7 @@ async function measure(b: Backend) {
 
 const ddb = await startDynamoDbLocal();
 const sqs = await startFauxqsEmulator();
-const env = { BBWS_STATE: 'dynamodb', BBWS_QUEUES: 'sqs', BBWS_DYNAMODB_ENDPOINT: ddb.endpoint, BBWS_SQS_ENDPOINT: sqs.endpoint, BBWS_TABLE_NAME: `bbws-bench-${randomUUID()}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey };
+const env = { BBWS_STATE: 'dynamodb', BBWS_QUEUES: 'sqs', BBWS_DYNAMODB_ENDPOINT: ddb.endpoint, BBWS_SQS_ENDPOINT: sqs.endpoint, BBWS_SNS_ENDPOINT: sqs.endpoint, BBWS_TABLE_NAME: `bbws-bench-${randomUUID()}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey };
 for (const [k, v] of Object.entries(env)) if (k.startsWith('AWS_')) process.env[k] = v;
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
 try {

@@ -57,6 +57,7 @@ try {
           BBWS_SECRETS: 'local',
           BBWS_DYNAMODB_ENDPOINT: dynamo.endpoint,
           BBWS_SQS_ENDPOINT: sqs.endpoint,
+          BBWS_SNS_ENDPOINT: sqs.endpoint,
           BBWS_TABLE_NAME: `bench-${randomUUID()}`,
           AWS_REGION: EMULATOR_REGION,
           AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,

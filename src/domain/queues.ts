@@ -35,17 +35,18 @@ export function queueNames(env: Environment) {
 
 export type QueueNames = ReturnType<typeof queueNames>;
 
+const dlq = (name: string): QueueDefinition => ({ name, visibilityTimeoutSeconds: 30, retentionSeconds: FOURTEEN_DAYS });
+const work = (name: string, deadLetterQueue: string, visibilityTimeoutSeconds: number): QueueDefinition => ({
+  name,
+  visibilityTimeoutSeconds,
+  maxReceiveCount: 3,
+  deadLetterQueue,
+  retentionSeconds: FOUR_DAYS,
+});
+
 /** Every queue of an environment, DLQs included, with its redrive policy. */
 export function queueDefinitions(env: Environment): QueueDefinition[] {
   const q = queueNames(env);
-  const dlq = (name: string): QueueDefinition => ({ name, visibilityTimeoutSeconds: 30, retentionSeconds: FOURTEEN_DAYS });
-  const work = (name: string, deadLetterQueue: string, visibilityTimeoutSeconds: number): QueueDefinition => ({
-    name,
-    visibilityTimeoutSeconds,
-    maxReceiveCount: 3,
-    deadLetterQueue,
-    retentionSeconds: FOUR_DAYS,
-  });
   return [
     work(q.tenantProvisioning, q.tenantProvisioningDlq, 120),
     dlq(q.tenantProvisioningDlq),
@@ -58,4 +59,17 @@ export function queueDefinitions(env: Environment): QueueDefinition[] {
     work(q.backups, q.backupsDlq, 600),
     dlq(q.backupsDlq),
   ];
+}
+
+/**
+ * On AWS only: the queue subscribed to the SNS topic `bbws-wp-notifications-<env>`, which feeds the
+ * webhook deliveries (docs/aws.md), and its DLQ. Embedded, the notifier delivers the webhooks itself.
+ */
+export function notificationQueueNames(env: Environment) {
+  return { webhookDeliveries: `bbws-wp-notifications-webhooks-${env}`, webhookDeliveriesDlq: `bbws-wp-notifications-webhooks-dlq-${env}` };
+}
+
+export function notificationQueueDefinitions(env: Environment): QueueDefinition[] {
+  const q = notificationQueueNames(env);
+  return [work(q.webhookDeliveries, q.webhookDeliveriesDlq, 30), dlq(q.webhookDeliveriesDlq)];
 }

@@ -5,32 +5,43 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDefinition } from '../domain/queues.js';
+import type { Environment } from '../domain/naming.js';
+import { notificationQueueDefinitions, type QueueDefinition } from '../domain/queues.js';
 import { ensureStoreTable } from '../adapters/aws/dynamodb-items.js';
 import { createDynamoStore, type DynamoStore } from '../adapters/aws/dynamodb-store.js';
 import { createSqsQueue } from '../adapters/aws/sqs-queue.js';
 import type { Queue } from '../ports/queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateSettings } from './state-settings.js';
+import { openAwsNotifications, type AwsNotifications } from './aws-notifications.js';
 
 export interface AwsState {
   store: DynamoStore;
   queue: Queue;
+  /** The SNS topic the notifications go to, and the queue that feeds the webhooks from it. */
+  notifications: AwsNotifications;
   close(): Promise<void>;
 }
 
-/** Opens the DynamoDB store (creating its table if missing) relaying to the SQS queue (creating the queues). */
-export async function openAwsState(settings: StateSettings, definitions: readonly QueueDefinition[], options: { tokenSecret: Buffer; now?: () => number }): Promise<AwsState> {
+/**
+ * Opens the DynamoDB store (creating its table if missing) relaying to the SQS queue (creating the
+ * queues, the notification webhook feed's included) and the notifications topic.
+ */
+export async function openAwsState(settings: StateSettings, platformQueues: readonly QueueDefinition[], options: { env: Environment; tokenSecret: Buffer; now?: () => number }): Promise<AwsState> {
   const dynamo = new DynamoDBClient({ region: settings.region, endpoint: settings.endpoints.dynamodb });
   const sqs = new SQSClient({ region: settings.region, endpoint: settings.endpoints.sqs });
+  const definitions = [...platformQueues, ...notificationQueueDefinitions(options.env)];
   try {
     await ensureStoreTable(dynamo, settings.tableName);
     const queue = await createSqsQueue({ client: sqs, definitions });
     const store = createDynamoStore({ client: dynamo, tableName: settings.tableName, queueDefinitions: definitions, queue, tokenSecret: options.tokenSecret, now: options.now });
+    const notifications = await openAwsNotifications(settings, options.env, sqs);
     return {
       store,
       queue,
+      notifications,
       async close() {
+        notifications.close();
         await queue.close();
         await store.close();
         dynamo.destroy();

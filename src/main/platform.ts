@@ -35,10 +35,12 @@ import { DEFAULT_RETENTION, DEFAULT_SCHEDULE } from '../domain/backup.js';
 import type { BackupCatalog, BackupEngine } from '../ports/backups.js';
 import type { BackupDeps } from '../app/backups/backup-deps.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { WordPress } from '../ports/wordpress.js';
 import { runAuditRetention, runBackupScheduler, runBackupWorker, runEventWorker, runOutboxRelay, runProvisioningWorker, runReconciler, runSiteHousekeeping, runSiteWorkers } from '../app/workers.js';
 import type { PlatformConfig } from '../domain/config.js';
+import type { Environment } from '../domain/naming.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import type { Logger } from '../ports/logger.js';
 import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
@@ -106,6 +108,8 @@ export interface RunningPlatform {
   deps: SiteDeps;
   app: FastifyInstance | null;
   runtime: Runtime | null;
+  /** On AWS: the queue subscribed to the notifications topic, and how one of its messages reaches the webhooks (the Lambda worker's route). */
+  webhookFeed: { queueName: string; deliver(body: string): Promise<void> } | null;
   stop(): Promise<void>;
 }
 
@@ -133,7 +137,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const definitions = queueDefinitions(config.env);
   const opened = await (async () => {
     const platformSecrets = await openPlatformSecrets(options.state, config);
-    return { platformSecrets, aws: await openStateOnAws(options.state, platformSecrets, definitions) };
+    return { platformSecrets, aws: await openStateOnAws(options.state, platformSecrets, config.env, definitions) };
   })().catch((err: unknown) => {
     db.close();
     lock?.release();
@@ -152,7 +156,9 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
   const localActor = { subject: `unix:${process.getuid?.() ?? 'unknown'}`, role: 'local-operator', tenantId: null };
   const recordLifecycle = (action: string) =>
     audit.record({ actor: localActor, sourceIp: 'local', action, target: config.dataDir, tenantId: null, result: { statusCode: 200, errorCode: null }, correlationId: null, details: { roles: roles.join(',') } });
-  const notifier = createWebhookNotifier({ db, logger, metrics: recorded, topic: `bbws-wp-notifications-${config.env}`, secrets });
+  const webhooks = createWebhookNotifier({ db, logger, metrics: recorded, topic: `bbws-wp-notifications-${config.env}`, secrets });
+  // On AWS the notifications go to the SNS topic, which feeds the webhooks (aws-notifications.ts).
+  const notifier = aws?.notifications.topic ?? webhooks;
   const deps: SiteDeps = {
     store,
     queue,
@@ -168,7 +174,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     now: options.now ?? Date.now,
     secrets,
     notifier,
-    webhooks: notifier,
+    webhooks,
     templates: createLocalTemplateCatalog({ dir: join(config.dataDir, 'templates') }),
     marketplace: createLocalMarketplace({ dir: join(config.dataDir, 'plugins') }),
     wordpress: null,
@@ -195,7 +201,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     await Promise.allSettled(loops);
     // Store and queue close before the servers stop: a handed-back job that then fails because
     // its MariaDB went away must not record that failure (or undo its steps). It resumes instead.
-    await notifier.close();
+    await webhooks.close();
     queueClosed = true;
     await queue.close();
     await store.close();
@@ -241,6 +247,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       }
     }
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
+    if (aws && roles.includes('events')) loops.push(aws.feedWebhooks({ queue, logger, metrics: recorded, webhooks }, abort.signal));
     if (roles.includes('alarms')) {
       const gauges = { metrics, store, now: Date.now, health: () => componentHealth(deps, roles, runtime, config, alarms), diskFreePercent: () => diskFreePercent(config.dataDir) };
       const evaluator = { alarms, logger, notifier, now: Date.now, readMetrics: () => metrics.snapshot(), beforeTick: () => refreshAlarmGauges(gauges) };
@@ -285,6 +292,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     apiUrl,
     deps,
     app,
+    webhookFeed: aws?.webhookFeed(webhooks) ?? null,
     runtime,
     stop: () => (stopping ??= stopAll().then(() => logger.info({ action: 'STOP', status: 'OK' }, 'bbws stopped'))),
   };
@@ -301,12 +309,17 @@ async function warnOfOverdueSecrets(deps: SiteDeps, logger: Logger, maxAgeDays: 
 }
 
 /** DynamoDB + SQS when asked for; the paging-token key derives from the platform's signing key. */
-async function openStateOnAws(state: StateSettings | undefined, platformSecrets: PlatformSecrets, definitions: ReturnType<typeof queueDefinitions>) {
+async function openStateOnAws(state: StateSettings | undefined, platformSecrets: PlatformSecrets, env: Environment, definitions: ReturnType<typeof queueDefinitions>) {
   if (!state || state.state === 'sqlite') return null;
-  const { openAwsState, runOutboxSweep } = await import('./aws-state.js');
+  const [{ openAwsState, runOutboxSweep }, { runWebhookFeed, deliverTopicMessage }] = await Promise.all([import('./aws-state.js'), import('./aws-notifications.js')]);
   const tokenSecret = pagingTokenSecret(await platformSecrets.signingKey());
-  const opened = await openAwsState(state, definitions, { tokenSecret });
-  return { ...opened, sweepOutbox: (logger: Logger, signal: AbortSignal) => runOutboxSweep(opened.store, logger, signal) };
+  const opened = await openAwsState(state, definitions, { env, tokenSecret });
+  return {
+    ...opened,
+    sweepOutbox: (logger: Logger, signal: AbortSignal) => runOutboxSweep(opened.store, logger, signal),
+    feedWebhooks: (deps: Parameters<typeof runWebhookFeed>[0], signal: AbortSignal) => runWebhookFeed(deps, opened.notifications.queueName, signal),
+    webhookFeed: (webhooks: Notifier) => ({ queueName: opened.notifications.queueName, deliver: (body: string) => deliverTopicMessage(body, webhooks) }),
+  };
 }
 
 /** Below either, /health says the data dir's disk is degraded (a full disk fails every write). */

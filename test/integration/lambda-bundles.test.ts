@@ -40,6 +40,7 @@ describe('Lambda bundles', () => {
       BBWS_SECRETS: 'local',
       BBWS_DYNAMODB_ENDPOINT: ddb.endpoint,
       BBWS_SQS_ENDPOINT: sqs.endpoint,
+      BBWS_SNS_ENDPOINT: sqs.endpoint,
       BBWS_TABLE_NAME: `bbws-bundles-${randomUUID()}`,
       AWS_REGION: EMULATOR_REGION,
       AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,

@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -19,6 +21,7 @@ import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startFauxqsEmulator, type Runnin
 import { openPlatformSecrets, signingKeySecretName } from '../../src/main/platform-secrets.js';
 import { sharedDynamoDbLocal } from '../support/aws-harness.js';
 import { createFakeSecretsManager } from '../support/fake-secrets-manager.js';
+import { pollUntil } from '../support/poll.js';
 import { ecsEvent } from '../support/scripted-runtime.js';
 
 const ctx = { lambdaContext: { awsRequestId: 'req-1', functionName: 'bbws-api-dev' } as never };
@@ -52,6 +55,7 @@ describe('Lambda handlers on the emulators', () => {
       BBWS_DATA_DIR: dataDir,
       BBWS_DYNAMODB_ENDPOINT: ddb.endpoint,
       BBWS_SQS_ENDPOINT: sqsEmulator.endpoint,
+      BBWS_SNS_ENDPOINT: sqsEmulator.endpoint,
       BBWS_TABLE_NAME: `bbws-test-${randomUUID()}`,
       BBWS_RATE_LIMIT: '0',
       AWS_REGION: EMULATOR_REGION,
@@ -157,6 +161,44 @@ describe('Lambda handlers on the emulators', () => {
     expect(rounds).toEqual([['{"this is": "poison"'], ['{"this is": "poison"'], ['{"this is": "poison"']]);
     const { Messages: dead = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10 }));
     expect(dead.map((m) => m.Body)).toEqual(['{"this is": "poison"']);
+  });
+
+  it('publishes notifications to the SNS topic; the queue subscribed to it feeds the webhooks through the worker', async () => {
+    const received: Array<Record<string, unknown>> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => (received.push(JSON.parse(body)), res.end('ok')));
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const { lambdaPlatform } = await import('../../src/main/lambda/compose.js');
+      const { handler } = await import('../../src/main/lambda/worker.js');
+      const { deps, webhookFeed } = await lambdaPlatform();
+      expect(webhookFeed?.queueName).toBe('bbws-wp-notifications-webhooks-dev');
+      await deps.webhooks.addWebhook({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, publicOnly: false });
+      const notification = { notificationId: randomUUID(), type: 'site.created' as const, tenantId: 'acme', siteId: 'aaaaaaaaaa', data: { siteName: 'shop' }, occurredAt: new Date().toISOString() };
+      await deps.notifier.publish(notification);
+      // Nothing reaches the webhooks before the worker has the topic's message.
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: webhookFeed!.queueName }));
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, MessageSystemAttributeNames: ['All'] }));
+      expect(Messages).toHaveLength(1);
+      expect(received).toEqual([]);
+      const record = (m: (typeof Messages)[number]) => ({
+        messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body!, attributes: m.Attributes as never, messageAttributes: {}, md5OfBody: m.MD5OfBody!,
+        eventSource: 'aws:sqs', eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${webhookFeed!.queueName}`, awsRegion: 'us-east-1',
+      });
+      // The same message twice (SQS delivers at least once) and one that is not a notification.
+      const poison = { ...record(Messages[0]), messageId: 'poison', body: '{"not":"a notification"}' };
+      const { batchItemFailures } = await handler({ Records: [record(Messages[0]), { ...record(Messages[0]), messageId: 'again' }, poison] });
+      expect(batchItemFailures).toEqual([{ itemIdentifier: 'poison' }]);
+      await pollUntil('the webhook delivery', async () => received.length > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(received).toHaveLength(1);
+      expect(JSON.stringify(received[0])).toContain(notification.notificationId);
+    } finally {
+      receiver.close();
+    }
   });
 
   it('runs the reconciler on a schedule', async () => {

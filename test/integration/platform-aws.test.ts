@@ -36,6 +36,7 @@ describe('the platform on DynamoDB + SQS (emulators)', () => {
       BBWS_QUEUES: 'sqs',
       BBWS_DYNAMODB_ENDPOINT: ddb.endpoint,
       BBWS_SQS_ENDPOINT: sqs.endpoint,
+      BBWS_SNS_ENDPOINT: sqs.endpoint,
       BBWS_TABLE_NAME: `bbws-test-${randomUUID()}`,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
