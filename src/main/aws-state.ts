@@ -9,6 +9,8 @@ import type { Environment } from '../domain/naming.js';
 import { notificationQueueDefinitions, type QueueDefinition } from '../domain/queues.js';
 import { ensureStoreTable } from '../adapters/aws/dynamodb-items.js';
 import { createDynamoStore, type DynamoStore } from '../adapters/aws/dynamodb-store.js';
+import { createDynamoDomainRegistry } from '../adapters/aws/dynamodb-domains.js';
+import type { DomainRegistry } from '../ports/domains.js';
 import { createSqsQueue } from '../adapters/aws/sqs-queue.js';
 import type { Queue } from '../ports/queue.js';
 import type { Logger } from '../ports/logger.js';
@@ -18,6 +20,8 @@ import { openAwsNotifications, type AwsNotifications } from './aws-notifications
 export interface AwsState {
   store: DynamoStore;
   queue: Queue;
+  /** Custom-domain claims, in the store's table. */
+  domains: DomainRegistry;
   /** The SNS topic the notifications go to, and the queue that feeds the webhooks from it. */
   notifications: AwsNotifications;
   close(): Promise<void>;
@@ -39,6 +43,7 @@ export async function openAwsState(settings: StateSettings, platformQueues: read
     return {
       store,
       queue,
+      domains: createDynamoDomainRegistry({ client: dynamo, tableName: settings.tableName }),
       notifications,
       async close() {
         notifications.close();

@@ -169,7 +169,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     clusterName: config.clusterName,
     queues: names,
     operationDeadlineMs: config.operationDeadlineMinutes * 60_000,
-    domains: createSqliteDomainRegistry(db),
+    domains: aws?.domains ?? createSqliteDomainRegistry(db),
     txt: createNodeTxtLookup({ server: config.dnsServer }),
     now: options.now ?? Date.now,
     secrets,

@@ -58,6 +58,16 @@ export function describeDomainRegistryContract(name: string, make: MakeDomainReg
       expect(await r().verifiedOwner('a.shop.example.com')).toBeUndefined();
     });
 
+    it('of tenants verifying one domain at once, exactly one wins', async () => {
+      const tenants = ['acme', 'beta', 'gamma', 'delta', 'omega'];
+      for (const t of tenants) await r().claim(claim(t, 'race.example.com'));
+      const results = await Promise.all(tenants.map((t) => r().markVerified(t, 'race.example.com', '2030-01-02T00:00:00.000Z')));
+      expect(results.filter((x) => x === 'verified')).toHaveLength(1);
+      const winner = tenants[results.indexOf('verified')];
+      expect(await r().verifiedOwner('race.example.com')).toBe(winner);
+      for (const t of tenants) expect((await r().get(t, 'race.example.com'))?.status).toBe(t === winner ? 'VERIFIED' : 'PENDING');
+    });
+
     it("frees a released tenant's names for another tenant", async () => {
       await r().claim(claim('acme', 'shop.example.com'));
       await r().markVerified('acme', 'shop.example.com', '2030-01-02T00:00:00.000Z');
