@@ -16,6 +16,7 @@ import { parseConfig } from '../../src/main/config.js';
 import { createLocalBackups, createLocalRuntime, createLocalSites } from '../../src/main/local-runtime-factory.js';
 import { createLogger } from '../../src/main/logger.js';
 import { type RunningPlatform, startPlatform } from '../../src/main/platform.js';
+import type { StateSettings } from '../../src/main/state-settings.js';
 
 export interface LocalPlatform {
   dataDir: string;
@@ -30,7 +31,8 @@ export interface LocalPlatform {
   stop(): Promise<void>;
 }
 
-export async function startLocalPlatform(env: Record<string, string> = {}): Promise<LocalPlatform> {
+/** `extra.state`: the control plane on DynamoDB + SQS (emulators) instead of SQLite; `extra.onStop` runs after the platform stopped. */
+export async function startLocalPlatform(env: Record<string, string> = {}, extra: { state?: StateSettings; onStop?: () => Promise<void> } = {}): Promise<LocalPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
   const edgePort = await freePort();
   let platform: RunningPlatform;
@@ -39,6 +41,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
       // No backup schedule unless a test asks for one: scheduled backups would run beside every test's own work.
       config: parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_RATE_LIMIT: '0', BBWS_BACKUP_SCHEDULE: 'off', ...env }),
       roles: ['api', 'worker', 'events', 'reconciler'],
+      state: extra.state,
       logger: createLogger({ level: 'info', dataDir, stdout: false }),
       createRuntime: createLocalRuntime,
       createWordPress: createLocalSites,
@@ -88,6 +91,7 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
       } finally {
         await removeRuntimeOf(dataDir);
         rmSync(dataDir, { recursive: true, force: true });
+        await extra.onStop?.();
       }
     },
   };

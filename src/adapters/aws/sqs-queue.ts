@@ -10,7 +10,9 @@
  * - `stats().oldestAgeSeconds` is CloudWatch's ApproximateAgeOfOldestMessage, not a queue
  *   attribute: always 0 here.
  * - `redrive` starts a message move task (StartMessageMoveTask) and waits for it; where the
- *   endpoint lacks that call (fauxqs) it moves the messages itself: receive, send, delete.
+ *   endpoint lacks that call (fauxqs) it moves the messages itself: receive, send, delete, each
+ *   to the queue its `bbwsQueue` attribute names (every send sets it), since fauxqs omits
+ *   DeadLetterQueueSourceArn.
  * - `expire` returns 0: SQS drops messages past MessageRetentionPeriod itself.
  */
 import {
@@ -63,6 +65,13 @@ const STALE_HANDLE_ERRORS = new Set(['MessageNotInflight', 'ReceiptHandleIsInval
 const MOVE_TASK_UNSUPPORTED = new Set(['InvalidAction', 'UnsupportedOperation', 'UnknownOperationException', 'InvalidActionException']);
 
 const SYSTEM_ATTRIBUTES = ['ApproximateReceiveCount', 'SentTimestamp', 'ApproximateFirstReceiveTimestamp', 'DeadLetterQueueSourceArn'] as const;
+/**
+ * Every message this adapter sends names its queue in this attribute, which SQS keeps when it moves
+ * the message to a DLQ: a redrive by hand then finds the source of a dead letter in a DLQ shared by
+ * several queues where the endpoint omits DeadLetterQueueSourceArn (fauxqs).
+ */
+const SOURCE_ATTRIBUTE = 'bbwsQueue';
+const sourceAttribute = (queue: string) => ({ [SOURCE_ATTRIBUTE]: { DataType: 'String', StringValue: queue } });
 const iso = (ms: string | undefined) => (ms === undefined ? null : new Date(Number(ms)).toISOString());
 
 /** Creates (or finds) every defined queue and returns the adapter. */
@@ -128,6 +137,7 @@ export async function createSqsQueue(options: SqsQueueOptions): Promise<Queue> {
           WaitTimeSeconds: Math.ceil(wait),
           VisibilityTimeout: visibility,
           MessageSystemAttributeNames: [...SYSTEM_ATTRIBUTES],
+          MessageAttributeNames: [SOURCE_ATTRIBUTE],
         }),
       )
       .then((out) => out.Messages ?? []);
@@ -149,6 +159,9 @@ export async function createSqsQueue(options: SqsQueueOptions): Promise<Queue> {
   const sourceOf = (r: QueueRef, m: Message) => {
     const arn = m.Attributes?.DeadLetterQueueSourceArn;
     if (arn) return byArn.get(arn)?.def.name ?? null;
+    // Only a queue that dead-letters into this DLQ: an attribute naming another is not believed.
+    const named = m.MessageAttributes?.[SOURCE_ATTRIBUTE]?.StringValue;
+    if (named && byName.get(named)?.deadLetterQueue === r.def.name) return named;
     return soleSource(r.def.name);
   };
 
@@ -167,7 +180,7 @@ export async function createSqsQueue(options: SqsQueueOptions): Promise<Queue> {
           continue;
         }
         // Sent before it is deleted: a crash in between redelivers it (at least once), never loses it.
-        await client.send(new SendMessageCommand({ QueueUrl: refs.get(source)!.url, MessageBody: m.Body! }));
+        await client.send(new SendMessageCommand({ QueueUrl: refs.get(source)!.url, MessageBody: m.Body!, MessageAttributes: sourceAttribute(source) }));
         await client.send(new DeleteMessageCommand({ QueueUrl: dlq.url, ReceiptHandle: m.ReceiptHandle! }));
         moved++;
       }
@@ -204,7 +217,7 @@ export async function createSqsQueue(options: SqsQueueOptions): Promise<Queue> {
     async send(message: OutgoingMessage): Promise<string> {
       validateOutgoingMessage(byName, message);
       const out = await client.send(
-        new SendMessageCommand({ QueueUrl: ref(message.queue).url, MessageBody: message.body, DelaySeconds: message.delaySeconds }),
+        new SendMessageCommand({ QueueUrl: ref(message.queue).url, MessageBody: message.body, DelaySeconds: message.delaySeconds, MessageAttributes: sourceAttribute(message.queue) }),
       );
       return out.MessageId!;
     },
@@ -218,7 +231,7 @@ export async function createSqsQueue(options: SqsQueueOptions): Promise<Queue> {
         const out = await client.send(
           new SendMessageBatchCommand({
             QueueUrl: ref(queue).url,
-            Entries: indexes.map((i) => ({ Id: String(i), MessageBody: messages[i].body, DelaySeconds: messages[i].delaySeconds })),
+            Entries: indexes.map((i) => ({ Id: String(i), MessageBody: messages[i].body, DelaySeconds: messages[i].delaySeconds, MessageAttributes: sourceAttribute(queue) })),
           }),
         );
         if (out.Failed && out.Failed.length > 0) {
