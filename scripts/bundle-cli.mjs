@@ -12,12 +12,28 @@
  * Run by `npm run build` after tsc (esbuild: the maintained bundler tsx already depends on).
  */
 import { build } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cliDir = join(root, 'src', 'cli') + sep;
-const outFile = join(root, 'dist', 'cli', 'bbws.mjs');
+const outDir = join(root, 'dist', 'cli');
+const outFile = join(outDir, 'bbws.mjs');
+
+/**
+ * Modules outside src/cli that go into the bundle all the same: what every command that makes an
+ * API call loads (the platform file's path, minting the CLI's token with jose), ~20 ES modules
+ * otherwise. Only modules of functions and constants: a class or module state would exist twice in
+ * `bbws up`, once here and once in dist/src, so the build refuses an inlined module that declares a
+ * class (BbwsError, imported by jwt.ts, stays external and one).
+ */
+const INLINED = new Set(['main/platform-file.js', 'adapters/auth/jwt.js', 'domain/auth.js', 'domain/naming.js']);
+
+function assertNoClass(fromSrc) {
+  const file = join(root, 'src', fromSrc.replace(/\.js$/, '.ts'));
+  if (/^\s*(export\s+)?(abstract\s+)?class\s/m.test(readFileSync(file, 'utf8'))) throw new Error(`${file} declares a class: it cannot be inlined into the CLI bundle (INLINED in scripts/bundle-cli.mjs)`);
+}
 
 /** `../../main/platform.js` imported from src/cli/... → external `../src/main/platform.js` (tsc's output). */
 const platformModulesExternal = {
@@ -29,15 +45,24 @@ const platformModulesExternal = {
       if (target.startsWith(cliDir)) return undefined;
       const fromSrc = relative(join(root, 'src'), target);
       if (fromSrc.startsWith('..')) throw new Error(`${args.importer} imports ${args.path}, outside src/`);
+      if (INLINED.has(fromSrc.split(sep).join('/'))) {
+        assertNoClass(fromSrc);
+        return undefined;
+      }
       const path = relative(dirname(outFile), join(root, 'dist', 'src', fromSrc)).split(sep).join('/');
       return { path: path.startsWith('.') ? path : `./${path}`, external: true };
     });
   },
 };
 
+rmSync(outDir, { recursive: true, force: true }); // no chunk of an earlier build stays behind
 await build({
   entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  outfile: outFile,
+  outdir: outDir,
+  entryNames: 'bbws',
+  chunkNames: '[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -45,8 +70,14 @@ await build({
   // commander is CommonJS: its require() of node built-ins needs a real require in an ES module.
   banner: { js: "import { createRequire as bbwsCreateRequire } from 'node:module'; const require = bbwsCreateRequire(import.meta.url);" },
   // Every package but commander is loaded at run time from node_modules, like tsc's output does.
-  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'jose', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl', '@secretlint/*', 'autocannon'],
+  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl', '@secretlint/*', 'autocannon'],
   plugins: [platformModulesExternal],
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// What `bbws --help` lists of each top-level command, from the program just built: the root's help
+// and version then load no command's definitions (src/cli/command-summaries.ts).
+const cli = await import(pathToFileURL(outFile).href);
+const program = await cli.buildProgram([], { summaries: null });
+writeFileSync(join(outDir, cli.SUMMARIES_FILE), `${JSON.stringify(cli.summariesOf(program), null, 1)}\n`);

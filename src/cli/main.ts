@@ -8,36 +8,20 @@
  * docs/benchmarks.md "CLI start" has the figures.
  */
 import { Command, CommanderError } from 'commander';
-import { CliError } from './api-client.js';
-import { registerAdminCommands } from './commands/admin.command.js';
-import { registerCertsCommands } from './commands/certs.command.js';
-import { registerAuditCommands } from './commands/audit.command.js';
-import { registerBackupCommands } from './commands/backups.command.js';
-import { registerEmulatorCommands } from './commands/emulators.command.js';
-import { addGlobalOptions } from './commands/common.js';
-import { registerAlarmCommands } from './commands/alarms.command.js';
-import { registerLogCommands } from './commands/logs.command.js';
-import { registerDoctorCommand } from './commands/doctor.command.js';
-import { registerPerfTestCommand } from './commands/perf-test.command.js';
-import { registerPluginCommands } from './commands/plugins.command.js';
-import { registerSecretCommands } from './commands/secrets.command.js';
-import { registerCleanupCommand } from './commands/cleanup.command.js';
-import { registerSecurityCommands } from './commands/security.command.js';
-import { registerSecurityScanCommand } from './commands/security-scan.command.js';
-import { registerSetupCommand } from './commands/setup.command.js';
-import { registerSiteCommands } from './commands/sites.command.js';
-import { registerTemplateCommands } from './commands/templates.command.js';
-import { registerTenantCommands } from './commands/tenants.command.js';
-import { registerTokenCommand } from './commands/token.command.js';
-import { registerUpCommands } from './commands/up.command.js';
-import { registerWebhookCommands } from './commands/webhooks.command.js';
+import { commandGroupsFor } from './command-groups.js';
+import { addCommandSummaries, type CommandSummary, isRootRequest, readSummaries } from './command-summaries.js';
+import { addGlobalOptions } from './global-options.js';
 import { exitQuietlyWhenOutputCloses, reportUnexpectedError } from './process-errors.js';
 import { packageVersion } from './version.js';
-import { BbwsError } from '../domain/errors.js';
-import { ConfigError } from '../main/config.js';
-import { StartupError } from '../ports/startup-error.js';
 
-export function buildProgram(): Command {
+/**
+ * The program for `args` (argv without node and the script): the global options and the commands
+ * of the group that `args` runs, or every command when that is not plain (command-groups.ts). The
+ * root's own help and version need only the commands' summaries (command-summaries.ts): by
+ * default those the build wrote, when `args` ask for nothing else; `summaries: null` defines the
+ * commands themselves.
+ */
+export async function buildProgram(args: readonly string[] = [], options: { summaries?: readonly CommandSummary[] | null } = {}): Promise<Command> {
   const program = addGlobalOptions(
     new Command('bbws')
       .description('BBWS multi-tenant WordPress hosting platform')
@@ -45,44 +29,48 @@ export function buildProgram(): Command {
       .showHelpAfterError('(run with --help for usage)')
       .exitOverride(),
   );
-  registerUpCommands(program);
-  registerSetupCommand(program);
-  registerTokenCommand(program);
-  registerTenantCommands(program);
-  registerAdminCommands(program);
-  registerCertsCommands(program);
-  registerAuditCommands(program);
-  registerDoctorCommand(program);
-  registerSecurityScanCommand(program);
-  registerSecurityCommands(program);
-  registerPerfTestCommand(program);
-  registerSiteCommands(program);
-  registerTemplateCommands(program);
-  registerPluginCommands(program);
-  registerWebhookCommands(program);
-  registerLogCommands(program);
-  registerAlarmCommands(program);
-  registerBackupCommands(program);
-  registerSecretCommands(program);
-  registerCleanupCommand(program);
-  registerEmulatorCommands(program);
+  const summaries = isRootRequest(args) ? (options.summaries === undefined ? readSummaries() : options.summaries) : null;
+  if (summaries) addCommandSummaries(program, summaries);
+  else for (const register of await commandGroupsFor(args)) register(program);
   return program;
+}
+
+/**
+ * The exit code of an error that is the operator's to fix, said in one line: the CLI's own
+ * (CliError, with its code) and the platform's (BbwsError, ConfigError, StartupError: 2); null for
+ * anything else. The classes are imported here, on the error path: an error of a class exists only
+ * once its module is loaded, and `bbws --help` needs none of them.
+ */
+async function operatorErrorExitCode(err: unknown): Promise<number | null> {
+  if (!(err instanceof Error)) return null;
+  const [{ CliError }, { BbwsError }, { ConfigError }, { StartupError }] = await Promise.all([
+    import('./api-client.js'),
+    import('../domain/errors.js'),
+    import('../main/config.js'),
+    import('../ports/startup-error.js'),
+  ]);
+  if (err instanceof CliError) return err.exitCode;
+  return err instanceof BbwsError || err instanceof ConfigError || err instanceof StartupError ? 2 : null;
 }
 
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyWhenOutputCloses();
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv.slice(2))).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof CliError || err instanceof ConfigError || err instanceof BbwsError || err instanceof StartupError) {
-      process.stderr.write(`bbws: ${err.message}\n`);
-      process.exitCode = err instanceof CliError ? err.exitCode : 2;
+    const exitCode = await operatorErrorExitCode(err);
+    if (exitCode !== null) {
+      process.stderr.write(`bbws: ${(err as Error).message}\n`);
+      process.exitCode = exitCode;
       return;
     }
-    reportUnexpectedError(err, argv);
+    await reportUnexpectedError(err, argv);
   }
 }
+
+// For scripts/bundle-cli.mjs, which writes the summaries of the built program next to it.
+export { SUMMARIES_FILE, summariesOf } from './command-summaries.js';

@@ -6,7 +6,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorMessage } from '../domain/errors.js';
 
 /** The reader of our output went away (EPIPE): nothing more to say to it, and nothing went wrong. */
 export function exitQuietlyWhenOutputCloses(): void {
@@ -32,7 +31,8 @@ export function writeErrorDetail(err: unknown, argv: string[]): string | null {
 }
 
 /** One line on stderr (exit 1): what failed and where the stack trace went. */
-export function reportUnexpectedError(err: unknown, argv: string[]): void {
+export async function reportUnexpectedError(err: unknown, argv: string[]): Promise<void> {
+  const { errorMessage } = await import('../domain/errors.js'); // loaded on this path only (start-up time)
   const message = errorMessage(err);
   const file = writeErrorDetail(err, argv);
   process.stderr.write(`bbws: unexpected error: ${message.split('\n')[0]}\n${file ? `The full detail is in ${file}; please include it when you report this.\n` : ''}`);
