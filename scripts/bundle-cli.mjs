@@ -57,9 +57,10 @@ const platformModulesExternal = {
 
 rmSync(outDir, { recursive: true, force: true }); // no chunk of an earlier build stays behind
 await build({
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+  // bbws.mjs: main.ts, which answers --help and --version itself; program.mjs: commander and the rest.
+  entryPoints: { bbws: join(root, 'src', 'cli', 'main.ts'), program: join(root, 'src', 'cli', 'program.ts') },
   outdir: outDir,
-  entryNames: 'bbws',
+  entryNames: '[name]',
   chunkNames: '[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   splitting: true,
@@ -76,8 +77,11 @@ await build({
   logLevel: 'warning',
 });
 
-// What `bbws --help` lists of each top-level command, from the program just built: the root's help
-// and version then load no command's definitions (src/cli/command-summaries.ts).
-const cli = await import(pathToFileURL(outFile).href);
-const program = await cli.buildProgram([], { summaries: null });
-writeFileSync(join(outDir, cli.SUMMARIES_FILE), `${JSON.stringify(cli.summariesOf(program), null, 1)}\n`);
+// The commands' summaries and the root's help, from the program just built: `bbws --help` and
+// `--version` then load no command's definitions, nor commander when stdout is not a terminal
+// (src/cli/command-summaries.ts, src/cli/quick-answers.ts).
+const cliMain = await import(pathToFileURL(outFile).href);
+const program = await import(pathToFileURL(join(outDir, 'program.mjs')).href);
+const texts = await program.buildTimeTexts();
+writeFileSync(join(outDir, program.SUMMARIES_FILE), texts.summaries);
+writeFileSync(join(outDir, cliMain.ROOT_HELP_FILE), texts.rootHelp);

@@ -1,76 +1,27 @@
 /**
- * `bbws`: the operator CLI. The global options (`--data-dir`, default ./.bbws or BBWS_DATA_DIR;
- * `--api-url`, `--token`, `--json`) go before or after the subcommand.
- *
- * Start-up time matters (every command is a new process, and scripts run many): this module and
- * the command modules load only commander and what defining the commands needs; each command's
- * action imports the heavy parts it uses (the platform, the JWT library, the plugin scanner).
- * docs/benchmarks.md "CLI start" has the figures.
+ * `bbws`, the operator CLI: bin/bbws.js runs `main` from the bundle (scripts/bundle-cli.mjs).
+ * A version or help request is answered here (quick-answers.ts); anything else loads the program
+ * (program.ts, with commander) and runs it. docs/benchmarks.md "CLI start" has what each costs.
  */
-import { Command, CommanderError } from 'commander';
-import { commandGroupsFor } from './command-groups.js';
-import { addCommandSummaries, type CommandSummary, isRootRequest, readSummaries } from './command-summaries.js';
-import { addGlobalOptions } from './global-options.js';
-import { exitQuietlyWhenOutputCloses, reportUnexpectedError } from './process-errors.js';
-import { packageVersion } from './version.js';
+import { answerQuickly } from './quick-answers.js';
 
-/**
- * The program for `args` (argv without node and the script): the global options and the commands
- * of the group that `args` runs, or every command when that is not plain (command-groups.ts). The
- * root's own help and version need only the commands' summaries (command-summaries.ts): by
- * default those the build wrote, when `args` ask for nothing else; `summaries: null` defines the
- * commands themselves.
- */
-export async function buildProgram(args: readonly string[] = [], options: { summaries?: readonly CommandSummary[] | null } = {}): Promise<Command> {
-  const program = addGlobalOptions(
-    new Command('bbws')
-      .description('BBWS multi-tenant WordPress hosting platform')
-      .version(packageVersion(), '-V, --version', 'print the version')
-      .showHelpAfterError('(run with --help for usage)')
-      .exitOverride(),
-  );
-  const summaries = isRootRequest(args) ? (options.summaries === undefined ? readSummaries() : options.summaries) : null;
-  if (summaries) addCommandSummaries(program, summaries);
-  else for (const register of await commandGroupsFor(args)) register(program);
-  return program;
-}
-
-/**
- * The exit code of an error that is the operator's to fix, said in one line: the CLI's own
- * (CliError, with its code) and the platform's (BbwsError, ConfigError, StartupError: 2); null for
- * anything else. The classes are imported here, on the error path: an error of a class exists only
- * once its module is loaded, and `bbws --help` needs none of them.
- */
-async function operatorErrorExitCode(err: unknown): Promise<number | null> {
-  if (!(err instanceof Error)) return null;
-  const [{ CliError }, { BbwsError }, { ConfigError }, { StartupError }] = await Promise.all([
-    import('./api-client.js'),
-    import('../domain/errors.js'),
-    import('../main/config.js'),
-    import('../ports/startup-error.js'),
-  ]);
-  if (err instanceof CliError) return err.exitCode;
-  return err instanceof BbwsError || err instanceof ConfigError || err instanceof StartupError ? 2 : null;
+/** The reader of our output went away (EPIPE): nothing more to say to it, and nothing went wrong. */
+function exitQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`bbws: cannot write the output (${err.code ?? err.message}).\n`);
+    process.exit(1);
+  });
+  // Nowhere left to say anything: exit with what we had.
+  process.stderr.on('error', () => process.exit(process.exitCode ?? 1));
 }
 
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyWhenOutputCloses();
-  try {
-    await (await buildProgram(argv.slice(2))).parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
-      return;
-    }
-    const exitCode = await operatorErrorExitCode(err);
-    if (exitCode !== null) {
-      process.stderr.write(`bbws: ${(err as Error).message}\n`);
-      process.exitCode = exitCode;
-      return;
-    }
-    await reportUnexpectedError(err, argv);
-  }
+  if (answerQuickly(argv.slice(2))) return;
+  const { runProgram } = await import('./program.js');
+  await runProgram(argv);
 }
 
-// For scripts/bundle-cli.mjs, which writes the summaries of the built program next to it.
-export { SUMMARIES_FILE, summariesOf } from './command-summaries.js';
+// For scripts/bundle-cli.mjs, which writes that file from program.ts `buildTimeTexts`.
+export { ROOT_HELP_FILE } from './quick-answers.js';

@@ -194,7 +194,7 @@ describe('bbws plugins (CLI, local data dir)', () => {
 
   /** Runs `bbws plugins …`: through the real CLI once the command is registered, else a minimal program around registerPluginCommands. */
   const bbws = async (...args: string[]) => {
-    const { buildProgram } = await import('../../src/cli/main.js');
+    const { buildProgram } = await import('../../src/cli/program.js');
     const registered = (await buildProgram()).commands.some((c) => c.name() === 'plugins');
     const argv = registered
       ? ['--import', 'tsx', join(__dirname, '../support/cli-entry.ts'), ...args]

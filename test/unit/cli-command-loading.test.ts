@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_GROUPS, commandNameOf } from '../../src/cli/command-groups.js';
 import { isRootRequest, summariesOf } from '../../src/cli/command-summaries.js';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../../src/cli/program.js';
 
 const withWidth = (program: Command, width: number) => program.configureOutput({ getOutHelpWidth: () => width, getErrHelpWidth: () => width });
 
