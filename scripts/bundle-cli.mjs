@@ -23,12 +23,11 @@ const outFile = join(outDir, 'bbws.mjs');
 
 /**
  * Modules outside src/cli that go into the bundle all the same: what every command that makes an
- * API call loads (the platform file's path, minting the CLI's token with jose), ~20 ES modules
- * otherwise. Only modules of functions and constants: a class or module state would exist twice in
+ * API call loads (the platform file's path, minting the CLI's token), ~8 ES modules otherwise. Only modules of functions and constants: a class or module state would exist twice in
  * `bbws up`, once here and once in dist/src, so the build refuses an inlined module that declares a
- * class (BbwsError, imported by jwt.ts, stays external and one).
+ * class (BbwsError, imported by jwt-sign.ts, stays external and one).
  */
-const INLINED = new Set(['main/platform-file.js', 'adapters/auth/jwt.js', 'domain/auth.js', 'domain/naming.js']);
+const INLINED = new Set(['main/platform-file.js', 'adapters/auth/jwt-sign.js', 'domain/auth.js', 'domain/naming.js']);
 
 function assertNoClass(fromSrc) {
   const file = join(root, 'src', fromSrc.replace(/\.js$/, '.ts'));
@@ -71,7 +70,7 @@ await build({
   // commander is CommonJS: its require() of node built-ins needs a real require in an ES module.
   banner: { js: "import { createRequire as bbwsCreateRequire } from 'node:module'; const require = bbwsCreateRequire(import.meta.url);" },
   // Every package but commander is loaded at run time from node_modules, like tsc's output does.
-  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl', '@secretlint/*', 'autocannon'],
+  external: ['fastify', '@fastify/*', 'better-sqlite3', 'pino', 'jose', 'mysql2', 'prom-client', '@sinclair/typebox', 'yauzl', '@secretlint/*', 'autocannon'],
   plugins: [platformModulesExternal],
   legalComments: 'none',
   logLevel: 'warning',
