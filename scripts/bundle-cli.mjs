@@ -1,14 +1,17 @@
 /**
- * Bundles the CLI's own modules (src/cli) and commander into one file, dist/cli/bbws.mjs, which
- * bin/bbws.js runs. Every start of `bbws` paid ~1.5 ms per ES module it loaded (resolve, read,
- * compile, link; more on a VM with slow syscalls); one file instead of ~30 is a third of what the
- * CLI itself adds to Node's own start (docs/benchmarks.md "CLI start").
+ * Bundles the CLI's own modules (src/cli) and commander into dist/cli, which bin/bbws.js runs:
+ * bbws.mjs (main.ts, which answers a lone --help or --version itself), program.mjs (commander and
+ * the program) and one chunk per `import()`, i.e. per command group and per heavy action (esbuild
+ * code splitting; without it esbuild hoists the static imports of every `import()`ed module into
+ * the one file, and every start loaded the platform). Each ES module a start loads costs ~0.6-1.5
+ * ms on this VM (docs/benchmarks.md "CLI start").
  *
  * Everything outside src/cli stays external and is loaded from tsc's output in dist/src, exactly
- * as without the bundle: the platform (`bbws up`), the JWT library and the plugin scanner are
- * still imported only by the commands that use them, and classes such as BbwsError exist once, so
+ * as without the bundle (but for INLINED below): the platform (`bbws up`) and the plugin scanner
+ * are imported only by the commands that use them, and classes such as BbwsError exist once, so
  * `instanceof` holds between the CLI and the platform code it calls.
  *
+ * Then writes, from the program just built, what `--help` and `--version` answer without it.
  * Run by `npm run build` after tsc (esbuild: the maintained bundler tsx already depends on).
  */
 import { build } from 'esbuild';
