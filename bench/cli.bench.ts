@@ -57,12 +57,21 @@ function timeOnce(c: Case): { wallMs: number; cpuMs: number } {
   return { wallMs, cpuMs: childCpuMs() - cpu0 };
 }
 
+/** The API URL in `<dataDir>/platform.json`, or null while `bbws api` has not (completely) written it. */
+function apiUrlOf(dataDir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(dataDir, 'platform.json'), 'utf8')) as { apiUrl?: string }).apiUrl ?? null;
+  } catch {
+    return null;
+  }
+}
+
 async function startApi(dataDir: string): Promise<() => Promise<void>> {
   const child = spawn(process.execPath, [BIN, 'api', '--data-dir', dataDir, '--api-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BBWS_RATE_LIMIT: '0', BBWS_LOG_LEVEL: 'warn' } });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const deadline = Date.now() + 30_000;
-  while (!existsSync(join(dataDir, 'platform.json'))) {
+  while (!apiUrlOf(dataDir)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bbws api did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-cli-bench-'));
   const stopApi = await startApi(dataDir);
   try {
-    const apiUrl = (JSON.parse(readFileSync(join(dataDir, 'platform.json'), 'utf8')) as { apiUrl: string }).apiUrl;
+    const apiUrl = apiUrlOf(dataDir)!;
     const cases: Case[] = [
       { name: 'node -e 0 (baseline)', args: ['-e', '0'] },
       { name: 'bbws --help', args: [BIN, '--help'] },

@@ -4,8 +4,8 @@
  * from the data dir's signing key unless `--token` / BBWS_TOKEN is given.
  *
  * Kept light on purpose (startup time of every command, docs/benchmarks.md "CLI start"): node:http
- * instead of fetch (undici costs ~50 ms to load), loaded by the first request; the JWT library is
- * loaded only to mint.
+ * instead of fetch (undici costs ~50 ms to load), loaded by the first request; the token signer
+ * (node:crypto) is loaded only to mint.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,11 +52,6 @@ export function resolveApiUrl(options: ClientOptions): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { apiUrl: string }).apiUrl;
 }
 
-/** `prefix:<12 hex>`: a token subject no other CLI run shares (the API's rate limit and idempotency scope go by subject). */
-export function uniqueSubject(prefix: string): string {
-  return `${prefix}:${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex')}`;
-}
-
 interface TokenSource {
   /** A token valid for a while yet: minted again when the last one nears its expiry. */
   current(): Promise<string>;
@@ -70,12 +65,14 @@ interface TokenSource {
  * of its lifetime left, so `--wait` on a long operation outlives any one token.
  */
 function mintingTokenSource(keyFile: string, ttlSeconds: number): TokenSource {
-  const subject = uniqueSubject('bbws-cli');
+  let subject: string | null = null;
   let token: string | null = null;
   let renewAtMs = 0;
   const mint = async () => {
-    const { createTokenAuthority, loadOrCreateSigningKey } = await import('../adapters/auth/jwt.js');
-    token = await createTokenAuthority(loadOrCreateSigningKey(keyFile)).sign({ role: 'platform-admin', subject }, ttlSeconds);
+    // node:crypto only, not jose (its verifying half): docs/benchmarks.md "CLI start".
+    const { loadOrCreateSigningKey, signToken, uniqueSubject } = await import('../adapters/auth/jwt-sign.js');
+    subject ??= uniqueSubject('bbws-cli');
+    token = signToken(loadOrCreateSigningKey(keyFile), { role: 'platform-admin', subject }, ttlSeconds);
     renewAtMs = Date.now() + (ttlSeconds * 1000 * 2) / 3;
     return token;
   };

@@ -1,23 +1,11 @@
 /**
  * What the operator sees when something goes wrong outside a command's own errors: never a stack
- * trace. `bbws … | head` closing the pipe ends the CLI quietly; an unexpected error prints one line
- * and where its full detail was written (a private file, mode 0600 in a 0700 directory).
+ * trace. An unexpected error prints one line and where its full detail was written (a private
+ * file, mode 0600 in a 0700 directory); `bbws … | head` closing the pipe: main.ts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorMessage } from '../domain/errors.js';
-
-/** The reader of our output went away (EPIPE): nothing more to say to it, and nothing went wrong. */
-export function exitQuietlyWhenOutputCloses(): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    process.stderr.write(`bbws: cannot write the output (${err.code ?? err.message}).\n`);
-    process.exit(1);
-  });
-  // Nowhere left to say anything: exit with what we had.
-  process.stderr.on('error', () => process.exit(process.exitCode ?? 1));
-}
 
 /** Writes the full detail of an unexpected error to a private file; returns its path, or null. */
 export function writeErrorDetail(err: unknown, argv: string[]): string | null {
@@ -32,7 +20,8 @@ export function writeErrorDetail(err: unknown, argv: string[]): string | null {
 }
 
 /** One line on stderr (exit 1): what failed and where the stack trace went. */
-export function reportUnexpectedError(err: unknown, argv: string[]): void {
+export async function reportUnexpectedError(err: unknown, argv: string[]): Promise<void> {
+  const { errorMessage } = await import('../domain/errors.js'); // loaded on this path only (start-up time)
   const message = errorMessage(err);
   const file = writeErrorDetail(err, argv);
   process.stderr.write(`bbws: unexpected error: ${message.split('\n')[0]}\n${file ? `The full detail is in ${file}; please include it when you report this.\n` : ''}`);

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadOrCreateSigningKey } from '../adapters/auth/jwt.js';
+import { loadOrCreateSigningKey } from '../adapters/auth/jwt-sign.js';
 import { createLocalSecrets } from '../adapters/secrets/local.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { StateSettings } from './state-settings.js';

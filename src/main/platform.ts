@@ -3,12 +3,13 @@
  * asked for (api, worker, events, reconciler) until stopped. `bbws up` runs them all in one
  * process; each can also run alone against the same data dir.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority } from '../adapters/auth/jwt.js';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log.js';
+import { writeFileAtomicSync } from '../adapters/files/atomic-write.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { createNodeTxtLookup } from '../adapters/domains/node-dns.js';
 import { createSqliteDomainRegistry } from '../adapters/domains/sqlite.js';
@@ -278,7 +279,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     if (app && options.listen !== false) {
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
-      writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
+      // Atomic: a `bbws` command started meanwhile reads the old file or the whole new one, never half.
+      writeFileAtomicSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), 0o600);
     }
   } catch (err) {
     await stopAll().catch(() => undefined);

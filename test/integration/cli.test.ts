@@ -140,7 +140,7 @@ describe('bbws CLI against a running platform (found from --data-dir)', () => {
     expect(r.stdout).toBe(`${JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version}\n`);
   });
 
-  it('the built CLI (bin/bbws.js, one bundled file) runs commands and maps platform errors like the source does', async () => {
+  it('the built CLI (bin/bbws.js, the bundle in dist/cli) runs commands and maps platform errors like the source does', async () => {
     const run = (...args: string[]) => exec(process.execPath, [join(__dirname, '../../bin/bbws.js'), ...args], { env: { ...process.env, BBWS_DATA_DIR: '' } }).then(
       (r) => ({ code: 0, ...r }),
       (err: any) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),

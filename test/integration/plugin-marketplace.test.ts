@@ -194,8 +194,8 @@ describe('bbws plugins (CLI, local data dir)', () => {
 
   /** Runs `bbws plugins …`: through the real CLI once the command is registered, else a minimal program around registerPluginCommands. */
   const bbws = async (...args: string[]) => {
-    const { buildProgram } = await import('../../src/cli/main.js');
-    const registered = buildProgram().commands.some((c) => c.name() === 'plugins');
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const registered = (await buildProgram()).commands.some((c) => c.name() === 'plugins');
     const argv = registered
       ? ['--import', 'tsx', join(__dirname, '../support/cli-entry.ts'), ...args]
       : ['--import', 'tsx', '--input-type=module', '-e', `import { Command } from 'commander'; import { registerPluginCommands } from ${JSON.stringify(join(__dirname, '../../src/cli/commands/plugins.command.ts'))}; const p = new Command('bbws'); registerPluginCommands(p); await p.parseAsync(process.argv.slice(0, 1).concat(['x'], process.argv.slice(1)));`, ...args];

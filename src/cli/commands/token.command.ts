@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { Role } from '../../domain/auth.js';
-import { CliError, uniqueSubject } from '../api-client.js';
+import { CliError } from '../api-client.js';
 import { dataDirOf } from './common.js';
 
 export function registerTokenCommand(program: Command): void {
@@ -22,9 +22,9 @@ export function registerTokenCommand(program: Command): void {
     .option('--subject <name>', 'who the token is for (default operator:<random>, or tenant:<id>:<random>); tokens with one subject share its rate limit and idempotency keys')
     .action(async (opts: { role: string; tenant?: string; ttl: string; subject?: string; secrets?: string; env?: string; dataDir?: string }) => {
       if (opts.subject !== undefined && !/^[A-Za-z0-9._@:-]{1,100}$/.test(opts.subject)) throw new CliError('--subject must be 1-100 letters, digits or . _ @ : -', 2);
+      const { parseTtl, signToken, uniqueSubject } = await import('../../adapters/auth/jwt-sign.js');
       const subject = opts.subject ?? uniqueSubject(opts.tenant ? `tenant:${opts.tenant}` : 'operator');
-      const [{ createTokenAuthority, parseTtl }, { openPlatformSecrets }, { parseStateSettings }, { isEnvironment }] = await Promise.all([
-        import('../../adapters/auth/jwt.js'),
+      const [{ openPlatformSecrets }, { parseStateSettings }, { isEnvironment }] = await Promise.all([
         import('../../main/platform-secrets.js'),
         import('../../main/state-settings.js'),
         import('../../domain/naming.js'),
@@ -32,8 +32,8 @@ export function registerTokenCommand(program: Command): void {
       const env = opts.env ?? process.env.BBWS_ENV ?? 'dev';
       if (!isEnvironment(env)) throw new CliError(`--env must be dev, sit or prod, got "${env}"`, 2);
       const settings = parseStateSettings({ secrets: opts.secrets }, env);
-      const authority = createTokenAuthority(await (await openPlatformSecrets(settings, { dataDir: dataDirOf(opts), env })).signingKey());
-      const jwt = await authority.sign({ role: opts.role as Role, tenantId: opts.tenant ?? null, subject }, parseTtl(opts.ttl));
+      const key = await (await openPlatformSecrets(settings, { dataDir: dataDirOf(opts), env })).signingKey();
+      const jwt = signToken(key, { role: opts.role as Role, tenantId: opts.tenant ?? null, subject }, parseTtl(opts.ttl));
       const { recordLocalAction } = await import('./local-audit.js');
       recordLocalAction(dataDirOf(opts), 'TOKEN_CREATE', subject, opts.tenant ?? null, { role: opts.role, ttl: opts.ttl });
       process.stdout.write(`${jwt}\n`);
