@@ -148,10 +148,13 @@ async function main(): Promise<void> {
       visibleAll.push(performance.now() - answered);
     }
     await wp.close();
+    // The saves' purges, as the purge socket logged them: was the homepage refreshed in place, or deleted (refresh not stored)?
+    const savePurges = t.logs.filter((l) => l.action === 'cache-purge' && typeof l.refreshed === 'number');
+    const refreshMissed = savePurges.filter((l) => l.refreshed === 0).length;
 
     const ratio = { cachedVsStatic: load.cached.rps / load.static.rps, cachedVsUncached: load.cached.rps / load.uncached.rps };
     const vis = summarize(visible);
-    const result = { concurrency: c, seconds, rounds: Number(args.rounds), homepageBytes: home.body.length, load, ratio, purge: { pagesOnDisk: Number(args.pages), purgeCallMs: summarize(purgeOnly), saveMs: summarize(saveMs), visibleAfterSaveMs: vis, firstGetAfterSaveMs: summarize(firstGetMs), readers: Number(args.readers), visibleToAllReadersMs: summarize(visibleAll), readerFirstGetMs: summarize(readerFirstGet) }, targets: TARGET };
+    const result = { concurrency: c, seconds, rounds: Number(args.rounds), homepageBytes: home.body.length, load, ratio, purge: { pagesOnDisk: Number(args.pages), purgeCallMs: summarize(purgeOnly), saveMs: summarize(saveMs), visibleAfterSaveMs: vis, firstGetAfterSaveMs: summarize(firstGetMs), readers: Number(args.readers), visibleToAllReadersMs: summarize(visibleAll), readerFirstGetMs: summarize(readerFirstGet), savePurges: savePurges.length, refreshMissed }, targets: TARGET };
     if (args.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${table(['homepage, c=' + c, 'req/s (median)', 'p99 ms', 'non-2xx'], (['uncached', 'cached', 'static'] as const).map((k) => [k, fmt(load[k].rps), fmt(load[k].p99, 1), String(load[k].non2xx)]))}\n\n`);
     process.stdout.write(`cached / static   = ${fmt(ratio.cachedVsStatic * 100, 1)} % (target ≥ ${TARGET.cachedVsStatic * 100} %)\n`);
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
     process.stdout.write(`purge call (${args.pages} other pages on disk): p50 ${fmt(result.purge.purgeCallMs.p50, 1)} ms, max ${fmt(result.purge.purgeCallMs.max, 1)} ms\n`);
     process.stdout.write(`post saved (REST, purge inside): p50 ${fmt(result.purge.saveMs.p50, 1)} ms; save answered → new title visible: p50 ${fmt(vis.p50, 1)} ms, p99 ${fmt(vis.p99, 1)} ms, max ${fmt(vis.max, 1)} ms (target ≤ ${TARGET.purgeVisibleMs} ms), of which the first GET p50 ${fmt(result.purge.firstGetAfterSaveMs.p50, 1)} ms\n`);
     process.stdout.write(`${args.readers} visitors at once after the save: new title seen by all: p50 ${fmt(result.purge.visibleToAllReadersMs.p50, 1)} ms, p99 ${fmt(result.purge.visibleToAllReadersMs.p99, 1)} ms; each one's first GET p50 ${fmt(result.purge.readerFirstGetMs.p50, 1)} ms, p99 ${fmt(result.purge.readerFirstGetMs.p99, 1)} ms\n`);
+    process.stdout.write(`purges by the mu-plugin: ${savePurges.length}, of which the homepage was not refreshed in place (deleted instead): ${refreshMissed} ${JSON.stringify(savePurges.filter((l) => l.refreshed === 0).map((l) => `${String(l.refreshMissed ?? 'no page cached')} (${String(l.ms)} ms)`))}\n`);
   } finally {
     await stop();
   }

@@ -162,7 +162,9 @@ describe('purging cache files', () => {
     for (const k of keys) expect(await present(k)).toBe(k.startsWith('GET|') && /one\.localhost(:8088)?\/$/.test(k));
     for (const k of keys) await cacheFile(dir, k);
     asked.length = 0;
-    expect(await cache.purge({ hosts: ['one.localhost'], paths: ['/fails', '/not-stored', '/blog/'] })).toBe(3);
+    const counted = await cache.purgeCounted({ hosts: ['one.localhost'], paths: ['/fails', '/not-stored', '/blog/'] });
+    expect(counted).toMatchObject({ purged: 3, refreshed: 1 });
+    expect(counted.refreshMissed).toMatch(/^(edge answered 502|not stored)$/);
     expect(asked.sort()).toEqual(['GET|http://one.localhost:8088/blog/', 'GET|http://one.localhost:8088/fails', 'GET|http://one.localhost:8088/not-stored']);
     expect([await present('GET|http://one.localhost:8088/blog/'), await present('GET|http://one.localhost:8088/fails'), await present('GET|http://one.localhost:8088/not-stored')]).toEqual([true, false, false]);
     // A route removed or the cache switched off: delete only, no request to the edge.

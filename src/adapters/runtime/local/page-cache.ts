@@ -45,9 +45,19 @@ export interface PurgeRequest {
   refresh?: boolean;
 }
 
+export interface PurgeCount {
+  purged: number;
+  /** Of those, rendered anew in place (the others deleted). */
+  refreshed: number;
+  /** Why a refresh was not stored, when one was not (its error, or "not stored": nginx did not cache the answer). */
+  refreshMissed?: string;
+}
+
 export interface PageCache {
   /** Removes (the homepage and `paths`: refreshes) the cached pages of `hosts` (every method, scheme and port). Returns how many. */
   purge(request: PurgeRequest): Promise<number>;
+  /** The same, saying how many of them were refreshed in place (the rest deleted). */
+  purgeCounted(request: PurgeRequest): Promise<PurgeCount>;
   /** Switches a host's page cache on or off (off: bypassed, and its pages are purged). */
   setEnabled(host: string, enabled: boolean): Promise<void>;
   /** Stops pending second passes. */
@@ -96,16 +106,17 @@ export function createPageCache(options: PageCacheOptions): PageCache {
   const maxRefreshes = options.maxRefreshes ?? 4;
   const timers = new Set<NodeJS.Timeout>();
 
-  /** Renders the page anew in place; deletes the file when nginx did not store a new copy. */
-  async function refreshOrDelete(file: string, key: string): Promise<void> {
+  /** Renders the page anew in place; deletes the file when nginx did not store a new copy. Null: refreshed; else why not. */
+  async function refreshOrDelete(file: string, key: string): Promise<string | null> {
     const before = await stat(file).catch(() => null);
-    if (!before) return;
-    await options.refresh!(key).catch(() => undefined);
+    if (!before) return 'gone before the refresh';
+    const failed = await options.refresh!(key).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e)));
     const after = await stat(file).catch(() => null);
     if (after && after.ino === before.ino) await rm(file, { force: true });
+    return after !== null && after.ino !== before.ino ? null : (failed ?? (after ? 'not stored' : 'gone after the refresh'));
   }
 
-  async function purgeOnce(hosts: Set<string>, paths: string[] | undefined, refresh: boolean): Promise<number> {
+  async function purgeOnce(hosts: Set<string>, paths: string[] | undefined, refresh: boolean): Promise<PurgeCount> {
     const matches = (k: ReturnType<typeof parseCacheKey>) => {
       if (!k || !hosts.has(k.host)) return false;
       return !paths || paths.some((p) => k.uri === p || (!p.includes('?') && k.uri.startsWith(`${p}?`)));
@@ -130,17 +141,21 @@ export function createPageCache(options: PageCacheOptions): PageCache {
         }
       }),
     );
-    await Promise.all(toRefresh.map((r) => refreshOrDelete(r.file, r.key)));
-    return removed;
+    const outcomes = await Promise.all(toRefresh.map((r) => refreshOrDelete(r.file, r.key)));
+    const missed = outcomes.find((o) => o !== null);
+    return { purged: removed, refreshed: outcomes.filter((o) => o === null).length, ...(missed ? { refreshMissed: missed } : {}) };
   }
 
-  return {
+  const cache: PageCache = {
     async purge(request) {
+      return (await cache.purgeCounted(request)).purged;
+    },
+    async purgeCounted(request) {
       const hosts = new Set(request.hosts.map((h) => safeHostname(h.toLowerCase())));
-      if (hosts.size === 0) return 0;
+      if (hosts.size === 0) return { purged: 0, refreshed: 0 };
       const paths = request.paths?.map(purgePath);
       const refresh = options.refresh !== undefined && request.refresh !== false;
-      const removed = await purgeOnce(hosts, paths, refresh);
+      const counted = await purgeOnce(hosts, paths, refresh);
       if (repeatAfterMs > 0) {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -149,7 +164,7 @@ export function createPageCache(options: PageCacheOptions): PageCache {
         timer.unref();
         timers.add(timer);
       }
-      return removed;
+      return counted;
     },
     async setEnabled(host, enabled) {
       const flag = join(offDir, safeHostname(host.toLowerCase()));
@@ -159,11 +174,12 @@ export function createPageCache(options: PageCacheOptions): PageCache {
         await writeFile(flag, '');
         await chmod(flag, 0o644);
       }
-      await this.purge({ hosts: [host], refresh: false });
+      await cache.purge({ hosts: [host], refresh: false });
     },
     stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
     },
   };
+  return cache;
 }
