@@ -50,11 +50,15 @@ describe('site page cache: API and CLI', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(JSON.parse(one.stdout)).toMatchObject({ siteId, purged: 1 });
     expect(await xcache()).toBe('HIT');
-    expect(await xcache('/?s=bread')).toBe('MISS');
+    // The named URL was rendered anew in place (page-cache.ts): a HIT, of the new copy.
+    expect(await xcache('/?s=bread')).toBe('HIT');
+    await untilHit('/?s=cake');
     const all = await bbws('sites', 'purge', TENANT, 'news', '--data-dir', p.dataDir);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(/^Purged [1-9]\d* cached pages? of news in \d+ ms\.$/m);
-    expect(await xcache()).toBe('MISS');
+    // The whole site: the homepage refreshed in place, the other pages deleted.
+    expect(await xcache()).toBe('HIT');
+    expect(await xcache('/?s=cake')).toBe('MISS');
     const foreign = await p.api('POST', `/v1.0/tenants/${TENANT}/sites/${siteId}/cache/purge`, { url: 'http://elsewhere.example.com/' });
     expect(foreign.status).toBe(400);
     expect(foreign.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'url' } });

@@ -4,7 +4,7 @@
  * out as nginx writes them. The behaviour with real WordPress is test/integration/page-cache.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,7 +42,7 @@ const edgeInput = (root: string) => ({
   workerProcesses: 2,
   mimeTypesFile: '/etc/nginx/mime.types',
   wordpressCore: '/usr/share/wordpress',
-  cache: { cacheDir: `${root}/edge/cache`, cacheOffDir: `${root}/edge/cache-off`, maxSizeMb: 1024, defaultTtlSeconds: 600 },
+  cache: { cacheDir: `${root}/edge/cache`, cacheOffDir: `${root}/edge/cache-off`, maxSizeMb: 1024, defaultTtlSeconds: 600, refreshToken: 'golden-file-refresh-token-0123' },
   limits: { rateMapFile: `${root}/edge/limits-rate.map`, connectionMapFile: `${root}/edge/limits-conn.map`, defaultRate: 50, defaultConnections: 20 },
 });
 
@@ -86,8 +86,8 @@ describe('page cache renderers', () => {
 
 describe('cache keys and purge paths', () => {
   it('parses the keys render-nginx-cache.ts makes', () => {
-    expect(parseCacheKey('GET|https://a.example.com:8443/x?y=1')).toEqual({ method: 'GET', scheme: 'https', host: 'a.example.com', uri: '/x?y=1' });
-    expect(parseCacheKey('HEAD|http://a.localhost/')).toMatchObject({ host: 'a.localhost', uri: '/' });
+    expect(parseCacheKey('GET|https://a.example.com:8443/x?y=1')).toEqual({ method: 'GET', scheme: 'https', host: 'a.example.com', port: ':8443', uri: '/x?y=1' });
+    expect(parseCacheKey('HEAD|http://a.localhost/')).toMatchObject({ host: 'a.localhost', port: '', uri: '/' });
     expect(parseCacheKey('GET|http://a.localhost')).toBeNull();
     expect(parseCacheKey('something else')).toBeNull();
   });
@@ -137,6 +137,41 @@ describe('purging cache files', () => {
     await cache.setEnabled('one.localhost', true);
     expect(await readdir(off)).toEqual([]);
     await expect(cache.setEnabled('a/../b', false)).rejects.toThrow();
+  });
+
+  it('refreshes the homepage and named GET pages in place (a new file over the old), deletes the rest; deletes what was not stored anew', async () => {
+    const dir = await temp();
+    const asked: string[] = [];
+    // What nginx does with a refresh request: writes a temporary file and renames it over the page.
+    const refresh = async (key: string) => {
+      asked.push(key);
+      if (key.includes('/fails')) throw new Error('edge answered 502');
+      if (key.includes('/not-stored')) return;
+      const md5 = createHash('md5').update(key).digest('hex');
+      const file = join(dir, md5.slice(-2), md5);
+      await writeFile(`${file}.0000000002`, `\nKEY: ${key}\nHTTP/1.1 200 OK\r\n\r\n<html>new`);
+      await rename(`${file}.0000000002`, file);
+    };
+    const cache = createPageCache({ cacheDir: dir, cacheOffDir: await temp(), repeatAfterMs: 0, refresh });
+    const keys = ['GET|http://one.localhost:8088/', 'HEAD|http://one.localhost:8088/', 'GET|https://one.localhost/', 'GET|http://one.localhost:8088/blog/', 'GET|http://one.localhost:8088/fails', 'GET|http://one.localhost:8088/not-stored'];
+    const names = new Map<string, string>();
+    for (const k of keys) names.set(k, await cacheFile(dir, k));
+    const present = async (k: string) => (await readdir(join(dir, names.get(k)!.slice(-2)))).includes(names.get(k)!);
+    expect(await cache.purge({ hosts: ['one.localhost'] })).toBe(keys.length);
+    expect(asked.sort()).toEqual(['GET|http://one.localhost:8088/', 'GET|https://one.localhost/']);
+    for (const k of keys) expect(await present(k)).toBe(k.startsWith('GET|') && /one\.localhost(:8088)?\/$/.test(k));
+    for (const k of keys) await cacheFile(dir, k);
+    asked.length = 0;
+    const counted = await cache.purgeCounted({ hosts: ['one.localhost'], paths: ['/fails', '/not-stored', '/blog/'] });
+    expect(counted).toMatchObject({ purged: 3, refreshed: 1 });
+    expect(counted.refreshMissed).toMatch(/^(edge answered 502|not stored)$/);
+    expect(asked.sort()).toEqual(['GET|http://one.localhost:8088/blog/', 'GET|http://one.localhost:8088/fails', 'GET|http://one.localhost:8088/not-stored']);
+    expect([await present('GET|http://one.localhost:8088/blog/'), await present('GET|http://one.localhost:8088/fails'), await present('GET|http://one.localhost:8088/not-stored')]).toEqual([true, false, false]);
+    // A route removed or the cache switched off: delete only, no request to the edge.
+    asked.length = 0;
+    await cache.setEnabled('one.localhost', true);
+    expect(asked).toEqual([]);
+    expect(await present('GET|http://one.localhost:8088/')).toBe(false);
   });
 
   it('runs every purge a second time, for pages stored by requests that were in PHP during the first', async () => {

@@ -15,6 +15,7 @@ import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
 import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
 import { createPageCache, type PageCache } from './page-cache.js';
+import { createCacheRefresher } from './cache-refresh.js';
 import { renderTierMap } from './render-nginx-limits.js';
 import { CONNECTION_TIERS, DEFAULT_EDGE_LIMITS, RATE_TIERS } from '../../../domain/tenant-limits.js';
 import type { EdgeTlsInput } from './render-nginx-tls.js';
@@ -114,6 +115,8 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     await writeFileAtomic(limitsFile, JSON.stringify(Object.fromEntries(tenantLimits)));
   };
   await writeLimitMaps();
+  // A purge's refresh (cache-refresh.ts): a new token at each start, known to nginx.conf (0710 dir) and to us.
+  const refreshToken = randomBytes(24).toString('base64url');
   const text = renderEdgeConfig({
     edgeDir: layout.edgeDir,
     routesDir: layout.edgeRoutes,
@@ -126,11 +129,12 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     workerProcesses: 2,
     mimeTypesFile: '/etc/nginx/mime.types',
     wordpressCore: WORDPRESS_CORE,
-    cache: o.cacheTtlSeconds === 0 ? null : { cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, maxSizeMb: 1024, defaultTtlSeconds: o.cacheTtlSeconds ?? 600 },
+    cache: o.cacheTtlSeconds === 0 ? null : { cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, maxSizeMb: 1024, defaultTtlSeconds: o.cacheTtlSeconds ?? 600, refreshToken },
     limits: { rateMapFile: rateMap, connectionMapFile: connMap, defaultRate: DEFAULT_EDGE_LIMITS.requestsPerSecond, defaultConnections: DEFAULT_EDGE_LIMITS.connections },
     tls: o.tls ?? null,
   });
-  const cache = createPageCache({ cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, repeatAfterMs: o.purgeRepeatMs });
+  const refresh = createCacheRefresher({ connectHost: edgeConnectHost(o.listenAddress), httpPort: o.port, httpsPort: o.tls?.httpsPort ?? null, token: refreshToken, basicAuth: o.basicAuth });
+  const cache = createPageCache({ cacheDir: layout.edgeCache, cacheOffDir: layout.edgeCacheOff, repeatAfterMs: o.purgeRepeatMs, refresh: o.cacheTtlSeconds === 0 ? undefined : refresh });
   await writeFile(`${conf}.candidate`, text);
   await run('nginx', ['-t', '-q', '-p', layout.edgeDir, '-c', `${conf}.candidate`]);
   await rename(`${conf}.candidate`, conf);

@@ -72,8 +72,9 @@ export async function startPurgeServer(o: { layout: Layout; edge: Edge; logger: 
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
     const started = performance.now();
-    const purged = await o.edge.cache.purge({ hosts: allowed.hosts, paths: allowed.paths });
-    o.logger.info({ tenantId: allowed.tenantId, action: 'cache-purge', hosts: allowed.hosts, purged, ms: Math.round(performance.now() - started) }, 'page cache purged');
+    const { purged, refreshed, refreshMissed } = await o.edge.cache.purgeCounted({ hosts: allowed.hosts, paths: allowed.paths });
+    // refreshed: pages rendered anew in place (page-cache.ts); the others were deleted.
+    o.logger.info({ tenantId: allowed.tenantId, action: 'cache-purge', hosts: allowed.hosts, purged, refreshed, refreshMissed, ms: Math.round(performance.now() - started) }, 'page cache purged');
     return { ok: true, purged };
   };
   const server: Server = createServer((socket: Socket) => {

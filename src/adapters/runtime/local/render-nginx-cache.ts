@@ -15,10 +15,14 @@
  *   for a logged-in user as a second line.
  * - **TTL**: `defaultTtlSeconds` at the edge; a site's own TTL comes from the cache mu-plugin's
  *   `X-Accel-Expires` (render-cache-plugin.ts), which nginx prefers and never forwards.
+ * - **Refresh**: `X-BBWS-Refresh: <refreshToken>` (only the platform knows it) bypasses the
+ *   lookup and stores the answer: how a purge replaces the homepage instead of deleting it, so the
+ *   next visitors get a HIT of the new page and do not wait on `fastcgi_cache_lock` (whose waiters
+ *   poll every 500 ms, nginx's fixed interval). The header never reaches PHP.
  * - `X-Cache: HIT|MISS|BYPASS|EXPIRED|…` is `$upstream_cache_status`, set at server level so that
  *   other server-level headers (HSTS) stay inherited; absent for static files.
  */
-import { safeInt, safePath } from './escape.js';
+import { safeInt, safePath, safeSecretToken } from './escape.js';
 
 export interface EdgeCacheInput {
   /** The cache files (0700, the edge's user): platform data, never a tenant's to read. */
@@ -27,6 +31,13 @@ export interface EdgeCacheInput {
   cacheOffDir: string;
   maxSizeMb: number;
   defaultTtlSeconds: number;
+  /**
+   * A purge's refresh (page-cache.ts, cache-refresh.ts): a request carrying this value in
+   * `X-BBWS-Refresh` skips the cache lookup (and its lock) but stores its answer, replacing the
+   * cached copy in place. Generated at each edge start; the config is not readable by tenants.
+   * Absent: no refresh, purges only delete.
+   */
+  refreshToken?: string;
 }
 
 /** The name of the shared-memory zone (also in page-cache.ts's docs). */
@@ -40,6 +51,9 @@ export const BYPASS_QUERY = ['preview', 'preview_id', 'preview_nonce', '[a-z0-9_
 export const BYPASS_COOKIES = ['wordpress_logged_in_', 'wordpress_sec_', 'wp-postpass_', 'comment_author_', 'wordpress_no_cache', 'woocommerce_items_in_cart', 'wp_woocommerce_session_'];
 
 const SKIP_VARIABLES = '$bbws_skip_method $bbws_skip_path $bbws_skip_uri $bbws_skip_query $bbws_skip_cookie $bbws_skip_site';
+
+/** The header of a refresh request (cache-refresh.ts sends it). */
+export const REFRESH_HEADER = 'X-BBWS-Refresh';
 
 /** In `http {}`: the cache path and zone, and the bypass maps. */
 export function renderCacheHttp(input: EdgeCacheInput): string {
@@ -68,7 +82,12 @@ export function renderCacheHttp(input: EdgeCacheInput): string {
     "~*(${BYPASS_COOKIES.join('|')})" cookie;
     default "";
   }
-  map "$upstream_cache_status|$bbws_cache_php" $bbws_x_cache {
+${input.refreshToken === undefined ? '' : `  # A purge's refresh (page-cache.ts): looked up nowhere, stored over the cached copy.
+  map $http_x_bbws_refresh $bbws_refresh {
+    "${safeSecretToken(input.refreshToken)}" refresh;
+    default "";
+  }
+`}  map "$upstream_cache_status|$bbws_cache_php" $bbws_x_cache {
     "|php" BYPASS;
     "~^(?<bbws_status>[A-Z]+)\|" $bbws_status;
     default "";
@@ -96,8 +115,8 @@ export function renderCacheFastcgi(input: EdgeCacheInput): string {
       fastcgi_cache_key "$request_method|$bbws_forwarded_proto://$host$bbws_request_port$request_uri";
       fastcgi_cache_valid 200 301 302 ${safeInt(input.defaultTtlSeconds, 1, 31_536_000)}s;
       fastcgi_cache_valid 404 60s;
-      fastcgi_cache_bypass ${SKIP_VARIABLES};
-      fastcgi_no_cache ${SKIP_VARIABLES};
+      fastcgi_cache_bypass ${SKIP_VARIABLES}${input.refreshToken === undefined ? '' : ' $bbws_refresh'};
+      fastcgi_no_cache ${SKIP_VARIABLES};${input.refreshToken === undefined ? '' : '\n      fastcgi_param HTTP_X_BBWS_REFRESH "";'}
       # One request fills a missing page; the others wait for it instead of all running PHP.
       fastcgi_cache_lock on;
       fastcgi_cache_lock_timeout 10s;
