@@ -37,6 +37,34 @@ const asJson = process.argv.includes('--json');
 const TENANT = 'benchbackup';
 const site: SiteRef = { tenantId: TENANT, siteId: 'backbench1', hostnames: ['www.benchbackup.wpdev.localhost'] };
 
+/** Time per progress step (ms, summed over calls), from the step names the engine reports. */
+const phases: Record<string, number[]> = {};
+function phaseTimer(op: string) {
+  let step: string | null = null;
+  let t = performance.now();
+  const close = () => {
+    if (step !== null) (phases[`${op}: ${step}`] ??= []).push(performance.now() - t);
+  };
+  return {
+    progress: (name: string) => {
+      if (name === step) return;
+      close();
+      step = name;
+      t = performance.now();
+    },
+    end: close,
+  };
+}
+
+async function timedPhases<T>(op: string, fn: (progress: (step: string) => void) => Promise<T>): Promise<[number, T]> {
+  const p = phaseTimer(op);
+  p.progress('(setup)');
+  const t0 = performance.now();
+  const v = await fn(p.progress);
+  p.end();
+  return [performance.now() - t0, v];
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
   const v = await fn();
@@ -65,17 +93,17 @@ async function main(): Promise<void> {
     const growth: number[] = [];
     let logical = 0;
     for (let r = 0; r < runs; r++) {
-      const [fullMs, full] = await timed(() => engine.createBackup(input('full', null)));
+      const [fullMs, full] = await timedPhases('full', (p) => engine.createBackup(input('full', null), p));
       (r === 0 ? samples.fullFirst : samples.full).push(fullMs);
       const before = await duBytes(repositoryDir(t.dataDir));
-      const [incMs, inc] = await timed(() => engine.createBackup(input('incremental', full.backupId)));
+      const [incMs, inc] = await timedPhases('incremental', (p) => engine.createBackup(input('incremental', full.backupId), p));
       samples.incrementalUnchanged.push(incMs);
       growth.push((await duBytes(repositoryDir(t.dataDir))) - before);
       logical += full.sizes.databaseBytes + full.sizes.filesBytes + inc.sizes.databaseBytes + inc.sizes.filesBytes;
-      const [verifyMs, verified] = await timed(() => engine.verifyBackup(inc.backupId));
+      const [verifyMs, verified] = await timedPhases('verify', (p) => engine.verifyBackup(inc.backupId, p));
       if (verified.verification.status !== 'VERIFIED') throw new Error(verified.verification.error ?? 'verify failed');
       samples.verify.push(verifyMs);
-      samples.restoreInPlace.push((await timed(() => engine.restoreInPlace(inc.backupId)))[0]);
+      samples.restoreInPlace.push((await timedPhases('restore', (p) => engine.restoreInPlace(inc.backupId, p)))[0]);
       samples.baselineDumpAndTar.push(
         (
           await timed(async () => {
@@ -111,6 +139,8 @@ async function main(): Promise<void> {
       console.log(`  incremental growth      ${result.incrementalGrowthBytes.median} bytes (median; ${growth.join(', ')})`);
       console.log(`  repository ${(stored / 1024 / 1024).toFixed(1)} MB for ${(logical / 1024 / 1024).toFixed(1)} MB backed up: dedup ratio ${result.dedupRatio}`);
       console.log(`  vs mariadb-dump + tar: ${JSON.stringify(result.vsBaseline)}`);
+      console.log('  phases (median ms):');
+      for (const [k, v] of Object.entries(phases)) console.log(`    ${k.padEnd(60)} ${String(Math.round(median(v))).padStart(6)}   (${v.map((x) => Math.round(x)).join(', ')})`);
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -3,8 +3,9 @@
  * record first (scratch-restore.ts); only an exact copy is swapped in. The database swap is one
  * `RENAME TABLE` statement (atomic in MariaDB, also across databases): the live tables of the
  * scope move to `bbws_trash_<id>`, the scratch tables take their place, then the trash is dropped.
- * Files follow: a site's uploads are replaced as the tenant (clone.ts's replaceDirectory, through
- * a staging dir); a tenant's uploads, themes and plugins by root inside the root-owned content dir.
+ * Files follow, moved out of the scratch copy (renames, no copies): a site's uploads are replaced
+ * as the tenant (clone.ts's replaceDirectory, through a staging dir the tenant cannot enter until
+ * the tree is its own); a tenant's uploads, themes and plugins by root inside the root-owned content dir.
  *
  * A failure before the swap changes nothing. A kill -9 after it leaves the database restored and
  * the files not yet: the operation is redelivered and restores again (idempotent), and the
@@ -25,7 +26,7 @@ import { replaceDirectory } from '../wordpress/local/clone.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { trashDbName } from './backup-paths.js';
 import type { ResticRepository } from './restic.js';
-import { compareScratch, restoreToScratch } from './scratch-restore.js';
+import { restoreToScratch } from './scratch-restore.js';
 
 interface RestoreContext {
   dataDir: string;
@@ -46,13 +47,13 @@ async function tablesOf(runtime: LocalRuntime, database: string, prefix: string 
 /** One atomic RENAME: live tables of the scope out to trash, scratch tables in. */
 async function swapDatabase(runtime: LocalRuntime, live: string, scratch: string | null, trash: string, prefix: string | null): Promise<void> {
   const q = (db: string, t: string) => `${sqlIdentifier(db)}.${sqlIdentifier(t)}`;
-  const out = await tablesOf(runtime, live, prefix);
-  const incoming = scratch ? await tablesOf(runtime, scratch, null) : [];
+  const [out, incoming] = await Promise.all([tablesOf(runtime, live, prefix), scratch ? tablesOf(runtime, scratch, null) : Promise.resolve([])]);
   if (prefix && incoming.some((t) => !t.startsWith(prefix))) throw new Error(`the backup holds tables outside the site's prefix ${prefix}`);
   const renames = [...out.map((t) => `${q(live, t)} TO ${q(trash, t)}`), ...incoming.map((t) => `${q(scratch!, t)} TO ${q(live, t)}`)];
-  await runtime.database.sql(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`);
-  if (renames.length) await runtime.database.sql(`RENAME TABLE ${renames.join(', ')};`);
-  await runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`);
+  // One client session (the client stops at the first error): the RENAME is the only step that changes what readers see.
+  await runtime.database.sql(
+    [`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`, ...(renames.length ? [`RENAME TABLE ${renames.join(', ')};`] : []), `DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`].join('\n'),
+  );
 }
 
 /**
@@ -65,7 +66,8 @@ async function replaceContentDir(source: string, target: string, owner: { uid: n
   const old = `${target}.bbws-old`;
   if (!(await exists(target)) && (await exists(old))) await run('mv', ['-T', '--', old, target]);
   await run('rm', ['-rf', '--', fresh, old]);
-  if (await exists(source)) await run('cp', ['-a', '--', source, fresh], { timeoutMs: 3_600_000 });
+  // The source is the scratch copy, removed afterwards anyway: moved (a rename on the same file system), not copied.
+  if (await exists(source)) await run('mv', ['-T', '--', source, fresh], { timeoutMs: 3_600_000 });
   else await run('mkdir', ['--', fresh]);
   await run('chown', ['-R', '-h', owner ? `${owner.uid}:${owner.gid}` : '0:0', '--', fresh]);
   await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', fresh]);
@@ -82,9 +84,8 @@ export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRe
   if (record.scope === 'platform' || !record.tenantId || !targetTenantId) throw new Error('a platform backup is restored with `bbws restore --platform`');
   if (record.siteId && targetTenantId !== record.tenantId) throw new Error('a site backup is restored only in place');
   const tenantId = targetTenantId;
-  const copy = await restoreToScratch({ dataDir: ctx.dataDir, repo: ctx.repo, db: ctx.runtime.database }, record, progress);
+  const { copy, problems } = await restoreToScratch({ dataDir: ctx.dataDir, repo: ctx.repo, db: ctx.runtime.database }, record, progress, { files: false });
   try {
-    const problems = await compareScratch({ db: ctx.runtime.database }, record, copy, progress, { files: false });
     if (problems.length) throw new Error(`backup ${record.backupId} is not intact, nothing was restored: ${problems.join('; ')}`);
     const paths = ctx.runtime.tenantPaths(tenantId);
     const prefix = record.siteId ? `s${record.siteId}_` : null;
@@ -94,7 +95,7 @@ export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRe
     const access = await createTenantAccess(ctx.runtime, ctx.secrets, tenantId);
     try {
       if (record.siteId) {
-        await replaceDirectory(access, { path: copy.files ?? join(copy.dir, 'no-files'), owner: 'platform' }, access.uploadsDir(record.siteId));
+        await replaceDirectory(access, { path: copy.files ?? join(copy.dir, 'no-files'), owner: 'platform', consume: true }, access.uploadsDir(record.siteId));
       } else {
         const restored = copy.files ?? join(copy.dir, 'no-files');
         const owner = await ctx.runtime.tenantOwner(tenantId);

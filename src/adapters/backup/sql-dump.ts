@@ -100,7 +100,58 @@ export function dumpDatabase(clientArgs: readonly string[], db: string, file: st
   });
 }
 
-/** Loads a dump file into `db` (which must exist) with the `mariadb` client. */
+/** Multi-row INSERTs up to this size: well below MariaDB's max_allowed_packet (16 MiB by default). */
+const BATCH_BYTES = 1 << 20;
+
+const INSERT_HEAD = Buffer.from('INSERT INTO `');
+const VALUES = Buffer.from('` VALUES (');
+const NEWLINE = Buffer.from('\n');
+const COMMA = Buffer.from(',');
+const END = Buffer.from(';\n');
+
+/**
+ * Joins the dump's one-row INSERT lines into multi-row INSERTs of up to {@link BATCH_BYTES}
+ * (`INSERT INTO t VALUES (a);` + `INSERT INTO t VALUES (b);` → `INSERT INTO t VALUES (a),(b);`):
+ * the same rows in the same order, in ~1/100 of the statements, which the server parses and
+ * executes several times faster. Safe without parsing the values: with `--skip-extended-insert`
+ * mariadb-dump writes each row as one line (newlines in values are escaped as `\n`) that starts
+ * with `INSERT INTO \`name\` VALUES (` and ends with `);`. Every other line passes unchanged.
+ * Bytes, not strings: whatever the dump holds is loaded as it is.
+ */
+export function batchInserts(push: (chunk: Buffer) => void, batchBytes = BATCH_BYTES) {
+  let head: Buffer | null = null;
+  let batch: Buffer[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (head && batch.length) push(Buffer.concat([head, ...batch.flatMap((v, i) => (i ? [COMMA, v] : [v])), END]));
+    batch = [];
+    bytes = 0;
+    head = null;
+  };
+  return {
+    line(line: Buffer) {
+      const at = line.subarray(0, INSERT_HEAD.length).equals(INSERT_HEAD) ? line.indexOf(VALUES, INSERT_HEAD.length) : -1;
+      if (at < 0 || line.length < at + VALUES.length + 2 || line[line.length - 2] !== 0x29 /* ) */ || line[line.length - 1] !== 0x3b /* ; */) {
+        flush();
+        return push(Buffer.concat([line, NEWLINE]));
+      }
+      const start = at + VALUES.length - 1; // the "(" of the row
+      const lineHead = line.subarray(0, start);
+      const values = line.subarray(start, line.length - 1);
+      if (!head || !head.equals(lineHead) || bytes + values.length > batchBytes) flush();
+      head ??= Buffer.from(lineHead);
+      batch.push(values);
+      bytes += values.length + 1;
+    },
+    end: flush,
+  };
+}
+
+/**
+ * Loads a dump file into `db` (which must exist) with the `mariadb` client, its one-row INSERTs
+ * batched ({@link batchInserts}). The dump's own header already turns unique and foreign-key
+ * checks off, and `--no-autocommit` makes each table one transaction.
+ */
 export function loadDump(clientArgs: readonly string[], db: string, file: string): Promise<void> {
   sqlIdentifier(db);
   const args = [...clientArgs, '--default-character-set=utf8mb4', '--', db];
@@ -110,12 +161,37 @@ export function loadDump(clientArgs: readonly string[], db: string, file: string
     const err: Buffer[] = [];
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.stdin.on('error', () => undefined);
-    const input = createReadStream(file);
+    const input = createReadStream(file, { highWaterMark: 1 << 20 });
     input.on('error', (e) => {
       child.kill('SIGKILL');
       reject(e);
     });
-    input.pipe(child.stdin);
+    // Backpressure: stop reading while the client's stdin is full.
+    let waiting = false;
+    const batches = batchInserts((chunk) => {
+      if (!child.stdin.write(chunk) && !waiting) {
+        waiting = true;
+        input.pause();
+        child.stdin.once('drain', () => {
+          waiting = false;
+          input.resume();
+        });
+      }
+    });
+    let rest: Buffer = Buffer.alloc(0);
+    input.on('data', (chunk) => {
+      let buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
+        batches.line(buf.subarray(0, nl));
+        buf = buf.subarray(nl + 1);
+      }
+      rest = Buffer.from(buf);
+    });
+    input.on('end', () => {
+      if (rest.length) batches.line(rest);
+      batches.end();
+      child.stdin.end();
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
