@@ -102,6 +102,15 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     const again = await engine.createBackup(input({ siteId: site.siteId, type: 'incremental', parentId: first.backupId }));
     expect(again.parentId).toBe(first.backupId);
     expect(again.sizes.repositoryAdded).toBeLessThan(1024 * 1024);
+    expect(again.files).toEqual(first.files);
+    // An incremental hashes only changed files (file-digest-cache.ts): a same-size change is seen, and verifies.
+    const before = await readFile(uploadFile(), 'utf8');
+    await writeFile(uploadFile(), before.toUpperCase());
+    const changed = await engine.createBackup(input({ siteId: site.siteId, type: 'incremental', parentId: again.backupId }));
+    expect(changed.files!.bytes).toBe(first.files!.bytes);
+    expect(changed.files!.sha256).not.toBe(first.files!.sha256);
+    expect((await engine.verifyBackup(changed.backupId)).verification.status).toBe('VERIFIED');
+    await writeFile(uploadFile(), before);
     await wp(`wp_insert_post(['post_title' => 'After the backup', 'post_status' => 'publish']); echo 'true';`);
     await engine.restoreInPlace(again.backupId);
     expect(await titles()).toEqual(['Hello world!', 'First', 'Second', 'Third']);

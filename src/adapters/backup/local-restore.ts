@@ -44,16 +44,14 @@ async function tablesOf(runtime: LocalRuntime, database: string, prefix: string 
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-/** One atomic RENAME: live tables of the scope out to trash, scratch tables in. */
+/** One atomic RENAME: live tables of the scope out to trash, scratch tables in (the caller drops the trash). */
 async function swapDatabase(runtime: LocalRuntime, live: string, scratch: string | null, trash: string, prefix: string | null): Promise<void> {
   const q = (db: string, t: string) => `${sqlIdentifier(db)}.${sqlIdentifier(t)}`;
   const [out, incoming] = await Promise.all([tablesOf(runtime, live, prefix), scratch ? tablesOf(runtime, scratch, null) : Promise.resolve([])]);
   if (prefix && incoming.some((t) => !t.startsWith(prefix))) throw new Error(`the backup holds tables outside the site's prefix ${prefix}`);
   const renames = [...out.map((t) => `${q(live, t)} TO ${q(trash, t)}`), ...incoming.map((t) => `${q(scratch!, t)} TO ${q(live, t)}`)];
-  // One client session (the client stops at the first error): the RENAME is the only step that changes what readers see.
-  await runtime.database.sql(
-    [`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`, ...(renames.length ? [`RENAME TABLE ${renames.join(', ')};`] : []), `DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`].join('\n'),
-  );
+  // One client session (the client stops at the first error).
+  await runtime.database.sql([`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`, ...(renames.length ? [`RENAME TABLE ${renames.join(', ')};`] : [])].join('\n'));
 }
 
 /**
@@ -90,9 +88,15 @@ export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRe
     const paths = ctx.runtime.tenantPaths(tenantId);
     const prefix = record.siteId ? `s${record.siteId}_` : null;
     progress('swap database tables in');
-    await swapDatabase(ctx.runtime, names.databaseName(tenantId), copy.database, trashDbName(copy.id), prefix);
+    const trash = trashDbName(copy.id);
+    await swapDatabase(ctx.runtime, names.databaseName(tenantId), copy.database, trash, prefix);
     progress('put files back');
-    const access = await createTenantAccess(ctx.runtime, ctx.secrets, tenantId);
+    // The swapped-out tables are dropped while the files go back (a kill leaves bbws_trash_*, which cleanupLeftovers drops).
+    const dropped = ctx.runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`);
+    const access = await createTenantAccess(ctx.runtime, ctx.secrets, tenantId).catch(async (e: unknown) => {
+      await dropped.catch(() => undefined);
+      throw e;
+    });
     try {
       if (record.siteId) {
         await replaceDirectory(access, { path: copy.files ?? join(copy.dir, 'no-files'), owner: 'platform', consume: true }, access.uploadsDir(record.siteId));
@@ -101,11 +105,17 @@ export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRe
         const owner = await ctx.runtime.tenantOwner(tenantId);
         // content/ is root's real directory (checked: a tenant cannot have swapped it for a link).
         if (owner && !(await codeDirsAreRoots(paths))) throw new Error(`the content directory of ${tenantId} is not root's: run \`bbws up\` once to repair it, then restore again`);
-        await replaceContentDir(join(restored, 'uploads'), join(paths.content, 'uploads'), owner);
-        for (const d of ['themes', 'plugins']) await replaceContentDir(join(restored, d), join(paths.content, d), null);
+        // Three directories side by side; all settle before the scratch copy is removed.
+        const settled = await Promise.allSettled([
+          replaceContentDir(join(restored, 'uploads'), join(paths.content, 'uploads'), owner),
+          ...['themes', 'plugins'].map((d) => replaceContentDir(join(restored, d), join(paths.content, d), null)),
+        ]);
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       }
     } finally {
       await access.close();
+      await dropped.catch((e: unknown) => ctx.logger.warn({ action: 'RESTORE_BACKUP', backupId: record.backupId, err: e instanceof Error ? e.message : String(e) }, `${trash} not dropped yet: the next backup job's leftover cleanup drops it`));
     }
     ctx.logger.info({ action: 'RESTORE_BACKUP', status: 'OK', backupId: record.backupId, tenantId, siteId: record.siteId }, 'backup restored in place');
   } finally {
