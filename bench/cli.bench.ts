@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childCpuMs } from './lib/cpu-time.js';
 import { median, percentile } from './lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,16 +36,6 @@ interface Case {
 function argValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : fallback;
-}
-
-/**
- * CPU time (user + system) of this process's reaped children so far, in ms, from /proc/self/stat
- * (cutime, cstime; clock ticks of 10 ms). One run's figure is coarse, the mean over many is not,
- * and unlike wall time it hardly moves when other work competes for the two cores.
- */
-function childCpuMs(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10; // fields 16 and 17 of proc(5), USER_HZ = 100
 }
 
 /** Wall and CPU time of one process, in ms; fails loudly when the command fails (a broken case is no figure). */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogDir, repositoryDir, scratchRoot, workRoot } from '../../src/adapters/backup/backup-paths.js';
 import { createFileBackupCatalog } from '../../src/adapters/backup/file-catalog.js';
 import { createLocalBackupEngine } from '../../src/adapters/backup/local-backup-engine.js';
+import { compareSummaries, dumpDatabase, loadDump } from '../../src/adapters/backup/sql-dump.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
 import { newBackupId, type BackupRecord } from '../../src/domain/backup.js';
@@ -102,10 +103,42 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     const again = await engine.createBackup(input({ siteId: site.siteId, type: 'incremental', parentId: first.backupId }));
     expect(again.parentId).toBe(first.backupId);
     expect(again.sizes.repositoryAdded).toBeLessThan(1024 * 1024);
+    expect(again.files).toEqual(first.files);
+    // An incremental hashes only changed files (file-digest-cache.ts): a same-size change is seen, and verifies.
+    const before = await readFile(uploadFile(), 'utf8');
+    await writeFile(uploadFile(), before.toUpperCase());
+    const changed = await engine.createBackup(input({ siteId: site.siteId, type: 'incremental', parentId: again.backupId }));
+    expect(changed.files!.bytes).toBe(first.files!.bytes);
+    expect(changed.files!.sha256).not.toBe(first.files!.sha256);
+    expect((await engine.verifyBackup(changed.backupId)).verification.status).toBe('VERIFIED');
+    await writeFile(uploadFile(), before);
     await wp(`wp_insert_post(['post_title' => 'After the backup', 'post_status' => 'publish']); echo 'true';`);
     await engine.restoreInPlace(again.backupId);
     expect(await titles()).toEqual(['Hello world!', 'First', 'Second', 'Third']);
   }, 120_000);
+
+  it('a dump loads the same rows over two client sessions; a dump with a view loads too (in one session)', async () => {
+    const db = t.runtime.database;
+    const dir = join(t.dataDir, 'load-test');
+    await mkdir(dir, { recursive: true });
+    try {
+      await db.sql(
+        [
+          'CREATE DATABASE bbws_loadsrc; CREATE DATABASE bbws_loaddst; CREATE DATABASE bbws_loadview; USE bbws_loadsrc;',
+          ...['a', 'b', 'c'].map((n) => `CREATE TABLE ${n} (id INT PRIMARY KEY, v TEXT); INSERT INTO ${n} SELECT seq, CONCAT('${n}', seq, '\\n;') FROM seq_1_to_500;`),
+        ].join('\n'),
+      );
+      const expected = await dumpDatabase(db.clientArgs, 'bbws_loadsrc', join(dir, 'src.sql'));
+      await loadDump(db.clientArgs, 'bbws_loaddst', join(dir, 'src.sql'));
+      expect(compareSummaries(expected, await dumpDatabase(db.clientArgs, 'bbws_loaddst', join(dir, 'dst.sql')))).toEqual([]);
+      await db.sql('CREATE VIEW bbws_loadsrc.v_ab AS SELECT a.id, b.v FROM bbws_loadsrc.a JOIN bbws_loadsrc.b USING (id);');
+      await dumpDatabase(db.clientArgs, 'bbws_loadsrc', join(dir, 'view.sql'));
+      await loadDump(db.clientArgs, 'bbws_loadview', join(dir, 'view.sql'));
+      expect(await db.sql('SELECT COUNT(*) FROM bbws_loadview.v_ab;')).toBe('500\n');
+    } finally {
+      await db.sql('DROP DATABASE IF EXISTS bbws_loadsrc; DROP DATABASE IF EXISTS bbws_loaddst; DROP DATABASE IF EXISTS bbws_loadview;');
+    }
+  }, 60_000);
 
   it('verify fails, naming the backup, after one byte of a pack file is flipped', async () => {
     // A repository of its own (BBWS_BACKUP_REPOSITORY): the flipped bytes must not break the others' tests.

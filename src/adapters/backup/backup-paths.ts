@@ -7,6 +7,7 @@
  * - `<dataDir>/backup-work/<key>` the dump and meta.json being snapshotted; one stable path per
  *   tenant/site, so restic finds the previous snapshot of the same paths (incremental reads)
  * - `<dataDir>/backup-scratch/<id>` restores being verified or swapped in
+ * - `<dataDir>/backup-digests/<key>.json` the file hashes of the scope's last backup (file-digest-cache.ts)
  * - databases `bbws_scratch_<id>` (a restore being checked) and `bbws_trash_<id>` (tables swapped out)
  */
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ export const repositoryDir = (dataDir: string) => join(dataDir, 'backups');
 export const catalogDir = (dataDir: string) => join(dataDir, 'backup-catalog');
 export const workRoot = (dataDir: string) => join(dataDir, 'backup-work');
 export const scratchRoot = (dataDir: string) => join(dataDir, 'backup-scratch');
+export const digestCacheFile = (dataDir: string, key: string) => join(dataDir, 'backup-digests', `${key}.json`);
 
 /** `t-<tenant>`, `s-<tenant>-<site>` or `platform`: the stable work dir of a backup's scope. */
 export function scopeKey(tenantId: string | null, siteId: string | null): string {

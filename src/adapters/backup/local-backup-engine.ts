@@ -22,12 +22,13 @@ import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
 import type { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { WORDPRESS_CORE } from '../runtime/local/tenant-files.js';
 import { digestTree } from '../wordpress/local/backup.js';
-import { repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
+import { digestCacheFile, repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
+import { openFileDigestCache } from './file-digest-cache.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { restoreBackupInPlace } from './local-restore.js';
 import { rehomeSite } from './rehome-sites.js';
 import { createResticRepository, ResticError, type ResticRepository } from './restic.js';
-import { compareScratch, restoreToScratch, scratchInUse } from './scratch-restore.js';
+import { restoreToScratch, scratchInUse } from './scratch-restore.js';
 import { dumpDatabase } from './sql-dump.js';
 
 export interface LocalBackupEngineOptions {
@@ -110,9 +111,11 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       // The dump (MariaDB's work) and the file hashes (ours) at the same time: neither waits for the other.
       progress('dump database (mariadb-dump --single-transaction) and hash files');
       const tables = siteId ? await listTables(database, `s${siteId}_`) : null;
+      // An incremental reads only files whose metadata changed since the last backup (as restic does); a full reads all.
+      const known = await openFileDigestCache(digestCacheFile(dataDir, key), { use: input.type === 'incremental' });
       const [summary, files] = await Promise.all([
         tables && tables.length === 0 ? Promise.resolve([]) : dumpDatabase(db().clientArgs, database, join(work, 'db.sql'), tables ?? undefined),
-        present ? digestTree(filesPath) : Promise.resolve(null),
+        present ? digestTree(filesPath, known) : Promise.resolve(null),
       ]);
       const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
       const createdAt = (options.clock?.() ?? new Date()).toISOString();
@@ -155,6 +158,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       snapshotId = result.snapshotId;
       const done: BackupRecord = { ...record, snapshotId: result.snapshotId, sizes: { ...record.sizes, repositoryAdded: result.dataAdded } };
       await catalog.put(done);
+      await known.save().catch((e: unknown) => logger.warn({ action: 'BACKUP', backupId: done.backupId, err: e instanceof Error ? e.message : String(e) }, 'file hash cache not saved: the next backup reads every file'));
       logger.info({ action: 'BACKUP', status: 'OK', backupId: done.backupId, tenantId, siteId, type: done.type, snapshotId: result.snapshotId, repositoryAdded: result.dataAdded }, 'backup created');
       return done;
     } catch (e) {
@@ -180,12 +184,9 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
     const started = Date.now();
     let problems: string[];
     try {
-      const copy = await restoreToScratch({ dataDir, repo, db: db() }, record, progress);
-      try {
-        problems = await compareScratch({ db: db() }, record, copy, progress);
-      } finally {
-        await copy.remove();
-      }
+      const restored = await restoreToScratch({ dataDir, repo, db: db() }, record, progress);
+      problems = restored.problems;
+      await restored.copy.remove();
     } catch (e) {
       problems = [e instanceof ResticError ? `restic: ${e.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}` : e instanceof Error ? e.message : String(e)];
     }

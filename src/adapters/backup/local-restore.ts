@@ -3,8 +3,9 @@
  * record first (scratch-restore.ts); only an exact copy is swapped in. The database swap is one
  * `RENAME TABLE` statement (atomic in MariaDB, also across databases): the live tables of the
  * scope move to `bbws_trash_<id>`, the scratch tables take their place, then the trash is dropped.
- * Files follow: a site's uploads are replaced as the tenant (clone.ts's replaceDirectory, through
- * a staging dir); a tenant's uploads, themes and plugins by root inside the root-owned content dir.
+ * Files follow, moved out of the scratch copy (renames, no copies): a site's uploads are replaced
+ * as the tenant (clone.ts's replaceDirectory, through a staging dir the tenant cannot enter until
+ * the tree is its own); a tenant's uploads, themes and plugins by root inside the root-owned content dir.
  *
  * A failure before the swap changes nothing. A kill -9 after it leaves the database restored and
  * the files not yet: the operation is redelivered and restores again (idempotent), and the
@@ -25,7 +26,7 @@ import { replaceDirectory } from '../wordpress/local/clone.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { trashDbName } from './backup-paths.js';
 import type { ResticRepository } from './restic.js';
-import { compareScratch, restoreToScratch } from './scratch-restore.js';
+import { restoreToScratch } from './scratch-restore.js';
 
 interface RestoreContext {
   dataDir: string;
@@ -43,16 +44,14 @@ async function tablesOf(runtime: LocalRuntime, database: string, prefix: string 
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-/** One atomic RENAME: live tables of the scope out to trash, scratch tables in. */
+/** One atomic RENAME: live tables of the scope out to trash, scratch tables in (the caller drops the trash). */
 async function swapDatabase(runtime: LocalRuntime, live: string, scratch: string | null, trash: string, prefix: string | null): Promise<void> {
   const q = (db: string, t: string) => `${sqlIdentifier(db)}.${sqlIdentifier(t)}`;
-  const out = await tablesOf(runtime, live, prefix);
-  const incoming = scratch ? await tablesOf(runtime, scratch, null) : [];
+  const [out, incoming] = await Promise.all([tablesOf(runtime, live, prefix), scratch ? tablesOf(runtime, scratch, null) : Promise.resolve([])]);
   if (prefix && incoming.some((t) => !t.startsWith(prefix))) throw new Error(`the backup holds tables outside the site's prefix ${prefix}`);
   const renames = [...out.map((t) => `${q(live, t)} TO ${q(trash, t)}`), ...incoming.map((t) => `${q(scratch!, t)} TO ${q(live, t)}`)];
-  await runtime.database.sql(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`);
-  if (renames.length) await runtime.database.sql(`RENAME TABLE ${renames.join(', ')};`);
-  await runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`);
+  // One client session (the client stops at the first error).
+  await runtime.database.sql([`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`, ...(renames.length ? [`RENAME TABLE ${renames.join(', ')};`] : [])].join('\n'));
 }
 
 /**
@@ -65,7 +64,8 @@ async function replaceContentDir(source: string, target: string, owner: { uid: n
   const old = `${target}.bbws-old`;
   if (!(await exists(target)) && (await exists(old))) await run('mv', ['-T', '--', old, target]);
   await run('rm', ['-rf', '--', fresh, old]);
-  if (await exists(source)) await run('cp', ['-a', '--', source, fresh], { timeoutMs: 3_600_000 });
+  // The source is the scratch copy, removed afterwards anyway: moved (a rename on the same file system), not copied.
+  if (await exists(source)) await run('mv', ['-T', '--', source, fresh], { timeoutMs: 3_600_000 });
   else await run('mkdir', ['--', fresh]);
   await run('chown', ['-R', '-h', owner ? `${owner.uid}:${owner.gid}` : '0:0', '--', fresh]);
   await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', fresh]);
@@ -82,29 +82,40 @@ export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRe
   if (record.scope === 'platform' || !record.tenantId || !targetTenantId) throw new Error('a platform backup is restored with `bbws restore --platform`');
   if (record.siteId && targetTenantId !== record.tenantId) throw new Error('a site backup is restored only in place');
   const tenantId = targetTenantId;
-  const copy = await restoreToScratch({ dataDir: ctx.dataDir, repo: ctx.repo, db: ctx.runtime.database }, record, progress);
+  const { copy, problems } = await restoreToScratch({ dataDir: ctx.dataDir, repo: ctx.repo, db: ctx.runtime.database }, record, progress, { files: false });
   try {
-    const problems = await compareScratch({ db: ctx.runtime.database }, record, copy, progress, { files: false });
     if (problems.length) throw new Error(`backup ${record.backupId} is not intact, nothing was restored: ${problems.join('; ')}`);
     const paths = ctx.runtime.tenantPaths(tenantId);
     const prefix = record.siteId ? `s${record.siteId}_` : null;
     progress('swap database tables in');
-    await swapDatabase(ctx.runtime, names.databaseName(tenantId), copy.database, trashDbName(copy.id), prefix);
+    const trash = trashDbName(copy.id);
+    await swapDatabase(ctx.runtime, names.databaseName(tenantId), copy.database, trash, prefix);
     progress('put files back');
-    const access = await createTenantAccess(ctx.runtime, ctx.secrets, tenantId);
+    // The swapped-out tables are dropped while the files go back (a kill leaves bbws_trash_*, which cleanupLeftovers drops).
+    const dropped = ctx.runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`);
+    const access = await createTenantAccess(ctx.runtime, ctx.secrets, tenantId).catch(async (e: unknown) => {
+      await dropped.catch(() => undefined);
+      throw e;
+    });
     try {
       if (record.siteId) {
-        await replaceDirectory(access, { path: copy.files ?? join(copy.dir, 'no-files'), owner: 'platform' }, access.uploadsDir(record.siteId));
+        await replaceDirectory(access, { path: copy.files ?? join(copy.dir, 'no-files'), owner: 'platform', consume: true }, access.uploadsDir(record.siteId));
       } else {
         const restored = copy.files ?? join(copy.dir, 'no-files');
         const owner = await ctx.runtime.tenantOwner(tenantId);
         // content/ is root's real directory (checked: a tenant cannot have swapped it for a link).
         if (owner && !(await codeDirsAreRoots(paths))) throw new Error(`the content directory of ${tenantId} is not root's: run \`bbws up\` once to repair it, then restore again`);
-        await replaceContentDir(join(restored, 'uploads'), join(paths.content, 'uploads'), owner);
-        for (const d of ['themes', 'plugins']) await replaceContentDir(join(restored, d), join(paths.content, d), null);
+        // Three directories side by side; all settle before the scratch copy is removed.
+        const settled = await Promise.allSettled([
+          replaceContentDir(join(restored, 'uploads'), join(paths.content, 'uploads'), owner),
+          ...['themes', 'plugins'].map((d) => replaceContentDir(join(restored, d), join(paths.content, d), null)),
+        ]);
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       }
     } finally {
       await access.close();
+      await dropped.catch((e: unknown) => ctx.logger.warn({ action: 'RESTORE_BACKUP', backupId: record.backupId, err: e instanceof Error ? e.message : String(e) }, `${trash} not dropped yet: the next backup job's leftover cleanup drops it`));
     }
     ctx.logger.info({ action: 'RESTORE_BACKUP', status: 'OK', backupId: record.backupId, tenantId, siteId: record.siteId }, 'backup restored in place');
   } finally {

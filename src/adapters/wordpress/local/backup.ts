@@ -20,6 +20,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { SiteRef } from '../../../ports/wordpress.js';
 import { copyTables, dropTables, listTables, prefixOf, replaceDirectory, swapTables, table } from './clone.js';
@@ -56,10 +57,20 @@ function backupDir(access: TenantAccess, site: SiteRef, backupId: string): strin
 }
 
 /**
+ * Content hashes of files known from an earlier pass, by path and metadata (backup/file-digest-cache.ts):
+ * `lookup` returns the hash only while the file's inode, size, mtime and ctime are the ones seen then.
+ */
+export interface KnownFileHashes {
+  lookup(relPath: string, st: Stats): string | undefined;
+  remember(relPath: string, st: Stats, sha256: string): void;
+}
+
+/**
  * SHA-256 over the sorted relative paths, types, sizes, contents and symlink targets of a tree:
  * two trees with the same digest hold the same files (modes and times are not part of it).
+ * With `known`, files whose metadata did not change since they were hashed are not read again.
  */
-export async function digestTree(root: string): Promise<TreeDigest> {
+export async function digestTree(root: string, known?: KnownFileHashes): Promise<TreeDigest> {
   const total = createHash('sha256');
   let files = 0;
   let bytes = 0;
@@ -75,9 +86,14 @@ export async function digestTree(root: string): Promise<TreeDigest> {
       } else if (st.isSymbolicLink()) {
         total.update(`l\0${relPath}\0${await readlink(path)}\0`);
       } else if (st.isFile()) {
-        const h = createHash('sha256');
-        for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-        total.update(`f\0${relPath}\0${st.size}\0${h.digest('hex')}\0`);
+        let sha = known?.lookup(relPath, st);
+        if (sha === undefined) {
+          const h = createHash('sha256');
+          for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+          sha = h.digest('hex');
+          known?.remember(relPath, st, sha);
+        }
+        total.update(`f\0${relPath}\0${st.size}\0${sha}\0`);
         files++;
         bytes += st.size;
       }

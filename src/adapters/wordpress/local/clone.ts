@@ -247,7 +247,7 @@ const exists = (p: string) => stat(p).then(() => true, () => false);
  * directory can only lead where the tenant could write anyway. A `source` that is the platform's
  * (a backup) reaches the tenant through a staging dir ({@link TenantAccess.copyPlatformTree}).
  */
-export async function replaceDirectory(access: TenantAccess, source: { path: string; owner: 'tenant' | 'platform' }, target: string): Promise<void> {
+export async function replaceDirectory(access: TenantAccess, source: { path: string; owner: 'tenant' | 'platform'; /** the platform's source may be moved, not copied */ consume?: boolean }, target: string): Promise<void> {
   const fresh = `${target}.bbws-new`;
   const old = `${target}.bbws-old`;
   const asTenant = (command: string, args: string[]) => access.asTenant(command, args, { timeoutMs: 3_600_000 });
@@ -256,6 +256,7 @@ export async function replaceDirectory(access: TenantAccess, source: { path: str
   await asTenant('mkdir', ['-p', '--', dirname(target)]);
   if (!(await exists(source.path))) await asTenant('mkdir', ['--', fresh]);
   else if (source.owner === 'tenant') await asTenant('cp', ['-a', '--no-preserve=ownership', '--reflink=auto', '--', source.path, fresh]);
+  else if (source.consume) await access.movePlatformTree(source.path, fresh);
   else await access.copyPlatformTree(source.path, fresh);
   await access.chownToTenant(fresh);
   if (await exists(target)) await asTenant('mv', ['-T', '--', target, old]);

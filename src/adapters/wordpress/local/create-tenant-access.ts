@@ -175,6 +175,22 @@ export async function createTenantAccess(runtime: WordPressHost, secrets: Secret
         await rm(staging, { recursive: true, force: true });
       }
     },
+    async movePlatformTree(source, dest) {
+      const staging = await newStaging();
+      const tree = join(staging, 'tree');
+      try {
+        await run('mv', ['-T', '--', source, tree], { timeoutMs: COPY_TIMEOUT_MS });
+        if (owner) {
+          await run('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', tree]);
+          await run('chmod', ['-R', 'u+rwX,go-w', '--', tree]);
+          // Everything inside is the tenant's now: the tenant may enter and take it.
+          await run('chown', ['-h', `${owner.uid}:${owner.gid}`, '--', staging]);
+        }
+        await asTenant('mv', ['-T', '--', tree, dest], { timeoutMs: COPY_TIMEOUT_MS });
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    },
     async copyTenantTree(source, dest) {
       const staging = await newStaging();
       try {

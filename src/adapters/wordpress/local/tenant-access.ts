@@ -42,6 +42,14 @@ export interface TenantAccess {
    */
   copyPlatformTree(source: string, dest: string): Promise<void>;
   /**
+   * Like {@link copyPlatformTree} for a tree the platform no longer needs (a restored backup):
+   * moved, not copied (a rename on the same file system). Root moves it into a staging dir in the
+   * root-owned tenant dir and makes every file the tenant's there, where the tenant cannot reach;
+   * only then is the staging dir handed over and the tenant moves the tree to `dest` itself, so
+   * a planted symlink can only lead where the tenant could write anyway. `dest` must not exist.
+   */
+  movePlatformTree(source: string, dest: string): Promise<void>;
+  /**
    * Copies a tree inside wp-content to `dest` in a root-owned place (a backup): the tenant copies
    * it (so a symlinked parent cannot make root read another tenant's files) into a staging dir,
    * which root then moves to `dest` and makes its own. `dest` must not exist.
