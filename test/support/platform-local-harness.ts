@@ -30,7 +30,8 @@ export interface LocalPlatform {
   stop(): Promise<void>;
 }
 
-export async function startLocalPlatform(env: Record<string, string> = {}): Promise<LocalPlatform> {
+/** `alarmIntervalMs`: also run the alarm evaluator (the `alarms` role), that often. */
+export async function startLocalPlatform(env: Record<string, string> = {}, options: { alarmIntervalMs?: number } = {}): Promise<LocalPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
   const edgePort = await freePort();
   let platform: RunningPlatform;
@@ -38,12 +39,13 @@ export async function startLocalPlatform(env: Record<string, string> = {}): Prom
     platform = await startPlatform({
       // No backup schedule unless a test asks for one: scheduled backups would run beside every test's own work.
       config: parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_RATE_LIMIT: '0', BBWS_BACKUP_SCHEDULE: 'off', ...env }),
-      roles: ['api', 'worker', 'events', 'reconciler'],
+      roles: ['api', 'worker', 'events', 'reconciler', ...(options.alarmIntervalMs ? (['alarms'] as const) : [])],
       logger: createLogger({ level: 'info', dataDir, stdout: false }),
       createRuntime: createLocalRuntime,
       createWordPress: createLocalSites,
       createBackupEngine: createLocalBackups,
       reconcileIntervalMs: 500,
+      alarmIntervalMs: options.alarmIntervalMs,
     });
   } catch (err) {
     await removeRuntimeOf(dataDir);
