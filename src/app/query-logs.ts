@@ -5,7 +5,7 @@
 import { lineNeedles } from '../domain/logs-query/line-prefilter.js';
 import { parseQuery } from '../domain/logs-query/parse-query.js';
 import { referencedFields } from '../domain/logs-query/referenced-fields.js';
-import { createQueryRun, type QueryResult } from '../domain/logs-query/run-query.js';
+import { createQueryRun, runsInParts, type QueryResult } from '../domain/logs-query/run-query.js';
 import { parseTimeRange, type TimeRange } from '../domain/logs-query/time-range.js';
 import type { LogArchive, LogScanStats } from '../ports/log-archive.js';
 
@@ -25,7 +25,11 @@ export async function queryLogs(deps: { logs: LogArchive; now: () => number }, i
   const query = parseQuery(input.query);
   const range = parseTimeRange(input, deps.now());
   const run = createQueryRun(query);
-  const scan = await deps.logs.scan({ ...range, needles: lineNeedles(query), fields: referencedFields(query) }, (record) => run.accept(record));
+  const scanRange = { ...range, needles: lineNeedles(query), fields: referencedFields(query) };
+  // In parts (a worker thread per core) unless a part would have to keep every record (stats).
+  const scan = runsInParts(query)
+    ? await deps.logs.scanParts(scanRange, input.query, (part) => run.merge(part))
+    : await deps.logs.scan(scanRange, (record) => run.accept(record));
   const { recordsMatched, ...result } = run.finish();
   return { ...result, range, statistics: { ...scan, recordsMatched, durationMs: Math.round(performance.now() - started) } };
 }

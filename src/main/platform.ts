@@ -48,6 +48,7 @@ import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtim
 import { securePlatformDataDir } from './data-dir.js';
 import type { StateSettings } from './state-settings.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { runLimitResponseWatch } from './limit-responses-role.js';
 import { runLoginGuard } from './login-guard-role.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
@@ -232,6 +233,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       runtime = started;
       const workerDeps: WorkerDeps = { ...deps, runtime };
       loops.push(runLoginGuard(config, { audit, logger, metrics: recorded }, abort.signal));
+      loops.push(runLimitResponseWatch(config, { logger, metrics: recorded }, abort.signal));
       loops.push(runProvisioningWorker(workerDeps, abort.signal, { leaseSeconds: options.workerLeaseSeconds }));
       if (options.createWordPress) {
         wordpress = options.createWordPress({ config, runtime: started, logger, secrets, metrics: recorded });

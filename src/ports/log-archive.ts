@@ -3,6 +3,8 @@
  * compressed or not) whose time range meets the query's. The local adapter reads JSON lines under
  * the data dir (adapters/logs/jsonl-archive.ts); on AWS, CloudWatch Logs holds them.
  */
+import type { QueryPart } from '../domain/logs-query/run-query.js';
+
 export interface LogScanRange {
   /** ISO 8601, inclusive. */
   since: string;
@@ -17,7 +19,7 @@ export interface LogScanRange {
 export interface LogScanStats {
   filesRead: number;
   bytesScanned: number;
-  /** Lines looked at: those in the range, or with a needle only those that hold the first needle. */
+  /** Lines read as records: those in the range that hold the needles. */
   recordsScanned: number;
 }
 
@@ -27,4 +29,11 @@ export interface LogArchive {
    * A line that is not JSON (a torn last line after a crash) is skipped.
    */
   scan(range: LogScanRange, onRecord: (record: Record<string, unknown>) => boolean): Promise<LogScanStats>;
+  /**
+   * The same records, in parts read at once (a part: a byte range of a file): each part runs
+   * `query` (its text; it runs in parts, domain/logs-query/run-query.ts runsInParts) with
+   * createPartRun, and `onPart` gets the parts' results in scan order until it returns false.
+   * Merged into one run, they give exactly the answer of `scan` fed to that run.
+   */
+  scanParts(range: LogScanRange, query: string, onPart: (part: QueryPart) => boolean): Promise<LogScanStats>;
 }

@@ -2,7 +2,8 @@
  * Failed WordPress logins on a real site (nginx, php-fpm, WordPress and the guard mu-plugin):
  * each one is recorded (tenant, host, user name, address) and shown by `bbws security logins
  * --failed`; after the threshold the edge answers 429 to that address on that host only —
- * another address (127.0.0.2) and another tenant are not affected.
+ * another address (127.0.0.2) and another tenant are not affected. The block raises the alarm
+ * bbws-wp-login-brute-force-blocked (the evaluator runs), and its 429s are counted for the tenant.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ let p: LocalPlatform;
 const T = 'loginsa';
 const OTHER = 'loginsb';
 beforeAll(async () => {
-  p = await startLocalPlatform({ BBWS_LOGIN_MAX_FAILURES: '3', BBWS_LOGIN_WINDOW_MINUTES: '5', BBWS_LOGIN_BLOCK_MINUTES: '15' });
+  p = await startLocalPlatform({ BBWS_LOGIN_MAX_FAILURES: '3', BBWS_LOGIN_WINDOW_MINUTES: '5', BBWS_LOGIN_BLOCK_MINUTES: '15' }, { alarmIntervalMs: 1000 });
   for (const t of [T, OTHER]) {
     const created = await p.api('POST', '/v1.0/tenants', { tenantName: t });
     expect((await p.waitForOperation(created.body.operationId)).status).toBe('SUCCEEDED');
@@ -66,5 +67,12 @@ describe('failed logins and brute-force protection at the edge', () => {
     expect(rows.some((r) => r.kind === 'LOGIN_BLOCKED' && r.host === otherHost)).toBe(false);
     const text = await bbws('security', 'logins', '--failed', '--data-dir', p.dataDir);
     expect(text.stdout).toMatch(/LOGIN_BLOCKED\s+loginsa\s+blog\.loginsa\.wpdev\.localhost/);
+
+    const alarm = async () => (await p.api('GET', '/v1.0/alarms')).body.items.find((a: { name: string }) => a.name === 'bbws-wp-login-brute-force-blocked');
+    await p.waitFor('bbws-wp-login-brute-force-blocked in ALARM', async () => (await alarm()).state === 'ALARM', 15_000);
+    const metrics = async () => (await fetch(`${p.platform.apiUrl}/metrics`)).text();
+    const counted = async (tenant: string) => (await metrics()).split('\n').some((l) => l.startsWith('bbws_edge_limit_responses_total{') && l.includes(`tenant="${tenant}"`) && l.includes('limit="loginBlock"'));
+    await p.waitFor('the blocked 429 counted for the tenant', () => counted(T), 15_000);
+    expect(await counted(OTHER)).toBe(false);
   }, 120_000);
 });

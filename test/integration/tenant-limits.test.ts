@@ -3,7 +3,8 @@
  * `bbws tenants limits` changes them through the saga, the tenant's pool and database user get
  * them, an upload over the limit is a 413 with the reason, a query over the time limit is aborted,
  * connections over MAX_USER_CONNECTIONS are refused, bad values are a 400 that changes nothing, and
- * a rollback puts the previous limits back.
+ * a rollback puts the previous limits back. The edge's 413s, 507s and 429s are counted per tenant
+ * and limit (bbws_edge_limit_responses_total), logged, and raise their alarms (the evaluator runs).
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -31,8 +32,15 @@ describe('per-tenant limits', () => {
     return createConnection({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.dbname });
   };
 
+  const alarm = async (name: string) => (await p.api('GET', '/v1.0/alarms')).body.items.find((a: { name: string }) => a.name === name);
+  const limitResponses = async (limit: string) => {
+    const text = await (await fetch(`${p.platform.apiUrl}/metrics`)).text();
+    const series = text.split('\n').filter((l) => l.startsWith('bbws_edge_limit_responses_total{') && l.includes(`tenant="${TENANT}"`) && l.includes(`limit="${limit}"`));
+    return series.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  };
+
   beforeAll(async () => {
-    p = await startLocalPlatform();
+    p = await startLocalPlatform({}, { alarmIntervalMs: 1000 });
     const created = await p.api('POST', '/v1.0/tenants', { tenantName: TENANT });
     expect((await p.waitForOperation(created.body.operationId)).status).toBe('SUCCEEDED');
   }, 240_000);
@@ -64,6 +72,12 @@ describe('per-tenant limits', () => {
     expect(big.text).toMatch(/Request body too large: this site accepts uploads up to 1MB \(the uploadMaxMb limit/);
     const small = await client.request('POST', '/wp-login.php', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'log=x&pwd=y' });
     expect(small.status).not.toBe(413);
+    // Counted for the tenant, logged once per tenant and limit, and the alarm fires.
+    await p.waitFor('the 413 counted', async () => (await limitResponses('uploadMaxMb')) >= 1, 15_000);
+    await p.waitFor('bbws-wp-tenant-request-too-large in ALARM', async () => (await alarm('bbws-wp-tenant-request-too-large')).state === 'ALARM', 15_000);
+    expect((await alarm('bbws-wp-tenant-rate-limited')).state).not.toBe('ALARM');
+    const logged = (await readFile(join(p.dataDir, 'logs', 'bbws.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"TENANT_LIMITED"')).map((l) => JSON.parse(l));
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'WARN', tenantId: TENANT, limit: 'uploadMaxMb', responseStatus: 413, count: 1 }));
   });
 
   it('over its disk quota a tenant gets 507 to uploads, not to small requests, until it is under it again', async () => {
@@ -86,6 +100,8 @@ describe('per-tenant limits', () => {
       expect(small.status).not.toBe(507);
       const logged = await p.waitFor('the over-quota log line', async () => (await readFile(join(p.dataDir, 'logs', 'bbws.jsonl'), 'utf8')).includes('"action":"TENANT_OVER_QUOTA"') || undefined);
       expect(logged).toBe(true);
+      await p.waitFor('the 507 counted', async () => (await limitResponses('diskQuotaMb')) >= 1, 15_000);
+      await p.waitFor('bbws-wp-tenant-over-disk-quota in ALARM', async () => (await alarm('bbws-wp-tenant-over-disk-quota')).state === 'ALARM', 15_000);
     } finally {
       rmSync(filler, { force: true });
     }
@@ -128,6 +144,11 @@ describe('per-tenant limits', () => {
     expect(mine.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10);
     const theirs = await burst(`${neighbour}.wpdev.localhost`);
     expect(theirs.every((a) => a.status === 200)).toBe(true);
+    // Counted for this tenant only (not the neighbour), and the alarm fires.
+    await p.waitFor('the 429s counted', async () => (await limitResponses('requestsPerSecond')) >= mine.filter((a) => a.status === 429).length, 15_000);
+    await p.waitFor('bbws-wp-tenant-rate-limited in ALARM', async () => (await alarm('bbws-wp-tenant-rate-limited')).state === 'ALARM', 15_000);
+    const metrics = await (await fetch(`${p.platform.apiUrl}/metrics`)).text();
+    expect(metrics).not.toMatch(new RegExp(`bbws_edge_limit_responses_total\\{[^}]*tenant="${neighbour}"`));
     const back = await bbws('tenants', 'limits', TENANT, '--reset', 'requestsPerSecond', '--wait', '--data-dir', p.dataDir);
     expect(back.code, back.stderr).toBe(0);
     await p.waitFor('no 429 after the reset', async () => ((await burst(host)).every((a) => a.status === 200) ? true : undefined));

@@ -31,8 +31,12 @@ export interface LocalPlatform {
   stop(): Promise<void>;
 }
 
-/** `extra.state`: the control plane on DynamoDB + SQS (emulators) instead of SQLite; `extra.onStop` runs after the platform stopped. */
-export async function startLocalPlatform(env: Record<string, string> = {}, extra: { state?: StateSettings; onStop?: () => Promise<void> } = {}): Promise<LocalPlatform> {
+/**
+ * `extra.state`: the control plane on DynamoDB + SQS (emulators) instead of SQLite; `extra.onStop`
+ * runs after the platform stopped; `extra.alarmIntervalMs`: also run the alarm evaluator (the
+ * `alarms` role), that often.
+ */
+export async function startLocalPlatform(env: Record<string, string> = {}, extra: { state?: StateSettings; onStop?: () => Promise<void>; alarmIntervalMs?: number } = {}): Promise<LocalPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
   const edgePort = await freePort();
   let platform: RunningPlatform;
@@ -40,13 +44,14 @@ export async function startLocalPlatform(env: Record<string, string> = {}, extra
     platform = await startPlatform({
       // No backup schedule unless a test asks for one: scheduled backups would run beside every test's own work.
       config: parseConfig({ dataDir, apiPort: 0, edgePort }, { BBWS_RATE_LIMIT: '0', BBWS_BACKUP_SCHEDULE: 'off', ...env }),
-      roles: ['api', 'worker', 'events', 'reconciler'],
+      roles: ['api', 'worker', 'events', 'reconciler', ...(extra.alarmIntervalMs ? (['alarms'] as const) : [])],
       state: extra.state,
       logger: createLogger({ level: 'info', dataDir, stdout: false }),
       createRuntime: createLocalRuntime,
       createWordPress: createLocalSites,
       createBackupEngine: createLocalBackups,
       reconcileIntervalMs: 500,
+      alarmIntervalMs: extra.alarmIntervalMs,
     });
   } catch (err) {
     await removeRuntimeOf(dataDir);

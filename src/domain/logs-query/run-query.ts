@@ -21,7 +21,26 @@ export interface QueryResult {
 export interface QueryRun {
   /** Feeds one record; false when no more records can change the answer (a limit is reached). */
   accept(record: LogRecord): boolean;
+  /** Feeds a part's run (createPartRun), parts in scan order; false as for accept. */
+  merge(part: QueryPart): boolean;
   finish(): QueryResult;
+}
+
+/**
+ * What one part of a scan (a byte range of a file, read by a worker thread) hands on: the records
+ * that passed the per-record commands, cut to what can still matter — the best N of `sort … |
+ * limit N`, the first N of `limit N` — and how many passed. Merged in scan order, the parts give
+ * the answer a single run gives (a stable sort keeps the earlier of equal records, and every
+ * record of the overall best N is among its own part's best N).
+ */
+export interface QueryPart {
+  records: LogRecord[];
+  recordsMatched: number;
+}
+
+export interface PartRun {
+  accept(record: LogRecord): boolean;
+  finish(): QueryPart;
 }
 
 type RowStep = (rows: LogRecord[]) => LogRecord[];
@@ -145,8 +164,21 @@ function columnsOf(commands: readonly Command[]): string[] {
   return columns ?? DEFAULT_COLUMNS;
 }
 
-export function createQueryRun(query: Query): QueryRun {
-  const commands = query.commands;
+/** True when parts of a scan can be run apart (createPartRun): not for `stats`, whose part would keep every record. */
+export function runsInParts(query: Query): boolean {
+  return !query.commands.some((c) => c.kind === 'stats');
+}
+
+interface Stages {
+  passes: (r: LogRecord) => boolean;
+  /** Takes a record that passed; false when no more can change the answer. */
+  collect: (r: LogRecord) => boolean;
+  /** What was collected, before the row commands. */
+  drain: () => LogRecord[];
+  rest: readonly Command[];
+}
+
+function stagesOf(commands: readonly Command[]): Stages {
   let i = 0;
   const streaming: RecordStep[] = [];
   for (let step: RecordStep | null; i < commands.length && (step = recordStep(commands[i])); i++) streaming.push(step);
@@ -156,46 +188,65 @@ export function createQueryRun(query: Query): QueryRun {
     for (const s of streaming) if (!s(r)) return false;
     return true;
   };
-
   // The stage that consumes the stream: aggregation, bounded top-N, or plain collection.
-  let collect: (r: LogRecord) => boolean;
-  let drain: () => LogRecord[];
-  let rest: readonly Command[];
   if (next?.kind === 'stats') {
     const agg = createAggregation(next.aggregates, next.groups);
-    collect = (r) => (agg.add(r), true);
-    drain = () => agg.rows();
-    rest = commands.slice(i + 1);
-  } else if (next?.kind === 'sort') {
+    return { passes, collect: (r) => (agg.add(r), true), drain: () => agg.rows(), rest: commands.slice(i + 1) };
+  }
+  if (next?.kind === 'sort') {
     const limit = after?.kind === 'limit' ? after.count : DEFAULT_LIMIT;
     const cmp = compareRows(sortKeysOf(next.keys));
     let kept: LogRecord[] = [];
-    collect = (r) => {
+    const collect = (r: LogRecord) => {
       kept.push(r);
       if (kept.length >= 2 * limit + 64) kept = kept.sort(cmp).slice(0, limit);
       return true;
     };
-    drain = () => kept.sort(cmp).slice(0, limit);
-    rest = commands.slice(after?.kind === 'limit' ? i + 2 : i + 1);
-  } else {
-    const limit = next?.kind === 'limit' ? next.count : DEFAULT_LIMIT;
-    const kept: LogRecord[] = [];
-    collect = (r) => (kept.push(r), kept.length < limit || next !== undefined && next.kind !== 'limit');
-    drain = () => kept;
-    rest = commands.slice(i);
+    return { passes, collect, drain: () => (kept = kept.sort(cmp).slice(0, limit)), rest: commands.slice(after?.kind === 'limit' ? i + 2 : i + 1) };
   }
+  const limit = next?.kind === 'limit' ? next.count : DEFAULT_LIMIT;
+  const kept: LogRecord[] = [];
+  const collect = (r: LogRecord) => (kept.push(r), kept.length < limit || (next !== undefined && next.kind !== 'limit'));
+  return { passes, collect, drain: () => kept, rest: commands.slice(i) };
+}
+
+export function createQueryRun(query: Query): QueryRun {
+  const commands = query.commands;
+  const { passes, collect, drain, rest } = stagesOf(commands);
   const steps = rest.map(rowStep);
   const columns = columnsOf(commands);
   const hasLimit = commands.some((c) => c.kind === 'limit');
 
   let recordsMatched = 0;
+  let going = true;
   return {
     accept: (record) => (passes(record) ? (recordsMatched++, collect(record)) : true),
+    merge(part) {
+      let taken = 0;
+      for (const r of part.records) {
+        taken++;
+        if (!(going = collect(r))) break;
+      }
+      // Stopped at a limit inside this part: a single run would have counted only what it took.
+      recordsMatched += going ? part.recordsMatched : taken;
+      return going;
+    },
     finish() {
       let rows = drain();
       for (const s of steps) rows = s(rows);
       if (!hasLimit) rows = rows.slice(0, DEFAULT_LIMIT);
       return { columns, recordsMatched, rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c, readField(r, c) ?? null]))) };
     },
+  };
+}
+
+/** One part's run (see QueryPart). Throws for a query that does not run in parts (runsInParts). */
+export function createPartRun(query: Query): PartRun {
+  if (!runsInParts(query)) throw new Error('a stats query does not run in parts');
+  const { passes, collect, drain } = stagesOf(query.commands);
+  let recordsMatched = 0;
+  return {
+    accept: (record) => (passes(record) ? (recordsMatched++, collect(record)) : true),
+    finish: () => ({ records: drain(), recordsMatched }),
   };
 }

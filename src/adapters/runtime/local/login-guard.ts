@@ -5,8 +5,9 @@
  * cool-down. Its read position is kept beside the log (`login-failures.offset`), so a restarted
  * or killed bbws neither loses nor repeats a failure.
  */
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, readSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createLogTail, tenantOfHost } from './edge-log-tail.js';
 import { LOGIN_BLOCKS_DIR, LOGIN_FAILURES_LOG, loginBlockFileName } from './render-nginx-login.js';
 
 export interface LoginFailure {
@@ -42,19 +43,9 @@ export interface LoginGuardOptions {
 
 export function createLoginGuard(o: LoginGuardOptions) {
   const now = o.now ?? Date.now;
-  const log = join(o.edgeDir, 'logs', LOGIN_FAILURES_LOG);
-  const offsetFile = join(o.edgeDir, 'logs', 'login-failures.offset');
+  const tail = createLogTail(join(o.edgeDir, 'logs', LOGIN_FAILURES_LOG), join(o.edgeDir, 'logs', 'login-failures.offset'));
   const blocksDir = join(o.edgeDir, LOGIN_BLOCKS_DIR);
   const recent = new Map<string, number[]>();
-  let offset = existsSync(offsetFile) ? Number(readFileSync(offsetFile, 'utf8')) || 0 : existsSync(log) ? statSync(log).size : 0;
-
-  const tenantOf = (host: string): string | null => {
-    try {
-      return /\/tenants\/([a-z0-9]+)(\/|$)/.exec(realpathSync(join(o.routesDir, host)))?.[1] ?? null;
-    } catch {
-      return null;
-    }
-  };
 
   const ensureBlocksDir = () => {
     if (existsSync(blocksDir)) return;
@@ -88,27 +79,10 @@ export function createLoginGuard(o: LoginGuardOptions) {
     }
   };
 
-  const readNew = (): string[] => {
-    if (!existsSync(log)) return [];
-    const size = statSync(log).size;
-    if (size < offset) offset = 0; // rotated or truncated
-    if (size === offset) return [];
-    const fd = openSync(log, 'r');
-    try {
-      const buf = Buffer.alloc(size - offset);
-      readSync(fd, buf, 0, buf.length, offset);
-      const end = buf.lastIndexOf(0x0a) + 1; // whole lines only; the rest next time
-      offset += end;
-      return buf.subarray(0, end).toString('utf8').split('\n').filter(Boolean);
-    } finally {
-      closeSync(fd);
-    }
-  };
-
   return {
     /** Reads what was logged since the last call, then expires old blocks. */
     poll(): void {
-      for (const line of readNew()) {
+      for (const line of tail.readNew()) {
         let raw: { time: string; ip: string; host: string; uri: string; user: string; status: number };
         try {
           raw = JSON.parse(line);
@@ -121,7 +95,7 @@ export function createLoginGuard(o: LoginGuardOptions) {
         } catch {
           /* kept as logged */
         }
-        const f: LoginFailure = { ...raw, user, tenantId: tenantOf(raw.host) };
+        const f: LoginFailure = { ...raw, user, tenantId: tenantOfHost(o.routesDir, raw.host) };
         o.onFailure(f);
         const key = `${f.host}@${f.ip}`;
         const times = (recent.get(key) ?? []).filter((t) => t > now() - o.windowMs);
@@ -132,7 +106,7 @@ export function createLoginGuard(o: LoginGuardOptions) {
           block(f, times.length);
         }
       }
-      writeFileSync(offsetFile, String(offset), { mode: 0o600 });
+      tail.save();
       expireBlocks();
     },
   };

@@ -73,3 +73,24 @@ export function renderTierMap(tiers: ReadonlyMap<string, number>, allowed: reado
   const lines = [...tiers].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${safeTenantId(t)} ${tier(n, allowed)};\n`);
   return `# Rendered by bbws (render-nginx-limits.ts). Do not edit.\n${lines.join('')}`;
 }
+
+export const LIMIT_RESPONSES_LOG = 'limit-responses.jsonl';
+
+/**
+ * In `http {}`: every answer of a limit — 429 (request rate, connections, a brute-force block),
+ * 413 (upload size), 507 (disk quota) — as one JSON line in `edge/logs/limit-responses.jsonl`,
+ * which limit-responses.ts counts per tenant for the alarms. Which limit said no: nginx's
+ * `$limit_req_status` / `$limit_conn_status` (REJECTED), else whether PHP answered (upstream).
+ */
+export function renderLimitResponseLog(edgeDir: string): string {
+  return `  # Answers over a limit (413, 429, 507), counted per tenant for the alarms (render-nginx-limits.ts).
+  map $status $bbws_limit_response {
+    413 1;
+    429 1;
+    507 1;
+    default 0;
+  }
+  log_format bbws_limits escape=json '{"time":"$time_iso8601","ip":"$remote_addr","host":"$host","status":$status,"req":"$limit_req_status","conn":"$limit_conn_status","upstream":"$upstream_status"}';
+  access_log ${safePath(edgeDir)}/logs/${LIMIT_RESPONSES_LOG} bbws_limits if=$bbws_limit_response;
+`;
+}

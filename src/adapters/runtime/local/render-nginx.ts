@@ -9,7 +9,7 @@
 import { safeName, safePath, safePort } from './escape.js';
 import { renderLoginBlockCheck, renderLoginFailureLog } from './render-nginx-login.js';
 import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
-import { renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
+import { renderLimitResponseLog, renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
 import { renderHstsHeader, renderTlsHttp, renderTlsListen, renderTlsServer, type EdgeTlsInput } from './render-nginx-tls.js';
 
 export interface EdgeConfigInput {
@@ -81,7 +81,7 @@ http {
 
   log_format bbws '$remote_addr $host "$request" $status $body_bytes_sent $request_time $upstream_response_time';
   access_log ${edge}/logs/access.log bbws;
-${renderLoginFailureLog(edge)}
+${renderLoginFailureLog(edge)}${renderLimitResponseLog(edge)}
   client_body_temp_path ${edge}/tmp/body;
   fastcgi_temp_path ${edge}/tmp/fastcgi;
   proxy_temp_path ${edge}/tmp/proxy;
