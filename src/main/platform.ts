@@ -268,7 +268,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     if (app && options.listen !== false) {
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
-      writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
+      writeFileSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, baseDomain: config.baseDomain, backupRepository: config.backup?.repository ?? null, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
     }
   } catch (err) {
     await stopAll().catch(() => undefined);
