@@ -30,9 +30,10 @@ export interface LocalPlatform {
   stop(): Promise<void>;
 }
 
-export async function startLocalPlatform(env: Record<string, string> = {}): Promise<LocalPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
-  const edgePort = await freePort();
+/** `options.dataDir`: a data dir made elsewhere (a platform restore), removed by stop() like a temp one; `edgePort`: the old platform's. */
+export async function startLocalPlatform(env: Record<string, string> = {}, options: { dataDir?: string; edgePort?: number } = {}): Promise<LocalPlatform> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
+  const edgePort = options.edgePort ?? (await freePort());
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
