@@ -266,6 +266,12 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       }
     },
     prune,
+    async deleteBackups(ids) {
+      await open();
+      const records = (await Promise.all(ids.map((id) => catalog.get(id)))).filter((r): r is BackupRecord => r !== undefined);
+      await repo.forgetSnapshots(records.map((r) => r.snapshotId)).catch(repositoryError);
+      for (const r of records) await catalog.delete(r.backupId);
+    },
     cleanupLeftovers,
   };
 }
