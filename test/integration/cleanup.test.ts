@@ -1,10 +1,10 @@
 /**
  * `bbws cleanup` on the whole platform (real MariaDB, php-fpm, nginx, Unix users): orphans are
  * planted for a tenant with no record — a database, a DB user, a php-fpm pool, a content directory,
- * a Unix user and a secret — beside a live tenant. The dry run lists exactly those and changes
+ * a Unix user, an edge route and a secret — beside a live tenant. The dry run lists exactly those and changes
  * nothing; the real run removes exactly those; the live tenant keeps everything and still answers.
  */
-import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantUnixUser } from '../../src/adapters/runtime/local/layout.js';
@@ -16,6 +16,7 @@ import { type LocalPlatform, startLocalPlatformWithTenant } from '../support/pla
 const LIVE = 'cleanlive';
 const GHOST = 'cleanghost';
 const HOST = `${LIVE}.wpdev.localhost`;
+const GHOST_HOST = `${GHOST}.wpdev.localhost`;
 
 describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
   let p: LocalPlatform;
@@ -40,6 +41,8 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     await writeFile(join(ghostDir(), 'content', 'uploads', 'left.txt'), 'left behind');
     await runtime.phpFpm.applyPool({ ...live, name: `dev-${GHOST}-service`, tenantId: GHOST, socket: join(runtime.layout.phpFpmRun, `dev-${GHOST}-service.sock`), errorLog: join(ghostDir(), 'php-error.log') });
     await utimes(ghostDir(), eightDaysAgo, eightDaysAgo);
+    await runtime.edge.addRoute(GHOST_HOST, join(ghostDir(), 'www'), join(runtime.layout.phpFpmRun, `dev-${GHOST}-service.sock`));
+    await lutimes(join(runtime.layout.edgeRoutes, GHOST_HOST), eightDaysAgo, eightDaysAgo);
     await p.platform.deps.secrets.put(`dev-${GHOST}-db-credentials`, '{"password":"x-orphan-pw"}');
     await utimes(join(p.dataDir, 'secrets', `dev-${GHOST}-db-credentials.secret`), eightDaysAgo, eightDaysAgo);
   }, 240_000);
@@ -53,6 +56,7 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     ['db-user', `${GHOST}_user`],
     ['directory', ghostDir()],
     ['php-fpm-pool', `dev-${GHOST}-service`],
+    ['route', GHOST_HOST],
     ['secret', `dev-${GHOST}-db-credentials`],
     ['unix-user', ghostUser],
   ];
@@ -67,7 +71,7 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     expect(report.items.find((i: { kind: string }) => i.kind === 'database').bytes).toBeGreaterThan(0);
     expect(JSON.stringify(report)).not.toContain(LIVE);
     const human = await bbws('cleanup', '--type', 'moderate', '--dry-run', '--data-dir', p.dataDir);
-    expect(human.stdout).toMatch(/Would remove 6 item\(s\)/);
+    expect(human.stdout).toMatch(/Would remove 7 item\(s\)/);
     // Nothing changed.
     expect(await databases()).toContain(`${GHOST}_db`);
     expect(await exists(ghostDir())).toBe(true);
@@ -93,7 +97,9 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     const r = await bbws('cleanup', '--type', 'moderate', '--yes', '--json', '--data-dir', p.dataDir);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect([report.removed, report.failed]).toEqual([6, []]);
+    expect([report.removed, report.failed]).toEqual([7, []]);
+    expect(await readdir(runtime.layout.edgeRoutes)).not.toContain(GHOST_HOST);
+    expect(await readdir(runtime.layout.edgeRoutes)).toContain(HOST);
     expect(await databases()).toEqual(before.dbs.filter((d) => d !== `${GHOST}_db`));
     expect(await dbUsers()).toEqual(before.users.filter((u) => u !== `${GHOST}_user`));
     expect(await pools()).toEqual(before.pools.filter((x) => x !== `dev-${GHOST}-service`));
