@@ -16,7 +16,7 @@
  * step is idempotent, so it continues), or remove DIR (and `bbws doctor`'s Unix users) and start over.
  */
 import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createFileBackupCatalog } from '../adapters/backup/file-catalog.js';
 import { catalogDir } from '../adapters/backup/backup-paths.js';
 import { createLocalBackupEngine } from '../adapters/backup/local-backup-engine.js';
@@ -38,8 +38,8 @@ import type { Secrets } from '../ports/secrets.js';
 import type { Store } from '../ports/store.js';
 import { securePlatformDataDir } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { platformRestoreMarker } from './platform-file.js';
 
-export const RESTORE_MARKER = 'platform-restore.json';
 
 export interface PlatformRestoreProgress {
   step: string;
@@ -56,6 +56,8 @@ export interface TenantRestoreResult {
   status: 'RESTORED' | 'NO_BACKUP' | 'FAILED';
   error: string | null;
   ms: number;
+  /** Where the tenant's time went: provisioning steps, the backup's restore, routing its sites. */
+  phases: { provisionMs: number; restoreMs: number; routeMs: number } | null;
 }
 
 export interface PlatformRestoreReport {
@@ -91,8 +93,8 @@ async function checkTarget(dataDir: string): Promise<'new' | 'retry'> {
     throw e;
   });
   if (entries.length === 0) return 'new';
-  if (entries.includes(RESTORE_MARKER)) return 'retry';
-  throw new BbwsError('PLATFORM_RESTORE_TARGET_NOT_EMPTY', `${dataDir} is not empty and holds no unfinished platform restore (${RESTORE_MARKER}); give a new --data-dir.`, { dataDir });
+  if (entries.includes(basename(platformRestoreMarker(dataDir)))) return 'retry';
+  throw new BbwsError('PLATFORM_RESTORE_TARGET_NOT_EMPTY', `${dataDir} is not empty and holds no unfinished platform restore (platform-restore.json); give a new --data-dir.`, { dataDir });
 }
 
 async function pool<T>(items: T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -118,18 +120,22 @@ async function pointCredentialsAtThisServer(runtime: LocalRuntime, secrets: Secr
 async function restoreTenant(ctx: { runtime: LocalRuntime; store: Store; secrets: Secrets; engine: ReturnType<typeof createLocalBackupEngine>; wordpress: ReturnType<typeof createLocalWordPress>; catalog: ReturnType<typeof createFileBackupCatalog> }, tenantId: string, progress: (step: string) => void): Promise<Omit<TenantRestoreResult, 'ms'>> {
   const instance = await ctx.store.getInstance(tenantId);
   if (!instance) throw new Error(`tenant ${tenantId} has no instance record`);
+  const t0 = Date.now();
   progress('provision runtime resources');
   await pointCredentialsAtThisServer(ctx.runtime, ctx.secrets, tenantId);
   for (const step of ctx.runtime.provisionSteps(instance.spec)) await step.run();
+  const t1 = Date.now();
   const latest = (await ctx.catalog.list({ tenantId, scope: 'tenant' }))[0];
   if (latest) {
     progress(`restore database and content (backup ${latest.backupId})`);
     await ctx.engine.restoreInPlace(latest.backupId);
   }
+  const t2 = Date.now();
   const sites = (await ctx.store.listSites(tenantId)).filter((s) => s.status === 'ACTIVE' || s.status === 'UPDATING');
   if (sites.length) progress(`route ${sites.length} site(s)`);
   for (const site of sites) await ctx.wordpress.routeSite(siteRef(site));
-  return { tenantId, backupId: latest?.backupId ?? null, sites: sites.length, status: latest ? 'RESTORED' : 'NO_BACKUP', error: null };
+  const phases = { provisionMs: t1 - t0, restoreMs: t2 - t1, routeMs: Date.now() - t2 };
+  return { tenantId, backupId: latest?.backupId ?? null, sites: sites.length, status: latest ? 'RESTORED' : 'NO_BACKUP', error: null, phases };
 }
 
 export async function restorePlatform(o: RestorePlatformOptions): Promise<PlatformRestoreReport> {
@@ -139,7 +145,7 @@ export async function restorePlatform(o: RestorePlatformOptions): Promise<Platfo
   assertPassphrase(o.passphrase);
   const attempt = await checkTarget(dataDir);
   progress({ step: 'open the repository with the passphrase and unwrap the keys' });
-  const opened = await openPlatformBackup({ repository: o.repository, backupId: o.backupId, passphrase: o.passphrase });
+  const opened = await openPlatformBackup({ repository: o.repository, backupId: o.backupId, passphrase: o.passphrase, dataDir });
   let runtime: LocalRuntime | null = null;
   let db: ReturnType<typeof openSqliteDatabase> | null = null;
   let lock: ReturnType<typeof lockDataDir> | null = null;
@@ -151,7 +157,7 @@ export async function restorePlatform(o: RestorePlatformOptions): Promise<Platfo
     securePlatformDataDir(dataDir);
     lock = lockDataDir(dataDir, ['restore']);
     const logger = o.logger(dataDir);
-    const marker = join(dataDir, RESTORE_MARKER);
+    const marker = platformRestoreMarker(dataDir);
     await writeFile(marker, `${JSON.stringify({ backupId: opened.record.backupId, repository: o.repository, startedAt: new Date(started).toISOString(), pid: process.pid, attempt }, null, 2)}\n`, { mode: 0o600 });
     progress({ step: `write state, secrets, keys and catalog of platform backup ${opened.record.backupId} (${opened.record.createdAt})` });
     await opened.writeTo(dataDir);
@@ -174,14 +180,14 @@ export async function restorePlatform(o: RestorePlatformOptions): Promise<Platfo
 
     const results: TenantRestoreResult[] = [];
     const total = instances.length;
-    await pool(instances, Math.max(1, o.parallel ?? 2), async (instance) => {
+    await pool(instances, Math.max(1, o.parallel ?? 4), async (instance) => {
       const t0 = Date.now();
       const tenantId = instance.tenantId;
       try {
         const r = await restoreTenant(ctx, tenantId, (step) => progress({ step, tenantId, done: results.length, total }));
         results.push({ ...r, ms: Date.now() - t0 });
       } catch (e) {
-        results.push({ tenantId, backupId: null, sites: 0, status: 'FAILED', error: errorMessage(e).slice(0, 500), ms: Date.now() - t0 });
+        results.push({ tenantId, backupId: null, sites: 0, status: 'FAILED', error: errorMessage(e).slice(0, 500), ms: Date.now() - t0, phases: null });
       }
       const last = results[results.length - 1]!;
       progress({ step: `${last.status.toLowerCase().replace('_', ' ')}${last.error ? `: ${last.error}` : ''}`, tenantId, done: results.length, total, ms: last.ms });

@@ -4,8 +4,10 @@
  * then the platform, under an operator passphrase); the old data dir is then removed for good, and
  * `bbws restore --platform ID --data-dir NEW` brings it back from the repository alone, so that a
  * platform started on NEW serves every site's homepage and file and accepts a token of the old one.
- * A wrong passphrase is refused with a stable code before anything is written.
+ * A wrong passphrase is refused with a stable code before anything is written; a restore killed
+ * half-way is continued by running the same command again.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
 import { bbwsWith, STACK_TRACE } from '../support/cli-process.js';
 import { removeRuntimeOf } from '../support/local-runtime-harness.js';
+import { pollUntil } from '../support/poll.js';
 import { type LocalPlatform, startLocalPlatform } from '../support/platform-local-harness.js';
 
 const TENANTS = ['drfirst', 'drsecond'];
@@ -89,7 +92,19 @@ describe('bbws restore --platform (disaster recovery)', () => {
     const edgePort = old!.edgePort;
     await old!.stop();
     old = null;
-    const r = await bbwsWith({}, 'restore', '--platform', platformId, '--data-dir', newDir, '--repository', repository, '--passphrase-file', passphraseFile, '--edge-port', String(edgePort), '--json');
+    const args = ['restore', '--platform', platformId, '--data-dir', newDir, '--repository', repository, '--passphrase-file', passphraseFile, '--edge-port', String(edgePort), '--json'];
+    // kill -9 half-way (a tenant being restored): the data dir says so, and the same command continues.
+    const first = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../support/cli-entry.ts'), ...args], { env: { ...process.env, BBWS_DATA_DIR: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let progress = '';
+    first.stderr!.on('data', (b: Buffer) => (progress += b.toString()));
+    await pollUntil('a tenant being restored', async () => /restore database and content/.test(progress), 180_000, 50);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.on('exit', r));
+    expect(existsSync(join(newDir, 'platform-restore.json'))).toBe(true);
+    // bbws up will not serve a half-restored platform.
+    const up = await bbwsWith({}, 'up', '--data-dir', newDir, '--api-port', '0', '--edge-port', String(edgePort));
+    expect([up.code, up.stderr]).toEqual([1, expect.stringMatching(/unfinished platform restore/)]);
+    const r = await bbwsWith({}, ...args);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.ok).toBe(true);
@@ -98,6 +113,7 @@ describe('bbws restore --platform (disaster recovery)', () => {
     expect(r.stderr).toMatch(/\[\d\/2\] drfirst: restore database and content/);
     expect(r.stderr).toMatch(/bbws up --data-dir/);
     expect(existsSync(join(newDir, 'platform-restore.json'))).toBe(false);
+    expect(existsSync(join(scratch, '.restored.platform-restore'))).toBe(false);
 
     expect(r.stderr).toContain(`--edge-port ${edgePort}`);
     restored = await startLocalPlatform({ BBWS_BACKUP_REPOSITORY: repository }, { dataDir: newDir, edgePort });

@@ -10,9 +10,8 @@
  * Nothing is written before the passphrase proved right: a wrong one is BACKUP_PASSPHRASE_INVALID
  * and the target is not created.
  */
-import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, cp, lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { BackupRecord } from '../../domain/backup.js';
 import { BbwsError } from '../../domain/errors.js';
 import type { BackupCatalog } from '../../ports/backups.js';
@@ -33,14 +32,23 @@ export interface OpenedPlatformBackup {
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 
 /** Opens the repository with the passphrase, finds the platform backup and unwraps its keys. */
-export async function openPlatformBackup(o: { repository: string; backupId: string | 'latest'; passphrase: string }): Promise<OpenedPlatformBackup> {
+/**
+ * Where the snapshot is unpacked before the target exists: beside it (`.<name>.platform-restore`,
+ * 0700), removed when done and at the start of every attempt, so a kill leaves nothing elsewhere.
+ */
+export const unpackDirOf = (dataDir: string) => join(dirname(dataDir), `.${basename(dataDir)}.platform-restore`);
+
+export async function openPlatformBackup(o: { repository: string; backupId: string | 'latest'; passphrase: string; dataDir: string }): Promise<OpenedPlatformBackup> {
+  await rm(unpackDirOf(o.dataDir), { recursive: true, force: true });
   const can = await opensRepository(o.repository, o.passphrase);
   if (!can.ok) {
     if (can.wrongPassword) throw new BbwsError('BACKUP_PASSPHRASE_INVALID', 'The passphrase is not a key of this repository: it is not the one a platform backup was made with. Nothing was changed.');
     throw new BbwsError('BACKUP_REPOSITORY_UNAVAILABLE', `${new BbwsError('BACKUP_REPOSITORY_UNAVAILABLE').message} restic: ${can.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`);
   }
   const repo = createResticRepository({ location: o.repository, password: async () => o.passphrase });
-  const scratch = await mkdtemp(join(tmpdir(), 'bbws-platform-restore-'));
+  const scratch = unpackDirOf(o.dataDir);
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true, mode: 0o700 });
   const close = () => rm(scratch, { recursive: true, force: true });
   try {
     const found = await findPlatformSnapshot(repo, o.backupId, scratch);

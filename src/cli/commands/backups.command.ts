@@ -175,7 +175,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--platform <backupId>', 'disaster recovery: a platform backup (or latest) into a new --data-dir DIR, every tenant with it')
     .option('--repository <repository>', 'with --platform: the restic repository holding the backups (or BBWS_BACKUP_REPOSITORY)')
     .option('--passphrase-file <file>', 'with --platform: the operator passphrase (first line; or BBWS_BACKUP_PASSPHRASE)')
-    .option('--parallel <n>', 'with --platform: tenants restored at a time (default 2)')
+    .option('--parallel <n>', 'with --platform: tenants restored at a time (default 4: each mostly waits on restic, MariaDB and php-fpm)')
     .option('--env <env>', 'with --platform: the environment of the platform (dev, sit, prod)')
     .option('--base-domain <domain>', 'with --platform: its base domain')
     .option('--edge-port <port>', 'with --platform: the edge port used while restoring')

@@ -20,6 +20,7 @@ import type { BackupRecord } from '../../domain/backup.js';
 import { BbwsError } from '../../domain/errors.js';
 import { isEnvironment, type Environment } from '../../domain/naming.js';
 import { parseConfig } from '../../main/config.js';
+import { DataDirInUseError } from '../../main/data-dir-lock.js';
 import { createLogger } from '../../main/logger.js';
 import { platformFile } from '../../main/platform-file.js';
 import { restorePlatform, type PlatformRestoreProgress, type PlatformRestoreReport } from '../../main/restore-platform.js';
@@ -78,6 +79,7 @@ function hostContext(opts: CommonOptions & { repository?: string }) {
 /** A BbwsError as the CLI shows it: status and stable code first; exit 2 for a user error. */
 function withCode(e: unknown): never {
   if (e instanceof BbwsError) throw new CliError(`${e.status} ${e.code}: ${e.message}`, e.status >= 500 ? 1 : 2);
+  if (e instanceof DataDirInUseError) throw new CliError(e.message, 2);
   throw e;
 }
 
@@ -117,7 +119,7 @@ export async function restorePlatformFromCli(opts: PlatformRestoreFlags): Promis
   if (!opts.dataDir) throw new CliError('Give the new data dir: bbws restore --platform ID --data-dir DIR (a new or empty directory).');
   const repository = opts.repository ?? process.env.BBWS_BACKUP_REPOSITORY;
   if (!repository) throw new CliError('Give the repository the platform backup is in: --repository R (a directory, sftp:…, s3:…) or BBWS_BACKUP_REPOSITORY.');
-  const parallel = opts.parallel === undefined ? 2 : Number(opts.parallel);
+  const parallel = opts.parallel === undefined ? 4 : Number(opts.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new CliError('--parallel takes 1 to 16.');
   const passphrase = await readPassphrase(opts);
   const config = parseConfig({ dataDir: opts.dataDir, env: opts.env, baseDomain: opts.baseDomain, edgePort: opts.edgePort, backupRepository: repository });
