@@ -3,6 +3,7 @@
  * planted for a tenant with no record — a database, a DB user, a php-fpm pool, a content directory,
  * a Unix user, an edge route and a secret — beside a live tenant. The dry run lists exactly those and changes
  * nothing; the real run removes exactly those; the live tenant keeps everything and still answers.
+ * Aggressive also removes backups older than a day but the latest verified one.
  */
 import { lutimes, mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -116,4 +117,32 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     // Nothing left to clean.
     expect(JSON.parse((await bbws('cleanup', '--type', 'moderate', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout).items).toEqual([]);
   }, 90_000);
+
+  it('aggressive also removes backups older than a day, except the latest verified one of the tenant', async () => {
+    const backupOf = async () => {
+      const accepted = (await p.api('POST', '/v1.0/backups', { tenantId: LIVE })).body;
+      expect((await p.waitForOperation(accepted.operationId, 120_000)).status).toBe('SUCCEEDED');
+      return accepted.backupId as string;
+    };
+    const older = await backupOf();
+    const verified = await backupOf();
+    const v = (await p.api('POST', `/v1.0/backups/${verified}/verify`)).body;
+    expect((await p.waitForOperation(v.operationId, 120_000)).status).toBe('SUCCEEDED');
+    const young = await backupOf();
+    // Back-date the first two records (their snapshots are real): 3 days and 30 hours old.
+    const backdate = async (id: string, hours: number) => {
+      const file = join(p.dataDir, 'backup-catalog', `${id}.json`);
+      const record = JSON.parse(await readFile(file, 'utf8'));
+      await writeFile(file, JSON.stringify({ ...record, createdAt: new Date(Date.now() - hours * 3_600_000).toISOString() }));
+    };
+    await backdate(older, 72);
+    await backdate(verified, 30);
+    const dry = JSON.parse((await bbws('cleanup', '--type', 'aggressive', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout);
+    expect(dry.items.map((i: { kind: string; name: string }) => [i.kind, i.name])).toEqual([['backup', older]]);
+    const r = await bbws('cleanup', '--type', 'aggressive', '--yes', '--json', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).removed).toBe(1);
+    const left = ((await p.api('GET', `/v1.0/backups?tenantId=${LIVE}`)).body.backups as Array<{ backupId: string }>).map((b) => b.backupId).sort();
+    expect(left).toEqual([verified, young].sort());
+  }, 240_000);
 });
