@@ -7,8 +7,8 @@
  * 2. the local runtime is started on DIR, and every ACTIVE tenant is provisioned again with the
  *    runtime's own steps (database and user with the restored credentials, Unix user, content dir,
  *    wp-config with the restored salts, php-fpm pool, route, readiness), its latest backup in the
- *    repository is restored over it (verified first, as an in-place restore is) and its sites are
- *    routed; `parallel` tenants at a time;
+ *    repository is restored over it (verified first, as an in-place restore is; one that fails
+ *    gives way to the one before it) and its sites are routed; `parallel` tenants at a time;
  * 3. the runtime is stopped: `bbws up --data-dir DIR` then serves every tenant.
  *
  * DIR holds `platform-restore.json` from the first write until everything is done. A failure
@@ -125,11 +125,23 @@ async function restoreTenant(ctx: { runtime: LocalRuntime; store: Store; secrets
   await pointCredentialsAtThisServer(ctx.runtime, ctx.secrets, tenantId);
   for (const step of ctx.runtime.provisionSteps(instance.spec)) await step.run();
   const t1 = Date.now();
-  const latest = (await ctx.catalog.list({ tenantId, scope: 'tenant' }))[0];
-  if (latest) {
-    progress(`restore database and content (backup ${latest.backupId})`);
-    await ctx.engine.restoreInPlace(latest.backupId);
+  // The latest backup; one that fails its check against its record (a damaged pack) gives way to
+  // the one before it, up to three, each named in the progress.
+  const candidates = (await ctx.catalog.list({ tenantId, scope: 'tenant' })).slice(0, 3);
+  let latest: (typeof candidates)[number] | undefined;
+  const failures: string[] = [];
+  for (const backup of candidates) {
+    progress(`restore database and content (backup ${backup.backupId}${failures.length ? `, after ${failures.length} that failed` : ''})`);
+    try {
+      await ctx.engine.restoreInPlace(backup.backupId);
+      latest = backup;
+      break;
+    } catch (e) {
+      failures.push(`${backup.backupId}: ${errorMessage(e).slice(0, 300)}`);
+      progress(`backup ${failures[failures.length - 1]!}`);
+    }
   }
+  if (candidates.length && !latest) throw new Error(`no backup of ${tenantId} restored: ${failures.join('; ')}`);
   const t2 = Date.now();
   const sites = (await ctx.store.listSites(tenantId)).filter((s) => s.status === 'ACTIVE' || s.status === 'UPDATING');
   if (sites.length) progress(`route ${sites.length} site(s)`);
