@@ -52,6 +52,8 @@ export const ERRORS = {
   BACKUP_RETENTION_INVALID: { status: 400, kind: 'user', message: 'A retention policy is a list like 10l,24h,7d,4w,3m (the last N; the newest of N hours, days, weeks, months).' },
   BACKUP_SCHEDULE_INVALID: { status: 400, kind: 'user', message: 'A backup schedule is a list like full=24h,incremental=1h,verify=24h, or off.' },
   RESTORE_TARGET_EXISTS: { status: 409, kind: 'user', message: 'The restore target tenant exists; restore to a new tenant name, or restore in place (--in-place --yes), which takes a checkpoint first.' },
+  BACKUP_PASSPHRASE_INVALID: { status: 401, kind: 'user', message: 'The backup passphrase does not open this platform backup (or the repository); nothing was changed.' },
+  PLATFORM_RESTORE_TARGET_NOT_EMPTY: { status: 409, kind: 'user', message: 'The data dir of a platform restore must be new or empty (or left by a failed platform restore, which is then retried).' },
   BACKUP_REPOSITORY_UNAVAILABLE: { status: 503, kind: 'operational', message: 'The backup repository cannot be reached or opened; check BBWS_BACKUP_REPOSITORY and its credentials.' },
   METHOD_NOT_ALLOWED: { status: 405, kind: 'user', message: 'Method not allowed on this resource.' },
   TENANT_EXISTS: { status: 409, kind: 'user', message: 'A tenant with this name already exists.' },

@@ -7,3 +7,8 @@ import { join } from 'node:path';
 export function platformFile(dataDir: string): string {
   return join(dataDir, 'platform.json');
 }
+
+/** Present from the first write of a platform restore until it finished (main/restore-platform.ts). */
+export function platformRestoreMarker(dataDir: string): string {
+  return join(dataDir, 'platform-restore.json');
+}

@@ -282,7 +282,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
       const address = await app.listen({ port: config.apiPort, host: options.host ?? '127.0.0.1' });
       apiUrl = address.replace('[::1]', '127.0.0.1');
       // Atomic: a `bbws` command started meanwhile reads the old file or the whole new one, never half.
-      writeFileAtomicSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), 0o600);
+      writeFileAtomicSync(platformFile(config.dataDir), JSON.stringify({ apiUrl, pid: process.pid, env: config.env, baseDomain: config.baseDomain, backupRepository: config.backup?.repository ?? null, edgePort: config.edgePort, startedAt: new Date().toISOString() }, null, 2), 0o600);
     }
   } catch (err) {
     await stopAll().catch(() => undefined);

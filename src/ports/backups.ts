@@ -70,6 +70,8 @@ export interface BackupEngine {
   restoreToNewTenant(backupId: string, targetTenantId: string, sites: RehomedSite[], progress?: BackupProgress): Promise<Array<{ siteId: string; adminUser: string | null }>>;
   /** Applies the retention policy to every group (tenant or site, per scope); checkpoints included. */
   prune(policy: RetentionPolicy, options: { dryRun: boolean }): Promise<PruneResult>;
+  /** Removes these backups (snapshots and records) now, whatever the retention policy says (aggressive cleanup). */
+  deleteBackups(backupIds: readonly string[]): Promise<void>;
   /** Removes what a killed run left: scratch databases and directories, stale repository locks, snapshots without a record. */
   cleanupLeftovers(): Promise<string[]>;
 }

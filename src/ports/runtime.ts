@@ -64,8 +64,8 @@ export interface Runtime {
 
 /** A resource of the runtime whose tenant has no record. */
 export interface OrphanResource {
-  kind: 'database' | 'db-user' | 'php-fpm-pool' | 'directory' | 'unix-user';
-  /** The database, user or pool name, or the directory's path. */
+  kind: 'database' | 'db-user' | 'php-fpm-pool' | 'directory' | 'unix-user' | 'route';
+  /** The database, user or pool name, the directory's path, or the route's host name. */
   name: string;
   /** The tenant it is named for (null: a Unix user whose name hashes a long id). */
   tenantId: string | null;

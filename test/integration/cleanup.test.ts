@@ -1,10 +1,11 @@
 /**
  * `bbws cleanup` on the whole platform (real MariaDB, php-fpm, nginx, Unix users): orphans are
  * planted for a tenant with no record — a database, a DB user, a php-fpm pool, a content directory,
- * a Unix user and a secret — beside a live tenant. The dry run lists exactly those and changes
+ * a Unix user, an edge route and a secret — beside a live tenant. The dry run lists exactly those and changes
  * nothing; the real run removes exactly those; the live tenant keeps everything and still answers.
+ * Aggressive also removes backups older than a day but the latest verified one.
  */
-import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantUnixUser } from '../../src/adapters/runtime/local/layout.js';
@@ -16,6 +17,7 @@ import { type LocalPlatform, startLocalPlatformWithTenant } from '../support/pla
 const LIVE = 'cleanlive';
 const GHOST = 'cleanghost';
 const HOST = `${LIVE}.wpdev.localhost`;
+const GHOST_HOST = `${GHOST}.wpdev.localhost`;
 
 describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
   let p: LocalPlatform;
@@ -40,6 +42,8 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     await writeFile(join(ghostDir(), 'content', 'uploads', 'left.txt'), 'left behind');
     await runtime.phpFpm.applyPool({ ...live, name: `dev-${GHOST}-service`, tenantId: GHOST, socket: join(runtime.layout.phpFpmRun, `dev-${GHOST}-service.sock`), errorLog: join(ghostDir(), 'php-error.log') });
     await utimes(ghostDir(), eightDaysAgo, eightDaysAgo);
+    await runtime.edge.addRoute(GHOST_HOST, join(ghostDir(), 'www'), join(runtime.layout.phpFpmRun, `dev-${GHOST}-service.sock`));
+    await lutimes(join(runtime.layout.edgeRoutes, GHOST_HOST), eightDaysAgo, eightDaysAgo);
     await p.platform.deps.secrets.put(`dev-${GHOST}-db-credentials`, '{"password":"x-orphan-pw"}');
     await utimes(join(p.dataDir, 'secrets', `dev-${GHOST}-db-credentials.secret`), eightDaysAgo, eightDaysAgo);
   }, 240_000);
@@ -53,6 +57,7 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     ['db-user', `${GHOST}_user`],
     ['directory', ghostDir()],
     ['php-fpm-pool', `dev-${GHOST}-service`],
+    ['route', GHOST_HOST],
     ['secret', `dev-${GHOST}-db-credentials`],
     ['unix-user', ghostUser],
   ];
@@ -67,7 +72,7 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     expect(report.items.find((i: { kind: string }) => i.kind === 'database').bytes).toBeGreaterThan(0);
     expect(JSON.stringify(report)).not.toContain(LIVE);
     const human = await bbws('cleanup', '--type', 'moderate', '--dry-run', '--data-dir', p.dataDir);
-    expect(human.stdout).toMatch(/Would remove 6 item\(s\)/);
+    expect(human.stdout).toMatch(/Would remove 7 item\(s\)/);
     // Nothing changed.
     expect(await databases()).toContain(`${GHOST}_db`);
     expect(await exists(ghostDir())).toBe(true);
@@ -93,7 +98,9 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     const r = await bbws('cleanup', '--type', 'moderate', '--yes', '--json', '--data-dir', p.dataDir);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect([report.removed, report.failed]).toEqual([6, []]);
+    expect([report.removed, report.failed]).toEqual([7, []]);
+    expect(await readdir(runtime.layout.edgeRoutes)).not.toContain(GHOST_HOST);
+    expect(await readdir(runtime.layout.edgeRoutes)).toContain(HOST);
     expect(await databases()).toEqual(before.dbs.filter((d) => d !== `${GHOST}_db`));
     expect(await dbUsers()).toEqual(before.users.filter((u) => u !== `${GHOST}_user`));
     expect(await pools()).toEqual(before.pools.filter((x) => x !== `dev-${GHOST}-service`));
@@ -110,4 +117,32 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     // Nothing left to clean.
     expect(JSON.parse((await bbws('cleanup', '--type', 'moderate', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout).items).toEqual([]);
   }, 90_000);
+
+  it('aggressive also removes backups older than a day, except the latest verified one of the tenant', async () => {
+    const backupOf = async () => {
+      const accepted = (await p.api('POST', '/v1.0/backups', { tenantId: LIVE })).body;
+      expect((await p.waitForOperation(accepted.operationId, 120_000)).status).toBe('SUCCEEDED');
+      return accepted.backupId as string;
+    };
+    const older = await backupOf();
+    const verified = await backupOf();
+    const v = (await p.api('POST', `/v1.0/backups/${verified}/verify`)).body;
+    expect((await p.waitForOperation(v.operationId, 120_000)).status).toBe('SUCCEEDED');
+    const young = await backupOf();
+    // Back-date the first two records (their snapshots are real): 3 days and 30 hours old.
+    const backdate = async (id: string, hours: number) => {
+      const file = join(p.dataDir, 'backup-catalog', `${id}.json`);
+      const record = JSON.parse(await readFile(file, 'utf8'));
+      await writeFile(file, JSON.stringify({ ...record, createdAt: new Date(Date.now() - hours * 3_600_000).toISOString() }));
+    };
+    await backdate(older, 72);
+    await backdate(verified, 30);
+    const dry = JSON.parse((await bbws('cleanup', '--type', 'aggressive', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout);
+    expect(dry.items.map((i: { kind: string; name: string }) => [i.kind, i.name])).toEqual([['backup', older]]);
+    const r = await bbws('cleanup', '--type', 'aggressive', '--yes', '--json', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).removed).toBe(1);
+    const left = ((await p.api('GET', `/v1.0/backups?tenantId=${LIVE}`)).body.backups as Array<{ backupId: string }>).map((b) => b.backupId).sort();
+    expect(left).toEqual([verified, young].sort());
+  }, 240_000);
 });

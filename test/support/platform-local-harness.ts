@@ -34,11 +34,15 @@ export interface LocalPlatform {
 /**
  * `extra.state`: the control plane on DynamoDB + SQS (emulators) instead of SQLite; `extra.onStop`
  * runs after the platform stopped; `extra.alarmIntervalMs`: also run the alarm evaluator (the
- * `alarms` role), that often.
+ * `alarms` role), that often; `extra.dataDir`: a data dir made elsewhere (a platform restore),
+ * removed by stop() like a temp one; `extra.edgePort`: the old platform's.
  */
-export async function startLocalPlatform(env: Record<string, string> = {}, extra: { state?: StateSettings; onStop?: () => Promise<void>; alarmIntervalMs?: number } = {}): Promise<LocalPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
-  const edgePort = await freePort();
+export async function startLocalPlatform(
+  env: Record<string, string> = {},
+  extra: { state?: StateSettings; onStop?: () => Promise<void>; alarmIntervalMs?: number; dataDir?: string; edgePort?: number } = {},
+): Promise<LocalPlatform> {
+  const dataDir = extra.dataDir ?? mkdtempSync(join(tmpdir(), 'bbws-e2e-'));
+  const edgePort = extra.edgePort ?? (await freePort());
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({

@@ -230,7 +230,8 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
     await repo.unlock().catch(() => undefined);
     if (inProgress.size === 0) {
       const known = new Set((await catalog.list()).map((r) => r.snapshotId));
-      const orphans = (await repo.snapshots(['bbws'])).filter((s) => !known.has(s.shortId) && !known.has(s.id)).map((s) => s.id);
+      // Platform snapshots are made by the CLI beside this process (platform-backup.ts cleans its own).
+      const orphans = (await repo.snapshots(['bbws'])).filter((s) => !known.has(s.shortId) && !known.has(s.id) && !s.tags.includes('scope=platform')).map((s) => s.id);
       await repo.forgetSnapshots(orphans);
       removed.push(...orphans.map((id) => `snapshot ${id}`));
     }
@@ -266,6 +267,12 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       }
     },
     prune,
+    async deleteBackups(ids) {
+      await open();
+      const records = (await Promise.all(ids.map((id) => catalog.get(id)))).filter((r): r is BackupRecord => r !== undefined);
+      await repo.forgetSnapshots(records.map((r) => r.snapshotId)).catch(repositoryError);
+      for (const r of records) await catalog.delete(r.backupId);
+    },
     cleanupLeftovers,
   };
 }

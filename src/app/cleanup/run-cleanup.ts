@@ -2,6 +2,8 @@
  * `bbws cleanup --type safe|moderate [--dry-run]` / `POST /v1.0/cleanup` (seed 002 §Resource
  * Cleanup; docs/backups.md "Cleanup"), platform-admin only:
  * - safe: backups beyond the retention policy;
+ * - aggressive: moderate, plus backups older than 1 day except the latest verified one of each
+ *   scope (aggressive-backups.ts). Tombstones of DELETED records are not removed yet.
  * - moderate: safe, plus orphans — the runtime's databases, database users, php-fpm pools, content
  *   directories and Unix users named for a tenant that has no record, and secrets of such a
  *   tenant (or of a site with no record). Directories and secrets younger than 7 days are spared.
@@ -14,8 +16,9 @@ import { BbwsError, errorMessage } from '../../domain/errors.js';
 import { isBackupOperation } from '../../domain/operation.js';
 import type { OrphanResource } from '../../ports/runtime.js';
 import { engineOf, type BackupDeps } from '../backups/backup-deps.js';
+import { backupsForAggressiveCleanup } from './aggressive-backups.js';
 
-export const CLEANUP_TYPES = ['safe', 'moderate'] as const;
+export const CLEANUP_TYPES = ['safe', 'moderate', 'aggressive'] as const;
 export type CleanupType = (typeof CLEANUP_TYPES)[number];
 /** Seed 002: moderate cleanup removes orphans older than 7 days. */
 export const ORPHAN_MIN_AGE_MS = 7 * 86_400_000;
@@ -38,7 +41,7 @@ export interface CleanupReport {
 
 function parseType(value: unknown): CleanupType {
   if (!(CLEANUP_TYPES as readonly unknown[]).includes(value))
-    throw new BbwsError('VALIDATION_FAILED', `type must be one of ${CLEANUP_TYPES.join(', ')} (aggressive is not built yet).`, { field: 'type' });
+    throw new BbwsError('VALIDATION_FAILED', `type must be one of ${CLEANUP_TYPES.join(', ')}.`, { field: 'type' });
   return value as CleanupType;
 }
 
@@ -92,12 +95,24 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
   }
   const pruned = await engine.prune(deps.backups.retention, { dryRun: true });
   const items: Array<CleanupItem & { orphan?: OrphanResource }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
-  if (type === 'moderate') items.push(...(await orphans(deps, await liveTenants(deps))));
+  if (type !== 'safe') items.push(...(await orphans(deps, await liveTenants(deps))));
+  const pruning = new Set(pruned.removed.map((b) => b.backupId));
+  // Chosen among what retention keeps: the latest verified one must not be one retention removes.
+  const aged = type === 'aggressive' ? backupsForAggressiveCleanup((await deps.backups.catalog.list()).filter((b) => !pruning.has(b.backupId)), deps.now()) : [];
+  items.push(...aged.map((b) => ({ kind: 'backup' as const, name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'older than 1 day, not the latest verified of its scope' })));
   const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, ...item }) => item), removed: 0, failed: [] };
   if (dryRun || items.length === 0) return report;
   if (pruned.removed.length) {
     await engine.prune(deps.backups.retention, { dryRun: false });
     report.removed += pruned.removed.length;
+  }
+  if (aged.length) {
+    try {
+      await engine.deleteBackups(aged.map((b) => b.backupId));
+      report.removed += aged.length;
+    } catch (err) {
+      report.failed.push({ name: aged.map((b) => b.backupId).join(','), error: errorMessage(err) });
+    }
   }
   for (const item of items.filter((i) => i.kind !== 'backup')) {
     try {

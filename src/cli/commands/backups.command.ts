@@ -8,6 +8,7 @@ import { CliError, type ApiClient } from '../api-client.js';
 import { printJson, printRecord, printTable } from '../output.js';
 import { clientFor, type CommonOptions } from './common.js';
 import { waitForOperation } from './wait-operation.js';
+import { createPlatformBackupFromCli, readPassphrase, restorePlatformFromCli, verifyPlatformBackupFromCli, type PlatformRestoreFlags } from './platform-backup.command.js';
 
 interface BackupView {
   backupId: string;
@@ -84,12 +85,18 @@ export function registerBackupCommands(program: Command): void {
   backup.command('create').description('back up a tenant (database, content, spec, sites) or one site; prints the backup id')
     .option('--tenant <tenantId>', 'the whole tenant')
     .option('--site <tenant/siteId>', 'one site: its tables and uploads')
-    .option('--all', 'every ACTIVE tenant, one after the other')
+    .option('--all', 'every ACTIVE tenant, one after the other, then the platform')
+    .option('--platform', 'the platform: state.db, the secret store, its keys wrapped under the passphrase')
+    .option('--passphrase-file <file>', 'the operator passphrase for --platform/--all (first line; or BBWS_BACKUP_PASSPHRASE)')
+    .option('--repository <repository>', 'with --platform: the restic repository (default: the running platform\'s)')
     .option('--type <type>', 'full (read every file) or incremental (only what changed since the last)', 'full')
     .option('--no-wait', 'return at once with the operation id')
-    .action(async (opts: CommonOptions & { tenant?: string; site?: string; all?: boolean; type: string; wait?: boolean }) => {
-      const chosen = [opts.tenant, opts.site, opts.all].filter(Boolean).length;
-      if (chosen !== 1) throw new CliError('Say what to back up: --tenant T, --site T/S or --all.');
+    .action(async (opts: CommonOptions & { tenant?: string; site?: string; all?: boolean; platform?: boolean; passphraseFile?: string; repository?: string; type: string; wait?: boolean }) => {
+      const chosen = [opts.tenant, opts.site, opts.all, opts.platform].filter(Boolean).length;
+      if (chosen !== 1) throw new CliError('Say what to back up: --tenant T, --site T/S, --platform or --all.');
+      if (opts.platform) return void (await createPlatformBackupFromCli(opts));
+      // --all: the passphrase first, so a missing one fails before any tenant is backed up.
+      if (opts.all) await readPassphrase(opts);
       const client = await clientFor(opts);
       const targets = opts.all ? (await activeTenants(client)).map((tenantId) => ({ tenantId })) : [opts.site ? parseSite(opts.site) : { tenantId: opts.tenant! }];
       for (const target of targets) {
@@ -97,6 +104,7 @@ export function registerBackupCommands(program: Command): void {
         await runAndReport(client, opts, accepted, 'backup');
       }
       if (opts.all && targets.length === 0) process.stderr.write('No ACTIVE tenant to back up.\n');
+      if (opts.all) await createPlatformBackupFromCli(opts);
     });
 
   backup.command('list').description('backups, newest first (UNVERIFIED until a restore of it was verified)')
@@ -120,9 +128,14 @@ export function registerBackupCommands(program: Command): void {
     .option('--latest', 'the latest backup (of --tenant, or of every tenant)')
     .option('--tenant <tenantId>', 'with --latest: of this tenant')
     .option('--all', 'every backup')
-    .action(async (backupId: string | undefined, opts: CommonOptions & { latest?: boolean; tenant?: string; all?: boolean }) => {
+    .option('--passphrase-file <file>', 'a platform backup: also unwrap its keys and open every secret (or BBWS_BACKUP_PASSPHRASE)')
+    .action(async (backupId: string | undefined, opts: CommonOptions & { latest?: boolean; tenant?: string; all?: boolean; passphraseFile?: string }) => {
       if ([backupId, opts.latest, opts.all].filter(Boolean).length !== 1) throw new CliError('Say what to verify: a backup id, --latest [--tenant T] or --all.');
       const client = await clientFor(opts);
+      if (backupId) {
+        const record = await client.request<BackupView>('GET', `/v1.0/backups/${encodeURIComponent(backupId)}`);
+        if (record.scope === 'platform') return void (await verifyPlatformBackupFromCli(opts, record as never));
+      }
       let ids: string[];
       if (backupId) ids = [backupId];
       else {
@@ -159,7 +172,18 @@ export function registerBackupCommands(program: Command): void {
     .option('--in-place', 'restore over its own tenant or site (a checkpoint backup is taken first)')
     .option('--yes', 'confirm: what is there now is replaced')
     .option('--no-wait', 'return at once with the operation id')
-    .action(async (backupId: string | undefined, opts: CommonOptions & { toTenant?: string; inPlace?: boolean; yes?: boolean; wait?: boolean }) => {
+    .option('--platform <backupId>', 'disaster recovery: a platform backup (or latest) into a new --data-dir DIR, every tenant with it')
+    .option('--repository <repository>', 'with --platform: the restic repository holding the backups (or BBWS_BACKUP_REPOSITORY)')
+    .option('--passphrase-file <file>', 'with --platform: the operator passphrase (first line; or BBWS_BACKUP_PASSPHRASE)')
+    .option('--parallel <n>', 'with --platform: tenants restored at a time (default 4: each mostly waits on restic, MariaDB and php-fpm)')
+    .option('--env <env>', 'with --platform: the environment of the platform (dev, sit, prod)')
+    .option('--base-domain <domain>', 'with --platform: its base domain')
+    .option('--edge-port <port>', 'with --platform: the edge port used while restoring')
+    .action(async (backupId: string | undefined, opts: CommonOptions & { toTenant?: string; inPlace?: boolean; yes?: boolean; wait?: boolean; platform?: string }) => {
+      if (opts.platform) {
+        if (backupId || opts.toTenant || opts.inPlace) throw new CliError('--platform ID restores a whole platform into --data-dir DIR; it takes no other backup id, --to-tenant or --in-place.');
+        return void (await restorePlatformFromCli(opts as PlatformRestoreFlags));
+      }
       if (!backupId) throw new CliError('Name the backup to restore (`bbws backup list`), or `bbws restore undo --tenant T`.');
       if (opts.toTenant && opts.inPlace) throw new CliError('Choose one: --to-tenant NEW (a new tenant) or --in-place --yes (over the original).');
       if (opts.toTenant) {

@@ -20,7 +20,7 @@ const size = (n: number | null) => (n === null ? '-' : n < 1024 * 1024 ? `${(n /
 
 export function registerCleanupCommand(program: Command): void {
   program.command('cleanup').description('remove backups beyond retention (safe) and orphans of tenants with no record (moderate)')
-    .requiredOption('--type <type>', 'safe (backups beyond retention) or moderate (safe, plus orphaned databases, DB users, pools, directories, Unix users, secrets)')
+    .requiredOption('--type <type>', 'safe (backups beyond retention), moderate (safe, plus orphaned databases, DB users, pools, directories, Unix users, routes, secrets) or aggressive (moderate, plus backups older than 1 day but the latest verified of each tenant, site and the platform)')
     .option('--dry-run', 'list what would go, with sizes; remove nothing')
     .option('--yes', 'confirm the removal')
     .action(async (opts: CommonOptions & { type: string; dryRun?: boolean; yes?: boolean }) => {

@@ -2,11 +2,13 @@
  * `bbws up` runs every role in one process in the foreground; `bbws api|worker|event-handler|
  * reconciler` run one role each against the same data dir. SIGINT/SIGTERM stop cleanly.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../../main/config.js';
 import type { StateFlags } from '../../main/state-settings.js';
 import type { PlatformRole } from '../../main/platform.js';
 import { CliError } from '../api-client.js';
+import { platformRestoreMarker } from '../../main/platform-file.js';
 
 function platformOptions(cmd: Command): Command {
   return cmd
@@ -44,6 +46,9 @@ async function runRoles(flags: ConfigFlags & StateFlags, roles: PlatformRole[]):
   const state = parseStateSettings({ state: flags.state, queues: flags.queues, awsEndpoint: flags.awsEndpoint, secrets: flags.secrets }, config.env);
   // A second `bbws up` on a data dir in use: say who holds it (before its ports, which it holds too).
   const inUse = (err: unknown) => (err instanceof DataDirInUseError ? new CliError(err.message, 1) : err);
+  // A platform restore that did not finish: its tenants are half there. Finish it first.
+  if (existsSync(platformRestoreMarker(config.dataDir)))
+    throw new CliError(`${config.dataDir} holds an unfinished platform restore (platform-restore.json): run the same \`bbws restore --platform …\` again to finish it, or remove the directory.`, 1);
   if (roles.includes('worker')) {
     try {
       assertDataDirFree(config.dataDir);

@@ -2,16 +2,16 @@
  * Orphans of the local runtime for `bbws cleanup --type moderate` (docs/backups.md "Cleanup"):
  * resources named like a tenant's (seed 003's naming) whose tenant has no record — a database
  * `<t>_db`, a database user `<t>_user`, a php-fpm pool `<env>-<t>-service`, a content directory
- * `tenants/<t>`, a Unix user `bw<instance>-<t>` — left by a crash, a failed undo or a hand-made
+ * `tenants/<t>`, a Unix user `bw<instance>-<t>`, an edge route whose docroot is in `tenants/<t>/` — left by a crash, a failed undo or a hand-made
  * experiment. Databases and their users are looked for only in bbws's own MariaDB: an external
  * server (RDS-like) may hold other systems' databases. Every name goes through escape.ts before
  * it reaches SQL, a path or a command.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OrphanResource } from '../../../ports/runtime.js';
 import { isValidTenantId, names } from '../../../domain/naming.js';
-import { safeTenantId, sqlIdentifier, sqlString } from './escape.js';
+import { safeHostname, safeTenantId, sqlIdentifier, sqlString } from './escape.js';
 import { run } from './exec.js';
 import { tenantUnixUser, webGroupName } from './layout.js';
 import type { StepContext } from './tenant-steps.js';
@@ -67,9 +67,29 @@ async function fileOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise
   return out;
 }
 
+/** The tenant whose tree a route's docroot is in (`<tenantsDir>/<t>/…`), from the route link itself. */
+async function routeTenant(ctx: StepContext, hostname: string): Promise<{ tenantId: string; docroot: string } | null> {
+  const docroot = await readlink(join(ctx.layout.edgeRoutes, hostname)).catch(() => null);
+  if (!docroot?.startsWith(`${ctx.layout.tenantsDir}/`)) return null;
+  const t = docroot.slice(ctx.layout.tenantsDir.length + 1).split('/')[0];
+  return isTenantId(t) ? { tenantId: t, docroot } : null;
+}
+
+/** Routes of the edge into the tree of a tenant not in `live` (they answer 404 once the tree is gone). */
+async function routeOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise<OrphanResource[]> {
+  const out: OrphanResource[] = [];
+  for (const hostname of await readdir(ctx.layout.edgeRoutes).catch(() => [] as string[])) {
+    const owner = await routeTenant(ctx, hostname);
+    if (!owner || live.has(owner.tenantId)) continue;
+    const st = await lstat(join(ctx.layout.edgeRoutes, hostname));
+    out.push({ kind: 'route', name: hostname, tenantId: owner.tenantId, bytes: null, modifiedAt: st.mtime.toISOString() });
+  }
+  return out;
+}
+
 /** Everything of the runtime named for a tenant not in `live`. */
 export async function listOrphans(ctx: StepContext, live: ReadonlySet<string>): Promise<OrphanResource[]> {
-  return [...(await databaseOrphans(ctx, live)), ...(await fileOrphans(ctx, live))];
+  return [...(await databaseOrphans(ctx, live)), ...(await fileOrphans(ctx, live)), ...(await routeOrphans(ctx, live))];
 }
 
 /** Whether `orphan` still has no tenant in `live` (cheap: no second listing). */
@@ -83,6 +103,12 @@ export async function removeOrphan(ctx: StepContext, orphan: OrphanResource, liv
   if (!stillOrphan(ctx, orphan, live)) return; // it belongs to a tenant now
   if (orphan.kind === 'unix-user') {
     if (orphan.name.startsWith(`bw${ctx.instanceId}-`)) await removeSystemUser(orphan.name);
+    return;
+  }
+  if (orphan.kind === 'route') {
+    // The link is read again: only a route still into that tenant's tree is removed.
+    const owner = await routeTenant(ctx, safeHostname(orphan.name));
+    if (owner && owner.tenantId === orphan.tenantId) await ctx.edge.removeRoute(orphan.name, owner.docroot);
     return;
   }
   // Every other name is rebuilt from the checked tenant id, never taken as given.
