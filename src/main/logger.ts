@@ -4,8 +4,8 @@
  * `<dataDir>/logs/bbws.jsonl` (what `bbws logs query` reads), rotated by size and age, compressed
  * and expired (adapters/logs/rotate-logs.ts).
  */
-import { fstatSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, fstatSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { CURRENT_LOG } from '../adapters/logs/log-files.js';
 import { rotateLogs, type RotationPolicy } from '../adapters/logs/rotate-logs.js';
@@ -34,7 +34,9 @@ const ROTATION_CHECK_MS = 10_000;
 /**
  * Every tick: rotate when due (size, age), compress and expire old files, and reopen the
  * destination when the path no longer names the file it writes (this process or another one
- * rotated it). Failures are reported once per kind on stderr and retried next tick.
+ * rotated it). Failures are reported once per kind on stderr and retried next tick. Once the data
+ * dir itself is gone (removed by an operator, or by a test after its platform stopped), the ticks
+ * stop: a reopen would create it again, holding nothing but this process's log.
  */
 function scheduleRotation(dir: string, file: Destination, policy: RotationPolicy & { checkIntervalMs?: number }): void {
   const path = join(dir, CURRENT_LOG);
@@ -42,6 +44,10 @@ function scheduleRotation(dir: string, file: Destination, policy: RotationPolicy
   let lastError = '';
   const tick = async () => {
     if (running) return;
+    if (!existsSync(dirname(dir))) {
+      clearInterval(timer);
+      return;
+    }
     running = true;
     try {
       await rotateLogs(dir, policy);
@@ -63,7 +69,7 @@ function scheduleRotation(dir: string, file: Destination, policy: RotationPolicy
       running = false;
     }
   };
-  setInterval(() => void tick(), policy.checkIntervalMs ?? ROTATION_CHECK_MS).unref();
+  const timer = setInterval(() => void tick(), policy.checkIntervalMs ?? ROTATION_CHECK_MS).unref();
 }
 
 const startedOn = new Date().toISOString().slice(0, 10).replaceAll('-', '/');

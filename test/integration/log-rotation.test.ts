@@ -71,6 +71,20 @@ describe('log rotation', () => {
     expect((await rotateLogs(logsDir(), policy, now + 1000)).rotated).toBeNull();
   });
 
+  it('does not bring back a data dir removed under a running logger', async () => {
+    const logger = createLogger({ level: 'info', dataDir: dir, stdout: false, rotation: { ...policy, checkIntervalMs: 20 } });
+    logger.info({ action: 'ROTATION_TEST' }, 'before');
+    logger.flush();
+    await pollUntil('the log file', async () => existsSync(join(logsDir(), 'bbws.jsonl')), 2000);
+    rmSync(dir, { recursive: true, force: true });
+    // Several ticks: each would have reopened the file, and sonic-boom's mkdir made the dir again.
+    await new Promise((r) => setTimeout(r, 200));
+    logger.info({ action: 'ROTATION_TEST' }, 'after');
+    logger.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('finishes what a kill -9 left: a plain file beside its .gz, a stale .tmp', async () => {
     mkdirSync(logsDir());
     const name = rotatedName('2030-01-01T00:00:00.000Z', '2030-01-01T01:00:00.000Z', 0);
