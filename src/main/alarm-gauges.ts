@@ -1,7 +1,7 @@
 /**
  * Gauges the alarms read that no other role sets: each component's health (1 up, 0 down), the
- * data dir's free disk percent, the process's memory against its limit, and the operations open
- * past their deadline. Set before every evaluation, and so also on GET /metrics for Prometheus.
+ * data dir's free disk percent, the process's memory against its limit, the operations open
+ * past their deadline, and the tenants whose backups are overdue or failed. Set before every evaluation, and so also on GET /metrics for Prometheus.
  */
 import type { Metrics } from '../ports/metrics.js';
 import type { ComponentHealth } from '../ports/runtime.js';
@@ -15,6 +15,8 @@ export interface AlarmGaugeSources {
   health: () => Promise<ComponentHealth[]>;
   /** Free percent of the data dir's file system. */
   diskFreePercent: () => Promise<number | null>;
+  /** ACTIVE tenants with a backup problem (app/backups/backup-health.ts). */
+  backupProblemTenants?: () => Promise<number>;
 }
 
 export async function refreshAlarmGauges(src: AlarmGaugeSources): Promise<void> {
@@ -26,4 +28,5 @@ export async function refreshAlarmGauges(src: AlarmGaugeSources): Promise<void> 
   const now = src.now();
   const stuck = (await src.store.listOpenOperations()).filter((op) => Date.parse(op.deadlineAt) <= now).length;
   src.metrics.setGauge('bbws_operations_past_deadline', stuck);
+  if (src.backupProblemTenants) src.metrics.setGauge('bbws_backup_problem_tenants', await src.backupProblemTenants());
 }

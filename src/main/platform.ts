@@ -4,7 +4,6 @@
  * process; each can also run alone against the same data dir.
  */
 import { rmSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTokenAuthority } from '../adapters/auth/jwt.js';
@@ -18,15 +17,14 @@ import { openSqliteDatabase } from '../adapters/sqlite/database.js';
 import { createSqliteStore } from '../adapters/store/sqlite.js';
 import type { AppDeps, WorkerDeps } from '../app/deps.js';
 import type { SiteDeps } from '../app/sites/site-deps.js';
-import { DEFAULT_SECRET_MAX_AGE_DAYS, listSecretAges, secretsHealth } from '../app/secrets/secret-ages.js';
+import { DEFAULT_SECRET_MAX_AGE_DAYS, listSecretAges } from '../app/secrets/secret-ages.js';
+import { listBackupProblems } from '../app/backups/backup-health.js';
+import { BACKUP_HEALTH_TTL_MS, componentHealth, diskFreePercent, memoizeFor } from './component-health.js';
 import { createLocalMarketplace } from '../adapters/plugins/local-marketplace.js';
 import { createWebhookNotifier } from '../adapters/notifier/webhooks.js';
 import { createJsonlLogArchive } from '../adapters/logs/jsonl-archive.js';
 import { createSqliteAlarmStore } from '../adapters/alarms/sqlite-alarms.js';
-import { firingAlarms } from '../app/alarms/alarm-commands.js';
 import { runAlarmEvaluator } from '../app/alarms/evaluate-alarms.js';
-import { alarmThreshold } from '../domain/alarms.js';
-import type { AlarmStore } from '../ports/alarms.js';
 import { refreshAlarmGauges } from './alarm-gauges.js';
 import { createLocalTemplateCatalog } from '../adapters/templates/local-catalog.js';
 import type { AuditLog } from '../ports/audit.js';
@@ -44,7 +42,7 @@ import type { PlatformConfig } from '../domain/config.js';
 import type { Environment } from '../domain/naming.js';
 import { queueDefinitions, queueNames } from '../domain/queues.js';
 import type { Logger } from '../ports/logger.js';
-import type { ComponentHealth, Runtime, RuntimeEventSink } from '../ports/runtime.js';
+import type { Runtime, RuntimeEventSink } from '../ports/runtime.js';
 import { securePlatformDataDir } from './data-dir.js';
 import type { StateSettings } from './state-settings.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
@@ -53,7 +51,6 @@ import { runLoginGuard } from './login-guard-role.js';
 import { createLogger } from './logger.js';
 import { platformFile } from './platform-file.js';
 import { openPlatformSecrets, pagingTokenSecret, type PlatformSecrets } from './platform-secrets.js';
-import { errorMessage } from '../domain/errors.js';
 
 export const ROLES = ['api', 'worker', 'events', 'reconciler', 'alarms'] as const;
 export type PlatformRole = (typeof ROLES)[number];
@@ -189,6 +186,8 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     },
   };
 
+  const backupProblems = memoizeFor(BACKUP_HEALTH_TTL_MS, deps.now, () => listBackupProblems(deps as BackupDeps));
+  const health = () => componentHealth(deps, roles, runtime, config, alarms, backupProblems);
   const abort = new AbortController();
   const loops: Promise<void>[] = [];
   let runtime: Runtime | null = null;
@@ -252,7 +251,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
     if (roles.includes('events')) loops.push(runEventWorker(deps, abort.signal));
     if (aws && roles.includes('events')) loops.push(aws.feedWebhooks({ queue, logger, metrics: recorded, webhooks }, abort.signal));
     if (roles.includes('alarms')) {
-      const gauges = { metrics, store, now: Date.now, health: () => componentHealth(deps, roles, runtime, config, alarms), diskFreePercent: () => diskFreePercent(config.dataDir) };
+      const gauges = { metrics, store, now: Date.now, health, diskFreePercent: () => diskFreePercent(config.dataDir), backupProblemTenants: async () => (await backupProblems()).length };
       const evaluator = { alarms, logger, notifier, now: Date.now, readMetrics: () => metrics.snapshot(), beforeTick: () => refreshAlarmGauges(gauges) };
       loops.push(runAlarmEvaluator(evaluator, abort.signal, options.alarmIntervalMs ?? (config.alarmIntervalSeconds ?? 60) * 1000));
     }
@@ -271,7 +270,7 @@ export async function startPlatform<R extends Runtime = Runtime>(options: Platfo
         logs: createJsonlLogArchive({ dir: join(config.dataDir, 'logs') }),
         alarms,
         renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-        health: () => componentHealth(deps, roles, runtime, config, alarms),
+        health,
         audit,
         certificates: () => (runtime ? runtime.certificates ?? null : undefined),
         tlsMode: config.tls?.mode ?? 'off',
@@ -324,58 +323,4 @@ async function openStateOnAws(state: StateSettings | undefined, platformSecrets:
     feedWebhooks: (deps: Parameters<typeof runWebhookFeed>[0], signal: AbortSignal) => runWebhookFeed(deps, opened.notifications.queueName, signal),
     webhookFeed: (webhooks: Notifier) => ({ queueName: opened.notifications.queueName, deliver: (body: string) => deliverTopicMessage(body, webhooks) }),
   };
-}
-
-/** Below either, /health says the data dir's disk is degraded (a full disk fails every write). */
-export const DISK_LOW_FREE_BYTES = 512 * 1024 ** 2;
-export const DISK_LOW_FREE_PERCENT = alarmThreshold('bbws-wp-disk-headroom');
-
-async function diskFreePercent(dataDir: string): Promise<number | null> {
-  try {
-    const st = await statfs(dataDir);
-    return st.blocks > 0 ? (100 * st.bavail) / st.blocks : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Free space of the data dir's file system (what non-root writers may use: `bavail`). */
-export async function diskHealth(dataDir: string): Promise<ComponentHealth> {
-  try {
-    const st = await statfs(dataDir);
-    const free = st.bavail * st.bsize;
-    const percent = st.blocks > 0 ? (100 * st.bavail) / st.blocks : 0;
-    const low = free < DISK_LOW_FREE_BYTES || percent < DISK_LOW_FREE_PERCENT;
-    return {
-      name: 'disk',
-      status: low ? 'degraded' : 'ok',
-      detail: `${Math.floor(free / 1024 ** 2)} MiB free (${percent.toFixed(1)} %) on the data dir's file system${low ? `: below ${DISK_LOW_FREE_BYTES / 1024 ** 2} MiB or ${DISK_LOW_FREE_PERCENT} %, free some space` : ''}`,
-    };
-  } catch (err) {
-    return { name: 'disk', status: 'down', detail: errorMessage(err) };
-  }
-}
-
-async function componentHealth(deps: SiteDeps, roles: readonly PlatformRole[], runtime: Runtime | null, config: PlatformConfig, alarms: AlarmStore): Promise<ComponentHealth[]> {
-  const out: ComponentHealth[] = [await diskHealth(config.dataDir)];
-  try {
-    await deps.store.ping();
-    out.push({ name: 'store', status: 'ok' });
-  } catch (err) {
-    out.push({ name: 'store', status: 'down', detail: errorMessage(err) });
-  }
-  let dlqMessages = 0;
-  for (const def of deps.queue.definitions()) {
-    if (!deps.queue.definitions().some((d) => d.deadLetterQueue === def.name)) continue;
-    dlqMessages += (await deps.queue.stats(def.name)).visible;
-  }
-  // Seed 004 §9 / seed 001 §9: more than 10 messages in a DLQ means investigate (the alarm's threshold).
-  out.push({ name: 'queues', status: dlqMessages > alarmThreshold('bbws-wp-dlq-messages') ? 'degraded' : 'ok', detail: `${dlqMessages} messages in dead-letter queues` });
-  const firing = await firingAlarms({ alarms, logger: deps.logger, now: deps.now });
-  out.push({ name: 'alarms', status: firing.length ? 'degraded' : 'ok', detail: firing.length ? `in ALARM: ${firing.map((a) => `${a.name} (${a.severity})`).join(', ')}; see bbws alarms list` : 'no alarm in ALARM' });
-  // Seed 002 §Security Monitoring: a secret past the rotation policy is a finding, not an outage.
-  out.push(await secretsHealth(deps, config.secretMaxAgeDays ?? DEFAULT_SECRET_MAX_AGE_DAYS).catch((err) => ({ name: 'secrets', status: 'down' as const, detail: errorMessage(err) })));
-  for (const role of roles) out.push({ name: `role:${role}`, status: 'ok' });
-  if (runtime) out.push(...(await runtime.health()));
-  return out;
 }

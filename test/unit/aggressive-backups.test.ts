@@ -6,31 +6,22 @@
 import { describe, expect, it } from 'vitest';
 import { backupsForAggressiveCleanup } from '../../src/app/cleanup/aggressive-backups.js';
 import { UNVERIFIED, type BackupRecord } from '../../src/domain/backup.js';
+import { backupRecord } from '../support/backup-records.js';
 
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW - h * 3_600_000).toISOString();
 let n = 0;
 function backup(tenantId: string | null, ageHours: number, verified: boolean, siteId: string | null = null): BackupRecord {
   n++;
-  return {
+  return backupRecord({
     backupId: `bk-${String(n).padStart(12, '0')}`,
     scope: tenantId === null ? 'platform' : siteId ? 'site' : 'tenant',
-    type: 'full',
-    reason: 'scheduled',
     tenantId,
     siteId,
-    parentId: null,
     snapshotId: `snap${n}`,
     createdAt: hoursAgo(ageHours),
-    sites: [],
-    spec: null,
-    wordpressVersion: null,
-    tables: [],
-    files: null,
-    sizes: { databaseBytes: 0, filesBytes: 0, repositoryAdded: 0 },
     verification: verified ? { status: 'VERIFIED', verifiedAt: hoursAgo(ageHours - 1), error: null, durationMs: 1 } : UNVERIFIED,
-    paths: { work: '/w', files: null },
-  };
+  });
 }
 
 describe('backupsForAggressiveCleanup', () => {

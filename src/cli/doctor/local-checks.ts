@@ -11,7 +11,7 @@ import { verifyAuditLogFiles } from '../../adapters/audit/jsonl-audit-log.js';
 import { isRunning } from '../../adapters/os/processes.js';
 import { layoutAt, runtimeRootOf, runtimeTreeModes } from '../../adapters/runtime/local/layout.js';
 import { findExposedEntries, securePlatformDataDir } from '../../main/data-dir.js';
-import { DISK_LOW_FREE_BYTES, DISK_LOW_FREE_PERCENT } from '../../main/platform.js';
+import { DISK_LOW_FREE_BYTES, DISK_LOW_FREE_PERCENT } from '../../main/component-health.js';
 import { platformFile } from '../../main/platform-file.js';
 import { pass, problem, thresholdStatus, type DoctorCheck } from './doctor-check.js';
 
