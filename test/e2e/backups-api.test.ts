@@ -149,12 +149,43 @@ describe('backups API (end to end)', () => {
     await copyAccess.close();
   }, 300_000);
 
+  it('a hard delete can be undone: the deleted tenant restores under its own name, its site ACTIVE and serving', async () => {
+    const GONE = 'bkgone';
+    const created = await p.api('POST', '/v1.0/tenants', { tenantName: GONE });
+    expect((await p.waitForOperation(created.body.operationId)).status).toBe('SUCCEEDED');
+    const made = await p.api('POST', `/v1.0/tenants/${GONE}/sites`, { siteName: 'blog', title: 'Deleted By Mistake', adminEmail: 'owner@example.com' });
+    expect((await p.waitForOperation(made.body.operationId)).status).toBe('SUCCEEDED');
+    const host = `blog.${GONE}.wpdev.localhost`;
+    const titleOf = async () => (await p.edge(host)).body.match(/<title>([^<]*)<\/title>/)?.[1];
+    expect(await titleOf()).toContain('Deleted By Mistake');
+    const b = await p.api('POST', '/v1.0/backups', { tenantId: GONE });
+    expect((await p.waitForOperation(b.body.operationId)).status).toBe('SUCCEEDED');
+
+    const del = await p.api('DELETE', `/v1.0/tenants/${GONE}?mode=hard`);
+    expect(del.status, JSON.stringify(del.body)).toBe(202);
+    expect((await p.waitForOperation(del.body.operationId, 120_000)).status).toBe('SUCCEEDED');
+    expect((await p.api('GET', `/v1.0/tenants/${GONE}/instance`)).body.provisioningState).toBe('DEPROVISIONED');
+    // Its backups outlive it (kept by the retention like any other).
+    expect((await p.api('GET', `/v1.0/backups/${b.body.backupId}`)).status).toBe(200);
+
+    const r = await p.api('POST', `/v1.0/backups/${b.body.backupId}/restore`, { toTenant: GONE });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const op = await p.waitForOperation(r.body.operationId, 240_000);
+    expect(op.status, JSON.stringify(op)).toBe('SUCCEEDED');
+    expect((await p.api('GET', `/v1.0/tenants/${GONE}/instance`)).body.provisioningState).toBe('ACTIVE');
+    const sites = (await p.api('GET', `/v1.0/tenants/${GONE}/sites`)).body.sites;
+    expect(sites.map((s: any) => [s.siteId, s.hostnames[0], s.status])).toEqual([[made.body.siteId, host, 'ACTIVE']]);
+    await p.waitFor('the restored site to serve', async () => ((await titleOf())?.includes('Deleted By Mistake') ? true : undefined));
+  }, 400_000);
+
   it('prune --dry-run lists what the policy would remove and removes nothing', async () => {
     const res = await p.api('POST', '/v1.0/backups/prune', { dryRun: true, retention: '1d' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    // All backups were taken today: one per group (site of T, tenant T) is kept, the rest would go.
+    // All backups were taken today: one per group (each tenant, each site) is kept, the rest would go.
     const all = (await p.api('GET', '/v1.0/backups')).body.backups;
-    expect(res.body.removed.length).toBe(all.length - 2);
+    const groups = new Set(all.map((b: any) => `${b.scope}/${b.tenantId}/${b.siteId}`));
+    expect(groups.size).toBeGreaterThanOrEqual(2);
+    expect(res.body.removed.length).toBe(all.length - groups.size);
     expect((await p.api('GET', '/v1.0/backups')).body.backups.length).toBe(all.length);
   }, 60_000);
 });

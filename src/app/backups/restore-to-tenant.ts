@@ -88,7 +88,10 @@ export async function restoreIntoNewTenant(deps: BackupDeps, op: Operation, prog
     const adminUser = rotated.find((r) => r.siteId === site.siteId)?.adminUser ?? 'admin';
     await deps.secrets.put(adminSecretName(deps, tenantId, site.siteId), JSON.stringify({ user: adminUser, password: passwords.get(site.siteId) }));
     const current = await deps.store.getSite(tenantId, site.siteId);
+    // Recorded already by an earlier run of this operation: kept. The tombstone of a hard-deleted
+    // tenant's site (restoring it under its own name undoes the delete): replaced.
     if (!current) await deps.store.commit([{ kind: 'putSite', site, expectedVersion: null }]);
+    else if (current.status === 'DELETED') await deps.store.commit([{ kind: 'putSite', site: { ...site, createdAt: current.createdAt, version: current.version + 1 }, expectedVersion: current.version }]);
     await wp.routeSite(siteRef(site));
   }
 }
