@@ -57,9 +57,22 @@ export interface Runtime {
   listOrphans?(live: ReadonlySet<string>): Promise<OrphanResource[]>;
   /** Removes one orphan if it still is one against `live` (re-read just before). Idempotent. */
   removeOrphan?(orphan: OrphanResource, live: ReadonlySet<string>): Promise<void>;
+  /** Temp files of killed writers and old rotated logs (`bbws cleanup --type safe`). */
+  listLeftoverFiles?(): Promise<LeftoverFile[]>;
+  /** Removes one if it still is a leftover (read again just before); false when it no longer is. */
+  removeLeftoverFile?(file: LeftoverFile): Promise<boolean>;
   /** State of the runtime's own components (servers it supervises). */
   health(): Promise<ComponentHealth[]>;
   stop(): Promise<void>;
+}
+
+/** A file nobody will finish or read again: a killed writer's temp file, or a log past its age. */
+export interface LeftoverFile {
+  kind: 'temp-file' | 'log';
+  path: string;
+  bytes: number;
+  /** ISO 8601. */
+  modifiedAt: string;
 }
 
 /** A resource of the runtime whose tenant has no record. */

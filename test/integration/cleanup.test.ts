@@ -118,6 +118,40 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     expect(JSON.parse((await bbws('cleanup', '--type', 'moderate', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout).items).toEqual([]);
   }, 90_000);
 
+  it('safe removes temp files of killed writers and rotated logs older than 30 days, and nothing else', async () => {
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+    const plant = async (path: string, age: Date) => {
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, 'x'.repeat(100));
+      await utimes(path, age, age);
+      return path;
+    };
+    const oldTemp = await plant(join(p.dataDir, 'secrets', 'dev-cleanlive-db-credentials.secret.4242-deadbeef.tmp'), hoursAgo(2));
+    const oldRouteTemp = await plant(join(runtime.layout.edgeRoutes, `${HOST}.tmp-4242`), hoursAgo(3));
+    const oldLog = await plant(join(p.dataDir, 'logs', 'bbws.20261001T000000000Z.20261002T000000000Z.jsonl.gz'), hoursAgo(31 * 24));
+    // Kept: a temp file a writer may still finish, a log younger than 30 days, the current log,
+    // a tenant's own file, and restic's repository.
+    const kept = [
+      await plant(join(p.dataDir, 'backup-catalog', 'bk-x.json.4242-cafe.tmp'), new Date(Date.now() - 10 * 60_000)),
+      await plant(join(p.dataDir, 'logs', 'bbws.20261120T000000000Z.20261121T000000000Z.jsonl.gz'), hoursAgo(10 * 24)),
+      await plant(join(runtime.layout.tenantsDir, LIVE, 'content', 'uploads', 'upload.tmp'), hoursAgo(48)),
+      await plant(join(p.dataDir, 'backups', 'tmp', 'restic.tmp'), hoursAgo(48)),
+    ];
+    const listedNow = async () => JSON.parse((await bbws('cleanup', '--type', 'safe', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout).items;
+    const items = await listedNow();
+    expect(listed(items)).toEqual([['log', oldLog], ['temp-file', oldTemp], ['temp-file', oldRouteTemp]].sort((a, b) => (a.join() < b.join() ? -1 : 1)));
+    expect(items.every((i: { bytes: number }) => i.bytes === 100)).toBe(true);
+    expect(await exists(oldTemp)).toBe(true); // a dry run changes nothing
+    const r = await bbws('cleanup', '--type', 'safe', '--yes', '--json', '--data-dir', p.dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect([JSON.parse(r.stdout).removed, JSON.parse(r.stdout).failed]).toEqual([3, []]);
+    for (const f of [oldTemp, oldRouteTemp, oldLog]) expect(await exists(f), f).toBe(false);
+    for (const f of kept) expect(await exists(f), f).toBe(true);
+    expect(await exists(join(p.dataDir, 'logs', 'bbws.jsonl'))).toBe(true);
+    expect(await listedNow()).toEqual([]);
+    expect((await p.edge(HOST)).status).toBe(302);
+  }, 90_000);
+
   it('aggressive also removes backups older than a day, except the latest verified one of the tenant', async () => {
     const backupOf = async () => {
       const accepted = (await p.api('POST', '/v1.0/backups', { tenantId: LIVE })).body;

@@ -1,7 +1,8 @@
 /**
  * `bbws cleanup --type safe|moderate [--dry-run]` / `POST /v1.0/cleanup` (seed 002 §Resource
  * Cleanup; docs/backups.md "Cleanup"), platform-admin only:
- * - safe: backups beyond the retention policy;
+ * - safe: backups beyond the retention policy, temp files of killed writers (an hour old) and
+ *   rotated logs older than 30 days (the runtime's listLeftoverFiles);
  * - aggressive: moderate, plus backups older than 1 day except the latest verified one of each
  *   scope (aggressive-backups.ts). Tombstones of DELETED records are not removed yet.
  * - moderate: safe, plus orphans — the runtime's databases, database users, php-fpm pools, content
@@ -14,7 +15,7 @@
 import { assertPlatformAdmin, type Principal } from '../../domain/auth.js';
 import { BbwsError, errorMessage } from '../../domain/errors.js';
 import { isBackupOperation } from '../../domain/operation.js';
-import type { OrphanResource } from '../../ports/runtime.js';
+import type { LeftoverFile, OrphanResource } from '../../ports/runtime.js';
 import { engineOf, type BackupDeps } from '../backups/backup-deps.js';
 import { backupsForAggressiveCleanup } from './aggressive-backups.js';
 
@@ -24,7 +25,7 @@ export type CleanupType = (typeof CLEANUP_TYPES)[number];
 export const ORPHAN_MIN_AGE_MS = 7 * 86_400_000;
 
 export interface CleanupItem {
-  kind: OrphanResource['kind'] | 'backup' | 'secret';
+  kind: OrphanResource['kind'] | LeftoverFile['kind'] | 'backup' | 'secret';
   name: string;
   tenantId: string | null;
   bytes: number | null;
@@ -94,13 +95,15 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
     if (open.length) throw new BbwsError('OPERATION_IN_PROGRESS', 'A backup operation is running; clean up when it is done.', { operationId: open[0]!.operationId });
   }
   const pruned = await engine.prune(deps.backups.retention, { dryRun: true });
-  const items: Array<CleanupItem & { orphan?: OrphanResource }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
+  const items: Array<CleanupItem & { orphan?: OrphanResource; leftover?: LeftoverFile }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
+  const leftovers = (await deps.backups.runtime?.listLeftoverFiles?.()) ?? [];
+  items.push(...leftovers.map((f) => ({ kind: f.kind, name: f.path, tenantId: null, bytes: f.bytes, reason: f.kind === 'log' ? 'a rotated log unchanged for 30 days' : 'a temp file of a killed writer, unchanged for an hour', leftover: f })));
   if (type !== 'safe') items.push(...(await orphans(deps, await liveTenants(deps))));
   const pruning = new Set(pruned.removed.map((b) => b.backupId));
   // Chosen among what retention keeps: the latest verified one must not be one retention removes.
   const aged = type === 'aggressive' ? backupsForAggressiveCleanup((await deps.backups.catalog.list()).filter((b) => !pruning.has(b.backupId)), deps.now()) : [];
   items.push(...aged.map((b) => ({ kind: 'backup' as const, name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'older than 1 day, not the latest verified of its scope' })));
-  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, ...item }) => item), removed: 0, failed: [] };
+  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, leftover: _l, ...item }) => item), removed: 0, failed: [] };
   if (dryRun || items.length === 0) return report;
   if (pruned.removed.length) {
     await engine.prune(deps.backups.retention, { dryRun: false });
@@ -118,7 +121,9 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
     try {
       // Read again just before each removal: a tenant created meanwhile owns what is named for it.
       const live = await liveTenants(deps);
-      if (item.orphan) await deps.backups.runtime!.removeOrphan!(item.orphan, live);
+      if (item.leftover) {
+        if (!(await deps.backups.runtime!.removeLeftoverFile!(item.leftover))) continue;
+      } else if (item.orphan) await deps.backups.runtime!.removeOrphan!(item.orphan, live);
       else if ((await secretOrphans(deps, live)).some((s) => s.name === item.name)) await deps.secrets.delete(item.name);
       else continue;
       report.removed++;

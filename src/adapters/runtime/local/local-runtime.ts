@@ -25,6 +25,7 @@ import { findPhpFpmBinary } from './prerequisites.js';
 import { probeTenant, type ProbeResult } from './probe.js';
 import { rotateDatabasePassword } from './rotate-db-password.js';
 import { listOrphans, removeOrphan } from './orphans.js';
+import { listLeftoverFiles, removeLeftoverFile } from './leftover-files.js';
 import { deprovisionSteps, provisionSteps, updateSteps, type StepContext } from './tenant-steps.js';
 import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
@@ -330,6 +331,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       rotateDatabasePassword: (id, progress) => rotateDatabasePassword(ctx, id, progress),
       listOrphans: (live) => listOrphans(ctx, live),
       removeOrphan: (orphan, live) => removeOrphan(ctx, orphan, live),
+      listLeftoverFiles: () => listLeftoverFiles({ dataDir: ctx.config.dataDir, layout: ctx.layout }, Date.now()),
+      removeLeftoverFile: (file) => removeLeftoverFile({ dataDir: ctx.config.dataDir, layout: ctx.layout }, file, Date.now()),
       async health() {
         const out: ComponentHealth[] = [];
         if (db.supervised) out.push(statusOf(db.supervised));
