@@ -61,6 +61,13 @@ export interface Runtime {
   listLeftoverFiles?(): Promise<LeftoverFile[]>;
   /** Removes one if it still is a leftover (read again just before); false when it no longer is. */
   removeLeftoverFile?(file: LeftoverFile): Promise<boolean>;
+  /**
+   * Tables and uploads of sites that are not live, in tenants that are (`bbws cleanup --type safe`):
+   * `live` maps each tenant to look in to the ids of its live sites.
+   */
+  listSiteLeftovers?(live: ReadonlyMap<string, ReadonlySet<string>>): Promise<SiteLeftover[]>;
+  /** Removes one if its site is still not live in `live` (re-read just before); false otherwise. */
+  removeSiteLeftover?(item: SiteLeftover, live: ReadonlyMap<string, ReadonlySet<string>>): Promise<boolean>;
   /** State of the runtime's own components (servers it supervises). */
   health(): Promise<ComponentHealth[]>;
   stop(): Promise<void>;
@@ -73,6 +80,16 @@ export interface LeftoverFile {
   bytes: number;
   /** ISO 8601. */
   modifiedAt: string;
+}
+
+/** What a site whose deletion did not finish left in its (live) tenant. */
+export interface SiteLeftover {
+  kind: 'site-tables' | 'site-uploads';
+  tenantId: string;
+  siteId: string;
+  /** `<db>.s<site>_*`, or the uploads dir's path. */
+  name: string;
+  bytes: number | null;
 }
 
 /** A resource of the runtime whose tenant has no record. */

@@ -5,7 +5,7 @@
  * nothing; the real run removes exactly those; the live tenant keeps everything and still answers.
  * Aggressive also removes backups older than a day but the latest verified one.
  */
-import { lutimes, mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { chown, lchown, lutimes, symlink, mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantUnixUser } from '../../src/adapters/runtime/local/layout.js';
@@ -151,6 +151,44 @@ describe('bbws cleanup (real MariaDB, php-fpm, nginx, Unix users)', () => {
     expect(await listedNow()).toEqual([]);
     expect((await p.edge(HOST)).status).toBe(302);
   }, 90_000);
+
+  it("safe removes the tables and uploads of a site with no live record, never a live site's", async () => {
+    const made = await p.api('POST', `/v1.0/tenants/${LIVE}/sites`, { siteName: 'keep', title: 'Kept Site', adminEmail: 'owner@example.com' });
+    expect((await p.waitForOperation(made.body.operationId)).status).toBe('SUCCEEDED');
+    const keptId = made.body.siteId as string;
+    const GONE = 'lftvr00001'; // a site whose deletion did not finish: no record, its parts left
+    await runtime.database.sql(`CREATE TABLE ${LIVE}_db.s${GONE}_posts (id INT); INSERT INTO ${LIVE}_db.s${GONE}_posts VALUES (1); CREATE TABLE ${LIVE}_db.s${GONE}_options (id INT);`);
+    const uploads = join(runtime.layout.tenantsDir, LIVE, 'content', 'uploads', 'sites');
+    const owner = (await lookupUser(runtime.tenantUser(LIVE)!))!;
+    await mkdir(join(uploads, GONE, '2026'), { recursive: true });
+    await writeFile(join(uploads, GONE, '2026', 'photo.jpg'), 'jpeg bytes');
+    // As WordPress makes them: the tenant's own.
+    for (const d of [uploads, join(uploads, GONE), join(uploads, GONE, '2026'), join(uploads, GONE, '2026', 'photo.jpg')]) await chown(d, owner.uid, owner.gid);
+    // The tenant's PHP planted a link as a "site" of its own, into the platform's data: removing
+    // the leftover removes the link, as the tenant could, and nothing behind it.
+    const LINK = 'lftvr00002';
+    const target = join(p.dataDir, 'platform-probe');
+    await mkdir(target, { mode: 0o700 });
+    await writeFile(join(target, 'keep.txt'), 'the platform\'s own');
+    await symlink(target, join(uploads, LINK));
+    await lchown(join(uploads, LINK), owner.uid, owner.gid);
+    const tables = async () => (await runtime.database.sql(`SHOW TABLES FROM ${LIVE}_db;`)).split('\n').filter(Boolean);
+    const keptTables = (await tables()).filter((t) => t.startsWith(`s${keptId}_`));
+    expect(keptTables.length).toBeGreaterThan(5);
+
+    const dry = JSON.parse((await bbws('cleanup', '--type', 'safe', '--dry-run', '--json', '--data-dir', p.dataDir)).stdout);
+    expect(listed(dry.items)).toEqual([['site-tables', `${LIVE}_db.s${GONE}_*`], ['site-uploads', join(uploads, GONE)], ['site-uploads', join(uploads, LINK)]]);
+    expect(dry.items.every((i: { tenantId: string }) => i.tenantId === LIVE)).toBe(true);
+    const r = await bbws('cleanup', '--type', 'safe', '--yes', '--json', '--data-dir', p.dataDir);
+    expect([JSON.parse(r.stdout).removed, JSON.parse(r.stdout).failed], r.stderr).toEqual([3, []]);
+    expect(await exists(join(uploads, LINK))).toBe(false);
+    expect(await readFile(join(target, 'keep.txt'), 'utf8')).toBe("the platform's own");
+    expect((await tables()).filter((t) => t.startsWith(`s${GONE}_`))).toEqual([]);
+    expect(await exists(join(uploads, GONE))).toBe(false);
+    // The live site keeps every table and serves.
+    expect((await tables()).filter((t) => t.startsWith(`s${keptId}_`))).toEqual(keptTables);
+    expect((await p.edge(`keep.${LIVE}.wpdev.localhost`)).body).toContain('Kept Site');
+  }, 120_000);
 
   it('aggressive also removes backups older than a day, except the latest verified one of the tenant', async () => {
     const backupOf = async () => {

@@ -2,7 +2,9 @@
  * `bbws cleanup --type safe|moderate [--dry-run]` / `POST /v1.0/cleanup` (seed 002 §Resource
  * Cleanup; docs/backups.md "Cleanup"), platform-admin only:
  * - safe: backups beyond the retention policy, temp files of killed writers (an hour old) and
- *   rotated logs older than 30 days (the runtime's listLeftoverFiles);
+ *   rotated logs older than 30 days (the runtime's listLeftoverFiles), and the tables and uploads
+ *   of sites that are not live (no record, or DELETED: an expired preview whose removal did not
+ *   finish) in ACTIVE tenants with no operation open (the runtime's listSiteLeftovers);
  * - aggressive: moderate, plus backups older than 1 day except the latest verified one of each
  *   scope (aggressive-backups.ts). Tombstones of DELETED records are not removed yet.
  * - moderate: safe, plus orphans — the runtime's databases, database users, php-fpm pools, content
@@ -15,7 +17,7 @@
 import { assertPlatformAdmin, type Principal } from '../../domain/auth.js';
 import { BbwsError, errorMessage } from '../../domain/errors.js';
 import { isBackupOperation } from '../../domain/operation.js';
-import type { LeftoverFile, OrphanResource } from '../../ports/runtime.js';
+import type { LeftoverFile, OrphanResource, SiteLeftover } from '../../ports/runtime.js';
 import { engineOf, type BackupDeps } from '../backups/backup-deps.js';
 import { backupsForAggressiveCleanup } from './aggressive-backups.js';
 
@@ -25,7 +27,7 @@ export type CleanupType = (typeof CLEANUP_TYPES)[number];
 export const ORPHAN_MIN_AGE_MS = 7 * 86_400_000;
 
 export interface CleanupItem {
-  kind: OrphanResource['kind'] | LeftoverFile['kind'] | 'backup' | 'secret';
+  kind: OrphanResource['kind'] | LeftoverFile['kind'] | SiteLeftover['kind'] | 'backup' | 'secret';
   name: string;
   tenantId: string | null;
   bytes: number | null;
@@ -57,6 +59,17 @@ async function liveTenants(deps: BackupDeps): Promise<Set<string>> {
   } while (next);
   for (const op of await deps.store.listOpenOperations()) live.add(op.tenantId);
   return live;
+}
+
+/** ACTIVE tenants with no open operation (nothing in flight creates a site in them), each with the ids of its sites not DELETED. */
+async function liveSites(deps: BackupDeps): Promise<Map<string, Set<string>>> {
+  const busy = new Set((await deps.store.listOpenOperations()).map((op) => op.tenantId));
+  const out = new Map<string, Set<string>>();
+  for (const instance of await deps.store.listInstancesByState(['ACTIVE'])) {
+    if (busy.has(instance.tenantId)) continue;
+    out.set(instance.tenantId, new Set((await deps.store.listSites(instance.tenantId)).filter((s) => s.status !== 'DELETED').map((s) => s.siteId)));
+  }
+  return out;
 }
 
 const old = (deps: BackupDeps, iso: string | null) => iso === null || deps.now() - Date.parse(iso) >= ORPHAN_MIN_AGE_MS;
@@ -95,15 +108,17 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
     if (open.length) throw new BbwsError('OPERATION_IN_PROGRESS', 'A backup operation is running; clean up when it is done.', { operationId: open[0]!.operationId });
   }
   const pruned = await engine.prune(deps.backups.retention, { dryRun: true });
-  const items: Array<CleanupItem & { orphan?: OrphanResource; leftover?: LeftoverFile }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
+  const items: Array<CleanupItem & { orphan?: OrphanResource; leftover?: LeftoverFile; siteLeftover?: SiteLeftover }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
   const leftovers = (await deps.backups.runtime?.listLeftoverFiles?.()) ?? [];
   items.push(...leftovers.map((f) => ({ kind: f.kind, name: f.path, tenantId: null, bytes: f.bytes, reason: f.kind === 'log' ? 'a rotated log unchanged for 30 days' : 'a temp file of a killed writer, unchanged for an hour', leftover: f })));
+  const siteLeftovers = (await deps.backups.runtime?.listSiteLeftovers?.(await liveSites(deps))) ?? [];
+  items.push(...siteLeftovers.map((l) => ({ kind: l.kind, name: l.name, tenantId: l.tenantId, bytes: l.bytes, reason: `site ${l.siteId} has no live record (a deletion that did not finish)`, siteLeftover: l })));
   if (type !== 'safe') items.push(...(await orphans(deps, await liveTenants(deps))));
   const pruning = new Set(pruned.removed.map((b) => b.backupId));
   // Chosen among what retention keeps: the latest verified one must not be one retention removes.
   const aged = type === 'aggressive' ? backupsForAggressiveCleanup((await deps.backups.catalog.list()).filter((b) => !pruning.has(b.backupId)), deps.now()) : [];
   items.push(...aged.map((b) => ({ kind: 'backup' as const, name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'older than 1 day, not the latest verified of its scope' })));
-  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, leftover: _l, ...item }) => item), removed: 0, failed: [] };
+  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, leftover: _l, siteLeftover: _s, ...item }) => item), removed: 0, failed: [] };
   if (dryRun || items.length === 0) return report;
   if (pruned.removed.length) {
     await engine.prune(deps.backups.retention, { dryRun: false });
@@ -123,6 +138,8 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
       const live = await liveTenants(deps);
       if (item.leftover) {
         if (!(await deps.backups.runtime!.removeLeftoverFile!(item.leftover))) continue;
+      } else if (item.siteLeftover) {
+        if (!(await deps.backups.runtime!.removeSiteLeftover!(item.siteLeftover, await liveSites(deps)))) continue;
       } else if (item.orphan) await deps.backups.runtime!.removeOrphan!(item.orphan, live);
       else if ((await secretOrphans(deps, live)).some((s) => s.name === item.name)) await deps.secrets.delete(item.name);
       else continue;

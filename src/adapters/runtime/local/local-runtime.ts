@@ -26,6 +26,7 @@ import { probeTenant, type ProbeResult } from './probe.js';
 import { rotateDatabasePassword } from './rotate-db-password.js';
 import { listOrphans, removeOrphan } from './orphans.js';
 import { listLeftoverFiles, removeLeftoverFile } from './leftover-files.js';
+import { listSiteLeftovers, removeSiteLeftover } from './site-leftovers.js';
 import { deprovisionSteps, provisionSteps, updateSteps, type StepContext } from './tenant-steps.js';
 import { ensureSystemUser, lookupUser } from './unix-users.js';
 import { names } from '../../../domain/naming.js';
@@ -332,6 +333,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       listOrphans: (live) => listOrphans(ctx, live),
       removeOrphan: (orphan, live) => removeOrphan(ctx, orphan, live),
       listLeftoverFiles: () => listLeftoverFiles({ dataDir: ctx.config.dataDir, layout: ctx.layout }, Date.now()),
+      listSiteLeftovers: (live) => listSiteLeftovers(ctx, live),
+      removeSiteLeftover: (item, live) => removeSiteLeftover(ctx, item, live),
       removeLeftoverFile: (file) => removeLeftoverFile({ dataDir: ctx.config.dataDir, layout: ctx.layout }, file, Date.now()),
       async health() {
         const out: ComponentHealth[] = [];
