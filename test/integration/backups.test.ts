@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogDir, repositoryDir, scratchRoot, workRoot } from '../../src/adapters/backup/backup-paths.js';
 import { createFileBackupCatalog } from '../../src/adapters/backup/file-catalog.js';
 import { createLocalBackupEngine } from '../../src/adapters/backup/local-backup-engine.js';
+import { scratchInUse } from '../../src/adapters/backup/scratch-restore.js';
 import { compareSummaries, dumpDatabase, loadDump } from '../../src/adapters/backup/sql-dump.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
@@ -249,11 +250,29 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     await mkdir(join(scratchRoot(t.dataDir), 'abcdefghijkl'), { recursive: true });
     await t.runtime.database.sql('CREATE DATABASE bbws_scratch_abcdefghijkl; CREATE DATABASE bbws_keepme_abcdefghijkl;');
     const orphan = await engine.repository.backup([workRoot(t.dataDir)], { tags: ['bbws', 'scope=tenant', `tenant=${TENANT}`] });
-    const removed = await engine.cleanupLeftovers();
+    // A verify killed while serving its copy: the scratch route, the copy in the tenant's tree, its DB user.
+    // And one in flight (this process is serving it): spared.
+    const verifyDir = join(t.runtime.tenantPaths(TENANT).dir, 'verify');
+    for (const id of ['abcdefghijkl', 'inflight0000']) {
+      await mkdir(join(verifyDir, id, 'www'), { recursive: true });
+      await t.runtime.edge.addRoute(`verify-${id}-${site.siteId}.bbws.invalid`, join(verifyDir, id, 'www'), t.runtime.tenantSocket(TENANT));
+      await t.runtime.database.sql(`CREATE USER bbws_scratch_${id}@'%' IDENTIFIED BY 'x';`);
+    }
+    scratchInUse.add('inflight0000');
+    const removed = await engine.cleanupLeftovers().finally(() => scratchInUse.delete('inflight0000'));
     expect(removed).toEqual(expect.arrayContaining([join(workRoot(t.dataDir), 't-ghost'), join(scratchRoot(t.dataDir), 'abcdefghijkl'), 'database bbws_scratch_abcdefghijkl']));
+    expect(removed).toEqual(expect.arrayContaining([`route verify-abcdefghijkl-${site.siteId}.bbws.invalid`, join(verifyDir, 'abcdefghijkl'), 'database user bbws_scratch_abcdefghijkl']));
+    expect(removed.filter((r) => r.includes('inflight0000'))).toEqual([]);
+    expect(await readdir(verifyDir)).toEqual(['inflight0000']);
+    expect((await readdir(t.runtime.layout.edgeRoutes)).filter((r) => r.includes('bbws.invalid'))).toEqual([`verify-inflight0000-${site.siteId}.bbws.invalid`]);
+    expect(await t.runtime.database.sql("SELECT User FROM mysql.user WHERE User LIKE 'bbws\\_%';")).toBe('bbws_scratch_inflight0000\n');
+
     expect(removed.some((r) => r.startsWith(`snapshot ${orphan.snapshotId}`))).toBe(true);
     expect(await t.runtime.database.sql("SHOW DATABASES LIKE 'bbws\\_%';")).toBe('bbws_keepme_abcdefghijkl\n');
     await t.runtime.database.sql('DROP DATABASE bbws_keepme_abcdefghijkl;');
+    // Once it is no longer in flight, the next sweep takes it too.
+    await engine.cleanupLeftovers();
+    await expectNoScratchLeft();
     // Recorded backups keep their snapshots.
     const snaps = await engine.repository.snapshots(['bbws']);
     expect(snaps.some((s) => s.shortId === full.snapshotId)).toBe(true);

@@ -5,9 +5,11 @@
  * (restic.ts). The repository password is generated once and kept in the secret store.
  *
  * All or nothing: the record is written only after the snapshot exists; a failure removes the
- * snapshot again. A kill -9 can leave a snapshot without a record, a work or scratch dir, a
- * scratch database or a stale repository lock: {@link BackupEngine.cleanupLeftovers} (run before
- * every backup job) removes exactly those, sparing what this process is working on.
+ * snapshot again. Verify restores into scratch, compares, then serves the copy on a scratch route
+ * and checks its homepages (scratch-serve.ts). A kill -9 can leave a snapshot without a record, a
+ * work or scratch dir, a scratch database, a verify's scratch route, copy and DB user, or a stale
+ * repository lock: {@link BackupEngine.cleanupLeftovers} (run before every backup job) removes
+ * exactly those, sparing what this process is working on.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
