@@ -108,7 +108,6 @@ async function layOutFiles(runtime: LocalRuntime, record: BackupRecord, copy: Sc
   } else {
     await mkdirOpen(content);
   }
-  await mkdirOpen(join(root, 'www'));
   await linkWordPressCore(join(root, 'www'), content);
 }
 
@@ -136,30 +135,39 @@ export async function checkHomepages(runtime: LocalRuntime, record: BackupRecord
   try {
     await mkdirOpen(scratchCopiesDir(live));
     await mkdirOpen(root);
-    await layOutFiles(runtime, record, copy, root);
+    await mkdirOpen(www);
     const password = randomBytes(24).toString('base64url');
-    await runtime.database.ensureTenantDatabase(database, user, password);
     const sitesFile = join(root, 'sites-map.json');
     const sites = hosts.filter((h) => h.siteId !== null).map((h) => ({ siteId: h.siteId!, hostnames: [h.host] }));
-    await writeTenantDataFile(sitesFile, renderSitesMap(sites, runtime.config.edgePort), owner);
     const salts = Object.fromEntries(SALT_KEYS.map((k) => [k, randomBytes(36).toString('base64url')])) as Salts;
-    await writeWpConfig(
-      { ...live, wpConfig: join(www, 'wp-config.php') },
-      {
-        dbName: database,
-        dbUser: user,
-        dbPassword: password,
-        dbHost: `${runtime.database.tenantHost.host}:${runtime.database.tenantHost.port}`,
-        contentDir: join(root, 'content'),
-        salts,
-        sitesFile,
-        muPluginsDir: muPluginsDir(live),
-        scratch: { id: copy.id, home: siteHomeUrl(scratchHost(copy.id, null), runtime.config.edgePort) },
-      },
-      owner,
-    );
-    // A tenant provisioned before scratch copies existed gets the prepend that knows them (idempotent).
-    await writePrepend(live, owner);
+    // Files, database user and config side by side (each mostly waits on a helper: mv, mariadb, php -l);
+    // all settle before anything is removed.
+    const settled = await Promise.allSettled([
+      layOutFiles(runtime, record, copy, root),
+      runtime.database.ensureTenantDatabase(database, user, password),
+      (async () => {
+        await writeTenantDataFile(sitesFile, renderSitesMap(sites, runtime.config.edgePort), owner);
+        await writeWpConfig(
+          { ...live, wpConfig: join(www, 'wp-config.php') },
+          {
+            dbName: database,
+            dbUser: user,
+            dbPassword: password,
+            dbHost: `${runtime.database.tenantHost.host}:${runtime.database.tenantHost.port}`,
+            contentDir: join(root, 'content'),
+            salts,
+            sitesFile,
+            muPluginsDir: muPluginsDir(live),
+            scratch: { id: copy.id, home: siteHomeUrl(scratchHost(copy.id, null), runtime.config.edgePort) },
+          },
+          owner,
+        );
+      })(),
+      // A tenant provisioned before scratch copies existed gets the prepend that knows them (idempotent).
+      writePrepend(live, owner),
+    ]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const h of hosts) await runtime.edge.addRoute(h.host, www, socket);
     return await Promise.all(
       hosts.map(async (h) => {
@@ -179,13 +187,15 @@ async function removeScratchServe(runtime: LocalRuntime, tenantId: string, id: s
   const errors: unknown[] = [];
   const attempt = (p: Promise<unknown>) => p.catch((e: unknown) => void errors.push(e));
   for (const h of hosts) await attempt(runtime.edge.removeRoute(h, join(root, 'www')));
-  await attempt(dropScratchUser(runtime, id));
-  await attempt(runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(scratchDbName(id))};`));
-  await attempt(rm(root, { recursive: true, force: true }));
+  // No request reaches the copy any more: its account, database and files go side by side.
+  await Promise.all([
+    attempt(runtime.database.sql(`${dropUserSql(id)}\nDROP DATABASE IF EXISTS ${sqlIdentifier(scratchDbName(id))};`)),
+    attempt(rm(root, { recursive: true, force: true })),
+  ]);
   if (errors.length) throw errors[0];
 }
 
-const dropScratchUser = (runtime: LocalRuntime, id: string) => runtime.database.sql(`DROP USER IF EXISTS ${sqlString(scratchDbName(id))}@'%';`);
+const dropUserSql = (id: string) => `DROP USER IF EXISTS ${sqlString(scratchDbName(id))}@'%';`;
 
 /**
  * What a killed verify left of its scratch serving: routes (a start removes them too), the
@@ -220,7 +230,7 @@ export async function removeServeLeftovers(runtime: LocalRuntime, inUse: (id: st
   for (const u of users) {
     const id = /^bbws_scratch_([a-z0-9]{12})$/.exec(u)?.[1];
     if (!id || inUse(id)) continue;
-    await dropScratchUser(runtime, id);
+    await runtime.database.sql(dropUserSql(id));
     removed.push(`database user ${u}`);
   }
   return removed;

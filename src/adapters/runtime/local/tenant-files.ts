@@ -23,7 +23,7 @@ import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/rend
 import { CACHE_PLUGIN_FILE, renderCachePlugin } from '../../wordpress/local/render-cache-plugin.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
 import { run } from './exec.js';
-import type { TenantPaths } from './layout.js';
+import { SCRATCH_COPIES_DIR, type TenantPaths } from './layout.js';
 import { renderPrepend, renderWpConfig, type WpConfigInput } from './render-wp-config.js';
 import { overQuotaFlagFile } from './disk-quota.js';
 
@@ -33,11 +33,6 @@ export const DEFAULT_THEME = 'twentytwentythree';
 /** Core entries that are NOT linked: the config is the tenant's, the content dir too. */
 const NOT_LINKED = new Set(['wp-config.php', 'wp-config-sample.php', 'wp-content', '.htaccess', 'readme.html']);
 
-/**
- * `<tenant>/verify/<id>/`: restored backups being served for verification (adapters/backup/scratch-serve.ts),
- * root's, inside the tenant's gate so that its pool (and nothing else) runs them.
- */
-export const SCRATCH_COPIES_DIR = 'verify';
 export const scratchCopiesDir = (paths: TenantPaths) => join(paths.dir, SCRATCH_COPIES_DIR);
 
 /** The sites map wp-config.php includes (0640 root:<tenant group>), and its source of truth (root only). */
