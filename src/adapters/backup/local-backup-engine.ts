@@ -202,7 +202,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
         if (problems.length === 0 && record.scope !== 'platform') {
           progress('serve the restored copy on a scratch route and check its homepage');
           homepages = await checkHomepages(runtime, record, restored.copy).catch((e: unknown) => {
-            problems.push(`homepage not served: ${e instanceof Error ? e.message : String(e)}`);
+            problems.push(`homepage check failed: ${e instanceof Error ? e.message : String(e)}`);
             return undefined;
           });
           problems.push(...describeHomepageFailures(homepages ?? []));
