@@ -27,7 +27,7 @@ import { request } from 'node:http';
 import { chmod, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupRecord, HomepageCheck } from '../../domain/backup.js';
-import { homepageTargets, judgeHomepage, documentTitle, type HomepageAnswer } from '../../domain/backup-homepage.js';
+import { decodeEntities, documentTitle, homepageTargets, judgeHomepage, type HomepageAnswer } from '../../domain/backup-homepage.js';
 import { tablePrefix } from '../../domain/site.js';
 import { run } from '../runtime/local/exec.js';
 import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
@@ -255,6 +255,7 @@ export async function readSiteTitles(db: DatabaseServer, database: string, targe
   return targets.map((siteId) => {
     const i = asked.indexOf(siteId);
     const hex = i < 0 ? '-' : (rows[i] ?? '-').trim();
-    return { siteId, title: hex === '-' ? null : Buffer.from(hex, 'hex').toString('utf8') };
+    // WordPress stores the name HTML-escaped (sanitize_option): recorded as a visitor reads it.
+    return { siteId, title: hex === '-' ? null : decodeEntities(Buffer.from(hex, 'hex').toString('utf8')) };
   });
 }
