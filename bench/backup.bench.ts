@@ -1,7 +1,8 @@
 /**
  * Backups of a site with 1,000 posts and 100 MB of uploads (the clone bench's fixture) against a
  * real tenant (MariaDB + WordPress) and a real restic repository: full backup, incremental with
- * nothing changed (time and repository growth), verify (restore to scratch + compare), restore in
+ * nothing changed (time and repository growth), verify (restore to scratch + compare + serve the
+ * copy and GET its homepage through the edge), restore in
  * place; beside a raw `mariadb-dump > file` + `tar` of the same site in the same run. Prints
  * medians, repository growth and the dedup ratio (bytes backed up / bytes stored).
  *
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     // fullFirst: into an empty repository (every byte written); full: later fulls (every file read again, deduplicated).
     const samples: Record<string, number[]> = { fullFirst: [], full: [], incrementalUnchanged: [], verify: [], restoreInPlace: [], baselineDumpAndTar: [] };
     const growth: number[] = [];
+    const homepageRequestMs: number[] = [];
     let logical = 0;
     for (let r = 0; r < runs; r++) {
       const [fullMs, full] = await timed(r === 0 ? 'fullFirst' : 'full', (p) => engine.createBackup(input('full', null), p));
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
       const [verifyMs, verified] = await timed('verify', (p) => engine.verifyBackup(inc.backupId, p));
       if (verified.verification.status !== 'VERIFIED') throw new Error(verified.verification.error ?? 'verify failed');
       samples.verify.push(verifyMs);
+      // The homepage request alone (through the edge to the restored copy), out of the serving step.
+      for (const h of verified.verification.homepages ?? []) homepageRequestMs.push(h.ms);
       samples.restoreInPlace.push((await timed('restoreInPlace', (p) => engine.restoreInPlace(inc.backupId, p)))[0]);
       samples.baselineDumpAndTar.push(
         (
@@ -133,6 +137,7 @@ async function main(): Promise<void> {
       cpuMedianMs: cpuMedians,
       phasesMedianMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(median(v))])),
       rawMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map((x) => Math.round(x))])),
+      homepageRequestMs: { median: homepageRequestMs.length ? Math.round(median(homepageRequestMs)) : null, raw: homepageRequestMs },
       incrementalGrowthBytes: { median: median(growth), raw: growth },
       repositoryBytes: stored,
       backedUpBytes: logical,
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
       console.log(`  ${''.padEnd(22)} ${'median'.padStart(7)}    ${'p95'.padStart(6)}    ${'CPU'.padStart(6)}   (each run)`);
       for (const [k, v] of Object.entries(result.medianMs)) console.log(`  ${k.padEnd(22)} ${String(v).padStart(7)} ms ${String(p95[k]).padStart(6)} ms ${String(cpuMedians[k] ?? '').padStart(6)} ms   (${result.rawMs[k].join(', ')})`);
       console.log(`  incremental growth      ${result.incrementalGrowthBytes.median} bytes (median; ${growth.join(', ')})`);
+      console.log(`  verify's homepage request ${result.homepageRequestMs.median ?? '-'} ms (median; ${homepageRequestMs.join(', ')})`);
       console.log(`  repository ${(stored / 1024 / 1024).toFixed(1)} MB for ${(logical / 1024 / 1024).toFixed(1)} MB backed up: dedup ratio ${result.dedupRatio}`);
       console.log(`  vs mariadb-dump + tar: ${JSON.stringify(result.vsBaseline)}`);
       console.log('  phases (median ms):');

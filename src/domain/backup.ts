@@ -34,6 +34,28 @@ export interface Verification {
   /** What differed or failed (names the backup, the table or the file tree). */
   error: string | null;
   durationMs: number | null;
+  /**
+   * The restored copy served on a scratch route through the edge and the tenant's pool: one entry
+   * per site whose homepage was fetched (backup-homepage.ts). Absent: verified before the check
+   * existed, or never got that far (a table or file differed first).
+   */
+  homepages?: HomepageCheck[];
+}
+
+/** The homepage of a restored copy, fetched through the real edge on a scratch host. */
+export interface HomepageCheck {
+  /** The site (null: the tenant's default install, `wp_` tables). */
+  siteId: string | null;
+  /** HTTP status (0: no answer). */
+  status: number;
+  /** The `<title>` served, entities decoded (null: none). */
+  title: string | null;
+  /** The title recorded at backup time (null: the backup predates recording it, or the site had none). */
+  expectedTitle: string | null;
+  ms: number;
+  ok: boolean;
+  /** What failed, or a note ("title not recorded at backup time"); null when there is nothing to say. */
+  note: string | null;
 }
 
 export interface BackupRecord {
@@ -52,6 +74,11 @@ export interface BackupRecord {
   /** The tenant's spec (instance) as recorded then; null for platform backups. */
   spec: Record<string, unknown> | null;
   wordpressVersion: string | null;
+  /**
+   * Each served site's title (WordPress's `blogname`) at backup time, which verify expects in the
+   * restored homepage's `<title>`. Absent in backups made before it was recorded.
+   */
+  titles?: Array<{ siteId: string | null; title: string | null }>;
   tables: BackupTable[];
   /** Uploads, themes and plugins (tenant), or the site's uploads (site); null for platform backups. */
   files: BackupFiles | null;

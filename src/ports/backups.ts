@@ -56,8 +56,9 @@ export interface BackupEngine {
   createBackup(input: CreateBackupInput, progress?: BackupProgress): Promise<BackupRecord>;
   /**
    * Restores the backup into a scratch database and directory, compares every table (rows,
-   * checksum) and the file tree (hashes), records the result on the backup and removes the
-   * scratch copy. Resolves with the updated record also when verification failed.
+   * checksum) and the file tree (hashes), then serves the copy on a scratch route and checks
+   * each site's homepage (`verification.homepages`), records the result on the backup and removes
+   * the scratch copy. Resolves with the updated record also when verification failed.
    */
   verifyBackup(backupId: string, progress?: BackupProgress): Promise<BackupRecord>;
   /** Puts the backup's database and files back over its tenant (or site). Verifies before it swaps anything in. */

@@ -3,9 +3,10 @@
  * backup and in the middle of an in-place restore. Afterwards: no restic or dump outlives bbws,
  * and after the restart the operation resumes and succeeds, leaving no scratch database, no work
  * or scratch directory, exactly one record for the backup and one checkpoint for the restore.
+ * Then a verify killed while it serves the restored copy on its scratch route (see the end).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,5 +100,58 @@ describe('kill -9 during a backup and during a restore', () => {
     expect((await run('stat', ['-c', '%s', join(uploads, 'big.bin')])).stdout.trim()).toBe(String(200 * 1024 * 1024));
     const all = (await call('GET', '/v1.0/backups')).backups;
     expect(all.filter((r: any) => r.reason === 'checkpoint')).toHaveLength(1);
-  }, 600_000);
+
+    // A verify killed while its restored copy is being served: the scratch route and the copy in the
+    // tenant's tree are there after the kill; after the restart the route is gone and the resumed
+    // verify sweeps the rest first, serves the copy again and records its homepage.
+    const routes = join(runtimeRoot, 'edge', 'routes');
+    // The edge (nginx, master and workers) is held with SIGSTOP while the verify runs, so its
+    // homepage request hangs with the copy served: the kill then lands exactly while it is served.
+    const edgeMaster = listProcesses().find((p) => readCmdline(p.pid).join(' ').includes(`nginx -p ${join(runtimeRoot, 'edge')}`));
+    expect(edgeMaster, 'the edge of this bbws up').toBeDefined();
+    const edge = [edgeMaster!.pid, ...listProcesses().filter((p) => p.ppid === edgeMaster!.pid).map((p) => p.pid)];
+    const verify = await call('POST', `/v1.0/backups/${backup.backupId}/verify`, {});
+    expect(verify.operationId, JSON.stringify(verify)).toBeDefined();
+    for (const pid of edge) process.kill(pid, 'SIGSTOP');
+    let route: string | undefined;
+    try {
+      route = await pollUntil('the scratch route and its wp-config', async () => {
+        const r = readdirSync(routes).find((n) => n.startsWith('verify-'));
+        return r && existsSync(join(runtimeRoot, 'tenants', 'killbk', 'verify', /^verify-([a-z0-9]{12})/.exec(r)![1]!, 'www', 'wp-config.php')) ? r : undefined;
+      }, 180_000, 20);
+      up.child.kill('SIGKILL');
+      await up.exited;
+    } finally {
+      for (const pid of edge) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone with bbws (parent-death signal)
+        }
+      }
+    }
+    expect(route, 'the scratch route was seen before the kill').toBeDefined();
+    const id = /^verify-([a-z0-9]{12})/.exec(route!)![1]!;
+    const copyDir = join(runtimeRoot, 'tenants', 'killbk', 'verify', id);
+    const sql = (q: string) => run('mariadb', ['--no-defaults', `--socket=${join(runtimeRoot, 'mariadb', 'run', 'mysqld.sock')}`, '--user=root', '-N', '-e', q]).then((r) => r.stdout);
+    expect(lstatSync(join(routes, route!)).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(copyDir, 'www', 'wp-config.php'))).toBe(true);
+    // Its DB user was made before the route (scratch-serve.ts); MariaDB died with bbws, so it is checked gone at the end.
+    up = startUp(apiPort, edgePort);
+    await healthy();
+    // Gone: by the edge's start (test/integration/local-runtime.test.ts) or the resumed verify's sweep, whichever came first.
+    expect(lstatSync(join(routes, route!), { throwIfNoEntry: false }), 'the scratch route is gone').toBeUndefined();
+    const vop = await pollUntil('verify resumed and finished', async () => {
+      const op = await call('GET', `/v1.0/operations/${verify.operationId}`);
+      return op.status === 'SUCCEEDED' || op.status === 'FAILED' ? op : undefined;
+    }, 180_000, 500);
+    expect(vop.status, JSON.stringify(vop)).toBe('SUCCEEDED');
+    await assertClean();
+    expect(existsSync(copyDir)).toBe(false);
+    expect(await sql("SELECT User FROM mysql.user WHERE User LIKE 'bbws\\_scratch\\_%'")).toBe('');
+    expect(readdirSync(routes).filter((n) => n.startsWith('verify-'))).toEqual([]);
+    const verified = await call('GET', `/v1.0/backups/${backup.backupId}`);
+    // The tenant has no site: its default install, never installed, answers WordPress's 302 to the installer.
+    expect(verified.verification).toMatchObject({ status: 'VERIFIED', homepages: [{ siteId: null, status: 302, ok: true }] });
+  }, 900_000);
 });

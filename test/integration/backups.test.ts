@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogDir, repositoryDir, scratchRoot, workRoot } from '../../src/adapters/backup/backup-paths.js';
 import { createFileBackupCatalog } from '../../src/adapters/backup/file-catalog.js';
 import { createLocalBackupEngine } from '../../src/adapters/backup/local-backup-engine.js';
+import { scratchInUse } from '../../src/adapters/backup/scratch-restore.js';
 import { compareSummaries, dumpDatabase, loadDump } from '../../src/adapters/backup/sql-dump.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
@@ -77,13 +78,53 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     expect((await catalog().get(full.backupId))!.snapshotId).toBe(full.snapshotId);
     // The repository is the platform's: 0700 root, encrypted (no plain dump text in it).
     expect((await stat(repositoryDir(t.dataDir))).mode & 0o077).toBe(0);
-    const verified = await engine.verifyBackup(full.backupId);
+    // The site's title is recorded at backup time: verify expects it on the restored homepage.
+    expect(full.titles).toEqual([{ siteId: site.siteId, title: 'Acme Backup' }]);
+    const routes: string[] = [];
+    const verified = await engine.verifyBackup(full.backupId, (step) => {
+      if (step.startsWith('serve the restored copy')) routes.push(step);
+    });
     expect(verified.verification).toMatchObject({ status: 'VERIFIED', error: null });
-    expect((await catalog().get(full.backupId))!.verification.status).toBe('VERIFIED');
-    // Scratch copies are gone.
-    expect(await readdir(scratchRoot(t.dataDir)).catch(() => [])).toEqual([]);
-    expect(await t.runtime.database.sql("SHOW DATABASES LIKE 'bbws\\_%';")).toBe('');
+    expect(routes).toHaveLength(1);
+    // Served through the real edge and the tenant's pool: 200 with the recorded <title>.
+    expect(verified.verification.homepages).toEqual([{ siteId: site.siteId, status: 200, title: expect.stringMatching(/^Acme Backup/), expectedTitle: 'Acme Backup', ms: expect.any(Number), ok: true, note: null }]);
+    expect((await catalog().get(full.backupId))!.verification).toMatchObject({ status: 'VERIFIED', homepages: [expect.objectContaining({ status: 200 })] });
+    await expectNoScratchLeft();
   }, 120_000);
+
+  it('a homepage that errors fails the verify, naming the backup and the site; a wrong recorded title fails it too', async () => {
+    // Break the site's database the way a bad plugin or a half-done migration would: no options table.
+    const options = `s${site.siteId}_options`;
+    await t.runtime.database.sql(`RENAME TABLE ${TENANT}_db.${options} TO ${TENANT}_db.hidden_options;`);
+    let broken: BackupRecord;
+    try {
+      broken = await engine.createBackup(input({ siteId: site.siteId }));
+    } finally {
+      await t.runtime.database.sql(`RENAME TABLE ${TENANT}_db.hidden_options TO ${TENANT}_db.${options};`);
+    }
+    expect(broken.titles).toEqual([{ siteId: site.siteId, title: null }]);
+    const failed = await engine.verifyBackup(broken.backupId);
+    // Tables and files compared equal (the record is of what was dumped); WordPress answers 500
+    // (its "database tables are unavailable" page) on the restored copy's homepage.
+    expect(failed.verification.status).toBe('FAILED');
+    expect(failed.verification.error).toBe(`backup ${broken.backupId} failed verification: homepage of site ${site.siteId}: answered 500, not 200`);
+    expect(failed.verification.homepages![0]).toMatchObject({ siteId: site.siteId, status: 500, ok: false });
+    await expectNoScratchLeft();
+
+    // An intact backup whose recorded title is not what the restored copy serves.
+    const good = await engine.createBackup(input({ siteId: site.siteId }));
+    await catalog().put({ ...good, titles: [{ siteId: site.siteId, title: 'Somebody Else' }] });
+    const mismatch = await engine.verifyBackup(good.backupId);
+    expect(mismatch.verification.status).toBe('FAILED');
+    expect(mismatch.verification.error).toContain(`backup ${good.backupId} failed verification: homepage of site ${site.siteId}: title "Acme Backup`);
+    // A backup made before titles were recorded: the 200 is checked, and the record says the title was not.
+    const { titles: _dropped, ...older } = good;
+    await catalog().put(older);
+    const old = await engine.verifyBackup(good.backupId);
+    expect(old.verification.status).toBe('VERIFIED');
+    expect(old.verification.homepages![0]).toMatchObject({ status: 200, expectedTitle: null, ok: true, note: expect.stringContaining('title not recorded') });
+    await expectNoScratchLeft();
+  }, 180_000);
 
   it('restore in place brings deleted posts and a deleted upload back, by content', async () => {
     await wp(`foreach (get_posts(['numberposts' => -1]) as $p) wp_delete_post($p->ID, true); echo 'true';`);
@@ -209,16 +250,44 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     await mkdir(join(scratchRoot(t.dataDir), 'abcdefghijkl'), { recursive: true });
     await t.runtime.database.sql('CREATE DATABASE bbws_scratch_abcdefghijkl; CREATE DATABASE bbws_keepme_abcdefghijkl;');
     const orphan = await engine.repository.backup([workRoot(t.dataDir)], { tags: ['bbws', 'scope=tenant', `tenant=${TENANT}`] });
-    const removed = await engine.cleanupLeftovers();
+    // A verify killed while serving its copy: the scratch route, the copy in the tenant's tree, its DB user.
+    // And one in flight (this process is serving it): spared.
+    const verifyDir = join(t.runtime.tenantPaths(TENANT).dir, 'verify');
+    for (const id of ['abcdefghijkl', 'inflight0000']) {
+      await mkdir(join(verifyDir, id, 'www'), { recursive: true });
+      await t.runtime.edge.addRoute(`verify-${id}-${site.siteId}.bbws.invalid`, join(verifyDir, id, 'www'), t.runtime.tenantSocket(TENANT));
+      await t.runtime.database.sql(`CREATE USER bbws_scratch_${id}@'%' IDENTIFIED BY 'x';`);
+    }
+    scratchInUse.add('inflight0000');
+    const removed = await engine.cleanupLeftovers().finally(() => scratchInUse.delete('inflight0000'));
     expect(removed).toEqual(expect.arrayContaining([join(workRoot(t.dataDir), 't-ghost'), join(scratchRoot(t.dataDir), 'abcdefghijkl'), 'database bbws_scratch_abcdefghijkl']));
+    expect(removed).toEqual(expect.arrayContaining([`route verify-abcdefghijkl-${site.siteId}.bbws.invalid`, join(verifyDir, 'abcdefghijkl'), 'database user bbws_scratch_abcdefghijkl']));
+    expect(removed.filter((r) => r.includes('inflight0000'))).toEqual([]);
+    expect(await readdir(verifyDir)).toEqual(['inflight0000']);
+    expect((await readdir(t.runtime.layout.edgeRoutes)).filter((r) => r.includes('bbws.invalid'))).toEqual([`verify-inflight0000-${site.siteId}.bbws.invalid`]);
+    expect(await t.runtime.database.sql("SELECT User FROM mysql.user WHERE User LIKE 'bbws\\_%';")).toBe('bbws_scratch_inflight0000\n');
+
     expect(removed.some((r) => r.startsWith(`snapshot ${orphan.snapshotId}`))).toBe(true);
     expect(await t.runtime.database.sql("SHOW DATABASES LIKE 'bbws\\_%';")).toBe('bbws_keepme_abcdefghijkl\n');
     await t.runtime.database.sql('DROP DATABASE bbws_keepme_abcdefghijkl;');
+    // Once it is no longer in flight, the next sweep takes it too.
+    await engine.cleanupLeftovers();
+    await expectNoScratchLeft();
     // Recorded backups keep their snapshots.
     const snaps = await engine.repository.snapshots(['bbws']);
     expect(snaps.some((s) => s.shortId === full.snapshotId)).toBe(true);
   }, 120_000);
 });
+
+/** No scratch dir, database, DB user, route or copy in the tenant's tree is left. */
+async function expectNoScratchLeft(): Promise<void> {
+  expect(await readdir(scratchRoot(t.dataDir)).catch(() => [])).toEqual([]);
+  expect(await t.runtime.database.sql("SHOW DATABASES LIKE 'bbws\\_%';")).toBe('');
+  expect(await t.runtime.database.sql("SELECT User FROM mysql.user WHERE User LIKE 'bbws\\_%';")).toBe('');
+  expect((await readdir(t.runtime.layout.edgeRoutes)).filter((r) => r.includes('bbws.invalid'))).toEqual([]);
+  expect((await readdir(t.runtime.layout.edgeSockets)).filter((r) => r.includes('bbws.invalid'))).toEqual([]);
+  expect(await readdir(join(t.runtime.tenantPaths(TENANT).dir, 'verify')).catch(() => [])).toEqual([]);
+}
 
 function silent() {
   const l = { debug: () => undefined, info: () => undefined, infoFlat: () => undefined, warn: () => undefined, error: () => undefined, child: () => l };

@@ -46,6 +46,12 @@ describe('bbws backup / restore against the local platform', () => {
     const v = await bbws('backup', 'verify', '--latest', '--tenant', TENANT, '--json', '--data-dir', p.dataDir);
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout).backup.verification.status).toBe('VERIFIED');
+    expect(v.stderr).toMatch(/SUCCEEDED\s+serve the restored copy on a scratch route and check its homepage \(\d+ ms\)/);
+    // The restored copy's homepage, served through the edge, with the site's title recorded at backup time.
+    expect(JSON.parse(v.stdout).backup.verification.homepages).toEqual([{ siteId, status: 200, title: expect.stringMatching(/^Corner Shop/), expectedTitle: 'Corner Shop', ms: expect.any(Number), ok: true, note: null }]);
+    const shown = await bbws('backup', 'show', backupId, '--data-dir', p.dataDir);
+    expect(shown.stdout).toMatch(/homepage\s+1 of 1 served by the restored copy answered as expected/);
+    expect(shown.stdout).toMatch(new RegExp(`${siteId}\\s+200\\s+Corner Shop.*\\s+Corner Shop\\s+\\d+\\s+OK`));
   }, 120_000);
 
   it('restore asks for --in-place and --yes, then restores; restore undo returns to the checkpoint', async () => {

@@ -43,6 +43,7 @@ describe('host names and custom domains', () => {
     ['localhost', 'HOSTNAME_RESERVED'],
     ['db.localhost', 'HOSTNAME_RESERVED'],
     ['warm-1234.bbws.invalid', 'HOSTNAME_RESERVED'],
+    ['verify-abcdefghijkl-abcdefghij.bbws.invalid', 'HOSTNAME_RESERVED'],
     ['127.0.0.1', 'HOSTNAME_IP_LITERAL'],
     ['10.1.2.3', 'HOSTNAME_IP_LITERAL'],
     ['2130706433', 'HOSTNAME_IP_LITERAL'],

@@ -268,9 +268,13 @@ echo json_encode($r);
     await symlink(t.runtime.tenantPaths('beta').www, join(edgeRoutes, warm));
     await symlink(t.runtime.tenantSocket('beta'), join(edgeSockets, `${warm}.sock`));
     await symlink(t.runtime.tenantPaths('beta').www, join(edgeRoutes, 'beta.wpdev.localhost.tmp-0a1b2c3d'));
+    // And what a kill during a backup verify leaves: its scratch route (adapters/backup/scratch-serve.ts).
+    const verify = 'verify-abcdefghijkl-abcdefghij.bbws.invalid';
+    await symlink(join(t.runtime.tenantPaths('beta').dir, 'verify', 'abcdefghijkl', 'www'), join(edgeRoutes, verify));
+    await symlink(t.runtime.tenantSocket('beta'), join(edgeSockets, `${verify}.sock`));
     await t.restart();
-    expect((await readdir(edgeRoutes)).filter((n) => n.startsWith('warm-') || n.includes('.tmp-'))).toEqual([]);
-    expect((await readdir(edgeSockets)).filter((n) => n.startsWith('warm-'))).toEqual([]);
+    expect((await readdir(edgeRoutes)).filter((n) => n.startsWith('warm-') || n.startsWith('verify-') || n.includes('.tmp-'))).toEqual([]);
+    expect((await readdir(edgeSockets)).filter((n) => n.startsWith('warm-') || n.startsWith('verify-'))).toEqual([]);
     expect((await t.runtime.phpFpm.listPools()).map((p) => p.tenantId).sort()).toEqual(pools);
     expect((await curl(t, 'beta.wpdev.localhost')).status).toBe(302);
     const tenants = () => t.runtime.health().then((h) => h.find((c) => c.name === 'tenants')!);

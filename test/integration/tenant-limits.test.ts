@@ -7,7 +7,7 @@
  * and limit (bbws_edge_limit_responses_total), logged, and raise their alarms (the evaluator runs).
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -90,6 +90,15 @@ describe('per-tenant limits', () => {
     const upload = () => client.request('POST', '/wp-login.php', { headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.alloc(300 * 1024, 1) });
     expect((await runtime.checkDiskQuotasNow()).find((q) => q.tenantId === TENANT)).toMatchObject({ over: false, quotaBytes: 100 * 2 ** 20 });
     expect((await upload()).status).not.toBe(507);
+    // A backup verify's copy of the tenant's files in its tree (adapters/backup/scratch-serve.ts) is the platform's: not counted.
+    const copies = join(runtime.tenantPaths(TENANT).dir, 'verify');
+    mkdirSync(join(copies, 'abcdefghijkl'), { recursive: true });
+    try {
+      execFileSync('fallocate', ['-l', '101M', join(copies, 'abcdefghijkl', 'copy.bin')]);
+      expect((await runtime.checkDiskQuotasNow()).find((q) => q.tenantId === TENANT)?.over).toBe(false);
+    } finally {
+      rmSync(copies, { recursive: true, force: true });
+    }
     try {
       execFileSync('fallocate', ['-l', '101M', filler]);
       expect((await runtime.checkDiskQuotasNow()).find((q) => q.tenantId === TENANT)?.over).toBe(true);

@@ -77,6 +77,14 @@ describe('local runtime renderers (golden files)', () => {
     await expect(text).toMatchFileSnapshot(`${FIX}/shard-3.conf`);
     expect(text.indexOf('[sit-acme-service]')).toBeLessThan(text.indexOf('[sit-zulu-service]'));
   });
+  it('wp-config.php of a scratch copy (backup verify): its marker header, the scratch host as the default home', async () => {
+    const text = renderWpConfig({ dbName: 'bbws_scratch_abcdefghijkl', dbUser: 'bbws_scratch_abcdefghijkl', dbPassword: 'pw', dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/verify/abcdefghijkl/content`, salts, sitesFile: `${R}/tenants/acme/verify/abcdefghijkl/sites-map.json`, muPluginsDir: `${R}/tenants/acme/mu-plugins`, scratch: { id: 'abcdefghijkl', home: 'http://verify-abcdefghijkl.bbws.invalid:8088' } });
+    await expect(text).toMatchFileSnapshot(`${FIX}/wp-config-scratch.php`);
+    await lint(text);
+    const base = { dbName: 'a', dbUser: 'b', dbPassword: 'c', dbHost: 'd', contentDir: '/x', salts };
+    expect(() => renderWpConfig({ ...base, scratch: { id: "a');system('id", home: 'http://x' } })).toThrow(/unsafe scratch/);
+    expect(() => renderWpConfig({ ...base, scratch: { id: 'abcdefghijkl', home: "http://x');system('id" } })).toThrow(/unsafe scratch/);
+  });
   it('wp-config.php', async () => {
     const text = renderWpConfig({ dbName: 'acme_db', dbUser: 'acme_user', dbPassword: "p'w\\d", dbHost: '127.0.0.1:33061', contentDir: `${R}/tenants/acme/content`, salts, sitesFile: `${R}/tenants/acme/sites-map.json`, muPluginsDir: `${R}/tenants/acme/mu-plugins` });
     await expect(text).toMatchFileSnapshot(`${FIX}/wp-config.php`);
@@ -121,7 +129,7 @@ describe('local runtime renderers (golden files)', () => {
     expect(() => parsePhpResult('<html><head><style>body{}</style></head><body><p>Plugin is blocked</p></body></html>', 'activate')).toThrow(/activate: PHP ended without a result: Plugin is blocked$/);
   });
   it('prepend.php', async () => {
-    const text = renderPrepend({ docroot: `${R}/tenants/acme/www`, contentDir: `${R}/tenants/acme/content`, corePath: '/usr/share/wordpress', installTokenFile: `${R}/tenants/acme/install-token.json`, tmpDir: `${R}/tenants/acme/tmp`, overQuotaFlagFile: `${R}/tenants/acme/over-quota.json` });
+    const text = renderPrepend({ docroot: `${R}/tenants/acme/www`, contentDir: `${R}/tenants/acme/content`, corePath: '/usr/share/wordpress', installTokenFile: `${R}/tenants/acme/install-token.json`, tmpDir: `${R}/tenants/acme/tmp`, overQuotaFlagFile: `${R}/tenants/acme/over-quota.json`, scratchDocroots: `${R}/tenants/acme/verify` });
     await expect(text).toMatchFileSnapshot(`${FIX}/prepend.php`);
     await lint(text);
   });

@@ -5,14 +5,17 @@
  * (restic.ts). The repository password is generated once and kept in the secret store.
  *
  * All or nothing: the record is written only after the snapshot exists; a failure removes the
- * snapshot again. A kill -9 can leave a snapshot without a record, a work or scratch dir, a
- * scratch database or a stale repository lock: {@link BackupEngine.cleanupLeftovers} (run before
- * every backup job) removes exactly those, sparing what this process is working on.
+ * snapshot again. Verify restores into scratch, compares, then serves the copy on a scratch route
+ * and checks its homepages (scratch-serve.ts). A kill -9 can leave a snapshot without a record, a
+ * work or scratch dir, a scratch database, a verify's scratch route, copy and DB user, or a stale
+ * repository lock: {@link BackupEngine.cleanupLeftovers} (run before every backup job) removes
+ * exactly those, sparing what this process is working on.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UNVERIFIED, type BackupRecord, type RetentionPolicy } from '../../domain/backup.js';
+import { UNVERIFIED, type BackupRecord, type HomepageCheck, type RetentionPolicy } from '../../domain/backup.js';
+import { describeHomepageFailures, homepageTargets } from '../../domain/backup-homepage.js';
 import { BbwsError } from '../../domain/errors.js';
 import { names, type Environment } from '../../domain/naming.js';
 import type { BackupCatalog, BackupEngine, BackupProgress, CreateBackupInput } from '../../ports/backups.js';
@@ -29,6 +32,7 @@ import { restoreBackupInPlace } from './local-restore.js';
 import { rehomeSite } from './rehome-sites.js';
 import { createResticRepository, ResticError, type ResticRepository } from './restic.js';
 import { restoreToScratch, scratchInUse } from './scratch-restore.js';
+import { checkHomepages, readSiteTitles, removeServeLeftovers } from './scratch-serve.js';
 import { dumpDatabase } from './sql-dump.js';
 
 export interface LocalBackupEngineOptions {
@@ -113,9 +117,15 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       const tables = siteId ? await listTables(database, `s${siteId}_`) : null;
       // An incremental reads only files whose metadata changed since the last backup (as restic does); a full reads all.
       const known = await openFileDigestCache(digestCacheFile(dataDir, key), { use: input.type === 'incremental' });
-      const [summary, files] = await Promise.all([
+      // The sites' titles too (verify expects them on the restored homepages): a failed read only costs that check.
+      const targets = homepageTargets({ scope: siteId ? 'site' : 'tenant', siteId, sites: input.sites });
+      const [summary, files, titles] = await Promise.all([
         tables && tables.length === 0 ? Promise.resolve([]) : dumpDatabase(db().clientArgs, database, join(work, 'db.sql'), tables ?? undefined),
         present ? digestTree(filesPath, known) : Promise.resolve(null),
+        readSiteTitles(db(), database, targets).catch((e: unknown) => {
+          logger.warn({ action: 'BACKUP', backupId: input.backupId, err: e instanceof Error ? e.message : String(e) }, 'site titles not read: verify will check the homepages without them');
+          return undefined;
+        }),
       ]);
       const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
       const createdAt = (options.clock?.() ?? new Date()).toISOString();
@@ -133,6 +143,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
         sites: input.sites,
         spec: input.spec,
         wordpressVersion: await wordpressVersion(),
+        ...(titles ? { titles } : {}),
         tables: summary,
         files,
         sizes: { databaseBytes, filesBytes: files?.bytes ?? 0, repositoryAdded: 0 },
@@ -183,17 +194,29 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
     await open();
     const started = Date.now();
     let problems: string[];
+    let homepages: HomepageCheck[] | undefined;
     try {
       const restored = await restoreToScratch({ dataDir, repo, db: db() }, record, progress);
-      problems = restored.problems;
-      await restored.copy.remove();
+      try {
+        problems = restored.problems;
+        if (problems.length === 0 && record.scope !== 'platform') {
+          progress('serve the restored copy on a scratch route and check its homepage');
+          homepages = await checkHomepages(runtime, record, restored.copy).catch((e: unknown) => {
+            problems.push(`homepage check failed: ${e instanceof Error ? e.message : String(e)}`);
+            return undefined;
+          });
+          problems.push(...describeHomepageFailures(homepages ?? []));
+        }
+      } finally {
+        await restored.copy.remove();
+      }
     } catch (e) {
       problems = [e instanceof ResticError ? `restic: ${e.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}` : e instanceof Error ? e.message : String(e)];
     }
     const error = problems.length ? `backup ${backupId} failed verification: ${problems.join('; ')}` : null;
     const updated: BackupRecord = {
       ...((await catalog.get(backupId)) ?? record),
-      verification: { status: error ? 'FAILED' : 'VERIFIED', verifiedAt: new Date().toISOString(), error, durationMs: Date.now() - started },
+      verification: { status: error ? 'FAILED' : 'VERIFIED', verifiedAt: new Date().toISOString(), error, durationMs: Date.now() - started, ...(homepages ? { homepages } : {}) },
     };
     await catalog.put(updated);
     if (error) logger.error({ action: 'VERIFY_BACKUP', status: 'FAILED', backupId, tenantId: record.tenantId, error }, error);
@@ -212,7 +235,8 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
   }
 
   async function cleanupLeftovers(): Promise<string[]> {
-    const removed: string[] = [];
+    // A killed verify's scratch serving first (routes, then its copies in the tenants' trees, DB users).
+    const removed: string[] = await removeServeLeftovers(runtime, (id) => scratchInUse.has(id));
     for (const root of [workRoot(dataDir), scratchRoot(dataDir)]) {
       for (const name of await readdir(root).catch(() => [] as string[])) {
         if (inProgress.has(name) || scratchInUse.has(name)) continue;

@@ -2,8 +2,8 @@
  * A backup restored into scratch: its files under `<dataDir>/backup-scratch/<id>/` (restic checks
  * every blob's hash as it restores, so a flipped byte in a pack fails here) and its database
  * loaded into `bbws_scratch_<id>`, then compared with the backup's record: every table's row
- * count and checksum (sql-dump.ts) and the file tree's digest. Verify stops there; an in-place
- * restore then moves the scratch copy in (local-restore.ts).
+ * count and checksum (sql-dump.ts) and the file tree's digest. Verify then serves the copy and
+ * checks its homepages (scratch-serve.ts); an in-place restore moves the scratch copy in (local-restore.ts).
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

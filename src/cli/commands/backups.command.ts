@@ -19,7 +19,7 @@ interface BackupView {
   siteId: string | null;
   createdAt: string;
   sizes: { databaseBytes: number; filesBytes: number; repositoryAdded: number };
-  verification: { status: string; verifiedAt: string | null; error: string | null };
+  verification: { status: string; verifiedAt: string | null; error: string | null; homepages?: Array<{ siteId: string | null; status: number; title: string | null; expectedTitle: string | null; ms: number; ok: boolean; note: string | null }> };
   tables: Array<{ name: string; rows: number }>;
   [k: string]: unknown;
 }
@@ -120,11 +120,16 @@ export function registerBackupCommands(program: Command): void {
   backup.command('show <backupId>').description('one backup: contents, sizes, tables with row counts, verification').action(async (backupId: string, opts: CommonOptions) => {
     const b = await (await clientFor(opts)).request<BackupView>('GET', `/v1.0/backups/${encodeURIComponent(backupId)}`);
     if (opts.json) return printJson(b);
-    printRecord({ ...row(b), parent: b.parentId, snapshot: b.snapshotId, wordpress: b.wordpressVersion, verifiedAt: b.verification.verifiedAt, verifyError: b.verification.error });
+    const homepages = b.verification.homepages;
+    // A verification recorded before the homepage check existed says so, instead of showing nothing.
+    const homepage = homepages ? `${homepages.filter((h) => h.ok).length} of ${homepages.length} served by the restored copy answered as expected` : b.verification.status === 'UNVERIFIED' ? 'not checked yet' : 'not checked (verified without serving the copy)';
+    printRecord({ ...row(b), parent: b.parentId, snapshot: b.snapshotId, wordpress: b.wordpressVersion, verifiedAt: b.verification.verifiedAt, verifyError: b.verification.error, homepage });
+    if (homepages?.length)
+      printTable(homepages.map((h) => ({ homepage: h.siteId ?? '(default install)', status: h.status, title: h.title ?? '-', expected: h.expectedTitle ?? '(not recorded)', ms: h.ms, result: h.ok ? 'OK' : 'FAILED', note: h.note ?? '' })), ['homepage', 'status', 'title', 'expected', 'ms', 'result', 'note']);
     printTable(b.tables.map((t) => ({ table: t.name, rows: t.rows })), ['table', 'rows']);
   });
 
-  backup.command('verify [backupId]').description('restore into a scratch database and directory, compare every table and file, record the result')
+  backup.command('verify [backupId]').description('restore into a scratch database and directory, compare every table and file, serve the copy on a scratch route and check its homepages, record the result')
     .option('--latest', 'the latest backup (of --tenant, or of every tenant)')
     .option('--tenant <tenantId>', 'with --latest: of this tenant')
     .option('--all', 'every backup')

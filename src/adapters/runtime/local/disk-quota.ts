@@ -17,7 +17,7 @@ import type { Logger } from '../../../ports/logger.js';
 import { writeFileAtomic } from '../../files/atomic-write.js';
 import { safePath } from './escape.js';
 import { run } from './exec.js';
-import { tenantPaths, type Layout, type TenantPaths } from './layout.js';
+import { SCRATCH_COPIES_DIR, tenantPaths, type Layout, type TenantPaths } from './layout.js';
 import type { Metrics } from '../../../ports/metrics.js';
 
 const MIB = 1024 * 1024;
@@ -31,10 +31,17 @@ export async function writeDiskQuota(paths: TenantPaths, quotaMb: number): Promi
   await writeFileAtomic(diskQuotaFile(paths), `${JSON.stringify({ quotaMb })}\n`);
 }
 
-/** Bytes allocated under `dir` (`du -s -B1 -x -P`: what the disk holds, links not followed). */
-export async function usedBytes(dir: string): Promise<number> {
-  const { stdout } = await run('du', ['-s', '-B1', '-x', '-P', safePath(dir)], { timeoutMs: 120_000 });
-  const n = Number(stdout.trim().split(/\s+/)[0]);
+/**
+ * Bytes allocated under `dir` (`du -s -B1 -x -P`: what the disk holds, links not followed), leaving
+ * out the entries of `dir` named in `skip` (by exact name: du's --exclude is a glob that a tenant's
+ * own file could match).
+ */
+export async function usedBytes(dir: string, skip: readonly string[] = []): Promise<number> {
+  const parts = skip.length ? (await readdir(safePath(dir))).filter((e) => !skip.includes(e)).map((e) => join(dir, e)) : [safePath(dir)];
+  if (parts.length === 0) return 0;
+  // -c: one total over all parts (a file linked twice counts once, as with one argument).
+  const { stdout } = await run('du', ['-s', '-c', '-B1', '-x', '-P', '--', ...parts], { timeoutMs: 120_000 });
+  const n = Number(stdout.trim().split('\n').pop()!.split(/\s+/)[0]);
   if (!Number.isFinite(n)) throw new Error(`du printed no size for ${dir}: ${stdout.slice(0, 80)}`);
   return n;
 }
@@ -65,7 +72,8 @@ export function startDiskQuotas(o: DiskQuotaOptions) {
     const raw = await readFile(diskQuotaFile(paths), 'utf8').catch(() => null);
     if (raw === null) return null;
     const quotaBytes = Number((JSON.parse(raw) as { quotaMb: number }).quotaMb) * MIB;
-    const used = await usedBytes(paths.dir);
+    // A backup verify's copy of the tenant's files (layout.ts SCRATCH_COPIES_DIR) is the platform's, not the tenant's.
+    const used = await usedBytes(paths.dir, [SCRATCH_COPIES_DIR]);
     const over = used > quotaBytes;
     const flag = overQuotaFlagFile(paths);
     const flagged = await stat(flag).then(() => true, () => false);

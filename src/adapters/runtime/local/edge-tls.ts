@@ -13,7 +13,7 @@ import { startCertificateManager, type CertificateManager } from '../../tls/cert
 import { createEdgeFiles } from '../../tls/edge-files.js';
 import type { Layout } from './layout.js';
 import type { EdgeTlsInput } from './render-nginx-tls.js';
-import { WARM_ROUTE } from './nginx.js';
+import { isScratchRoute } from './nginx.js';
 
 export interface EdgeTls {
   input: EdgeTlsInput;
@@ -35,7 +35,7 @@ export async function prepareEdgeTls(o: { config: PlatformConfig; layout: Layout
     now: o.now,
     sweepIntervalMs: o.sweepIntervalMs,
     acmeRetries: o.acmeRetries,
-    ignoreRoute: (name) => WARM_ROUTE.test(name),
+    ignoreRoute: (name) => isScratchRoute(name),
   });
   return {
     manager,

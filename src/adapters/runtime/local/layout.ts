@@ -276,6 +276,13 @@ function privatizeFiles(dir: string, keep: (name: string) => boolean = () => tru
     if (st?.isFile() && (st.mode & 0o077) !== 0) chmodSync(p, st.mode & 0o700);
   }
 }
+/**
+ * `<tenant>/verify/<id>/`: restored backups being served for verification (adapters/backup/scratch-serve.ts),
+ * root's, inside the tenant's gate so that its pool (and nothing else) runs them. Not the tenant's
+ * files: the disk quota does not count them (disk-quota.ts).
+ */
+export const SCRATCH_COPIES_DIR = 'verify';
+
 export interface TenantPaths {
   dir: string;
   www: string;

@@ -33,6 +33,14 @@ export function sshaHash(password: string, salt: Buffer = randomBytes(8)): strin
 
 /** The temporary route through which a new php-fpm master is warmed up (local-runtime.ts). */
 export const WARM_ROUTE = /^warm-[0-9a-f]{16}\.bbws\.invalid(\.sock)?$/;
+/**
+ * The scratch route of a restored backup being verified (adapters/backup/scratch-serve.ts):
+ * `verify-<scratch id>[-<site id>].bbws.invalid`. `.invalid` is reserved (RFC 2606) and no tenant
+ * can claim a name under it (domain/hostnames.ts), so the route never shadows a real one.
+ */
+export const VERIFY_ROUTE = /^verify-([a-z0-9]{12})(-[a-z0-9]{10})?\.bbws\.invalid(\.sock)?$/;
+/** Routes of the platform's own, never a tenant's: no certificate is issued for them, a start removes them. */
+export const isScratchRoute = (name: string) => WARM_ROUTE.test(name) || VERIFY_ROUTE.test(name);
 
 export interface EdgeOptions {
   layout: Layout;
@@ -172,10 +180,11 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   // with addRoute/removeRoute (the only writers). Scanning the table (readdir + a readlink per
   // route) on every provisioning cost 75 ms p50 with 110 tenants on this host (bench).
   const index = new Map<string, Set<string>>();
-  // Leftovers of a killed run: a half-made link (`.tmp-`), or a php-fpm warm-up route
-  // (local-runtime.ts `warm`) whose removal never ran. Nobody else will ever remove them.
-  for (const dir of [layout.edgeRoutes, layout.edgeSockets]) {
-    for (const name of await readdir(dir)) if (name.includes('.tmp-') || WARM_ROUTE.test(name)) await rm(join(dir, name), { force: true });
+  // Leftovers of a killed run: a half-made link (`.tmp-`), a php-fpm warm-up route (local-runtime.ts
+  // `warm`) or a backup verify's scratch route whose removal never ran (nothing of a run before this
+  // start is in flight), with the scratch route's page-cache switch.
+  for (const dir of [layout.edgeRoutes, layout.edgeSockets, layout.edgeCacheOff]) {
+    for (const name of await readdir(dir)) if (name.includes('.tmp-') || isScratchRoute(name)) await rm(join(dir, name), { force: true });
   }
   for (const name of await readdir(layout.edgeRoutes)) {
     const target = await currentTarget(name).catch(() => undefined);

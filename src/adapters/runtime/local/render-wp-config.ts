@@ -28,6 +28,12 @@ export interface WpConfigInput {
    * requests, and FORCE_SSL_ADMIN is set when asked (sit, prod). Absent: HTTP only.
    */
   https?: { port: number; forceSslAdmin: boolean } | null;
+  /**
+   * A restored backup served on a scratch route (adapters/backup/scratch-serve.ts): every answer
+   * carries `X-Bbws-Scratch: <id>` (verify's proof that the copy answered, not the live site), and
+   * the default install's home is the scratch host (a site's comes from the sites map).
+   */
+  scratch?: { id: string; home: string };
 }
 
 /*
@@ -78,6 +84,16 @@ unset($bbws_host, $bbws_site, $bbws_sites_file);
 `;
 }
 
+function renderScratch(scratch: { id: string; home: string }): string {
+  if (!/^[a-z0-9]{12}$/.test(scratch.id) || !/^http:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/.test(scratch.home)) throw new Error('unsafe scratch copy settings');
+  return `header(${phpString(`X-Bbws-Scratch: ${scratch.id}`)});
+if (!defined('WP_HOME')) {
+  define('WP_HOME', ${phpString(scratch.home)});
+  define('WP_SITEURL', ${phpString(scratch.home)});
+}
+`;
+}
+
 export function renderWpConfig(input: WpConfigInput): string {
   const salts = SALT_KEYS.map((k) => `define('${k}', ${phpString(safeSecretToken(input.salts[k]))});`).join('\n');
   return `<?php
@@ -89,7 +105,7 @@ define('DB_HOST', ${phpString(input.dbHost)});
 define('DB_CHARSET', 'utf8mb4');
 define('DB_COLLATE', '');
 $table_prefix = 'wp_';
-${input.sitesFile ? renderSitePicker(input.sitesFile, input.https?.port ?? null) : ''}
+${input.sitesFile ? renderSitePicker(input.sitesFile, input.https?.port ?? null) : ''}${input.scratch ? renderScratch(input.scratch) : ''}
 ${salts}
 
 /* The content directory is the tenant's own (the "EFS access point"); core is shared read-only. */
@@ -133,6 +149,20 @@ export interface PrependInput {
   tmpDir: string;
   /** Present while the tenant is over its disk quota (disk-quota.ts). */
   overQuotaFlagFile: string;
+  /**
+   * The real path of the tenant's scratch copies (`<tenant>/verify`, root's): a request whose
+   * docroot (nginx's `$realpath_root`, never the client's) is `<that>/<id>/www` runs that copy's
+   * wp-config.php (adapters/backup/scratch-serve.ts). Absent: always the tenant's own docroot.
+   */
+  scratchDocroots?: string;
+}
+
+/** ABSPATH of a scratch copy: only a docroot nginx resolved to `<scratchDocroots>/<12 chars>/www`. */
+function renderScratchAbspath(dir: string): string {
+  return `if (!defined('ABSPATH') && isset($_SERVER['DOCUMENT_ROOT']) && preg_match(${phpString(`#^${safePath(dir).replace(/[.+]/g, '\\$&')}/[a-z0-9]{12}/www$#`)}, (string) $_SERVER['DOCUMENT_ROOT'])) {
+  define('ABSPATH', $_SERVER['DOCUMENT_ROOT'] . '/');
+}
+`;
 }
 
 /**
@@ -157,7 +187,7 @@ export function renderPrepend(input: PrependInput): string {
   return `<?php
 /* Rendered by bbws (render-wp-config.ts). */
 umask(022);
-if (!defined('ABSPATH')) {
+${input.scratchDocroots ? renderScratchAbspath(input.scratchDocroots) : ''}if (!defined('ABSPATH')) {
   define('ABSPATH', ${phpString(safePath(input.docroot) + '/')});
 }
 // The tenant's upload limit (post_max_size, set per pool from its limits): a bigger body is a 413

@@ -17,13 +17,13 @@
  * wp-config.php and the platform's data files are 0640 `root:<tenant group>`: not the edge's.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GUARD_PLUGIN_FILE, renderGuardPlugin } from '../../wordpress/local/render-guard-plugin.js';
 import { CACHE_PLUGIN_FILE, renderCachePlugin } from '../../wordpress/local/render-cache-plugin.js';
 import { renderSitesMap, type SiteHosts } from '../../wordpress/local/sites-map.js';
 import { run } from './exec.js';
-import type { TenantPaths } from './layout.js';
+import { SCRATCH_COPIES_DIR, type TenantPaths } from './layout.js';
 import { renderPrepend, renderWpConfig, type WpConfigInput } from './render-wp-config.js';
 import { overQuotaFlagFile } from './disk-quota.js';
 
@@ -32,6 +32,8 @@ export const DEFAULT_THEME = 'twentytwentythree';
 
 /** Core entries that are NOT linked: the config is the tenant's, the content dir too. */
 const NOT_LINKED = new Set(['wp-config.php', 'wp-config-sample.php', 'wp-content', '.htaccess', 'readme.html']);
+
+export const scratchCopiesDir = (paths: TenantPaths) => join(paths.dir, SCRATCH_COPIES_DIR);
 
 /** The sites map wp-config.php includes (0640 root:<tenant group>), and its source of truth (root only). */
 export const sitesMapFile = (paths: TenantPaths) => join(paths.dir, 'sites-map.json');
@@ -101,13 +103,18 @@ async function ensureSymlink(target: string, link: string): Promise<void> {
   }
 }
 
+/** A docroot made of links into the shared core, and `wp-content` → `content` (root's links: the edge follows them). */
+export async function linkWordPressCore(www: string, content: string, corePath = WORDPRESS_CORE): Promise<void> {
+  for (const entry of await readdir(corePath)) if (!NOT_LINKED.has(entry)) await ensureSymlink(join(corePath, entry), join(www, entry));
+  await ensureSymlink(content, join(www, 'wp-content'));
+}
+
 export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner | null, corePath = WORDPRESS_CORE): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o750 });
   const uploads = join(paths.content, 'uploads');
   for (const d of [paths.www, paths.content, paths.logs, paths.tmp, muPluginsDir(paths), join(paths.content, 'themes'), join(paths.content, 'plugins'), uploads])
     await mkdir(d, { recursive: true });
-  for (const entry of await readdir(corePath)) if (!NOT_LINKED.has(entry)) await ensureSymlink(join(corePath, entry), join(paths.www, entry));
-  await ensureSymlink(paths.content, join(paths.www, 'wp-content'));
+  await linkWordPressCore(paths.www, paths.content, corePath);
   // The default theme is shared read-only, like core (Debian ships it outside the core package).
   const theme = join(corePath, 'wp-content', 'themes', DEFAULT_THEME);
   await ensureSymlink(theme, join(paths.content, 'themes', DEFAULT_THEME));
@@ -149,7 +156,9 @@ export async function ensureTenantFiles(paths: TenantPaths, owner: TenantOwner |
  * older code gets the current checks (the 413 over its upload limit) at its next update.
  */
 export async function writePrepend(paths: TenantPaths, owner: TenantOwner | null, corePath = WORDPRESS_CORE): Promise<void> {
-  const text = renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp, overQuotaFlagFile: overQuotaFlagFile(paths) });
+  // nginx hands PHP the docroot's real path: the scratch copies' dir is named by its real path too.
+  const scratchDocroots = join(await realpath(paths.dir).catch(() => paths.dir), SCRATCH_COPIES_DIR);
+  const text = renderPrepend({ docroot: paths.www, contentDir: paths.content, corePath, installTokenFile: installTokenFile(paths), tmpDir: paths.tmp, overQuotaFlagFile: overQuotaFlagFile(paths), scratchDocroots });
   if ((await readFile(paths.prepend, 'utf8').catch(() => '')) === text) return;
   // Not linted here: the renderer's output is golden-checked and linted (test/unit/local-renderers.test.ts).
   await writeRootFile(paths.prepend, text, owner ? { gid: 0, mode: 0o644 } : null, false);
