@@ -13,7 +13,9 @@
  *
  * `satisfy any` would let a good password through a `deny all` too, so every location that
  * denies says `satisfy all` (render-nginx.ts); and a location with `auth_basic off` says
- * `auth_request off` (render-nginx-tls.ts), or the subrequest would refuse it.
+ * `auth_request off` (render-nginx-tls.ts), or the subrequest would run there. The subrequest
+ * goes through the tenant server's server-level rules too (route, suspension, TLS redirect): for
+ * the ACME challenge path, which the redirect spares, it would be redirected and fail (500).
  */
 import { safePath, safePort } from './escape.js';
 
