@@ -10,6 +10,8 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
+import { withBackups } from '../../src/app/backups/backup-deps.js';
+import { runSecretRotation } from '../../src/app/secrets/rotate-secrets.js';
 import { bbws } from '../support/cli-process.js';
 import { filesContaining } from '../support/files-containing.js';
 import { type LocalPlatform, startLocalPlatformWithTenant } from '../support/platform-local-harness.js';
@@ -107,6 +109,18 @@ describe('bbws secrets rotate --basic-auth (sit: real nginx with basic auth)', (
     expect(done).toMatchObject({ tenantId: TENANT, graceUntil: expect.any(String) });
     expect((await lines()).find((l) => l.action === 'EDGE_BASIC_AUTH_ROTATE')).toMatchObject({ status: 'ACCEPTED', role: 'platform-admin', environment: 'sit', subject: expect.any(String) });
   }, 120_000);
+
+  it('an operation delivered again after its rotation does not rotate again (the window stays as it was)', async () => {
+    const op = (await p.platform.deps.store.listOperations(TENANT, 20)).find((o) => o.type === 'ROTATE_SECRETS')!;
+    const before = (await readCredentials()).password;
+    const edgeDir = (p.platform.runtime as LocalRuntime).layout.edgeDir;
+    const htpasswd = await readFile(join(edgeDir, 'htpasswd'), 'utf8');
+    const steps: string[] = [];
+    await runSecretRotation(withBackups(p.platform.deps), op, (step) => steps.push(step));
+    expect(steps).toEqual(['basic-auth: rotated already by this operation']);
+    expect((await readCredentials()).password).toBe(before);
+    expect(await readFile(join(edgeDir, 'htpasswd'), 'utf8')).toBe(htpasswd);
+  }, 30_000);
 
   it('secrets list shows its age and the rotation policy warns about it', async () => {
     const entry = async () => (await p.api('GET', '/v1.0/secrets')).body.secrets.find((s: { name: string }) => s.name === 'sit-edge-basic-auth');

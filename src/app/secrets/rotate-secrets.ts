@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../domain/auth.js';
-import { DEFAULT_BASIC_AUTH_GRACE_SECONDS, edgeAsksForBasicAuth, edgeBasicAuthSecretName, MAX_BASIC_AUTH_GRACE_SECONDS } from '../../domain/edge-basic-auth.js';
+import { DEFAULT_BASIC_AUTH_GRACE_SECONDS, edgeAsksForBasicAuth, edgeBasicAuthPendingSecretName, edgeBasicAuthSecretName, MAX_BASIC_AUTH_GRACE_SECONDS } from '../../domain/edge-basic-auth.js';
 import { BbwsError } from '../../domain/errors.js';
 import type { Operation } from '../../domain/operation.js';
 import type { BackupProgress } from '../../ports/backups.js';
@@ -109,6 +109,24 @@ async function rotateSiteAdmin(deps: BackupDeps, tenantId: string, siteId: strin
   deps.logger.info({ tenantId, siteId, action: 'SECRET_ROTATED', secret: name }, 'site admin password rotated');
 }
 
+/**
+ * The edge's password, once per operation: a redelivered operation that finds the secret written
+ * after it was accepted and nothing pending was done already (another run would cut the first
+ * run's old password off before its window ends).
+ */
+async function rotateBasicAuthOnce(deps: BackupDeps, op: Operation, progress: BackupProgress): Promise<void> {
+  const runtime = deps.backups.runtime;
+  if (!runtime?.rotateEdgeBasicAuth) throw new BbwsError('RUNTIME_UNAVAILABLE', "This runtime cannot rotate the edge's basic-auth password.");
+  const name = edgeBasicAuthSecretName(deps.env);
+  const written = (await deps.secrets.listAges(name)).find((s) => s.name === name)?.updatedAt;
+  if (written && Date.parse(written) >= Date.parse(op.createdAt) && !(await deps.secrets.get(edgeBasicAuthPendingSecretName(deps.env)))) {
+    progress('basic-auth: rotated already by this operation');
+    return;
+  }
+  const { graceUntil } = await runtime.rotateEdgeBasicAuth(op.input.graceSeconds as number, progress);
+  deps.logger.info({ tenantId: op.tenantId, action: 'SECRET_ROTATED', secret: name, environment: deps.env, graceUntil, operationId: op.operationId }, `edge basic-auth password of ${deps.env} rotated; the old one is accepted until ${graceUntil}`);
+}
+
 /** The worker's part: each kind asked for, journaled as steps. */
 export async function runSecretRotation(deps: BackupDeps, op: Operation, progress: BackupProgress): Promise<void> {
   const kinds = op.input.secrets as RotatableSecret[];
@@ -117,11 +135,6 @@ export async function runSecretRotation(deps: BackupDeps, op: Operation, progres
     if (!runtime?.rotateDatabasePassword) throw new BbwsError('RUNTIME_UNAVAILABLE', 'This runtime cannot rotate database passwords.');
     await runtime.rotateDatabasePassword(op.tenantId, (step) => progress(`db: ${step}`));
   }
-  if (kinds.includes('basic-auth')) {
-    const runtime = deps.backups.runtime;
-    if (!runtime?.rotateEdgeBasicAuth) throw new BbwsError('RUNTIME_UNAVAILABLE', "This runtime cannot rotate the edge's basic-auth password.");
-    const { graceUntil } = await runtime.rotateEdgeBasicAuth(op.input.graceSeconds as number, progress);
-    deps.logger.info({ tenantId: op.tenantId, action: 'SECRET_ROTATED', secret: edgeBasicAuthSecretName(deps.env), environment: deps.env, graceUntil, operationId: op.operationId }, `edge basic-auth password of ${deps.env} rotated; the old one is accepted until ${graceUntil}`);
-  }
+  if (kinds.includes('basic-auth')) await rotateBasicAuthOnce(deps, op, progress);
   if (kinds.includes('site-admin')) await rotateSiteAdmin(deps, op.tenantId, op.input.siteId as string, progress);
 }
