@@ -92,4 +92,14 @@ describe('bbws cleanup --type aggressive: tombstones (real platform)', () => {
     const sites = (await p.api('GET', `/v1.0/tenants/${BACK}/sites`)).body.sites as Array<{ siteName: string; title: string; status: string }>;
     expect(sites.map((s) => [s.siteName, s.title, s.status])).toEqual([['shop', 'Kept Shop', 'ACTIVE']]);
   }, 300_000);
+
+  it('the hard delete is undone: the backup restores onto the deleted tenant itself, its site ACTIVE again', async () => {
+    const restore = await p.api('POST', `/v1.0/backups/${keptBackupId}/restore`, { toTenant: KEPT });
+    expect(restore.status, JSON.stringify(restore.body)).toBe(202);
+    await ok(restore);
+    expect((await p.platform.deps.store.getInstance(KEPT))?.provisioningState).toBe('ACTIVE');
+    const sites = (await p.api('GET', `/v1.0/tenants/${KEPT}/sites`)).body.sites as Array<{ siteName: string; title: string; status: string; hostnames: string[] }>;
+    expect(sites.map((s) => [s.siteName, s.title, s.status])).toEqual([['shop', 'Kept Shop', 'ACTIVE']]);
+    expect((await p.edge(sites[0]!.hostnames[0]!)).status).toBe(200);
+  }, 300_000);
 });

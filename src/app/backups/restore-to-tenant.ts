@@ -89,6 +89,8 @@ export async function restoreIntoNewTenant(deps: BackupDeps, op: Operation, prog
     await deps.secrets.put(adminSecretName(deps, tenantId, site.siteId), JSON.stringify({ user: adminUser, password: passwords.get(site.siteId) }));
     const current = await deps.store.getSite(tenantId, site.siteId);
     if (!current) await deps.store.commit([{ kind: 'putSite', site, expectedVersion: null }]);
+    // A hard delete undone (restored onto the deleted tenant's own id): its DELETED record comes back.
+    else if (current.status === 'DELETED') await deps.store.commit([{ kind: 'putSite', site: { ...site, createdAt: current.createdAt, version: current.version + 1 }, expectedVersion: current.version }]);
     await wp.routeSite(siteRef(site));
   }
 }
