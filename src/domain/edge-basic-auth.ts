@@ -19,3 +19,15 @@ export function edgeBasicAuthUser(env: Environment): string {
 export function edgeBasicAuthSecretName(env: Environment): string {
   return `${env}-edge-basic-auth`;
 }
+
+/** The next password while a rotation runs (a crash never loses the one it chose). */
+export function edgeBasicAuthPendingSecretName(env: Environment): string {
+  return `${env}-edge-basic-auth-pending`;
+}
+
+/**
+ * How long the replaced password is still accepted after `bbws secrets rotate --basic-auth`
+ * (`--grace SECONDS`): clients holding it (a browser, a monitor) move to the new one meanwhile.
+ */
+export const DEFAULT_BASIC_AUTH_GRACE_SECONDS = 300;
+export const MAX_BASIC_AUTH_GRACE_SECONDS = 86_400;

@@ -51,6 +51,13 @@ export interface Runtime {
    */
   rotateDatabasePassword?(tenantId: string, progress?: (step: string) => void): Promise<void>;
   /**
+   * Replaces the edge's basic-auth password (SIT, PROD) with no failed request: the new one is
+   * accepted at once, the old one too until `graceSeconds` have passed, then refused. Throws
+   * INVALID_STATE where the edge asks for no basic auth. Idempotent: a run after a crash continues
+   * with the password the crashed one chose. Absent where a runtime cannot.
+   */
+  rotateEdgeBasicAuth?(graceSeconds: number, progress?: (step: string) => void): Promise<{ graceUntil: string }>;
+  /**
    * Resources named for a tenant that is not in `live` (no record): what `bbws cleanup --type
    * moderate` lists and removes. Absent where a runtime cannot tell.
    */

@@ -38,7 +38,13 @@ export type Write =
   | { kind: 'putOperation'; operation: Operation; expectedVersion: number | null }
   /** Also claims the site's host names for (tenant, site); a name routed elsewhere fails the commit ('hostname'). */
   | { kind: 'putSite'; site: Site; expectedVersion: number | null }
-  | { kind: 'deleteTenant'; tenantId: string }
+  /**
+   * Removes the tenant, its instance, its sites and its host names (its operations stay). With
+   * `expectedInstanceVersion`, only if the instance is still at that version (else 'instance').
+   */
+  | { kind: 'deleteTenant'; tenantId: string; expectedInstanceVersion?: number }
+  /** Removes a site record (a tombstone) and its host names, only at that version (else 'site'). */
+  | { kind: 'deleteSite'; tenantId: string; siteId: string; expectedVersion: number }
   | { kind: 'enqueue'; message: OutgoingMessage }
   /**
    * An outbox entry: the notification is published (`app/relay-outbox.ts`) after this commit and

@@ -38,6 +38,30 @@ export function describeStoreSitesContract({ store: s }: StoreContractHarness): 
       expect(await s().findTenantByHostname('shop.acme.test')).toBeUndefined();
     });
 
+    it('deletes a site record at its version only, with its host names; the tenant and its other sites stay', async () => {
+      await s().commit([
+        { kind: 'putTenant', tenant: makeTenant('acme'), expectedVersion: null },
+        { kind: 'putSite', site: makeSite('acme', 'iiiiiiiiii', { hostnames: ['old.acme.test'], status: 'DELETED' }), expectedVersion: null },
+        { kind: 'putSite', site: makeSite('acme', 'jjjjjjjjjj', { hostnames: ['live.acme.test'] }), expectedVersion: null },
+      ]);
+      await s().commit([{ kind: 'putSite', site: makeSite('acme', 'iiiiiiiiii', { hostnames: ['old.acme.test'], status: 'DELETED', version: 2 }), expectedVersion: 1 }]);
+      // A stale version (the record changed since it was read) and a site that is not there conflict; nothing is removed.
+      await expectConflict(s().commit([{ kind: 'deleteSite', tenantId: 'acme', siteId: 'iiiiiiiiii', expectedVersion: 1 }]), 'site', 'acme/iiiiiiiiii');
+      await expectConflict(s().commit([{ kind: 'deleteSite', tenantId: 'acme', siteId: 'kkkkkkkkkk', expectedVersion: 1 }]), 'site', 'acme/kkkkkkkkkk');
+      expect(await s().getSite('acme', 'iiiiiiiiii')).toMatchObject({ version: 2 });
+      await s().commit([{ kind: 'deleteSite', tenantId: 'acme', siteId: 'iiiiiiiiii', expectedVersion: 2 }]);
+      expect(await s().getSite('acme', 'iiiiiiiiii')).toBeUndefined();
+      expect((await s().listSites('acme')).map((x) => x.siteId)).toEqual(['jjjjjjjjjj']);
+      expect(await s().getTenant('acme')).toBeDefined();
+      // A live site's record can go too: its names are free again.
+      expect(await s().findTenantByHostname('live.acme.test')).toBe('acme');
+      await s().commit([{ kind: 'deleteSite', tenantId: 'acme', siteId: 'jjjjjjjjjj', expectedVersion: 1 }]);
+      expect(await s().findTenantByHostname('live.acme.test')).toBeUndefined();
+      await s().commit([{ kind: 'putSite', site: makeSite('beta', 'jjjjjjjjjj', { hostnames: ['live.acme.test'] }), expectedVersion: null }]);
+      // The same id can be used again.
+      await s().commit([{ kind: 'putSite', site: makeSite('acme', 'iiiiiiiiii'), expectedVersion: null }]);
+    });
+
     it('finds expired previews', async () => {
       await s().commit([
         { kind: 'putSite', site: makeSite('acme', 'eeeeeeeeee', { expiresAt: '2030-01-01T01:00:00.000Z' }), expectedVersion: null },

@@ -10,7 +10,7 @@ import type { Queue } from '../../src/ports/queue.js';
 import type { Store } from '../../src/ports/store.js';
 import { expectBbwsError, expectConflict } from '../support/expect-error.js';
 import { createManualClock, type ManualClock } from '../support/manual-clock.js';
-import { isoAt, makeInstance, makeOperation, makeSpec, makeTenant } from '../support/store-records.js';
+import { isoAt, makeInstance, makeOperation, makeSite, makeSpec, makeTenant } from '../support/store-records.js';
 import { describeStoreCommitContract } from './store-commit.contract.js';
 import { describeStoreOutboxContract } from './store-outbox.contract.js';
 import { describeStoreSitesContract } from './store-sites.contract.js';
@@ -230,6 +230,22 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect((await s().listTenants({ limit: 10 })).items.map((t) => t.tenantId)).toEqual(['beta']);
         // The name is free again.
         await s().commit([{ kind: 'putTenant', tenant: makeTenant('acme'), expectedVersion: null }]);
+      });
+
+      it('deletes a tenant only at the instance version asked for, its sites with it', async () => {
+        await s().commit([
+          { kind: 'putTenant', tenant: makeTenant('acme'), expectedVersion: null },
+          { kind: 'putInstance', instance: makeInstance('acme'), expectedVersion: null },
+          { kind: 'putSite', site: makeSite('acme', 'aaaaaaaaaa', { status: 'DELETED' }), expectedVersion: null },
+        ]);
+        await s().commit([{ kind: 'putInstance', instance: makeInstance('acme', { version: 2 }), expectedVersion: 1 }]);
+        await expectConflict(s().commit([{ kind: 'deleteTenant', tenantId: 'acme', expectedInstanceVersion: 1 }]), 'instance', 'acme');
+        expect(await s().getTenant('acme')).toBeDefined();
+        expect(await s().getSite('acme', 'aaaaaaaaaa')).toBeDefined();
+        await s().commit([{ kind: 'deleteTenant', tenantId: 'acme', expectedInstanceVersion: 2 }]);
+        expect(await s().getTenant('acme')).toBeUndefined();
+        expect(await s().getInstance('acme')).toBeUndefined();
+        expect(await s().listSites('acme')).toEqual([]);
       });
     });
 

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaMaterial, loadLocalCa } from '../../src/adapters/tls/local-ca.js';
 import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
+import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
+import { createEdgeFiles } from '../../src/adapters/tls/edge-files.js';
 import { bbws, STACK_TRACE } from '../support/cli-process.js';
 import { edgeClient } from '../support/edge-client.js';
 import { edgeGet } from '../support/https-get.js';
@@ -53,12 +55,32 @@ describe('HTTPS and bbws certs in PROD (end to end)', () => {
     expect(plain.status).toBe(301);
     expect(plain.headers.location).toBe(`https://${host}:${httpsPort}/`);
     expect(plain.headers['strict-transport-security']).toBeUndefined();
+    // ACME's HTTP-01 challenges answer without basic auth (auth_basic and auth_request off there).
+    const runtime = p.platform.runtime as LocalRuntime;
+    const edgeFiles = createEdgeFiles({ certsDir: runtime.layout.edgeTls, challengeDir: runtime.layout.edgeAcmeChallenge, webGid: (await runtime.tenantOwner('secure'))?.webGid ?? null });
+    await edgeFiles.writeChallenge('tokenE2E_0123456789abcdef', 'tokenE2E_0123456789abcdef.thumb');
+    const challenge = await edgeClient(p.edgePort, host).get('/.well-known/acme-challenge/tokenE2E_0123456789abcdef');
+    expect([challenge.status, challenge.text]).toEqual([200, 'tokenE2E_0123456789abcdef.thumb']);
     const health = await p.api('GET', '/health');
     expect(health.body.components.find((c: { name: string }) => c.name === 'tls')).toMatchObject({ status: 'ok' });
     // The alarms' gauges (bbws-wp-certificate-expiry, bbws-wp-certificate-issuance-failed), set with the health.
     const text = await (await fetch(`${p.platform.apiUrl}/metrics`)).text();
     expect(Number(/^bbws_certificate_expiry_days_min (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(14);
     expect(text).toMatch(/^bbws_certificates_failed 0$/m);
+  }, 60_000);
+
+  it('over HTTPS, a rotated basic-auth password is accepted with the new one during its grace window, then refused', async () => {
+    const ca = (await cli('certs', 'ca')).stdout;
+    const basic = (password: string) => `Basic ${Buffer.from(`bbws-prod:${password}`).toString('base64')}`;
+    const old = JSON.parse((await cli('--json', 'edge', 'basic-auth')).stdout).password as string;
+    const r = await cli('secrets', 'rotate', 'secure', '--basic-auth', '--grace', '3');
+    expect(r.code, r.stderr).toBe(0);
+    const next = JSON.parse((await cli('--json', 'edge', 'basic-auth')).stdout).password as string;
+    expect([200, 302]).toContain((await httpsGet(httpsPort, host, ca, basic(next))).status);
+    expect([200, 302]).toContain((await httpsGet(httpsPort, host, ca, basic(old))).status);
+    expect((await httpsGet(httpsPort, host, ca, basic('wrong'))).status).toBe(401);
+    await p.waitFor('old password refused', async () => (await httpsGet(httpsPort, host, ca, basic(old))).status === 401, 20_000);
+    expect([200, 302]).toContain((await httpsGet(httpsPort, host, ca, basic(next))).status);
   }, 60_000);
 
   it('bbws certs list (table) and renew NAME', async () => {

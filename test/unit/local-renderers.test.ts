@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { renderEdgeConfig, renderHtpasswdLine } from '../../src/adapters/runtime/local/render-nginx.js';
 import { renderPool, renderShardConfig, type PoolInput } from '../../src/adapters/runtime/local/render-php-fpm.js';
 import { renderPrepend, renderWpConfig, SALT_KEYS, type Salts } from '../../src/adapters/runtime/local/render-wp-config.js';
-import { sshaHash } from '../../src/adapters/runtime/local/nginx.js';
+import { sshaHash } from '../../src/adapters/runtime/local/edge-basic-auth-files.js';
 import { renderSitesMap, siteHomeUrl } from '../../src/adapters/wordpress/local/sites-map.js';
 import { renderGuardPlugin } from '../../src/adapters/wordpress/local/render-guard-plugin.js';
 import { renderBlocklist } from '../../src/adapters/wordpress/local/blocklist.js';
@@ -42,7 +42,7 @@ const edge = {
   listenAddress: '0.0.0.0',
   port: 8088,
   workerUser: { user: 'bw1a2b-web', group: 'bw1a2b-web' },
-  basicAuth: { realm: 'BBWS', userFile: `${R}/edge/htpasswd` },
+  basicAuth: { realm: 'BBWS', userFile: `${R}/edge/htpasswd`, previousUserFile: `${R}/edge/htpasswd.previous` },
   workerProcesses: 2,
   mimeTypesFile: '/etc/nginx/mime.types',
   wordpressCore: '/usr/share/wordpress',
@@ -136,7 +136,7 @@ describe('local runtime renderers (golden files)', () => {
 
   it('renderers refuse values that would change the config structure', () => {
     expect(() => renderEdgeConfig({ ...edge, routesDir: '/x; include /etc/passwd' })).toThrow(/unsafe path/);
-    expect(() => renderEdgeConfig({ ...edge, basicAuth: { realm: 'a"; deny all; "', userFile: '/x' } })).toThrow(/unsafe realm/);
+    expect(() => renderEdgeConfig({ ...edge, basicAuth: { realm: 'a"; deny all; "', userFile: '/x', previousUserFile: '/y' } })).toThrow(/unsafe realm/);
     expect(() => renderPool({ ...pool, name: 'acme]\n[www' })).toThrow(/unsafe name/);
     expect(() => renderPool({ ...pool, errorLog: '/tmp/x\nphp_admin_value[open_basedir]=/' })).toThrow(/unsafe path/);
     expect(() => renderPool({ ...pool, maxChildren: 0 })).toThrow(/unsafe integer/);

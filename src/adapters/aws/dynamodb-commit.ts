@@ -144,8 +144,22 @@ export async function planCommit(writes: readonly Write[], ctx: PlanContext): Pr
         for (const name of held) if (!names.includes(name)) add(release(table, name, site.tenantId, siteId), { which: 'hostname', id: name });
         break;
       }
+      case 'deleteSite': {
+        const old = await read<Site & { version: number }>(keys.site(w.tenantId, w.siteId));
+        // Deleted at the version asked for: a site gone or changed meanwhile conflicts.
+        add(
+          { Delete: { TableName: table, Key: keys.site(w.tenantId, w.siteId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': w.expectedVersion } } },
+          { which: 'site', id: `${w.tenantId}/${w.siteId}` },
+        );
+        if (old && old.version === w.expectedVersion && old.status !== 'DELETED') {
+          for (const name of unique(old.hostnames)) add(release(table, name, w.tenantId, w.siteId), { which: 'hostname', id: name });
+        }
+        break;
+      }
       case 'deleteTenant': {
         const found = await doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `TENANT#${w.tenantId}` }, ConsistentRead: true }));
+        if (w.expectedInstanceVersion !== undefined && found.Items?.find((i) => i.entity === 'INSTANCE')?.version !== w.expectedInstanceVersion)
+          throw new StoreConflictError('instance', w.tenantId);
         for (const item of found.Items ?? []) {
           const key = { pk: item.pk as string, sk: item.sk as string };
           // Deleted as read: a record changed since makes the commit conflict (and the store retry it).

@@ -71,6 +71,7 @@ export function createSiteStatements(db: SqliteDatabase, normalizeHostname: (h: 
     deleteHostnames: db.prepare('DELETE FROM hostnames WHERE tenant_id = ? AND site_id = ?'),
     insertHostname: db.prepare('INSERT INTO hostnames (hostname, tenant_id, site_id) VALUES (?, ?, ?)'),
     deleteTenantSites: db.prepare('DELETE FROM sites WHERE tenant_id = ?'),
+    deleteSite: db.prepare('DELETE FROM sites WHERE tenant_id = ? AND site_id = ? AND version = ?'),
   };
 
   /** Runs inside the store's transaction. A DELETED site releases its host names. */
@@ -87,8 +88,15 @@ export function createSiteStatements(db: SqliteDatabase, normalizeHostname: (h: 
     for (const hostname of hostnames) stmt.insertHostname.run(hostname, site.tenantId, site.siteId);
   }
 
+  /** Runs inside the store's transaction: the record at that version, and its host names. */
+  function deleteSite(tenantId: string, siteId: string, expectedVersion: number): void {
+    if (stmt.deleteSite.run(tenantId, siteId, expectedVersion).changes !== 1) throw new StoreConflictError('site', `${tenantId}/${siteId}`);
+    stmt.deleteHostnames.run(tenantId, siteId);
+  }
+
   return {
     putSite,
+    deleteSite,
     getSite: (tenantId: string, siteId: string) => {
       const row = stmt.get.get(tenantId, siteId);
       return row ? fromRow(row) : undefined;

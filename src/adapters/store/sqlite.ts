@@ -71,7 +71,8 @@ const normalizeHostname = (hostname: string) => hostname.trim().toLowerCase();
  * the commit is kept. A `putInstance` routing a host name that another tenant's instance routes
  * throws `StoreConflictError('hostname', '<name>')`;
  * map it to HOSTNAME_TAKEN rather than VERSION_CONFLICT. `deleteTenant` removes the tenant, its
- * instance and its host names, and keeps its operations (their history outlives the tenant).
+ * instance, its sites and its host names, and keeps its operations (their history outlives the
+ * tenant); `deleteSite` one site record and its host names.
  * Database failures such as a lock held past the busy timeout surface as
  * `BbwsError('STORE_UNAVAILABLE')`.
  */
@@ -206,6 +207,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           putOperation(write.operation, write.expectedVersion);
           break;
         case 'deleteTenant':
+          if (write.expectedInstanceVersion !== undefined && stmt.getInstance.get(write.tenantId)?.version !== write.expectedInstanceVersion)
+            throw new StoreConflictError('instance', write.tenantId);
           stmt.deleteTenant.run(write.tenantId);
           stmt.deleteInstance.run(write.tenantId);
           stmt.deleteHostnames.run(write.tenantId);
@@ -213,6 +216,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           break;
         case 'putSite':
           sites.putSite(write.site, write.expectedVersion);
+          break;
+        case 'deleteSite':
+          sites.deleteSite(write.tenantId, write.siteId, write.expectedVersion);
           break;
         case 'enqueue':
           insertMessagesSync(db, queueDefinitionsByName, [write.message], at);

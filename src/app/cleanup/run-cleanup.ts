@@ -6,7 +6,8 @@
  *   of sites that are not live (no record, or DELETED: an expired preview whose removal did not
  *   finish) in ACTIVE tenants with no operation open (the runtime's listSiteLeftovers);
  * - aggressive: moderate, plus backups older than 1 day except the latest verified one of each
- *   scope (aggressive-backups.ts). Tombstones of DELETED records are not removed yet.
+ *   scope (aggressive-backups.ts), and the tombstones of hard-deleted tenants and DELETED sites
+ *   older than 1 day that no backup needs (tombstones.ts).
  * - moderate: safe, plus orphans — the runtime's databases, database users, php-fpm pools, content
  *   directories and Unix users named for a tenant that has no record, and secrets of such a
  *   tenant (or of a site with no record). Directories and secrets younger than 7 days are spared.
@@ -20,6 +21,7 @@ import { isBackupOperation } from '../../domain/operation.js';
 import type { LeftoverFile, OrphanResource, SiteLeftover } from '../../ports/runtime.js';
 import { engineOf, type BackupDeps } from '../backups/backup-deps.js';
 import { backupsForAggressiveCleanup } from './aggressive-backups.js';
+import { findTombstones, removeTombstone, tombstoneName, tombstoneReason, type Tombstone } from './tombstones.js';
 
 export const CLEANUP_TYPES = ['safe', 'moderate', 'aggressive'] as const;
 export type CleanupType = (typeof CLEANUP_TYPES)[number];
@@ -27,7 +29,7 @@ export type CleanupType = (typeof CLEANUP_TYPES)[number];
 export const ORPHAN_MIN_AGE_MS = 7 * 86_400_000;
 
 export interface CleanupItem {
-  kind: OrphanResource['kind'] | LeftoverFile['kind'] | SiteLeftover['kind'] | 'backup' | 'secret';
+  kind: OrphanResource['kind'] | LeftoverFile['kind'] | SiteLeftover['kind'] | 'backup' | 'secret' | Tombstone['kind'];
   name: string;
   tenantId: string | null;
   bytes: number | null;
@@ -91,7 +93,9 @@ async function secretOrphans(deps: BackupDeps, live: ReadonlySet<string>): Promi
   return out;
 }
 
-async function orphans(deps: BackupDeps, live: ReadonlySet<string>): Promise<Array<CleanupItem & { orphan?: OrphanResource }>> {
+type PlannedItem = CleanupItem & { orphan?: OrphanResource; tombstone?: Tombstone; leftover?: LeftoverFile; siteLeftover?: SiteLeftover };
+
+async function orphans(deps: BackupDeps, live: ReadonlySet<string>): Promise<PlannedItem[]> {
   const runtime = deps.backups.runtime;
   if (!runtime?.listOrphans) throw new BbwsError('RUNTIME_UNAVAILABLE', 'Moderate cleanup needs the runtime (bbws up).');
   const found = (await runtime.listOrphans(live)).filter((o) => old(deps, o.modifiedAt));
@@ -108,7 +112,7 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
     if (open.length) throw new BbwsError('OPERATION_IN_PROGRESS', 'A backup operation is running; clean up when it is done.', { operationId: open[0]!.operationId });
   }
   const pruned = await engine.prune(deps.backups.retention, { dryRun: true });
-  const items: Array<CleanupItem & { orphan?: OrphanResource; leftover?: LeftoverFile; siteLeftover?: SiteLeftover }> = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
+  const items: PlannedItem[] = pruned.removed.map((b) => ({ kind: 'backup', name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'beyond the retention policy' }));
   const leftovers = (await deps.backups.runtime?.listLeftoverFiles?.()) ?? [];
   items.push(...leftovers.map((f) => ({ kind: f.kind, name: f.path, tenantId: null, bytes: f.bytes, reason: f.kind === 'log' ? 'a rotated log unchanged for 30 days' : 'a temp file of a killed writer, unchanged for an hour', leftover: f })));
   const siteLeftovers = (await deps.backups.runtime?.listSiteLeftovers?.(await liveSites(deps))) ?? [];
@@ -118,7 +122,10 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
   // Chosen among what retention keeps: the latest verified one must not be one retention removes.
   const aged = type === 'aggressive' ? backupsForAggressiveCleanup((await deps.backups.catalog.list()).filter((b) => !pruning.has(b.backupId)), deps.now()) : [];
   items.push(...aged.map((b) => ({ kind: 'backup' as const, name: b.backupId, tenantId: b.tenantId, bytes: b.sizes.databaseBytes + b.sizes.filesBytes, reason: 'older than 1 day, not the latest verified of its scope' })));
-  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, leftover: _l, siteLeftover: _s, ...item }) => item), removed: 0, failed: [] };
+  // Needed while any backup names them (a restore of a hard-deleted tenant reads its site records).
+  const tombstones = type === 'aggressive' ? await findTombstones(deps, await deps.backups.catalog.list()) : [];
+  items.push(...tombstones.map((t) => ({ kind: t.kind, name: tombstoneName(t), tenantId: t.tenantId, bytes: t.bytes, reason: tombstoneReason(t, deps.now()), tombstone: t })));
+  const report: CleanupReport = { type, dryRun, items: items.map(({ orphan: _o, tombstone: _t, leftover: _l, siteLeftover: _s, ...item }) => item), removed: 0, failed: [] };
   if (dryRun || items.length === 0) return report;
   if (pruned.removed.length) {
     await engine.prune(deps.backups.retention, { dryRun: false });
@@ -132,17 +139,24 @@ export async function runCleanup(deps: BackupDeps, principal: Principal | null, 
       report.failed.push({ name: aged.map((b) => b.backupId).join(','), error: errorMessage(err) });
     }
   }
+  // Found again just before: only a listed tombstone still one at the same version is removed.
+  const stillTombstones = tombstones.length ? new Set((await findTombstones(deps, await deps.backups.catalog.list())).map((t) => JSON.stringify(t))) : new Set<string>();
   for (const item of items.filter((i) => i.kind !== 'backup')) {
     try {
-      // Read again just before each removal: a tenant created meanwhile owns what is named for it.
-      const live = await liveTenants(deps);
-      if (item.leftover) {
+      if (item.tombstone) {
+        // A record changed since (created again, restored) is no tombstone any more: kept.
+        if (!stillTombstones.has(JSON.stringify(item.tombstone)) || !(await removeTombstone(deps.store, item.tombstone))) continue;
+      } else if (item.leftover) {
         if (!(await deps.backups.runtime!.removeLeftoverFile!(item.leftover))) continue;
       } else if (item.siteLeftover) {
         if (!(await deps.backups.runtime!.removeSiteLeftover!(item.siteLeftover, await liveSites(deps)))) continue;
-      } else if (item.orphan) await deps.backups.runtime!.removeOrphan!(item.orphan, live);
-      else if ((await secretOrphans(deps, live)).some((s) => s.name === item.name)) await deps.secrets.delete(item.name);
-      else continue;
+      } else {
+        // Read again just before each removal: a tenant created meanwhile owns what is named for it.
+        const live = await liveTenants(deps);
+        if (item.orphan) await deps.backups.runtime!.removeOrphan!(item.orphan, live);
+        else if ((await secretOrphans(deps, live)).some((s) => s.name === item.name)) await deps.secrets.delete(item.name);
+        else continue;
+      }
       report.removed++;
       deps.logger.info({ action: 'CLEANUP_REMOVED', kind: item.kind, name: item.name, tenantId: item.tenantId }, `cleanup removed ${item.kind} ${item.name}`);
     } catch (err) {

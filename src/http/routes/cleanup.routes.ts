@@ -1,6 +1,7 @@
 /**
- * `POST /v1.0/cleanup` `{type: "safe"|"moderate", dryRun}` (platform-admin; docs/backups.md
- * "Cleanup"): lists, or removes, backups beyond retention and orphans of tenants with no record.
+ * `POST /v1.0/cleanup` `{type: "safe"|"moderate"|"aggressive", dryRun}` (platform-admin;
+ * docs/backups.md "Cleanup"): lists, or removes, backups beyond retention, orphans of tenants with
+ * no record, old backups and the tombstones no backup needs.
  * `dryRun` defaults to true: removing needs `dryRun: false`.
  */
 import { Type } from '@sinclair/typebox';

@@ -206,7 +206,7 @@ export function prepareRuntimeTree(layout: Layout, webGid: number | null, webUid
   chmodSync(layout.edgeCache, 0o700);
   // Files of an older tree: logs and configs were 0644. Sockets, symlinks and pid files keep theirs.
   for (const dir of [layout.phpFpmDir, layout.edgeLogs]) privatizeFiles(dir);
-  privatizeFiles(layout.edgeDir, (name) => name !== 'htpasswd');
+  privatizeFiles(layout.edgeDir, (name) => !name.startsWith('htpasswd'));
   if (existsSync(layout.instanceIdFile)) chmodSync(layout.instanceIdFile, 0o600);
 }
 

@@ -24,6 +24,7 @@ import { startPhpFpm, type PhpFpmManager } from './php-fpm.js';
 import { findPhpFpmBinary } from './prerequisites.js';
 import { probeTenant, type ProbeResult } from './probe.js';
 import { rotateDatabasePassword } from './rotate-db-password.js';
+import { rotateEdgeBasicAuth } from './rotate-edge-basic-auth.js';
 import { listOrphans, removeOrphan } from './orphans.js';
 import { listLeftoverFiles, removeLeftoverFile } from './leftover-files.js';
 import { listSiteLeftovers, removeSiteLeftover } from './site-leftovers.js';
@@ -205,6 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: config.edgePort,
       listenAddress,
       workerUser: web ? { user: webGroupName(instanceId), group: webGroupName(instanceId) } : null,
+      webGid: web?.gid ?? null,
       basicAuth,
       cacheTtlSeconds: options.pageCacheTtlSeconds,
       tls: tls?.input ?? null,
@@ -302,6 +304,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
 
     let stopped = false;
+    let basicAuthRotation: Promise<unknown> = Promise.resolve();
     const runtime: LocalRuntime = {
       kind: 'local',
       edgeUrl: `http://${edgeHost.includes(':') ? `[${edgeHost}]` : edgeHost}:${config.edgePort}`,
@@ -330,6 +333,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       updateSteps: (previous, next) => updateSteps(ctx, previous, next),
       deprovisionSteps: (spec, mode) => deprovisionSteps(ctx, spec, mode),
       rotateDatabasePassword: (id, progress) => rotateDatabasePassword(ctx, id, progress),
+      // One at a time: requests for it come through any tenant's lane.
+      rotateEdgeBasicAuth(graceSeconds, progress) {
+        const next = basicAuthRotation.then(() => rotateEdgeBasicAuth({ env: config.env, secrets, basicAuth, files: edge.basicAuthFiles, now: Date.now }, graceSeconds * 1000, progress));
+        basicAuthRotation = next.catch(() => undefined);
+        return next;
+      },
       listOrphans: (live) => listOrphans(ctx, live),
       removeOrphan: (orphan, live) => removeOrphan(ctx, orphan, live),
       listLeftoverFiles: () => listLeftoverFiles({ dataDir: ctx.config.dataDir, layout: ctx.layout }, Date.now()),

@@ -3,8 +3,8 @@
  * Routes are symlinks, created atomically (symlink to a temp name, then rename), so a request
  * sees either the old route or the new one, and no nginx reload is ever needed for a tenant.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BbwsError } from '../../../domain/errors.js';
@@ -13,7 +13,8 @@ import { edgeSuspensions, type EdgeSuspensions } from './edge-suspensions.js';
 import { run } from './exec.js';
 import { safeHostname, safePath } from './escape.js';
 import type { Layout } from './layout.js';
-import { renderEdgeConfig, renderHtpasswdLine } from './render-nginx.js';
+import { renderEdgeConfig } from './render-nginx.js';
+import { edgeBasicAuthFiles, type EdgeBasicAuthFiles } from './edge-basic-auth-files.js';
 import { createPageCache, type PageCache } from './page-cache.js';
 import { createCacheRefresher } from './cache-refresh.js';
 import { renderTierMap } from './render-nginx-limits.js';
@@ -24,12 +25,6 @@ import { pidRecordDir } from './leftovers.js';
 import { superviseProcess, waitFor, type Supervised } from './supervisor.js';
 import { WORDPRESS_CORE } from './tenant-files.js';
 import { replaceSymlink, writeFileAtomic } from '../../files/atomic-write.js';
-
-/** `{SSHA}` password hash for nginx's auth_basic_user_file (no external htpasswd needed). */
-export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
-  const digest = createHash('sha1').update(password).update(salt).digest();
-  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
-}
 
 /** The temporary route through which a new php-fpm master is warmed up (local-runtime.ts). */
 export const WARM_ROUTE = /^warm-[0-9a-f]{16}\.bbws\.invalid(\.sock)?$/;
@@ -48,6 +43,12 @@ export interface EdgeOptions {
   port: number;
   listenAddress: string;
   workerUser: { user: string; group: string } | null;
+  /** The web group's id (bbws runs as root): nginx's workers read the basic-auth files. */
+  webGid?: number | null;
+  /**
+   * The edge's basic auth, or null. The object is the one every client of the edge (probe,
+   * page-cache refresh) reads at each request: a rotation changes its password in place.
+   */
   basicAuth: { user: string; password: string } | null;
   /** Page cache TTL when a site sets none (default 600 s); 0: no page cache at all. */
   cacheTtlSeconds?: number;
@@ -76,6 +77,8 @@ export interface Edge {
   routesTo(docroot: string): Promise<string[]>;
   /** Host names answered 503 "suspended" whatever their route (a soft-deleted tenant's). */
   readonly suspensions: EdgeSuspensions;
+  /** The basic-auth files (edge-basic-auth-files.ts); null when the edge asks for none. */
+  readonly basicAuthFiles: EdgeBasicAuthFiles | null;
   stop(): Promise<void>;
 }
 
@@ -101,15 +104,8 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   // The edge's directories and their modes are laid out by layout.ts (prepareRuntimeTree).
   const { layout } = o;
   const conf = join(layout.edgeDir, 'nginx.conf');
-  const userFile = join(layout.edgeDir, 'htpasswd');
-  if (o.basicAuth) {
-    // nginx's workers read it at each request: root:<web group> 0640 (the umask would make it 0600).
-    await writeFile(userFile, renderHtpasswdLine(o.basicAuth.user, sshaHash(o.basicAuth.password)), { mode: 0o600 });
-    if (o.workerUser) {
-      await run('chown', [`root:${o.workerUser.group}`, userFile]);
-      await chmod(userFile, 0o640);
-    }
-  }
+  const basicAuthFiles = o.basicAuth ? edgeBasicAuthFiles({ edgeDir: layout.edgeDir, user: o.basicAuth.user, webGid: o.workerUser ? (o.webGid ?? null) : null }) : null;
+  await basicAuthFiles?.init(o.basicAuth!.password);
   // Per-tenant edge limits: the tenants whose tiers are not the default (render-nginx-limits.ts).
   const limitsFile = join(layout.edgeDir, 'limits.json');
   const rateMap = join(layout.edgeDir, 'limits-rate.map');
@@ -133,7 +129,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
     listenAddress: o.listenAddress,
     port: o.port,
     workerUser: o.workerUser,
-    basicAuth: o.basicAuth ? { realm: 'BBWS', userFile } : null,
+    basicAuth: basicAuthFiles ? { realm: 'BBWS', userFile: basicAuthFiles.userFile, previousUserFile: basicAuthFiles.previousUserFile } : null,
     workerProcesses: 2,
     mimeTypesFile: '/etc/nginx/mime.types',
     wordpressCore: WORDPRESS_CORE,
@@ -257,9 +253,11 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
       return [...(index.get(docroot) ?? [])].sort();
     },
     suspensions: edgeSuspensions(layout.edgeSuspended),
+    basicAuthFiles,
     // Part of a bbws stop, which must end within 10 s (SIGTERM): graceful SIGQUIT for 3 s.
     stop: () => {
       cache.stop();
+      basicAuthFiles?.stop();
       return supervised.stop(3_000);
     },
   };

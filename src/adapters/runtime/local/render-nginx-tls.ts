@@ -96,6 +96,7 @@ export function renderTlsServer(input: EdgeTlsInput): string {
 
     location ^~ /.well-known/acme-challenge/ {
       auth_basic off;
+      auth_request off;
       default_type text/plain;
       alias ${safePath(input.challengeDir)}/;
     }

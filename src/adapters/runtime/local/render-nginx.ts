@@ -11,6 +11,7 @@ import { renderLoginBlockCheck, renderLoginFailureLog } from './render-nginx-log
 import { renderCacheFastcgi, renderCacheHttp, renderCacheServer, type EdgeCacheInput } from './render-nginx-cache.js';
 import { renderLimitResponseLog, renderLimitsHttp, renderLimitsServer, type EdgeLimitsInput } from './render-nginx-limits.js';
 import { renderHstsHeader, renderTlsHttp, renderTlsListen, renderTlsServer, type EdgeTlsInput } from './render-nginx-tls.js';
+import { renderBasicAuthServer, renderPreviousPasswordServer, type EdgeBasicAuthInput } from './render-nginx-basic-auth.js';
 
 export interface EdgeConfigInput {
   /** The edge directory (pid, logs, temp dirs). */
@@ -23,8 +24,8 @@ export interface EdgeConfigInput {
   port: number;
   /** Worker user and group (root only); null: workers run as the current user. */
   workerUser: { user: string; group: string } | null;
-  /** Basic auth for the whole edge (SIT and PROD); null: none. */
-  basicAuth: { realm: string; userFile: string } | null;
+  /** Basic auth for the whole edge (SIT and PROD), with a rotated password's grace window; null: none. */
+  basicAuth: EdgeBasicAuthInput | null;
   workerProcesses: number;
   mimeTypesFile: string;
   /** Debian's WordPress core: serves the core themes every tenant links to (see below). */
@@ -42,11 +43,6 @@ function safeListenAddress(value: string): string {
   return value;
 }
 
-function safeRealm(value: string): string {
-  if (!/^[A-Za-z0-9 ._-]{1,64}$/.test(value)) throw new Error(`unsafe realm ${value}`);
-  return value;
-}
-
 export function renderEdgeConfig(input: EdgeConfigInput): string {
   const edge = safePath(input.edgeDir);
   const routes = safePath(input.routesDir);
@@ -56,9 +52,7 @@ export function renderEdgeConfig(input: EdgeConfigInput): string {
   const listen = safeListenAddress(input.listenAddress);
   const user = input.workerUser ? `user ${safeName(input.workerUser.user)} ${safeName(input.workerUser.group)};\n` : '';
   const tls = input.tls ?? null;
-  const auth = input.basicAuth
-    ? `    auth_basic "${safeRealm(input.basicAuth.realm)}";\n    auth_basic_user_file ${safePath(input.basicAuth.userFile)};\n`
-    : '';
+  const auth = input.basicAuth ? renderBasicAuthServer(input.basicAuth, listen, port) : '';
   const cache = input.cache ?? null;
   const limits = input.limits ?? null;
   return `# Rendered by bbws (render-nginx.ts). Do not edit: re-rendered on start.
@@ -131,8 +125,9 @@ ${auth}
       add_header Cache-Control no-store always;
 ${renderHstsHeader(tls)}      return 503 "<!doctype html><html><head><meta charset=utf-8><title>Site suspended</title></head><body><h1>This site is suspended</h1><p>Its hosting is suspended; it will answer again when the hosting is restored.</p></body></html>\\n";
     }
-    location ~ /\\. { deny all; }
-    location ~* ^/wp-content/uploads/.*\\.php$ { deny all; }
+    # satisfy all: under basic auth's \`satisfy any\`, a good password would pass a deny.
+    location ~ /\\. { satisfy all; deny all; }
+    location ~* ^/wp-content/uploads/.*\\.php$ { satisfy all; deny all; }
     location = /favicon.ico { log_not_found off; try_files $uri =204; }
 
     location / {
@@ -180,7 +175,7 @@ ${renderHstsHeader(tls)}      return 503 "<!doctype html><html><head><meta chars
       fastcgi_pass unix:${sockets}/$host.sock;
 ${cache ? renderCacheFastcgi(cache) : ''}    }
   }
-}
+${input.basicAuth ? renderPreviousPasswordServer(input.basicAuth, listen, port) : ''}}
 `;
 }
 
