@@ -86,10 +86,11 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
   const db = () => runtime.database;
   const inProgress = new Set<string>();
 
+  /** The scope's tables and views (as hex: a plugin's name may hold any character). */
   const listTables = async (database: string, prefix: string | null): Promise<string[]> => {
-    const where = prefix ? ` AND LEFT(TABLE_NAME, ${prefix.length}) = ${sqlString(prefix)}` : '';
-    const out = await db().sql(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where} ORDER BY TABLE_NAME;`);
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const where = prefix ? ` AND LEFT(TABLE_NAME, ${[...prefix].length}) = ${sqlString(prefix)}` : '';
+    const out = await db().sql(`SELECT HEX(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where} ORDER BY TABLE_NAME;`);
+    return out.split('\n').map((l) => l.trim()).filter(Boolean).map((hex) => Buffer.from(hex, 'hex').toString('utf8'));
   };
 
   async function createBackup(input: CreateBackupInput, progress: BackupProgress = noProgress): Promise<BackupRecord> {

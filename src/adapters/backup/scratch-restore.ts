@@ -20,6 +20,8 @@ export interface ScratchCopy {
   id: string;
   dir: string;
   database: string | null;
+  /** The snapshot's database dump inside the scratch dir (null: the snapshot holds none). */
+  dump: string | null;
   /** Where the snapshot's file tree is inside the scratch dir (may not exist: the tree was absent). */
   files: string | null;
   remove(): Promise<void>;
@@ -87,7 +89,7 @@ export async function restoreToScratch(
     if (failed) throw failed.reason;
     const [tableProblems, fileProblems] = settled.map((r) => (r as PromiseFulfilledResult<string[]>).value) as [string[], string[]];
     const problems = [...tableProblems, ...(database === null && record.tables.length > 0 ? ['the snapshot holds no database dump'] : []), ...fileProblems];
-    return { copy: { id, dir, database, files, remove }, problems };
+    return { copy: { id, dir, database, dump: database ? dump : null, files, remove }, problems };
   } catch (e) {
     await remove().catch(() => undefined);
     throw e;
