@@ -4,7 +4,7 @@
  * test/integration/backup-glob-paths.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { resticExactPattern, resticPath, resticSnapshotId, resticTag } from '../../src/adapters/backup/restic-args.js';
+import { resticExactPattern, resticKeyId, resticPath, resticSnapshotId, resticTag } from '../../src/adapters/backup/restic-args.js';
 import { UnsafeValueError } from '../../src/adapters/runtime/local/escape.js';
 
 describe('restic arguments', () => {
@@ -24,6 +24,8 @@ describe('restic arguments', () => {
     expect(resticSnapshotId('4f1a9c3e')).toBe('4f1a9c3e');
     expect(resticSnapshotId('a'.repeat(64))).toBe('a'.repeat(64));
     for (const bad of ['latest', '--keep-last=0', '4F1A9C3E', '4f1a9c3', 'a'.repeat(65), '', null]) expect(() => resticSnapshotId(bad)).toThrow(UnsafeValueError);
+    expect(resticKeyId('b9c05bbe')).toBe('b9c05bbe');
+    for (const bad of ['--all', 'B9C05BBE', undefined]) expect(() => resticKeyId(bad)).toThrow(UnsafeValueError);
     expect(resticTag('tenant=acme42')).toBe('tenant=acme42');
     for (const bad of ['a,b', '--host', 'Tenant', 'x y', '', null]) expect(() => resticTag(bad)).toThrow(UnsafeValueError);
   });

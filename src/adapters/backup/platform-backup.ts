@@ -24,7 +24,7 @@ import { digestTree } from '../wordpress/local/backup.js';
 import { repositoryDir, repositoryPasswordSecret } from './backup-paths.js';
 import { unwrapKeys, wrapKeys, type WrappedKeys } from './key-wrap.js';
 import { createResticRepository, type ResticRepository } from './restic.js';
-import { ensurePassphraseKey } from './restic-keys.js';
+import { ensurePassphraseKey, removeUnusedPassphraseKeys } from './restic-keys.js';
 import { PLATFORM_DIRS, PLATFORM_TAGS, platformWorkRoot, stateDbIntact, summarizeStateDb } from './platform-snapshot.js';
 import { compareSummaries } from './sql-dump.js';
 
@@ -41,6 +41,8 @@ export interface PlatformBackupOptions {
   logger: Logger;
   passphrase: string;
   progress?: BackupProgress;
+  /** Passphrase keys younger than this are never removed (a platform backup beside this one may have just added one). Default 1 h. */
+  passphraseKeyMinAgeMs?: number;
 }
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
@@ -77,7 +79,7 @@ export async function createPlatformBackup(o: PlatformBackupOptions): Promise<Ba
     if (!/^[a-z0-9]+:/.test(repo.location)) await mkdir(repo.location, { recursive: true, mode: 0o700 });
     await repo.init();
     const password = await repositoryPassword();
-    await ensurePassphraseKey(repo.location, password, o.passphrase);
+    const { keyId: passphraseKeyId } = await ensurePassphraseKey(repo.location, password, o.passphrase);
     await removeOrphanPlatformSnapshots(repo, o.catalog);
     await rm(work, { recursive: true, force: true });
     await mkdir(data, { recursive: true, mode: 0o700 });
@@ -113,7 +115,7 @@ export async function createPlatformBackup(o: PlatformBackupOptions): Promise<Ba
       snapshotId: '',
       createdAt: new Date().toISOString(),
       sites: [],
-      spec: { env: o.env, baseDomain: o.baseDomain, edgePort: o.edgePort ?? null, tenants: tables.find((t) => t.name === 'tenants')?.rows ?? null },
+      spec: { env: o.env, baseDomain: o.baseDomain, edgePort: o.edgePort ?? null, tenants: tables.find((t) => t.name === 'tenants')?.rows ?? null, passphraseKeyId },
       wordpressVersion: null,
       tables,
       files,
@@ -128,6 +130,14 @@ export async function createPlatformBackup(o: PlatformBackupOptions): Promise<Ba
     const done: BackupRecord = { ...record, snapshotId, sizes: { ...record.sizes, repositoryAdded: result.dataAdded } };
     await o.catalog.put(done);
     logger.info({ action: 'BACKUP', status: 'OK', backupId, scope: 'platform', snapshotId, repositoryAdded: result.dataAdded }, 'platform backup created');
+    // Each new passphrase adds a key: those no kept platform backup is wrapped under go (after the record exists).
+    const keep = new Set((await o.catalog.list({ scope: 'platform' })).map((r) => r.spec?.passphraseKeyId).filter((k): k is string => typeof k === 'string'));
+    keep.add(passphraseKeyId);
+    const removedKeys = await removeUnusedPassphraseKeys(repo.location, password, keep, o.passphraseKeyMinAgeMs ?? 3_600_000).catch((e: unknown) => {
+      logger.warn({ action: 'BACKUP', backupId, err: e instanceof Error ? e.message : String(e) }, 'unused passphrase keys not removed: the next platform backup tries again');
+      return [];
+    });
+    if (removedKeys.length) logger.info({ action: 'BACKUP', backupId, removedKeys }, `removed ${removedKeys.length} passphrase keys no kept platform backup needs`);
     return done;
   } catch (e) {
     if (snapshotId) await repo.forgetSnapshots([snapshotId]).catch(() => undefined);

@@ -27,6 +27,12 @@ export function resticSnapshotId(value: unknown): string {
   return value;
 }
 
+/** A key id as `restic key list` prints it (hex, like a snapshot id). */
+export function resticKeyId(value: unknown): string {
+  if (typeof value !== 'string' || !/^[0-9a-f]{8,64}$/.test(value)) throw new UnsafeValueError('restic key id', value);
+  return value;
+}
+
 /** A tag bbws makes (`bbws`, `scope=tenant`, `tenant=<id>`, `site=<id>`): no comma (restic's AND separator), no flag. */
 export function resticTag(value: unknown): string {
   if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9=_-]{0,63}$/.test(value)) throw new UnsafeValueError('restic tag', value);
