@@ -7,10 +7,10 @@
  * All or nothing: the record is written only after the snapshot exists; a failure removes the
  * snapshot again. A kill -9 can leave a snapshot without a record, a work or scratch dir, a
  * scratch database or a stale repository lock: {@link BackupEngine.cleanupLeftovers} (run before
- * every backup job) removes exactly those, sparing what this process is working on.
+ * every backup job) removes exactly those whose owner process is gone (backup-leftovers.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UNVERIFIED, type BackupRecord, type RetentionPolicy } from '../../domain/backup.js';
 import { BbwsError } from '../../domain/errors.js';
@@ -22,13 +22,15 @@ import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
 import type { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { WORDPRESS_CORE } from '../runtime/local/tenant-files.js';
 import { digestTree } from '../wordpress/local/backup.js';
-import { digestCacheFile, repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
+import { digestCacheFile, repositoryDir, repositoryPasswordSecret, scopeKey, workRoot } from './backup-paths.js';
 import { openFileDigestCache } from './file-digest-cache.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { restoreBackupInPlace } from './local-restore.js';
 import { rehomeSite } from './rehome-sites.js';
 import { createResticRepository, ResticError, type ResticRepository } from './restic.js';
-import { restoreToScratch, scratchInUse } from './scratch-restore.js';
+import { restoreToScratch } from './scratch-restore.js';
+import { removeBackupLeftovers } from './backup-leftovers.js';
+import { claimEntry, releaseEntry } from '../os/owned-names.js';
 import { dumpDatabase } from './sql-dump.js';
 
 export interface LocalBackupEngineOptions {
@@ -102,6 +104,8 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
     const work = join(workRoot(dataDir), key);
     let snapshotId: string | null = null;
     try {
+      // Ours from here (`<key>.owner`): a sweep by another process spares it while we live.
+      await claimEntry(workRoot(dataDir), key);
       await rm(work, { recursive: true, force: true });
       await mkdir(work, { recursive: true, mode: 0o700 });
       const paths = runtime.tenantPaths(tenantId);
@@ -169,6 +173,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       throw e;
     } finally {
       await rm(work, { recursive: true, force: true }).catch(() => undefined);
+      await releaseEntry(workRoot(dataDir), key).catch(() => undefined);
       inProgress.delete(key);
     }
   }
@@ -213,29 +218,8 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
   }
 
   async function cleanupLeftovers(): Promise<string[]> {
-    const removed: string[] = [];
-    for (const root of [workRoot(dataDir), scratchRoot(dataDir)]) {
-      for (const name of await readdir(root).catch(() => [] as string[])) {
-        if (inProgress.has(name) || scratchInUse.has(name)) continue;
-        await rm(join(root, name), { recursive: true, force: true });
-        removed.push(join(root, name));
-      }
-    }
-    const dbs = (await db().sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'bbws\\_%';")).split('\n').map((l) => l.trim());
-    for (const name of dbs) {
-      if (!SCRATCH_DB.test(name) || scratchInUse.has(name.slice(name.lastIndexOf('_') + 1))) continue;
-      await db().sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(name)};`);
-      removed.push(`database ${name}`);
-    }
     await open();
-    await repo.unlock().catch(() => undefined);
-    if (inProgress.size === 0) {
-      const known = new Set((await catalog.list()).map((r) => r.snapshotId));
-      // Platform snapshots are made by the CLI beside this process (platform-backup.ts cleans its own).
-      const orphans = (await repo.snapshots(['bbws'])).filter((s) => !known.has(s.shortId) && !known.has(s.id) && !s.tags.includes('scope=platform')).map((s) => s.id);
-      await repo.forgetSnapshots(orphans);
-      removed.push(...orphans.map((id) => `snapshot ${id}`));
-    }
+    const removed = await removeBackupLeftovers({ dataDir, runtime, repo, catalog });
     if (removed.length) logger.warn({ action: 'BACKUP_LEFTOVERS', status: 'REMOVED', removed }, `removed ${removed.length} leftovers of interrupted backup work`);
     return removed;
   }

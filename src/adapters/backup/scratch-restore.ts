@@ -12,7 +12,8 @@ import type { BackupProgress } from '../../ports/backups.js';
 import type { DatabaseServer } from '../runtime/local/mariadb.js';
 import { sqlIdentifier } from '../runtime/local/escape.js';
 import { digestTree } from '../wordpress/local/backup.js';
-import { newScratchId, scratchDbName, scratchRoot } from './backup-paths.js';
+import { ownedName } from '../os/owned-names.js';
+import { newScratchId, SCRATCH_PREFIX, scratchDbName, scratchRoot } from './backup-paths.js';
 import type { ResticRepository } from './restic.js';
 import { compareSummaries, dumpDatabase, loadDump } from './sql-dump.js';
 
@@ -29,9 +30,6 @@ export interface ScratchCopy {
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 
-/** Ids of scratch copies this process is working on: leftovers cleanup spares them. */
-export const scratchInUse = new Set<string>();
-
 /**
  * Restores the backup into scratch and compares it with its record: the dump restored first, then
  * the database load + re-dump beside the files' restore and their digest (MariaDB's work and ours).
@@ -46,13 +44,12 @@ export async function restoreToScratch(
   options: { files: boolean } = { files: true },
 ): Promise<{ copy: ScratchCopy; problems: string[] }> {
   const id = newScratchId();
-  const dir = join(scratchRoot(ctx.dataDir), id);
-  scratchInUse.add(id);
+  // Named after this process: a leftover sweep (backup-leftovers.ts) spares it while we live.
+  const dir = join(scratchRoot(ctx.dataDir), ownedName(SCRATCH_PREFIX, id));
   let database: string | null = null;
   const remove = async () => {
     if (database) await ctx.db.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(database)};`);
     await rm(dir, { recursive: true, force: true });
-    scratchInUse.delete(id);
   };
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
