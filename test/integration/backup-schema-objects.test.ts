@@ -56,6 +56,12 @@ describe('backup and restore of a database with views, a trigger and a function'
 
   it('verifies, restores in place and restores to a new tenant, the objects working and owned by the target', async () => {
     const plain = await f.engine.createBackup(f.input());
+    // Two views, the trigger and the function: verify compares their definitions too, and a
+    // record that says otherwise fails it.
+    expect(plain.objects?.count).toBe(4);
+    await f.catalog.put({ ...plain, objects: { ...plain.objects!, sha256: '0'.repeat(64) } });
+    expect((await f.engine.verifyBackup(plain.backupId)).verification.error).toContain('triggers, views and routines: definitions differ');
+    await f.catalog.put(plain);
     // clone.ts's URL rewrite (restore to a new tenant) takes only [A-Za-z0-9_] table names: the odd one is in a second backup.
     await f.access.query(`CREATE TABLE ${odd} (id INT PRIMARY KEY, v TEXT)`);
     await f.access.query(`INSERT INTO ${odd} VALUES (1, 'odd')`);
@@ -85,6 +91,7 @@ describe('backup and restore of a database with views, a trigger and a function'
 
     // A site's backup holds its views and triggers too (its tables by name; routines are the tenant's).
     const siteBackup = await f.engine.createBackup(f.input({ siteId: f.site.siteId }));
+    expect(siteBackup.objects?.count).toBe(3); // its views and trigger; routines are the tenant's
     expect((await f.engine.verifyBackup(siteBackup.backupId)).verification.status).toBe('VERIFIED');
     await f.access.query(`DROP TRIGGER ${p}log_insert`);
     await f.engine.restoreInPlace(siteBackup.backupId);

@@ -13,6 +13,7 @@
  * sql-dump.ts); the classification reads only its section comments, `DELIMITER` lines and the
  * `/*!50003` prefix of trigger settings. Bytes, not strings: rows pass through untouched.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
@@ -106,4 +107,39 @@ export async function extractObjects(dump: string, out: string): Promise<{ objec
   await once(file, 'close');
   if (failed) throw failed;
   return { objects, routines: classify.sawRoutines };
+}
+
+/** A dump's triggers, views and routines: how many, and one SHA-256 of their definitions. */
+export interface ObjectsSummary {
+  count: number;
+  sha256: string;
+}
+
+const OBJECT_HEADS = ['/*!50003 CREATE*/', '/*!50001 VIEW ', 'CREATE DEFINER='].map(prefix);
+const VIEW_LINES = ['/*!50001 CREATE ALGORITHM', '/*!50013 ', '/*!50001 VIEW '].map(prefix);
+
+/**
+ * The definitions of a dump's triggers and routines (their DELIMITER blocks) and final views,
+ * definers made CURRENT_USER (the scratch copy is loaded as root), in dump order: what verify
+ * compares between the backup and its restored copy, beside the tables' rows.
+ */
+export async function summarizeObjects(dump: string): Promise<ObjectsSummary> {
+  const hash = createHash('sha256');
+  let count = 0;
+  let delimited = false;
+  await forEachDumpLine(dump, (line) => {
+    if (line.equals(DELIMITER_ON) || line.equals(DELIMITER_OFF)) return void (delimited = line.equals(DELIMITER_ON));
+    if (!delimited && !VIEW_LINES.some((p) => starts(line, p))) return;
+    const normal = withCurrentUserDefiner(line);
+    if (OBJECT_HEADS.some((p) => starts(normal, p))) count++;
+    hash.update(normal).update('\n');
+  });
+  return { count, sha256: hash.digest('hex') };
+}
+
+/** What differs between the objects a backup recorded and those its restored copy holds ([] when equal or not recorded). */
+export function compareObjects(expected: ObjectsSummary | null | undefined, actual: ObjectsSummary): string[] {
+  if (!expected) return [];
+  if (expected.count !== actual.count) return [`triggers, views and routines: ${actual.count} restored, ${expected.count} backed up`];
+  return expected.sha256 === actual.sha256 ? [] : ['triggers, views and routines: definitions differ'];
 }

@@ -32,6 +32,7 @@ import { restoreToScratch } from './scratch-restore.js';
 import { removeBackupLeftovers } from './backup-leftovers.js';
 import { claimEntry, releaseEntry } from '../os/owned-names.js';
 import { dumpDatabase } from './sql-dump.js';
+import { summarizeObjects } from './dump-objects.js';
 
 export interface LocalBackupEngineOptions {
   runtime: LocalRuntime;
@@ -123,6 +124,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
         present ? digestTree(filesPath, known) : Promise.resolve(null),
       ]);
       const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
+      const objects = databaseBytes ? await summarizeObjects(join(work, 'db.sql')) : null;
       const createdAt = (options.clock?.() ?? new Date()).toISOString();
       const parent = input.parentId ? await catalog.get(input.parentId) : undefined;
       const record: BackupRecord = {
@@ -139,6 +141,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
         spec: input.spec,
         wordpressVersion: await wordpressVersion(),
         tables: summary,
+        objects,
         files,
         sizes: { databaseBytes, filesBytes: files?.bytes ?? 0, repositoryAdded: 0 },
         verification: UNVERIFIED,

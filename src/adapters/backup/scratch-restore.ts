@@ -2,7 +2,8 @@
  * A backup restored into scratch: its files under `<dataDir>/backup-scratch/<id>/` (restic checks
  * every blob's hash as it restores, so a flipped byte in a pack fails here) and its database
  * loaded into `bbws_scratch_<id>`, then compared with the backup's record: every table's row
- * count and checksum (sql-dump.ts) and the file tree's digest. Verify stops there; an in-place
+ * count and checksum (sql-dump.ts), the triggers, views and routines (dump-objects.ts) and the
+ * file tree's digest. Verify stops there; an in-place
  * restore then moves the scratch copy in (local-restore.ts).
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { ownedName } from '../os/owned-names.js';
 import { newScratchId, SCRATCH_PREFIX, scratchDbName, scratchRoot } from './backup-paths.js';
 import type { ResticRepository } from './restic.js';
 import { compareSummaries, dumpDatabase, loadDump } from './sql-dump.js';
+import { compareObjects, summarizeObjects } from './dump-objects.js';
 
 export interface ScratchCopy {
   id: string;
@@ -69,8 +71,9 @@ export async function restoreToScratch(
       await ctx.db.sql(`CREATE DATABASE ${sqlIdentifier(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
       await loadDump(ctx.db.clientArgs, database, dump);
       const again = await dumpDatabase(ctx.db.clientArgs, database, join(dir, 'verify.sql'));
+      const objects = record.objects ? await summarizeObjects(join(dir, 'verify.sql')) : null;
       await rm(join(dir, 'verify.sql'), { force: true });
-      return compareSummaries(record.tables, again);
+      return [...compareSummaries(record.tables, again), ...(objects ? compareObjects(record.objects, objects) : [])];
     };
     const tree = async (): Promise<string[]> => {
       await filesRestored;
