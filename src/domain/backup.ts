@@ -80,6 +80,8 @@ export interface BackupRecord {
    */
   titles?: Array<{ siteId: string | null; title: string | null }>;
   tables: BackupTable[];
+  /** The dump's triggers, views and routines (count, SHA-256 of their definitions); absent in records made before they were. */
+  objects?: { count: number; sha256: string } | null;
   /** Uploads, themes and plugins (tenant), or the site's uploads (site); null for platform backups. */
   files: BackupFiles | null;
   sizes: { databaseBytes: number; filesBytes: number; repositoryAdded: number };

@@ -5,54 +5,26 @@
  * or scratch directory, exactly one record for the backup and one checkpoint for the restore.
  * Then a verify killed while it serves the restored copy on its scratch route (see the end).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTokenAuthority, loadOrCreateSigningKey } from '../../src/adapters/auth/jwt.js';
 import { listProcesses, readCmdline } from '../../src/adapters/os/processes.js';
-import { freePort } from '../../src/adapters/runtime/local/mariadb.js';
 import { run } from '../../src/adapters/runtime/local/exec.js';
-import { removeRuntimeOf } from '../support/local-runtime-harness.js';
+import { killableUp } from '../support/killable-up.js';
 import { pollUntil } from '../support/poll.js';
 
-const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const dataDir = mkdtempSync(join(tmpdir(), 'bbws-kill9-backup-'));
-const children: ChildProcess[] = [];
-
-function startUp(apiPort: number, edgePort: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/cli-entry.ts'), 'up', '--data-dir', dataDir, '--api-port', String(apiPort), '--edge-port', String(edgePort)], {
-    cwd: repoRoot,
-    env: { ...process.env, BBWS_RATE_LIMIT: '0', BBWS_BACKUP_SCHEDULE: 'off' },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  children.push(child);
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return { child, exited };
-}
+const up = killableUp('bbws-kill9-backup-');
+const dataDir = up.dataDir;
 
 /** Helper programs of backups still running for this data dir. */
 const backupHelpers = () => listProcesses().filter((p) => p.state !== 'Z' && /^(restic|mariadb-dump)$/.test(readCmdline(p.pid)[0]?.split('/').pop() ?? '') && readCmdline(p.pid).some((a) => a.includes(dataDir)));
 
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.on('exit', r)) : undefined)));
-  await removeRuntimeOf(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => up.stop(), 60_000);
 
 describe('kill -9 during a backup and during a restore', () => {
   it('loses nothing and leaves nothing: the operation resumes after the restart', async () => {
-    const [apiPort, edgePort] = [await freePort(), await freePort()];
-    const api = `http://127.0.0.1:${apiPort}`;
-    let up = startUp(apiPort, edgePort);
-    const healthy = () => pollUntil('bbws up', () => fetch(`${api}/health`).then((r) => r.ok, () => false), 120_000, 200);
-    await healthy();
-    const token = await createTokenAuthority(loadOrCreateSigningKey(join(dataDir, 'jwt.key'))).sign({ role: 'platform-admin' }, 3600);
-    const call = (method: string, path: string, body?: unknown) =>
-      fetch(api + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json() as Promise<any>);
+    await up.start();
+    const call = up.call;
     const created = await call('POST', '/v1.0/tenants', { tenantName: 'killbk' });
     await pollUntil('tenant ACTIVE', async () => (await call('GET', `/v1.0/operations/${created.operationId}`)).status === 'SUCCEEDED', 120_000, 200);
     // 200 MB of incompressible uploads: the snapshot takes long enough to be killed in the middle.
@@ -62,12 +34,10 @@ describe('kill -9 during a backup and during a restore', () => {
 
     const killDuring = async (operationId: string, step: string) => {
       await pollUntil(`step "${step}"`, async () => (await call('GET', `/v1.0/operations/${operationId}`)).steps.some((s: any) => s.name === step && s.status === 'IN_PROGRESS'), 120_000, 20);
-      up.child.kill('SIGKILL');
-      await up.exited;
+      await up.kill();
       // restic and mariadb-dump die with bbws (parent-death signal).
       await pollUntil('backup helpers gone', async () => backupHelpers().length === 0, 10_000, 100);
-      up = startUp(apiPort, edgePort);
-      await healthy();
+      await up.start();
       return pollUntil('operation resumed and finished', async () => {
         const op = await call('GET', `/v1.0/operations/${operationId}`);
         return op.status === 'SUCCEEDED' || op.status === 'FAILED' ? op : undefined;
@@ -119,8 +89,7 @@ describe('kill -9 during a backup and during a restore', () => {
         const r = readdirSync(routes).find((n) => n.startsWith('verify-'));
         return r && existsSync(join(runtimeRoot, 'tenants', 'killbk', 'verify', /^verify-([a-z0-9]{12})/.exec(r)![1]!, 'www', 'wp-config.php')) ? r : undefined;
       }, 180_000, 20);
-      up.child.kill('SIGKILL');
-      await up.exited;
+      await up.kill();
     } finally {
       for (const pid of edge) {
         try {
@@ -137,8 +106,7 @@ describe('kill -9 during a backup and during a restore', () => {
     expect(lstatSync(join(routes, route!)).isSymbolicLink()).toBe(true);
     expect(existsSync(join(copyDir, 'www', 'wp-config.php'))).toBe(true);
     // Its DB user was made before the route (scratch-serve.ts); MariaDB died with bbws, so it is checked gone at the end.
-    up = startUp(apiPort, edgePort);
-    await healthy();
+    await up.start();
     // Gone: by the edge's start (test/integration/local-runtime.test.ts) or the resumed verify's sweep, whichever came first.
     expect(lstatSync(join(routes, route!), { throwIfNoEntry: false }), 'the scratch route is gone').toBeUndefined();
     const vop = await pollUntil('verify resumed and finished', async () => {

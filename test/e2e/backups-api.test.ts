@@ -3,6 +3,8 @@
  * site-level self-service for tenant-admins, operator routes, restore with checkpoint and undo,
  * tenancy (another tenant's backups are 404), bad input (stable codes, nothing changed).
  */
+import { chown, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../src/adapters/runtime/local/local-runtime.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
@@ -177,6 +179,33 @@ describe('backups API (end to end)', () => {
     expect(sites.map((s: any) => [s.siteId, s.hostnames[0], s.status])).toEqual([[made.body.siteId, host, 'ACTIVE']]);
     await p.waitFor('the restored site to serve', async () => ((await titleOf())?.includes('Deleted By Mistake') ? true : undefined));
   }, 400_000);
+
+  it('a restore that fails after its database swap is undone to its own checkpoint', async () => {
+    const blogname = async () => (await access.query<{ v: string }>(`SELECT option_value AS v FROM s${siteId}_options WHERE option_name = 'blogname'`))[0]!.v;
+    await access.query(`UPDATE s${siteId}_options SET option_value = 'Before Failing Restore' WHERE option_name = 'blogname'`);
+    // A real fault after the swap: the site's uploads parent is no longer the tenant's, so the
+    // tenant cannot move the restored uploads in (as a wrong chown by hand would do).
+    const sitesDir = join(access.contentDir, 'uploads', 'sites');
+    const owner = await stat(sitesDir);
+    await chown(sitesDir, 0, 0);
+    try {
+      const r = await p.api('POST', `${base}/${backupId}/restore`, { inPlace: true });
+      const op = await p.waitForOperation(r.body.operationId);
+      expect(op.status).toBe('FAILED');
+      expect(op.error).toContain(`restorable from checkpoint ${r.body.checkpointId}`);
+      expect(await blogname()).toBe('Corner Shop'); // the database was swapped, the files were not
+    } finally {
+      await chown(sitesDir, owner.uid, owner.gid);
+    }
+    // The cause fixed, undo returns to the failed restore's checkpoint (not an older one, not "no checkpoint").
+    const u = await p.api('POST', '/v1.0/backups/undo-restore', { tenantId: T, siteId });
+    expect(u.status, JSON.stringify(u.body)).toBe(202);
+    expect((await p.waitForOperation(u.body.operationId)).status).toBe('SUCCEEDED');
+    expect(await blogname()).toBe('Before Failing Restore');
+    expect(await title()).toContain('Before Failing Restore');
+    // Undone: nothing more to undo.
+    expect((await p.api('POST', '/v1.0/backups/undo-restore', { tenantId: T, siteId })).body.error.code).toBe('BACKUP_NO_CHECKPOINT');
+  }, 180_000);
 
   it('prune --dry-run lists what the policy would remove and removes nothing', async () => {
     const res = await p.api('POST', '/v1.0/backups/prune', { dryRun: true, retention: '1d' });

@@ -3,6 +3,7 @@
  * as the tenant's Unix user, real upload files, and a real restic repository under the data dir.
  * Restores are checked by content (post titles, file bytes), not by our own checksums.
  */
+import { spawn } from 'node:child_process';
 import { open, readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { catalogDir, repositoryDir, scratchRoot, workRoot } from '../../src/adap
 import { createFileBackupCatalog } from '../../src/adapters/backup/file-catalog.js';
 import { createLocalBackupEngine } from '../../src/adapters/backup/local-backup-engine.js';
 import { scratchInUse } from '../../src/adapters/backup/scratch-restore.js';
+import { processIdentity } from '../../src/adapters/os/processes.js';
 import { compareSummaries, dumpDatabase, loadDump } from '../../src/adapters/backup/sql-dump.js';
 import { createLocalSecrets } from '../../src/adapters/secrets/local.js';
 import { createTenantAccess, type LocalTenantAccess } from '../../src/adapters/wordpress/local/create-tenant-access.js';
@@ -276,6 +278,31 @@ describe('backups with restic (real MariaDB, WordPress, restic)', () => {
     // Recorded backups keep their snapshots.
     const snaps = await engine.repository.snapshots(['bbws']);
     expect(snaps.some((s) => s.shortId === full.snapshotId)).toBe(true);
+  }, 120_000);
+
+  it('leftovers are removed only once their owner process is gone (another worker, the CLI), a staging dir and a temp file too', async () => {
+    const other = spawn('sleep', ['300'], { stdio: 'ignore' });
+    const [, pid, ticks] = processIdentity(other.pid!)!.split(':');
+    const scratch = join(scratchRoot(t.dataDir), `scratch-${pid}.${ticks}-otherworker1`);
+    await mkdir(scratch, { recursive: true });
+    await t.runtime.database.sql('CREATE DATABASE bbws_scratch_otherworker1;');
+    await mkdir(join(workRoot(t.dataDir), 't-otherscope'), { recursive: true });
+    await writeFile(join(workRoot(t.dataDir), 't-otherscope.owner'), `${processIdentity(other.pid!)}\n`);
+    const staging = join(t.runtime.tenantPaths(TENANT).dir, `staging-${pid}.${ticks}-abcdef012345`);
+    await mkdir(staging);
+    const temp = join(catalogDir(t.dataDir), `${full.backupId}.json.${other.pid}-0a1b2c3d.tmp`);
+    await writeFile(temp, '{');
+    const owned = [scratch, join(workRoot(t.dataDir), 't-otherscope'), staging, temp];
+    // While it lives, nothing of it goes.
+    expect(await engine.cleanupLeftovers()).toEqual([]);
+    expect(await t.runtime.database.sql("SHOW DATABASES LIKE 'bbws\\_%';")).toBe('bbws_scratch_otherworker1\n');
+    other.kill('SIGKILL');
+    await new Promise((r) => other.once('exit', r));
+    const removed = await engine.cleanupLeftovers();
+    expect(removed).toEqual(expect.arrayContaining([...owned, 'database bbws_scratch_otherworker1']));
+    for (const p of owned) expect(await stat(p).then(() => true, () => false)).toBe(false);
+    expect(await readdir(workRoot(t.dataDir))).toEqual([]);
+    expect(await t.runtime.database.sql("SHOW DATABASES LIKE 'bbws\\_%';")).toBe('');
   }, 120_000);
 });
 

@@ -109,6 +109,19 @@ describe('data dir and runtime tree modes', () => {
     expect(existsSync(chosen.root)).toBe(false);
   });
 
+  it.runIf(isRoot)('moves it out of a data dir whose path config files cannot take unquoted (a clone dir may have any name)', () => {
+    const parent = temp('bbws-pub-');
+    chmodSync(parent, 0o755);
+    for (const name of ['my[1]*?', 'with space']) {
+      const d = join(parent, name);
+      mkdirSync(d);
+      const chosen = chooseRuntimeRoot(d, true);
+      expect(chosen).toEqual({ root: relocatedRuntimeRoot(d), relocated: true });
+      expect(createLayout(d).root).toBe(chosen.root);
+      removeRelocatedRuntime(d);
+    }
+  });
+
   it('without root the tree stays inside (nobody else needs to reach it)', () => {
     const d = join(temp('bbws-home-'), 'data');
     mkdirSync(d);

@@ -18,6 +18,7 @@ import {
   safeSecretToken,
   safeTenantId,
   sqlIdentifier,
+  sqlQuotedIdentifier,
   sqlString,
   UnsafeValueError,
 } from '../../src/adapters/runtime/local/escape.js';
@@ -65,6 +66,10 @@ describe('escape: validation refuses hostile values', () => {
     for (const bad of ['short', 'tok/../../x', 'tok.en-with-dot-xxxxxxxx', 'a'.repeat(257), 42, null]) expect(() => safeAcmeToken(bad)).toThrow(UnsafeValueError);
     expect(safePath('/tmp/bbws-lr-AbC_1/runtime/tenants/acme/www')).toBe('/tmp/bbws-lr-AbC_1/runtime/tenants/acme/www');
     expect(sqlIdentifier('acme_db')).toBe('`acme_db`');
+    // Names read back from the server (a plugin's table or trigger): any of them, exactly quoted.
+    expect(sqlQuotedIdentifier("s1_Odd`; DROP DATABASE x; --'")).toBe("`s1_Odd``; DROP DATABASE x; --'`");
+    expect(sqlQuotedIdentifier('ü'.repeat(64))).toBe(`\`${'ü'.repeat(64)}\``);
+    for (const bad of ['', 'a\u0000b', 'trailing ', 'a'.repeat(65), 42, null]) expect(() => sqlQuotedIdentifier(bad)).toThrow(UnsafeValueError);
     expect(safeDbHost('127.0.0.1')).toBe('127.0.0.1');
     expect(safeDbHost('db.internal')).toBe('db.internal');
     expect(() => safeDbHost('db;rm')).toThrow();

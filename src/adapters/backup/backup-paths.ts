@@ -6,7 +6,7 @@
  * - `<dataDir>/backup-catalog/`  one record per backup (file-catalog.ts)
  * - `<dataDir>/backup-work/<key>` the dump and meta.json being snapshotted; one stable path per
  *   tenant/site, so restic finds the previous snapshot of the same paths (incremental reads)
- * - `<dataDir>/backup-scratch/<id>` restores being verified or swapped in
+ * - `<dataDir>/backup-scratch/scratch-<owner>-<id>` restores being verified or swapped in
  * - `<dataDir>/backup-digests/<key>.json` the file hashes of the scope's last backup (file-digest-cache.ts)
  * - databases `bbws_scratch_<id>` (a restore being checked) and `bbws_trash_<id>` (tables swapped out)
  */
@@ -34,6 +34,8 @@ export const scratchDbName = (id: string) => `bbws_scratch_${id}`;
 export const trashDbName = (id: string) => `bbws_trash_${id}`;
 /** What {@link scratchDbName} and {@link trashDbName} make; nothing else is ever dropped as a leftover. */
 export const SCRATCH_DB = /^bbws_(scratch|trash)_[a-z0-9]{12}$/;
+/** Scratch dirs are `scratch-<owner>-<id>` (os/owned-names.ts): a sweep knows whose they are. */
+export const SCRATCH_PREFIX = 'scratch';
 
 export function newScratchId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -9,10 +9,10 @@
  * and checks its homepages (scratch-serve.ts). A kill -9 can leave a snapshot without a record, a
  * work or scratch dir, a scratch database, a verify's scratch route, copy and DB user, or a stale
  * repository lock: {@link BackupEngine.cleanupLeftovers} (run before every backup job) removes
- * exactly those, sparing what this process is working on.
+ * exactly those whose owner process is gone (backup-leftovers.ts, scratch-serve.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UNVERIFIED, type BackupRecord, type HomepageCheck, type RetentionPolicy } from '../../domain/backup.js';
 import { describeHomepageFailures, homepageTargets } from '../../domain/backup-homepage.js';
@@ -25,7 +25,7 @@ import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
 import type { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { WORDPRESS_CORE } from '../runtime/local/tenant-files.js';
 import { digestTree } from '../wordpress/local/backup.js';
-import { digestCacheFile, repositoryDir, repositoryPasswordSecret, SCRATCH_DB, scopeKey, scratchRoot, workRoot } from './backup-paths.js';
+import { digestCacheFile, repositoryDir, repositoryPasswordSecret, scopeKey, workRoot } from './backup-paths.js';
 import { openFileDigestCache } from './file-digest-cache.js';
 import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { restoreBackupInPlace } from './local-restore.js';
@@ -33,7 +33,10 @@ import { rehomeSite } from './rehome-sites.js';
 import { createResticRepository, ResticError, type ResticRepository } from './restic.js';
 import { restoreToScratch, scratchInUse } from './scratch-restore.js';
 import { checkHomepages, readSiteTitles, removeServeLeftovers } from './scratch-serve.js';
+import { removeBackupLeftovers } from './backup-leftovers.js';
+import { claimEntry, releaseEntry } from '../os/owned-names.js';
 import { dumpDatabase } from './sql-dump.js';
+import { summarizeObjects } from './dump-objects.js';
 
 export interface LocalBackupEngineOptions {
   runtime: LocalRuntime;
@@ -90,10 +93,11 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
   const db = () => runtime.database;
   const inProgress = new Set<string>();
 
+  /** The scope's tables and views (as hex: a plugin's name may hold any character). */
   const listTables = async (database: string, prefix: string | null): Promise<string[]> => {
-    const where = prefix ? ` AND LEFT(TABLE_NAME, ${prefix.length}) = ${sqlString(prefix)}` : '';
-    const out = await db().sql(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where} ORDER BY TABLE_NAME;`);
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const where = prefix ? ` AND LEFT(TABLE_NAME, ${[...prefix].length}) = ${sqlString(prefix)}` : '';
+    const out = await db().sql(`SELECT HEX(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where} ORDER BY TABLE_NAME;`);
+    return out.split('\n').map((l) => l.trim()).filter(Boolean).map((hex) => Buffer.from(hex, 'hex').toString('utf8'));
   };
 
   async function createBackup(input: CreateBackupInput, progress: BackupProgress = noProgress): Promise<BackupRecord> {
@@ -105,6 +109,8 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
     const work = join(workRoot(dataDir), key);
     let snapshotId: string | null = null;
     try {
+      // Ours from here (`<key>.owner`): a sweep by another process spares it while we live.
+      await claimEntry(workRoot(dataDir), key);
       await rm(work, { recursive: true, force: true });
       await mkdir(work, { recursive: true, mode: 0o700 });
       const paths = runtime.tenantPaths(tenantId);
@@ -128,6 +134,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
         }),
       ]);
       const databaseBytes = await stat(join(work, 'db.sql')).then((s) => s.size, () => 0);
+      const objects = databaseBytes ? await summarizeObjects(join(work, 'db.sql')) : null;
       const createdAt = (options.clock?.() ?? new Date()).toISOString();
       const parent = input.parentId ? await catalog.get(input.parentId) : undefined;
       const record: BackupRecord = {
@@ -145,6 +152,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
         wordpressVersion: await wordpressVersion(),
         ...(titles ? { titles } : {}),
         tables: summary,
+        objects,
         files,
         sizes: { databaseBytes, filesBytes: files?.bytes ?? 0, repositoryAdded: 0 },
         verification: UNVERIFIED,
@@ -179,6 +187,7 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
       throw e;
     } finally {
       await rm(work, { recursive: true, force: true }).catch(() => undefined);
+      await releaseEntry(workRoot(dataDir), key).catch(() => undefined);
       inProgress.delete(key);
     }
   }
@@ -236,29 +245,9 @@ export function createLocalBackupEngine(options: LocalBackupEngineOptions): Back
 
   async function cleanupLeftovers(): Promise<string[]> {
     // A killed verify's scratch serving first (routes, then its copies in the tenants' trees, DB users).
-    const removed: string[] = await removeServeLeftovers(runtime, (id) => scratchInUse.has(id));
-    for (const root of [workRoot(dataDir), scratchRoot(dataDir)]) {
-      for (const name of await readdir(root).catch(() => [] as string[])) {
-        if (inProgress.has(name) || scratchInUse.has(name)) continue;
-        await rm(join(root, name), { recursive: true, force: true });
-        removed.push(join(root, name));
-      }
-    }
-    const dbs = (await db().sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'bbws\\_%';")).split('\n').map((l) => l.trim());
-    for (const name of dbs) {
-      if (!SCRATCH_DB.test(name) || scratchInUse.has(name.slice(name.lastIndexOf('_') + 1))) continue;
-      await db().sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(name)};`);
-      removed.push(`database ${name}`);
-    }
+    const served = await removeServeLeftovers(runtime, (id) => scratchInUse.has(id));
     await open();
-    await repo.unlock().catch(() => undefined);
-    if (inProgress.size === 0) {
-      const known = new Set((await catalog.list()).map((r) => r.snapshotId));
-      // Platform snapshots are made by the CLI beside this process (platform-backup.ts cleans its own).
-      const orphans = (await repo.snapshots(['bbws'])).filter((s) => !known.has(s.shortId) && !known.has(s.id) && !s.tags.includes('scope=platform')).map((s) => s.id);
-      await repo.forgetSnapshots(orphans);
-      removed.push(...orphans.map((id) => `snapshot ${id}`));
-    }
+    const removed = [...served, ...(await removeBackupLeftovers({ dataDir, runtime, repo, catalog }))];
     if (removed.length) logger.warn({ action: 'BACKUP_LEFTOVERS', status: 'REMOVED', removed }, `removed ${removed.length} leftovers of interrupted backup work`);
     return removed;
   }

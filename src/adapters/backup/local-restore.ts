@@ -2,7 +2,8 @@
  * In-place restore on the local runtime: the backup is restored into scratch and compared with its
  * record first (scratch-restore.ts); only an exact copy is swapped in. The database swap is one
  * `RENAME TABLE` statement (atomic in MariaDB, also across databases): the live tables of the
- * scope move to `bbws_trash_<id>`, the scratch tables take their place, then the trash is dropped.
+ * scope move to `bbws_trash_<id>`, the scratch tables take their place, then the trash is dropped;
+ * triggers, views and routines are created anew by the tenant's own user (schema-swap.ts).
  * Files follow, moved out of the scratch copy (renames, no copies): a site's uploads are replaced
  * as the tenant (clone.ts's replaceDirectory, through a staging dir the tenant cannot enter until
  * the tree is its own); a tenant's uploads, themes and plugins by root inside the root-owned content dir.
@@ -19,7 +20,7 @@ import type { BackupProgress } from '../../ports/backups.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Secrets } from '../../ports/secrets.js';
 import { run } from '../runtime/local/exec.js';
-import { sqlIdentifier, sqlString } from '../runtime/local/escape.js';
+import { sqlIdentifier } from '../runtime/local/escape.js';
 import type { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { codeDirsAreRoots } from '../runtime/local/tenant-files.js';
 import { replaceDirectory } from '../wordpress/local/clone.js';
@@ -27,6 +28,8 @@ import { createTenantAccess } from '../wordpress/local/create-tenant-access.js';
 import { trashDbName } from './backup-paths.js';
 import type { ResticRepository } from './restic.js';
 import { restoreToScratch } from './scratch-restore.js';
+import { extractObjects } from './dump-objects.js';
+import { createObjectsAsTenant, swapTables } from './schema-swap.js';
 
 interface RestoreContext {
   dataDir: string;
@@ -37,22 +40,6 @@ interface RestoreContext {
 }
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
-
-async function tablesOf(runtime: LocalRuntime, database: string, prefix: string | null): Promise<string[]> {
-  const where = prefix ? ` AND LEFT(TABLE_NAME, ${prefix.length}) = ${sqlString(prefix)}` : '';
-  const out = await runtime.database.sql(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${sqlString(database)}${where};`);
-  return out.split('\n').map((l) => l.trim()).filter(Boolean);
-}
-
-/** One atomic RENAME: live tables of the scope out to trash, scratch tables in (the caller drops the trash). */
-async function swapDatabase(runtime: LocalRuntime, live: string, scratch: string | null, trash: string, prefix: string | null): Promise<void> {
-  const q = (db: string, t: string) => `${sqlIdentifier(db)}.${sqlIdentifier(t)}`;
-  const [out, incoming] = await Promise.all([tablesOf(runtime, live, prefix), scratch ? tablesOf(runtime, scratch, null) : Promise.resolve([])]);
-  if (prefix && incoming.some((t) => !t.startsWith(prefix))) throw new Error(`the backup holds tables outside the site's prefix ${prefix}`);
-  const renames = [...out.map((t) => `${q(live, t)} TO ${q(trash, t)}`), ...incoming.map((t) => `${q(scratch!, t)} TO ${q(live, t)}`)];
-  // One client session (the client stops at the first error).
-  await runtime.database.sql([`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(trash)};`, ...(renames.length ? [`RENAME TABLE ${renames.join(', ')};`] : [])].join('\n'));
-}
 
 /**
  * Replaces a directory inside the root-owned content dir (themes/, plugins/, uploads/) with the
@@ -87,9 +74,16 @@ export async function restoreBackupInPlace(ctx: RestoreContext, record: BackupRe
     if (problems.length) throw new Error(`backup ${record.backupId} is not intact, nothing was restored: ${problems.join('; ')}`);
     const paths = ctx.runtime.tenantPaths(tenantId);
     const prefix = record.siteId ? `s${record.siteId}_` : null;
+    const live = names.databaseName(tenantId);
+    const script = join(copy.dir, 'objects.sql');
+    const found = copy.dump ? await extractObjects(copy.dump, script) : { objects: false, routines: false };
     progress('swap database tables in');
     const trash = trashDbName(copy.id);
-    await swapDatabase(ctx.runtime, names.databaseName(tenantId), copy.database, trash, prefix);
+    await swapTables(ctx.runtime, { live, scratch: copy.database, trash, prefix, replaceRoutines: !prefix && found.routines });
+    if (found.objects) {
+      progress('create triggers, views and routines (as the tenant)');
+      await createObjectsAsTenant(ctx.runtime, ctx.secrets, tenantId, script, copy.dir);
+    }
     progress('put files back');
     // The swapped-out tables are dropped while the files go back (a kill leaves bbws_trash_*, which cleanupLeftovers drops).
     const dropped = ctx.runtime.database.sql(`DROP DATABASE IF EXISTS ${sqlIdentifier(trash)};`);

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, cp, lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { newBackupId, UNVERIFIED, type BackupRecord } from '../../domain/backup.js';
 import type { Environment } from '../../domain/naming.js';
@@ -24,7 +24,10 @@ import { digestTree } from '../wordpress/local/backup.js';
 import { repositoryDir, repositoryPasswordSecret } from './backup-paths.js';
 import { unwrapKeys, wrapKeys, type WrappedKeys } from './key-wrap.js';
 import { createResticRepository, type ResticRepository } from './restic.js';
-import { ensurePassphraseKey } from './restic-keys.js';
+import { ensurePassphraseKey, removeUnusedPassphraseKeys } from './restic-keys.js';
+import { BbwsError } from '../../domain/errors.js';
+import { claimEntry, entryIsOrphan, releaseEntry } from '../os/owned-names.js';
+import { sweepOwnedEntries } from './backup-leftovers.js';
 import { PLATFORM_DIRS, PLATFORM_TAGS, platformWorkRoot, stateDbIntact, summarizeStateDb } from './platform-snapshot.js';
 import { compareSummaries } from './sql-dump.js';
 
@@ -41,6 +44,8 @@ export interface PlatformBackupOptions {
   logger: Logger;
   passphrase: string;
   progress?: BackupProgress;
+  /** Passphrase keys younger than this are never removed (a platform backup beside this one may have just added one). Default 1 h. */
+  passphraseKeyMinAgeMs?: number;
 }
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
@@ -72,12 +77,18 @@ export async function createPlatformBackup(o: PlatformBackupOptions): Promise<Ba
   const work = join(platformWorkRoot(o.dataDir), 'current');
   const data = join(work, 'data');
   let snapshotId: string | null = null;
+  let claimed = false;
   try {
     progress('open the repository');
     if (!/^[a-z0-9]+:/.test(repo.location)) await mkdir(repo.location, { recursive: true, mode: 0o700 });
     await repo.init();
     const password = await repositoryPassword();
-    await ensurePassphraseKey(repo.location, password, o.passphrase);
+    const { keyId: passphraseKeyId } = await ensurePassphraseKey(repo.location, password, o.passphrase);
+    // What a killed platform backup or verify left (owner gone) goes; a live one's is not ours to take.
+    await sweepOwnedEntries(platformWorkRoot(o.dataDir));
+    if (!(await entryIsOrphan(platformWorkRoot(o.dataDir), 'current'))) throw new BbwsError('OPERATION_IN_PROGRESS', 'Another platform backup is running on this data dir.');
+    await claimEntry(platformWorkRoot(o.dataDir), 'current');
+    claimed = true;
     await removeOrphanPlatformSnapshots(repo, o.catalog);
     await rm(work, { recursive: true, force: true });
     await mkdir(data, { recursive: true, mode: 0o700 });
@@ -113,7 +124,7 @@ export async function createPlatformBackup(o: PlatformBackupOptions): Promise<Ba
       snapshotId: '',
       createdAt: new Date().toISOString(),
       sites: [],
-      spec: { env: o.env, baseDomain: o.baseDomain, edgePort: o.edgePort ?? null, tenants: tables.find((t) => t.name === 'tenants')?.rows ?? null },
+      spec: { env: o.env, baseDomain: o.baseDomain, edgePort: o.edgePort ?? null, tenants: tables.find((t) => t.name === 'tenants')?.rows ?? null, passphraseKeyId },
       wordpressVersion: null,
       tables,
       files,
@@ -128,13 +139,24 @@ export async function createPlatformBackup(o: PlatformBackupOptions): Promise<Ba
     const done: BackupRecord = { ...record, snapshotId, sizes: { ...record.sizes, repositoryAdded: result.dataAdded } };
     await o.catalog.put(done);
     logger.info({ action: 'BACKUP', status: 'OK', backupId, scope: 'platform', snapshotId, repositoryAdded: result.dataAdded }, 'platform backup created');
+    // Each new passphrase adds a key: those no kept platform backup is wrapped under go (after the record exists).
+    const keep = new Set((await o.catalog.list({ scope: 'platform' })).map((r) => r.spec?.passphraseKeyId).filter((k): k is string => typeof k === 'string'));
+    keep.add(passphraseKeyId);
+    const removedKeys = await removeUnusedPassphraseKeys(repo.location, password, keep, o.passphraseKeyMinAgeMs ?? 3_600_000).catch((e: unknown) => {
+      logger.warn({ action: 'BACKUP', backupId, err: e instanceof Error ? e.message : String(e) }, 'unused passphrase keys not removed: the next platform backup tries again');
+      return [];
+    });
+    if (removedKeys.length) logger.info({ action: 'BACKUP', backupId, removedKeys }, `removed ${removedKeys.length} passphrase keys no kept platform backup needs`);
     return done;
   } catch (e) {
     if (snapshotId) await repo.forgetSnapshots([snapshotId]).catch(() => undefined);
     logger.error({ action: 'BACKUP', status: 'FAILED', backupId, scope: 'platform', err: e instanceof Error ? e.message : String(e) }, 'platform backup failed');
     throw e;
   } finally {
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
+    if (claimed) {
+      await rm(work, { recursive: true, force: true }).catch(() => undefined);
+      await releaseEntry(platformWorkRoot(o.dataDir), 'current').catch(() => undefined);
+    }
   }
 }
 
@@ -157,6 +179,7 @@ export async function verifyPlatformBackup(o: Omit<PlatformBackupOptions, 'passp
   const started = Date.now();
   const problems: string[] = [];
   try {
+    await claimEntry(platformWorkRoot(o.dataDir), basename(scratch));
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true, mode: 0o700 });
     progress('restore snapshot to scratch');
@@ -180,6 +203,7 @@ export async function verifyPlatformBackup(o: Omit<PlatformBackupOptions, 'passp
     problems.push(e instanceof Error ? e.message.slice(0, 400) : String(e));
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    await releaseEntry(platformWorkRoot(o.dataDir), basename(scratch)).catch(() => undefined);
   }
   const error = problems.length ? `backup ${o.record.backupId} failed verification: ${problems.join('; ')}` : null;
   const updated: BackupRecord = { ...o.record, verification: { status: error ? 'FAILED' : 'VERIFIED', verifiedAt: new Date().toISOString(), error, durationMs: Date.now() - started } };

@@ -11,6 +11,7 @@
 import { createInterface } from 'node:readline';
 import type { RetentionPolicy } from '../../domain/backup.js';
 import { ExecError } from '../runtime/local/exec.js';
+import { resticExactPattern, resticPath, resticSnapshotId, resticTag } from './restic-args.js';
 import { spawnTied } from './tied-spawn.js';
 
 export interface ResticSnapshot {
@@ -99,7 +100,9 @@ export function createResticRepository(options: ResticOptions): ResticRepository
       paths: s.paths,
     }));
 
-  const tagArgs = (tags: string[] = []) => tags.flatMap((t) => ['--tag', t]);
+  const tagArgs = (tags: string[] = []) => tags.flatMap((t) => ['--tag', resticTag(t)]);
+  /** `--tag a,b`: snapshots with all of them. */
+  const tagFilter = (tags?: string[]) => (tags?.length ? ['--tag', tags.map(resticTag).join(',')] : []);
 
   return {
     location: options.location,
@@ -114,8 +117,8 @@ export function createResticRepository(options: ResticOptions): ResticRepository
     },
     async backup(paths, { tags, time, parent, force, onProgress }) {
       let summary: ResticSummary | null = null;
-      const extra = [...(time ? ['--time', time] : []), ...(parent ? ['--parent', parent] : []), ...(force ? ['--force'] : [])];
-      await restic(['backup', '--json', '--host', 'bbws', ...tagArgs(tags), ...extra, '--', ...paths], (line) => {
+      const extra = [...(time ? ['--time', time] : []), ...(parent ? ['--parent', resticSnapshotId(parent)] : []), ...(force ? ['--force'] : [])];
+      await restic(['backup', '--json', '--host', 'bbws', ...tagArgs(tags), ...extra, '--', ...paths.map(resticPath)], (line) => {
         let msg: { message_type?: string; percent_done?: number; snapshot_id?: string; files_new?: number; files_changed?: number; data_added?: number; total_bytes_processed?: number };
         try {
           msg = JSON.parse(line);
@@ -133,22 +136,23 @@ export function createResticRepository(options: ResticOptions): ResticRepository
       await restic(['unlock'], undefined, 60_000);
     },
     async snapshots(tags) {
-      return parseSnapshots(await restic(['snapshots', '--json', ...(tags?.length ? ['--tag', tags.join(',')] : [])], undefined, 120_000));
+      return parseSnapshots(await restic(['snapshots', '--json', ...tagFilter(tags)], undefined, 120_000));
     },
     async restore(snapshotId, target, include = []) {
-      await restic(['restore', snapshotId, '--target', target, ...include.flatMap((p) => ['--include', p])]);
+      // Include paths are exact (restic reads them as patterns): a data dir's `[`, `*` or `?` match only themselves.
+      await restic(['restore', resticSnapshotId(snapshotId), '--target', resticPath(target), ...include.flatMap((p) => ['--include', resticExactPattern(p)])]);
     },
     async forget(policy, { tags, dryRun }) {
       const flags = { last: '--keep-last', hourly: '--keep-hourly', daily: '--keep-daily', weekly: '--keep-weekly', monthly: '--keep-monthly' } as const;
       const keep = (Object.keys(flags) as Array<keyof typeof flags>).filter((k) => policy[k] > 0).flatMap((k) => [flags[k], String(policy[k])]);
-      const text = await restic(['forget', '--json', '--group-by', 'tags', ...keep, ...(dryRun ? ['--dry-run'] : ['--prune']), ...(tags?.length ? ['--tag', tags.join(',')] : [])], undefined, 600_000);
+      const text = await restic(['forget', '--json', '--group-by', 'tags', ...keep, ...(dryRun ? ['--dry-run'] : ['--prune']), ...tagFilter(tags)], undefined, 600_000);
       // With --prune, restic's prune report (text) follows the JSON line.
       const json = text.split('\n').find((l) => l.startsWith('[')) ?? '[]';
       const groups = (JSON.parse(json) as Array<{ remove: Array<{ id: string }> | null }> | null) ?? [];
       return groups.flatMap((g) => (g.remove ?? []).map((s) => s.id));
     },
     async forgetSnapshots(ids) {
-      if (ids.length) await restic(['forget', '--prune', ...ids]);
+      if (ids.length) await restic(['forget', '--prune', '--', ...ids.map(resticSnapshotId)]);
     },
     async check() {
       await restic(['check', '--read-data']);

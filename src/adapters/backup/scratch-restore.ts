@@ -2,8 +2,9 @@
  * A backup restored into scratch: its files under `<dataDir>/backup-scratch/<id>/` (restic checks
  * every blob's hash as it restores, so a flipped byte in a pack fails here) and its database
  * loaded into `bbws_scratch_<id>`, then compared with the backup's record: every table's row
- * count and checksum (sql-dump.ts) and the file tree's digest. Verify then serves the copy and
- * checks its homepages (scratch-serve.ts); an in-place restore moves the scratch copy in (local-restore.ts).
+ * count and checksum (sql-dump.ts), the triggers, views and routines (dump-objects.ts) and the
+ * file tree's digest. Verify then serves the copy and checks its homepages (scratch-serve.ts); an
+ * in-place restore moves the scratch copy in (local-restore.ts).
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,14 +13,18 @@ import type { BackupProgress } from '../../ports/backups.js';
 import type { DatabaseServer } from '../runtime/local/mariadb.js';
 import { sqlIdentifier } from '../runtime/local/escape.js';
 import { digestTree } from '../wordpress/local/backup.js';
-import { newScratchId, scratchDbName, scratchRoot } from './backup-paths.js';
+import { ownedName } from '../os/owned-names.js';
+import { newScratchId, SCRATCH_PREFIX, scratchDbName, scratchRoot } from './backup-paths.js';
 import type { ResticRepository } from './restic.js';
 import { compareSummaries, dumpDatabase, loadDump } from './sql-dump.js';
+import { compareObjects, summarizeObjects } from './dump-objects.js';
 
 export interface ScratchCopy {
   id: string;
   dir: string;
   database: string | null;
+  /** The snapshot's database dump inside the scratch dir (null: the snapshot holds none). */
+  dump: string | null;
   /** Where the snapshot's file tree is inside the scratch dir (may not exist: the tree was absent). */
   files: string | null;
   remove(): Promise<void>;
@@ -27,7 +32,7 @@ export interface ScratchCopy {
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 
-/** Ids of scratch copies this process is working on: leftovers cleanup spares them. */
+/** Ids of scratch copies this process is working on: the verify serving's leftover sweep spares them. */
 export const scratchInUse = new Set<string>();
 
 /**
@@ -44,7 +49,8 @@ export async function restoreToScratch(
   options: { files: boolean } = { files: true },
 ): Promise<{ copy: ScratchCopy; problems: string[] }> {
   const id = newScratchId();
-  const dir = join(scratchRoot(ctx.dataDir), id);
+  // Named after this process: a leftover sweep (backup-leftovers.ts) spares it while we live.
+  const dir = join(scratchRoot(ctx.dataDir), ownedName(SCRATCH_PREFIX, id));
   scratchInUse.add(id);
   let database: string | null = null;
   const remove = async () => {
@@ -70,8 +76,9 @@ export async function restoreToScratch(
       await ctx.db.sql(`CREATE DATABASE ${sqlIdentifier(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
       await loadDump(ctx.db.clientArgs, database, dump);
       const again = await dumpDatabase(ctx.db.clientArgs, database, join(dir, 'verify.sql'));
+      const objects = record.objects ? await summarizeObjects(join(dir, 'verify.sql')) : null;
       await rm(join(dir, 'verify.sql'), { force: true });
-      return compareSummaries(record.tables, again);
+      return [...compareSummaries(record.tables, again), ...(objects ? compareObjects(record.objects, objects) : [])];
     };
     const tree = async (): Promise<string[]> => {
       await filesRestored;
@@ -87,7 +94,7 @@ export async function restoreToScratch(
     if (failed) throw failed.reason;
     const [tableProblems, fileProblems] = settled.map((r) => (r as PromiseFulfilledResult<string[]>).value) as [string[], string[]];
     const problems = [...tableProblems, ...(database === null && record.tables.length > 0 ? ['the snapshot holds no database dump'] : []), ...fileProblems];
-    return { copy: { id, dir, database, files, remove }, problems };
+    return { copy: { id, dir, database, dump: database ? dump : null, files, remove }, problems };
   } catch (e) {
     await remove().catch(() => undefined);
     throw e;

@@ -14,7 +14,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ExecError } from '../runtime/local/exec.js';
 import { spawnTied } from './tied-spawn.js';
-import { sqlIdentifier } from '../runtime/local/escape.js';
+import { sqlIdentifier, sqlQuotedIdentifier } from '../runtime/local/escape.js';
+import { dumpClassifier, withCurrentUserDefiner } from './dump-objects.js';
 
 export interface TableSummary {
   name: string;
@@ -35,8 +36,9 @@ const DUMP_OPTIONS = [
   '--default-character-set=utf8mb4',
 ];
 
-const CREATE = /^CREATE TABLE `([^`]+)`/;
-const INSERT = /^INSERT INTO `([^`]+)` VALUES /;
+const CREATE = /^CREATE TABLE `((?:[^`]|``)+)`/;
+const INSERT = /^INSERT INTO `((?:[^`]|``)+)` VALUES /;
+const unquote = (name: string) => name.replace(/``/g, '`');
 
 /** Per-table counts and hashes of dump lines, fed line by line. */
 function summarizer() {
@@ -49,10 +51,10 @@ function summarizer() {
   return {
     line(line: string) {
       const c = CREATE.exec(line);
-      if (c) return void of(c[1]!);
+      if (c) return void of(unquote(c[1]!));
       const i = INSERT.exec(line);
       if (i) {
-        const t = of(i[1]!);
+        const t = of(unquote(i[1]!));
         t.rows++;
         t.hash.update(line).update('\n');
       }
@@ -67,13 +69,16 @@ const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 /**
  * Dumps `db` (only `tables` when given; an empty list dumps nothing but is refused) to `file` and
- * returns its per-table summary.
+ * returns its per-table summary. Triggers come with their tables, views with their names; the
+ * whole database's dump also holds its stored routines (a site's, selected by table, does not:
+ * routines belong to no table, so no site's restore may replace them).
  */
 export function dumpDatabase(clientArgs: readonly string[], db: string, file: string, tables?: string[]): Promise<TableSummary[]> {
   sqlIdentifier(db);
-  for (const t of tables ?? []) sqlIdentifier(t);
+  // Table names reach mariadb-dump as argv (after `--`), which quotes them itself: any name the server has.
+  for (const t of tables ?? []) sqlQuotedIdentifier(t);
   if (tables && tables.length === 0) return Promise.reject(new Error(`nothing to dump: no tables selected in ${db}`));
-  const args = [...clientArgs, ...DUMP_OPTIONS, '--', db, ...(tables ?? [])];
+  const args = [...clientArgs, ...DUMP_OPTIONS, ...(tables ? [] : ['--routines']), '--', db, ...(tables ?? [])];
   return new Promise((resolve, reject) => {
     const child = spawnTied('mariadb-dump', args, { env: ENV });
     child.stdin.end();
@@ -249,13 +254,16 @@ export async function loadDump(clientArgs: readonly string[], db: string, file: 
     };
     input.on('error', fail);
     let rest: Buffer = Buffer.alloc(0);
+    const classify = dumpClassifier();
     const line = (l: Buffer) => {
       if (l.subarray(0, TABLE_SECTION.length).equals(TABLE_SECTION)) {
         batches.end();
         target = nextTarget();
         target.closed.catch(fail);
       }
-      batches.line(l);
+      // Objects are created by the loading session (root, in scratch): a view on a view defined by
+      // the tenant's user would not load there, that user having no rights on the scratch database.
+      batches.line(classify.part(l) === 'object' ? withCurrentUserDefiner(l) : l);
     };
     input.on('data', (chunk) => {
       let buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
@@ -275,6 +283,16 @@ export async function loadDump(clientArgs: readonly string[], db: string, file: 
     });
   });
   await done;
+}
+
+/** Runs the statements of `file` in one `mariadb` client session (`args`: connection, then database). */
+export function runSqlFile(args: readonly string[], file: string): Promise<void> {
+  const input = createReadStream(file);
+  const session = clientSession([...args], { pause: () => input.pause(), resume: () => input.resume() });
+  input.on('data', (chunk) => session.write(chunk as Buffer));
+  input.on('end', () => session.end());
+  input.on('error', () => session.kill());
+  return session.closed;
 }
 
 /** The tables whose row count or checksum differ, or that are missing on one side ([] when equal). */

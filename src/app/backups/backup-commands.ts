@@ -117,16 +117,25 @@ export async function requestRestoreInPlace(deps: BackupDeps, principal: Princip
   return { ...accepted, checkpointId };
 }
 
-/** `bbws restore undo --tenant T [--site S]`: restores the checkpoint of the last in-place restore. */
+/**
+ * `bbws restore undo --tenant T [--site S]`: restores the checkpoint of the last in-place restore
+ * of the target — one that succeeded, or one that failed after its checkpoint was taken (its error
+ * sends the operator here: the target may be half-restored). An undo that failed is run again; one
+ * that succeeded, or a failed restore that took no checkpoint (it changed nothing), leaves nothing
+ * to undo.
+ */
 export async function requestUndoRestore(deps: BackupDeps, principal: Principal | null, target: { tenantId: string; siteId?: string | null }, correlationId: string | null): Promise<BackupAccepted> {
   if (principal) assertTenantAccess(principal, target.tenantId);
   await assertActiveTenant(deps, target.tenantId);
   const restores = (await deps.store.listOperations(target.tenantId, 100)).filter(
-    (o) => o.type === 'RESTORE_BACKUP' && o.status === 'SUCCEEDED' && (o.input.siteId ?? null) === (target.siteId ?? null),
+    (o) => o.type === 'RESTORE_BACKUP' && (o.status === 'SUCCEEDED' || o.status === 'FAILED') && !o.input.toTenant && (o.input.siteId ?? null) === (target.siteId ?? null),
   );
   const last = restores.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-  const checkpointId = last?.input.undoOf ? null : (last?.input.checkpointId as string | undefined);
-  if (!last || !checkpointId || !(await deps.backups.catalog.get(assertBackupId(checkpointId))))
-    throw new BbwsError('BACKUP_NO_CHECKPOINT', undefined, { tenantId: target.tenantId, siteId: target.siteId ?? null });
-  return enqueueBackupOperation(deps, 'RESTORE_BACKUP', target.tenantId, { backupId: checkpointId, siteId: target.siteId ?? null, checkpointId: null, undoOf: last.operationId }, correlationId);
+  const none = () => new BbwsError('BACKUP_NO_CHECKPOINT', undefined, { tenantId: target.tenantId, siteId: target.siteId ?? null });
+  if (!last || (last.input.undoOf && last.status === 'SUCCEEDED')) throw none();
+  // A failed undo is retried: the same checkpoint, undoing the same restore.
+  const checkpointId = (last.input.undoOf ? last.input.backupId : last.input.checkpointId) as string | undefined;
+  if (!checkpointId || !(await deps.backups.catalog.get(assertBackupId(checkpointId)))) throw none();
+  const undoOf = (last.input.undoOf as string | undefined) ?? last.operationId;
+  return enqueueBackupOperation(deps, 'RESTORE_BACKUP', target.tenantId, { backupId: checkpointId, siteId: target.siteId ?? null, checkpointId: null, undoOf }, correlationId);
 }

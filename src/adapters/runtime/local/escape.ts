@@ -68,6 +68,17 @@ export function sqlIdentifier(value: unknown): string {
 }
 
 /**
+ * Any existing object's name (a plugin's table, view, trigger or routine, read back from
+ * information_schema), backquoted with backquotes doubled: MariaDB's own quoting, exact for every
+ * name it accepts. Refused: NUL, an empty name, more than 64 characters, a trailing space (MariaDB
+ * never makes such names, so one here did not come from the server).
+ */
+export function sqlQuotedIdentifier(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || [...value].length > 64 || value.includes('\u0000') || value.endsWith(' ')) throw new UnsafeValueError('SQL identifier', value);
+  return `\`${value.replace(/`/g, '``')}\``;
+}
+
+/**
  * A single-quoted SQL string literal. Quotes are doubled and backslashes doubled, which is
  * injection-safe both with and without NO_BACKSLASH_ESCAPES (with it the value only gains a
  * backslash; it never ends the literal). NUL and other control characters are refused.

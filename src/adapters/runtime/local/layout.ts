@@ -7,7 +7,8 @@
  * every entry but `runtime/` is 0600/0700 root (data-dir.ts). The **runtime tree** holds what tenant
  * users and nginx's workers must reach. It is `<dataDir>/runtime` when every parent of the data dir
  * is searchable by others (then the data dir is 0711: entered, never listed), else — a clone in
- * root's 0700 home — `/var/lib/bbws/<key>` (key: a hash of the data dir's real path; the data dir
+ * root's 0700 home, or a data dir whose path holds characters config files cannot take unquoted
+ * (a space, `[`, `*`…) — `/var/lib/bbws/<key>` (key: a hash of the data dir's real path; the data dir
  * then stays 0700). The choice is recorded in `<dataDir>/runtime-root` and kept from then on.
  *
  * ```
@@ -104,6 +105,15 @@ export function runtimeRootOf(dataDir: string): string {
   throw new Error(`${join(dataDir, RUNTIME_RECORD)} names ${JSON.stringify(recorded)}, which is not a runtime tree bbws makes`);
 }
 
+function isSafePath(path: string): boolean {
+  try {
+    safePath(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The first parent of `dir` (by real path) that others cannot search (no o+x), or null. */
 export function privateParentOf(dir: string): string | null {
   for (let d = dirname(realpathSync(dir)); ; d = dirname(d)) {
@@ -122,7 +132,9 @@ export function chooseRuntimeRoot(dataDir: string, isRoot: boolean): { root: str
   if (!existsSync(record)) {
     // A `runtime/` left by older code under a private parent never served anyone (mysqld could
     // not even initialise there): it is left alone, and the tree is laid out afresh outside.
-    const relocate = isRoot && privateParentOf(dataDir) !== null;
+    // A data dir whose path cannot be written into nginx/php-fpm config unquoted (a space, `[`,
+    // `*`, `?`…: a clone directory may have any name) keeps its runtime tree out of it too.
+    const relocate = isRoot && (privateParentOf(dataDir) !== null || !isSafePath(insideDataDir(dataDir)));
     writeFileSync(record, `${relocate ? relocatedRuntimeRoot(dataDir) : insideDataDir(dataDir)}\n`, { mode: 0o600 });
   }
   const root = runtimeRootOf(dataDir);

@@ -12,8 +12,7 @@
  * - defines ABSPATH as the tenant's docroot and, with `loadWordPress`, requires wp-load.php.
  * Whatever the script echoes is returned; warnings go to stderr. A non-zero exit is an ExecError.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, realpath, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, realpath, rename } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { names } from '../../../domain/naming.js';
@@ -24,6 +23,7 @@ import { run } from '../../runtime/local/exec.js';
 import { safeHostname, safeTenantId } from '../../runtime/local/escape.js';
 import type { WordPressHost } from '../../runtime/local/local-runtime.js';
 import type { DbCredentials } from '../../runtime/local/tenant-steps.js';
+import { ownedName } from '../../os/owned-names.js';
 import { runPhp, tenantRunner } from './php-runner.js';
 import { siteHomeUrl } from './sites-map.js';
 import type { SqlValue, TenantAccess } from './tenant-access.js';
@@ -100,12 +100,18 @@ export async function createTenantAccess(runtime: WordPressHost, secrets: Secret
   /** What the tenant's cp keeps: modes, times and symlinks as symlinks; files become the tenant's. */
   const TENANT_CP = ['-a', '--no-preserve=ownership', '--reflink=auto', '--'];
   const asTenant = tenantRunner(owner, paths);
-  /** A new directory in the root-owned tenant dir: the tenant can neither swap it nor its parent. */
+  /**
+   * A new directory in the root-owned tenant dir: the tenant can neither swap it nor its parent.
+   * Named after this process (os/owned-names.ts): what a kill -9 leaves is removed by the next
+   * backup job's leftover sweep (backup/backup-leftovers.ts), never while we live.
+   */
   const newStaging = async () => {
-    const dir = join(paths.dir, `staging-${randomBytes(6).toString('hex')}`);
+    const dir = join(paths.dir, ownedName('staging'));
     await mkdir(dir, { mode: 0o700 });
     return dir;
   };
+  /** GNU rm: it does not follow a symlink the tenant swaps in while the tree is removed (the staging dir may be the tenant's). */
+  const removeStaging = (dir: string) => run('rm', ['-rf', '--one-file-system', '--', dir], { timeoutMs: COPY_TIMEOUT_MS });
 
   const uploadsDir = (siteId: string) => {
     tablePrefix(siteId); // validates the id
@@ -172,7 +178,7 @@ export async function createTenantAccess(runtime: WordPressHost, secrets: Secret
         await run('chmod', ['-R', 'u+rwX,g+rX,g-w,o-rwx', '--', staging]);
         await asTenant('cp', [...TENANT_CP, join(staging, 'tree'), dest], { timeoutMs: COPY_TIMEOUT_MS });
       } finally {
-        await rm(staging, { recursive: true, force: true });
+        await removeStaging(staging);
       }
     },
     async movePlatformTree(source, dest) {
@@ -188,7 +194,7 @@ export async function createTenantAccess(runtime: WordPressHost, secrets: Secret
         }
         await asTenant('mv', ['-T', '--', tree, dest], { timeoutMs: COPY_TIMEOUT_MS });
       } finally {
-        await rm(staging, { recursive: true, force: true });
+        await removeStaging(staging);
       }
     },
     async copyTenantTree(source, dest) {
@@ -202,7 +208,7 @@ export async function createTenantAccess(runtime: WordPressHost, secrets: Secret
         await run('chmod', ['-R', 'go-rwx', '--', staging]);
         await rename(join(staging, 'tree'), dest);
       } finally {
-        await rm(staging, { recursive: true, force: true });
+        await removeStaging(staging);
       }
     },
     close: () => pool.end(),
