@@ -78,9 +78,18 @@ export function findLeftovers(runtimeRoot: string): { groups: number[]; records:
   // Groups of recorded leaders that died: their PID cannot have been reused while the group
   // still has members, so a live process with that PID (another identity) means the group is gone.
   const recordedGroups = new Set<number>();
+  const thisBoot = processIdentity()?.split(':')[0];
   for (const r of records) {
-    if (isIdentityAlive(r.identity)) groups.add(r.pid);
-    else if (!procs.some((p) => p.pid === r.pid)) recordedGroups.add(r.pid);
+    if (isIdentityAlive(r.identity)) {
+      groups.add(r.pid);
+      continue;
+    }
+    const [boot, , ticks] = r.identity.split(':');
+    if (boot !== thisBoot) continue; // an earlier boot ended every group of it
+    // Free, or still the recorded leader as it dies (it was seen before it turned zombie): its
+    // group is ours. Held by a process with another start time: the PID was reused, not ours.
+    const holder = procs.find((p) => p.pid === r.pid);
+    if (!holder || String(holder.startTicks) === ticks) recordedGroups.add(r.pid);
   }
   const prefix = runtimeRoot.endsWith('/') ? runtimeRoot : `${runtimeRoot}/`;
   for (const p of procs) {
